@@ -1,0 +1,565 @@
+//! One node of the apply graph: evaluate the block with what is known now, journal the
+//! intent, call the driver (retrying, and after an ambiguous failure looking for what the call
+//! made before trying again), and journal the result.
+
+use super::{Node, Op, Shared};
+use crate::address::Address;
+use crate::config::validate::check_block_values;
+use crate::diag::Diagnostics;
+use crate::plan::diff::equivalent;
+use crate::plan::refresh::intent_key;
+use crate::plan::sensitive;
+use crate::plan::Action;
+use crate::providers::http::{with_retry, RetryPolicy};
+use crate::providers::{CallCx, CreateRequest, Created, Progress, ProviderError, ResourceDriver};
+use crate::state::journal::Entry;
+use crate::state::{Made, Object, ResourceState};
+use crate::value::{Map, Path, Value};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Forwards status changes of long waits to the reporter (on change, or every 10 s).
+struct Waiting<'a> {
+    shared: &'a Shared,
+    verb: &'static str,
+    started: Instant,
+    last: Mutex<(String, Instant)>,
+}
+
+impl Progress for Waiting<'_> {
+    fn status(&self, addr: &Address, status: &str) {
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        if last.0 != status || last.1.elapsed() >= Duration::from_secs(10) {
+            *last = (status.to_string(), Instant::now());
+            self.shared
+                .reporter
+                .status(addr, self.verb, status, self.started.elapsed());
+        }
+    }
+}
+
+pub async fn run(s: &Shared, n: &Node) -> Result<&'static str, String> {
+    match &n.op {
+        Op::Apply => apply(s, &n.addr).await,
+        Op::Destroy => destroy(s, &n.addr, None).await,
+        Op::DestroyDeposed(id) => destroy(s, &n.addr, Some(id.clone())).await,
+    }
+}
+
+fn verb_of(action: Action, cloning: bool, bind: bool) -> &'static str {
+    match action {
+        Action::Update => "update",
+        Action::Read => "read",
+        _ if bind => "bind",
+        _ if cloning => "clone",
+        _ => "create",
+    }
+}
+
+fn with_id(mut attrs: Map, id: &str) -> Value {
+    attrs
+        .entry("id".to_string())
+        .or_insert_with(|| Value::str(id));
+    Value::Map(attrs)
+}
+
+async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
+    let change = s
+        .changes
+        .get(addr)
+        .ok_or_else(|| format!("{addr} is not in the plan"))?;
+    let block = s
+        .cfg
+        .resources
+        .get(addr)
+        .ok_or_else(|| format!("{addr} is not in the configuration"))?;
+    let evaluated = {
+        let objects = s.objects.lock().map_err(|_| "scope poisoned")?;
+        let mut diags = Diagnostics::default();
+        let r = check_block_values(
+            block,
+            &*objects,
+            &s.cfg.file_path(block.file),
+            &block.yaml_path(),
+            &addr.to_string(),
+            &mut diags,
+        );
+        if diags.has_errors() {
+            s.cfg.resolve_lines(&mut diags);
+            return Err(diags.to_string());
+        }
+        r.ok_or_else(|| "the arguments could not be evaluated".to_string())?
+    };
+    let (mut args, clone, var_sens) = evaluated;
+    let clone_v = clone.clone().map(Value::Map);
+    if args.values().any(Value::has_unknown) || clone_v.as_ref().is_some_and(Value::has_unknown) {
+        return Err(
+            "some arguments are still unknown at apply time (a dependency did not produce them)"
+                .into(),
+        );
+    }
+    let schema = block.schema;
+    schema.apply_defaults(&mut args);
+    let mut sens_paths = schema.sensitive_paths();
+    for p in var_sens {
+        if !sens_paths.contains(&p) {
+            sens_paths.push(p);
+        }
+    }
+    let bind = schema.verb == crate::schema::Verb::Bind;
+    let verb = verb_of(change.action, clone.is_some(), bind);
+    let deps = block.dependencies();
+    let started = Instant::now();
+    s.reporter.start(addr, verb);
+    let waiting = Waiting {
+        shared: s,
+        verb,
+        started,
+        last: Mutex::new((String::new(), Instant::now())),
+    };
+    let op_name = match verb {
+        "update" => "update",
+        "read" => "read",
+        _ => "create",
+    };
+    let cx = CallCx {
+        addr,
+        timeout: block.timeout(op_name),
+        progress: &waiting,
+    };
+    let result = match verb {
+        "read" => read_data(s, addr, &cx, &args, &sens_paths, deps).await,
+        "update" => update(s, addr, &cx, &args, &sens_paths, deps).await,
+        _ => {
+            if change.action == Action::Replace && change.create_before_destroy {
+                s.record(vec![Entry::Depose { addr: addr.clone() }]).await?;
+            }
+            create(s, addr, &cx, verb, &args, clone.as_ref(), &sens_paths, deps).await
+        }
+    };
+    match result {
+        Ok(id) => {
+            s.reporter.done(addr, verb, &id, started.elapsed());
+            Ok(change.action.as_str())
+        }
+        Err(e) => {
+            s.reporter.failed(addr, verb, &e);
+            Err(format!("{verb} failed: {e}"))
+        }
+    }
+}
+
+/// Record an object in state (secrets masked, fingerprinted) and in the scope.
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    s: &Shared,
+    addr: &Address,
+    id: &str,
+    attrs: Map,
+    made: Made,
+    args: &Map,
+    sens_paths: &[Path],
+    deps: Vec<Address>,
+    intent: Option<String>,
+) -> Result<(), String> {
+    let key = s.base.fingerprint_key();
+    let mut desired = Value::Map(args.clone());
+    let fp_desired = sensitive::mask(&mut desired, sens_paths, &key);
+    let mut masked = Value::Map(attrs.clone());
+    let mut fps = sensitive::mask(&mut masked, sens_paths, &key);
+    fps.extend(fp_desired);
+    let resource = ResourceState::new(
+        addr,
+        Object {
+            id: id.to_string(),
+            attributes: masked,
+            made,
+            sensitive: fps,
+        },
+        deps,
+    );
+    s.record(vec![Entry::Put {
+        addr: addr.clone(),
+        resource,
+        intent,
+    }])
+    .await?;
+    // In memory, references see the real values (secrets included, marked sensitive).
+    let mut scope_value = with_id(attrs, id);
+    for p in sens_paths {
+        if let Some(v) = Value::Map(args.clone()).at(p) {
+            scope_value.set_at(p, v.clone());
+        }
+    }
+    s.objects.lock().map_err(|_| "scope poisoned")?.set(
+        addr.clone(),
+        scope_value,
+        sens_paths.to_vec(),
+    );
+    Ok(())
+}
+
+async fn read_data(
+    s: &Shared,
+    addr: &Address,
+    cx: &CallCx<'_>,
+    args: &Map,
+    sens_paths: &[Path],
+    deps: Vec<Address>,
+) -> Result<String, String> {
+    let driver = s.providers.data(&addr.ty)?;
+    let mut attrs = driver.read(cx, args).await.map_err(|e| e.to_string())?;
+    for (k, v) in args {
+        attrs.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let id = attrs
+        .get("id")
+        .and_then(Value::scalar_text)
+        .unwrap_or_default();
+    store(
+        s,
+        addr,
+        &id,
+        attrs,
+        Made::Read,
+        args,
+        sens_paths,
+        deps,
+        None,
+    )
+    .await?;
+    Ok(id)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create(
+    s: &Shared,
+    addr: &Address,
+    cx: &CallCx<'_>,
+    verb: &'static str,
+    args: &Map,
+    clone: Option<&Map>,
+    sens_paths: &[Path],
+    deps: Vec<Address>,
+) -> Result<String, String> {
+    let driver = s.providers.resource(&addr.ty)?;
+    let natural = driver.natural_key(args, clone);
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let intent = uuid::Uuid::new_v4().to_string();
+    let clone_v = clone.cloned().map(Value::Map);
+    s.record(vec![Entry::Intent {
+        id: intent.clone(),
+        addr: addr.clone(),
+        action: verb.to_string(),
+        key: intent_key(natural.clone(), clone_v.as_ref(), &deps, sens_paths, None),
+        token: token.clone(),
+    }])
+    .await?;
+    let made = match verb {
+        "clone" => Made::Cloned {
+            from: clone_v.clone().unwrap_or_default(),
+        },
+        "bind" => Made::Bound,
+        _ => Made::Created,
+    };
+    let req = CreateRequest {
+        args,
+        clone,
+        token: &token,
+    };
+    match create_or_adopt(driver.as_ref(), cx, &req, &natural).await {
+        Ok((created, adopted)) => {
+            let mut attrs = created.attributes;
+            if adopted {
+                s.reporter.note(&format!(
+                    "{addr}: the {verb} call's answer was lost; found {} and adopted it",
+                    created.id
+                ));
+                attrs = converge(driver.as_ref(), cx, &created.id, attrs, args).await?;
+            }
+            store(
+                s,
+                addr,
+                &created.id,
+                attrs,
+                made,
+                args,
+                sens_paths,
+                deps,
+                Some(intent),
+            )
+            .await?;
+            Ok(created.id)
+        }
+        Err(e) => {
+            if let Some(id) = &e.made_id {
+                // Made, but not finished: keep it in state so it is never orphaned.
+                if let Ok(Some(attrs)) = driver.read(cx, id, args).await {
+                    store(
+                        s,
+                        addr,
+                        id,
+                        attrs,
+                        made,
+                        args,
+                        sens_paths,
+                        deps,
+                        Some(intent),
+                    )
+                    .await?;
+                    return Err(format!(
+                        "{e} (the object {id} exists and is recorded in state)"
+                    ));
+                }
+            }
+            if !e.ambiguous {
+                s.record(vec![Entry::Settle { intent }]).await?;
+            }
+            Err(e.to_string())
+        }
+    }
+}
+
+/// Create; after an ambiguous failure, look for what the call made before trying again.
+async fn create_or_adopt(
+    driver: &dyn ResourceDriver,
+    cx: &CallCx<'_>,
+    req: &CreateRequest<'_>,
+    natural: &Value,
+) -> Result<(Created, bool), ProviderError> {
+    let policy = RetryPolicy::default();
+    let mut n = 0;
+    loop {
+        match driver.create(cx, req).await {
+            Ok(c) => return Ok((c, false)),
+            Err(e) if e.ambiguous && e.made_id.is_none() => {
+                if let Ok(Some(id)) = driver.find(cx, natural, req.token).await {
+                    if let Ok(Some(attributes)) = driver.read(cx, &id, req.args).await {
+                        return Ok((
+                            Created {
+                                id,
+                                attributes,
+                                made: Made::Created,
+                            },
+                            true,
+                        ));
+                    }
+                }
+                if n + 1 >= policy.attempts {
+                    return Err(e);
+                }
+                tokio::time::sleep(policy.delay(n)).await;
+                n += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// After adopting an object, bring what it holds in line with the config.
+async fn converge(
+    driver: &dyn ResourceDriver,
+    cx: &CallCx<'_>,
+    id: &str,
+    attrs: Map,
+    args: &Map,
+) -> Result<Map, String> {
+    let schema = driver.schema();
+    let differs = schema
+        .attrs
+        .iter()
+        .filter(|a| a.settable() && !a.force_new && !a.sensitive)
+        .any(|a| !equivalent(args.get(a.name), attrs.get(a.name)) && args.contains_key(a.name));
+    if !differs || !schema.updatable {
+        return Ok(attrs);
+    }
+    with_retry(RetryPolicy::default(), true, || {
+        driver.update(cx, id, &attrs, args)
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn update(
+    s: &Shared,
+    addr: &Address,
+    cx: &CallCx<'_>,
+    args: &Map,
+    sens_paths: &[Path],
+    deps: Vec<Address>,
+) -> Result<String, String> {
+    let driver = s.providers.resource(&addr.ty)?;
+    let prior = s
+        .state
+        .lock()
+        .map_err(|_| "state poisoned")?
+        .resources
+        .get(addr)
+        .cloned()
+        .ok_or_else(|| format!("{addr} is not in state"))?;
+    let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
+    let intent = uuid::Uuid::new_v4().to_string();
+    s.record(vec![Entry::Intent {
+        id: intent.clone(),
+        addr: addr.clone(),
+        action: "update".into(),
+        key: intent_key(Value::Null, None, &deps, sens_paths, Some(&prior.id)),
+        token: String::new(),
+    }])
+    .await?;
+    let r = with_retry(RetryPolicy::default(), true, || {
+        driver.update(cx, &prior.id, &prior_map, args)
+    })
+    .await;
+    match r {
+        Ok(attrs) => {
+            store(
+                s,
+                addr,
+                &prior.id,
+                attrs,
+                prior.made.clone(),
+                args,
+                sens_paths,
+                deps,
+                Some(intent),
+            )
+            .await?;
+            Ok(prior.id.clone())
+        }
+        Err(e) => {
+            // Record whatever part of the change was made.
+            match driver.read(cx, &prior.id, &prior_map).await {
+                Ok(Some(attrs)) => {
+                    let mut masked = Value::Map(attrs);
+                    let key = s.base.fingerprint_key();
+                    let mut fps = sensitive::mask(&mut masked, sens_paths, &key);
+                    for (k, v) in &prior.sensitive {
+                        fps.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                    let mut r = prior.clone();
+                    r.attributes = masked;
+                    r.sensitive = fps;
+                    s.record(vec![Entry::Put {
+                        addr: addr.clone(),
+                        resource: r,
+                        intent: Some(intent),
+                    }])
+                    .await?;
+                }
+                _ => s.record(vec![Entry::Settle { intent }]).await?,
+            }
+            Err(e.to_string())
+        }
+    }
+}
+
+async fn destroy(
+    s: &Shared,
+    addr: &Address,
+    deposed: Option<String>,
+) -> Result<&'static str, String> {
+    let change = match &deposed {
+        Some(id) => s.deposed.get(&(addr.clone(), id.clone())),
+        None => s.changes.get(addr),
+    }
+    .ok_or_else(|| format!("{addr} is not in the plan"))?;
+    // Under create_before_destroy the old object was deposed when its replacement started.
+    let deposed = deposed.or_else(|| {
+        (change.action == Action::Replace && change.create_before_destroy)
+            .then(|| change.prior_id.clone())
+            .flatten()
+    });
+    let prior = {
+        let st = s.state.lock().map_err(|_| "state poisoned")?;
+        match &deposed {
+            Some(id) => st
+                .deposed
+                .iter()
+                .find(|d| &d.addr == addr && &d.resource.id == id)
+                .map(|d| d.resource.clone()),
+            None => st.resources.get(addr).cloned(),
+        }
+    };
+    let counted = if change.action == Action::Replace {
+        ""
+    } else {
+        "delete"
+    };
+    let Some(prior) = prior else {
+        return Ok(counted); // already gone
+    };
+    let driver = s.providers.resource(&addr.ty)?;
+    let started = Instant::now();
+    s.reporter.start(addr, "delete");
+    let waiting = Waiting {
+        shared: s,
+        verb: "delete",
+        started,
+        last: Mutex::new((String::new(), Instant::now())),
+    };
+    let timeout = s
+        .cfg
+        .resources
+        .get(addr)
+        .map(|b| b.timeout("delete"))
+        .or_else(|| {
+            crate::schema::resource(&addr.ty).map(|sc| Duration::from_secs(sc.timeouts.delete_s))
+        })
+        .unwrap_or(Duration::from_secs(600));
+    let cx = CallCx {
+        addr,
+        timeout,
+        progress: &waiting,
+    };
+    let intent = uuid::Uuid::new_v4().to_string();
+    let action = if deposed.is_some() {
+        "delete_deposed"
+    } else {
+        "delete"
+    };
+    s.record(vec![Entry::Intent {
+        id: intent.clone(),
+        addr: addr.clone(),
+        action: action.into(),
+        key: intent_key(Value::Null, None, &[], &[], Some(&prior.id)),
+        token: String::new(),
+    }])
+    .await?;
+    let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
+    let r = with_retry(RetryPolicy::default(), true, || {
+        driver.delete(&cx, &prior.id, &prior_map)
+    })
+    .await;
+    match r {
+        Ok(()) => {
+            let entry = match &deposed {
+                Some(id) => Entry::RemoveDeposed {
+                    addr: addr.clone(),
+                    id: id.clone(),
+                    intent: Some(intent),
+                },
+                None => Entry::Remove {
+                    addr: addr.clone(),
+                    intent: Some(intent),
+                },
+            };
+            s.record(vec![entry]).await?;
+            if deposed.is_none() && change.action == Action::Delete {
+                if let Ok(mut o) = s.objects.lock() {
+                    o.objects.remove(addr);
+                }
+            }
+            s.reporter
+                .done(addr, "delete", &prior.id, started.elapsed());
+            Ok(counted)
+        }
+        Err(e) => {
+            s.record(vec![Entry::Settle { intent }]).await?;
+            s.reporter.failed(addr, "delete", &e.to_string());
+            Err(format!("delete failed: {e}"))
+        }
+    }
+}

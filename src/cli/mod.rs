@@ -1,0 +1,370 @@
+//! The command line: argument definitions (clap), colour choice, dispatch to one module per
+//! command, and the mapping of outcomes to exit codes (0 ok, 1 error, 2 changes present with
+//! `plan --detailed-exitcode`, 130 interrupted).
+
+mod apply;
+mod graph;
+mod output;
+mod plan;
+mod refresh;
+mod sandbox;
+mod show;
+mod state;
+mod unlock;
+mod validate;
+pub mod workspace;
+
+use crate::plan::render::style::Painter;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_ERROR: i32 = 1;
+pub const EXIT_CHANGES: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// A command's failure: what to print, and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_ERROR,
+            message: message.into(),
+        }
+    }
+    /// Already reported (e.g. diagnostics printed): exit with `code` and say nothing more.
+    pub fn quiet(code: i32) -> Failure {
+        Failure {
+            code,
+            message: String::new(),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(s: String) -> Failure {
+        Failure::new(s)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(s: &str) -> Failure {
+        Failure::new(s)
+    }
+}
+
+impl From<crate::state::StateError> for Failure {
+    fn from(e: crate::state::StateError) -> Failure {
+        Failure::new(e.to_string())
+    }
+}
+
+pub type CmdResult = Result<i32, Failure>;
+
+const EXAMPLES: &str = "\
+Examples:
+  strata -C examples/quickstart validate
+  strata -C examples/quickstart plan
+  strata -C examples/quickstart apply --auto-approve
+  strata -C examples/quickstart destroy --auto-approve
+  strata sandbox ls --json";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "strata",
+    version,
+    about = "Declarative plan/apply for managed-database resources across clouds",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    /// The config directory (every *.yaml / *.yml in it is one stack)
+    #[arg(short = 'C', value_name = "DIR", default_value = ".", global = true)]
+    pub dir: PathBuf,
+    /// The state file (default: state/<stack>.json under the current directory)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub state: Option<PathBuf>,
+    /// Plain output without colour (NO_COLOR is honoured too)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct VarArgs {
+    /// Set a variable: --var NAME=VALUE (repeatable)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LockArgs {
+    /// How long to wait for a state lock held by another command (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// Save the plan to FILE, to apply exactly it later with `apply FILE`
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Read every object from the cloud before planning (--refresh=false skips it)
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub refresh: bool,
+    /// Plan only this address and what it depends on (repeatable)
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+    /// Plan to replace this object even if it has no changes (repeatable)
+    #[arg(long, value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Plan to destroy everything in the state
+    #[arg(long)]
+    pub destroy: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Calls in flight at once while refreshing
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out` (applied exactly, refused if the state moved since)
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Apply without asking for confirmation
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Operations in flight at once
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+    #[arg(long, value_name = "ADDR")]
+    pub replace: Vec<String>,
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub refresh: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DestroyArgs {
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Text,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the config: syntax, references, types, required arguments, API rules, cycles
+    #[command(after_help = "Example:\n  strata -C examples/quickstart validate --json")]
+    Validate {
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        vars: VarArgs,
+    },
+    /// Show what apply would do
+    #[command(
+        after_help = "Examples:\n  strata plan\n  strata plan --format json --detailed-exitcode\n  strata plan --target huaweicloud_rds_parameter_template.base"
+    )]
+    Plan(PlanArgs),
+    /// Make the changes the plan shows
+    #[command(
+        after_help = "Examples:\n  strata apply\n  strata apply --auto-approve --parallelism 32"
+    )]
+    Apply(ApplyArgs),
+    /// Destroy everything this stack made
+    #[command(after_help = "Example:\n  strata destroy --auto-approve")]
+    Destroy(DestroyArgs),
+    /// Read every object from the cloud and update the state (no changes are made)
+    #[command(after_help = "Example:\n  strata refresh")]
+    Refresh {
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+        #[arg(long, default_value_t = 10)]
+        parallelism: usize,
+    },
+    /// Show the state, or a saved plan
+    #[command(after_help = "Examples:\n  strata show\n  strata show --json")]
+    Show {
+        #[arg(value_name = "PLAN_FILE")]
+        plan_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect and edit the state
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Print outputs
+    #[command(after_help = "Examples:\n  strata output\n  strata output restore_id --json")]
+    Output {
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the dependency graph
+    #[command(
+        after_help = "Examples:\n  strata graph | dot -Tsvg > graph.svg\n  strata graph --format text"
+    )]
+    Graph {
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
+    /// Remove a state lock left by a holder strata cannot prove dead (e.g. on another host)
+    #[command(after_help = "Example:\n  strata force-unlock 0b4c5d6e-…")]
+    ForceUnlock {
+        #[arg(value_name = "LOCK_ID")]
+        lock_id: String,
+    },
+    /// The embedded simulated cloud
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// List the addresses in the state
+    #[command(after_help = "Example:\n  strata state list")]
+    List,
+    /// Show one object's attributes
+    #[command(
+        after_help = "Example:\n  strata state show huaweicloud_rds_parameter_template.base"
+    )]
+    Show { address: String },
+    /// Forget objects (they keep existing in the cloud)
+    #[command(after_help = "Example:\n  strata state rm huaweicloud_rds_parameter_template.old")]
+    Rm {
+        #[arg(required = true)]
+        addresses: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Move an object to another address (after renaming it in the config)
+    #[command(
+        after_help = "Example:\n  strata state mv huaweicloud_rds_parameter_template.a huaweicloud_rds_parameter_template.b"
+    )]
+    Mv {
+        from: String,
+        to: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SandboxCommand {
+    /// Run the sandbox as a standalone HTTP server
+    #[command(
+        after_help = "Example:\n  strata sandbox serve --addr 127.0.0.1:8787\n  export STRATA_SANDBOX_URL=http://127.0.0.1:8787"
+    )]
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        addr: String,
+    },
+    /// List every object in the simulated cloud
+    #[command(after_help = "Example:\n  strata sandbox ls --json")]
+    Ls {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget every object the sandbox holds (back to its seed objects)
+    #[command(after_help = "Example:\n  strata sandbox reset")]
+    Reset,
+}
+
+/// Whether to colour output: a terminal, no NO_COLOR, no --no-color.
+pub fn painter(no_color: bool, stream_is_terminal: bool) -> Painter {
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    Painter {
+        color: !no_color && !no_color_env && !dumb && stream_is_terminal,
+    }
+}
+
+/// Parse the command line and run; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let out = painter(cli.no_color, std::io::stdout().is_terminal());
+    let err = painter(cli.no_color, std::io::stderr().is_terminal());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: cannot start the runtime: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let result = runtime.block_on(dispatch(&cli, out));
+    // Do not wait for the in-process sandbox server: it ends with the process.
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("{} {}", err.red(&err.bold("Error:")), f.message);
+            }
+            f.code
+        }
+    }
+}
+
+async fn dispatch(cli: &Cli, p: Painter) -> CmdResult {
+    match &cli.command {
+        Command::Validate { json, vars } => validate::run(cli, *json, vars, p),
+        Command::Plan(a) => plan::run(cli, a, p).await,
+        Command::Apply(a) => apply::run_apply(cli, a, p).await,
+        Command::Destroy(a) => apply::run_destroy(cli, a, p).await,
+        Command::Refresh {
+            vars,
+            lock,
+            parallelism,
+        } => refresh::run(cli, vars, lock, *parallelism, p).await,
+        Command::Show { plan_file, json } => show::run(cli, plan_file.as_deref(), *json, p).await,
+        Command::State(s) => state::run(cli, s, p).await,
+        Command::Output { name, json } => output::run(cli, name.as_deref(), *json).await,
+        Command::Graph { format } => graph::run(cli, *format),
+        Command::ForceUnlock { lock_id } => unlock::run(cli, lock_id).await,
+        Command::Sandbox(s) => sandbox::run(s).await,
+    }
+}

@@ -1,0 +1,69 @@
+//! `strata refresh`: read every object from the cloud and update the state; reports drift.
+
+use super::workspace::{lock_timeout, print_notes, Workspace};
+use super::{Cli, CmdResult, Failure, LockArgs, VarArgs, EXIT_OK};
+use crate::config::vars::Missing;
+use crate::plan::render::{style::Painter, text};
+use crate::plan::{refresh, Action, Options, Plan};
+
+pub async fn run(
+    cli: &Cli,
+    vars: &VarArgs,
+    lock: &LockArgs,
+    parallelism: usize,
+    p: Painter,
+) -> CmdResult {
+    let ws = Workspace::open(cli, vars, Missing::Error)?;
+    let guard = ws.backend.lock("refresh", lock_timeout(lock)?).await?;
+    if let Some(c) = guard.cleared() {
+        eprintln!("{} {c}", p.yellow("Note:"));
+    }
+    let loaded = ws.backend.load().await?;
+    print_notes(&loaded, &p);
+    let providers = ws.providers(&loaded.state, Some(&loaded)).await?;
+    let replayed = loaded.replayed;
+    let mut state = loaded.state;
+    let base = state.clone();
+    let (mut entries, reconciled) =
+        refresh::reconcile(&mut state, &loaded.open_intents, &providers)
+            .await
+            .map_err(Failure::new)?;
+    let (drift, more) = refresh::refresh(&mut state, &providers, parallelism)
+        .await
+        .map_err(|e| Failure::new(e.join("\n")))?;
+    entries.extend(more);
+    let count = state.resources.keys().filter(|a| !a.is_data()).count();
+    if !entries.is_empty() {
+        ws.backend.append(&base, &entries).await?;
+    }
+    if !entries.is_empty() || replayed > 0 {
+        ws.backend.persist(&mut state).await?;
+    }
+    drop(guard);
+    let changed = drift.iter().filter(|d| d.action == Action::Update).count();
+    let deleted = drift.iter().filter(|d| d.action == Action::Delete).count();
+    if !drift.is_empty() || !reconciled.is_empty() {
+        // Reuse the plan rendering of drift (no changes planned).
+        let plan = Plan {
+            stack: ws.cfg.stack.clone(),
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            changes: Vec::new(),
+            outputs: Vec::new(),
+            drift,
+            reconciled,
+            options: Options::default(),
+        };
+        let rendered = text::render(&plan, &p);
+        let cut = rendered
+            .find(&p.green(&p.bold("No changes.")))
+            .unwrap_or(rendered.len());
+        print!("{}", ws.redactor.redact(&rendered[..cut]));
+    }
+    println!(
+        "{} {count} object{} read: {changed} changed outside strata, {deleted} deleted outside strata. The state is up to date.",
+        p.green(&p.bold("Refresh complete!")),
+        if count == 1 { "" } else { "s" }
+    );
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,51 @@
+//! `strata show`: the state in readable form (or JSON, without keys or secrets).
+
+use super::workspace::Workspace;
+use super::{Cli, CmdResult, Failure, EXIT_OK};
+use crate::plan::render::{style::Painter, text};
+use crate::value::parse_path;
+
+pub async fn run(
+    cli: &Cli,
+    plan_file: Option<&std::path::Path>,
+    json: bool,
+    p: Painter,
+) -> CmdResult {
+    if plan_file.is_some() {
+        return Err(Failure::new(
+            "show PLAN_FILE: saved plans are not implemented in this version yet",
+        ));
+    }
+    let ws = Workspace::state_only(cli)?;
+    let loaded = ws.backend.load().await?;
+    let state = loaded.state;
+    if json {
+        let mut v = serde_json::to_value(&state).map_err(|e| Failure::new(e.to_string()))?;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("fingerprint_key");
+        }
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(EXIT_OK);
+    }
+    if state.resources.is_empty() && state.outputs.is_empty() {
+        println!(
+            "The state is empty: nothing has been applied for stack \"{}\" ({}).",
+            ws.cfg.stack,
+            ws.backend.describe()
+        );
+        return Ok(EXIT_OK);
+    }
+    for (addr, r) in &state.resources {
+        let sens: Vec<_> = r.sensitive.keys().filter_map(|k| parse_path(k)).collect();
+        print!("{}", text::render_object(addr, &r.attributes, &sens, &p));
+        println!();
+    }
+    for d in &state.deposed {
+        println!(
+            "# {} (deposed object {}, waiting to be destroyed)\n",
+            d.addr, d.resource.id
+        );
+    }
+    super::output::print_outputs(&state, &p);
+    Ok(EXIT_OK)
+}

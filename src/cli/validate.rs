@@ -1,0 +1,44 @@
+//! `strata validate`: every problem in the config, each with file, line, address and
+//! attribute; `--json` for tools. Exit 1 when anything is wrong.
+
+use super::workspace::{load_config, print_diags};
+use super::{Cli, CmdResult, VarArgs, EXIT_ERROR, EXIT_OK};
+use crate::config::vars::Missing;
+use crate::plan::render::style::Painter;
+use crate::util::Redactor;
+
+pub fn run(cli: &Cli, json: bool, vars: &VarArgs, p: Painter) -> CmdResult {
+    let (cfg, diags) = match load_config(cli, vars, Missing::Unknown) {
+        Ok((cfg, _, diags)) => (cfg, diags),
+        Err(failed) => *failed,
+    };
+    let errors = diags.errors();
+    if json {
+        let doc = serde_json::json!({
+            "valid": errors == 0,
+            "stack": cfg.stack,
+            "error_count": errors,
+            "warning_count": diags.0.len() - errors,
+            "diagnostics": diags.0,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print_diags(&diags, &Redactor::default());
+        if errors == 0 {
+            println!(
+                "{} The configuration is valid ({} resource{}, {} file{}).",
+                p.green(&p.bold("Success!")),
+                cfg.resources.len(),
+                if cfg.resources.len() == 1 { "" } else { "s" },
+                cfg.files.len(),
+                if cfg.files.len() == 1 { "" } else { "s" }
+            );
+        } else {
+            eprintln!(
+                "\n{errors} error{} found.",
+                if errors == 1 { "" } else { "s" }
+            );
+        }
+    }
+    Ok(if errors == 0 { EXIT_OK } else { EXIT_ERROR })
+}

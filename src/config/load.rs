@@ -1,0 +1,728 @@
+//! Loading a config directory: every `*.yaml` / `*.yml` file is parsed and merged into one
+//! stack. Problems are collected (never the first only) with file, line and address.
+
+use super::expr::Expr;
+use super::{
+    parse_duration, Backend, Block, Config, Lifecycle, Output, ProviderBlock, SourceFile, VarType,
+    Variable,
+};
+use crate::address::{Address, Mode};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::schema::{self, suggest};
+use crate::value::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const SECTIONS: &[&str] = &[
+    "providers",
+    "variables",
+    "resources",
+    "data",
+    "outputs",
+    "backend",
+];
+
+/// Load and merge the config in `dir`. The result holds every block that could be parsed;
+/// the diagnostics hold every problem found on the way.
+pub fn load(dir: &Path) -> (Config, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let stack = stack_name(dir);
+    let mut cfg = Config {
+        dir: dir.to_path_buf(),
+        stack,
+        ..Config::default()
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(format!("cannot read the config directory: {e}")).file(dir),
+            );
+            return (cfg, diags);
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml") | Some("yml")
+                )
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        diags.push(
+            Diagnostic::error("no config here: the directory has no *.yaml or *.yml files")
+                .file(dir)
+                .hint("point -C at a directory holding the stack's YAML files"),
+        );
+        return (cfg, diags);
+    }
+    for path in paths {
+        let shown = display_path(&path);
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    diags.push(Diagnostic::error("the file is not valid UTF-8 text").file(&shown));
+                    continue;
+                }
+            },
+            Err(e) => {
+                diags.push(Diagnostic::error(format!("cannot read the file: {e}")).file(&shown));
+                continue;
+            }
+        };
+        let idx = cfg.files.len();
+        cfg.files.push(SourceFile {
+            path: shown.clone(),
+            text,
+        });
+        let parsed: Result<serde_yaml::Value, _> = serde_yaml::from_str(&cfg.files[idx].text);
+        match parsed {
+            Err(e) => {
+                let mut d = Diagnostic::error(format!("YAML syntax error: {}", yaml_message(&e)))
+                    .file(&shown);
+                if let Some(loc) = e.location() {
+                    d = d.line(loc.line());
+                }
+                diags.push(d);
+            }
+            Ok(doc) => merge_file(&mut cfg, idx, &doc, &mut diags),
+        }
+    }
+    (cfg, diags)
+}
+
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    let s = e.to_string();
+    // serde_yaml appends " at line L column C"; the line is reported separately.
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+pub fn stack_name(dir: &Path) -> String {
+    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    abs.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "default".to_string())
+}
+
+fn display_path(p: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().ok();
+    match cwd.and_then(|c| p.strip_prefix(&c).ok().map(Path::to_path_buf)) {
+        Some(rel) => rel,
+        None => p.strip_prefix("./").unwrap_or(p).to_path_buf(),
+    }
+}
+
+/// Convert parsed YAML into a [`Value`]; map keys must be scalars.
+pub fn from_yaml(v: &serde_yaml::Value) -> Result<Value, String> {
+    use serde_yaml::Value as Y;
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(*b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::int(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                Value::Number(
+                    serde_json::Number::from_f64(f)
+                        .ok_or_else(|| format!("the number {n} is not finite"))?,
+                )
+            }
+        }
+        Y::String(s) => Value::String(s.clone()),
+        Y::Sequence(items) => Value::List(items.iter().map(from_yaml).collect::<Result<_, _>>()?),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s.clone(),
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    _ => return Err("a map key must be a plain string".into()),
+                };
+                out.insert(key, from_yaml(v)?);
+            }
+            Value::Map(out)
+        }
+        Y::Tagged(t) => return Err(format!("YAML tags ({}) are not supported", t.tag)),
+    })
+}
+
+struct FileCx<'a> {
+    idx: usize,
+    path: PathBuf,
+    diags: &'a mut Diagnostics,
+}
+
+impl FileCx<'_> {
+    fn err(&mut self, at: &[&str], msg: impl Into<String>) -> &mut Diagnostic {
+        self.diags
+            .push(Diagnostic::error(msg).file(&self.path).at(at));
+        self.diags.0.last_mut().expect("just pushed")
+    }
+}
+
+fn merge_file(cfg: &mut Config, idx: usize, doc: &serde_yaml::Value, diags: &mut Diagnostics) {
+    let path = cfg.files[idx].path.clone();
+    let mut cx = FileCx { idx, path, diags };
+    let top = match doc {
+        serde_yaml::Value::Null => return, // an empty file adds nothing
+        serde_yaml::Value::Mapping(_) => match from_yaml(doc) {
+            Ok(Value::Map(m)) => m,
+            Ok(_) => return,
+            Err(e) => {
+                cx.err(&[], e);
+                return;
+            }
+        },
+        other => {
+            let kind = match other {
+                serde_yaml::Value::Sequence(_) => "a list",
+                _ => "a single value",
+            };
+            cx.err(
+                &[],
+                format!(
+                    "the top level must be a mapping of sections ({}), not {kind}",
+                    SECTIONS.join(", ")
+                ),
+            )
+            .line = Some(1);
+            return;
+        }
+    };
+    for (section, body) in &top {
+        match section.as_str() {
+            "providers" => merge_providers(cfg, &mut cx, body),
+            "variables" => merge_variables(cfg, &mut cx, body),
+            "resources" => merge_blocks(cfg, &mut cx, body, Mode::Managed),
+            "data" => merge_blocks(cfg, &mut cx, body, Mode::Data),
+            "outputs" => merge_outputs(cfg, &mut cx, body),
+            "backend" => merge_backend(cfg, &mut cx, body),
+            other => {
+                let hint = suggest(other, SECTIONS.iter().copied())
+                    .unwrap_or_else(|| format!("the sections are: {}", SECTIONS.join(", ")));
+                cx.err(&[other], format!("unknown top-level section \"{other}\""))
+                    .hint = Some(hint);
+            }
+        }
+    }
+}
+
+fn section_map<'v>(cx: &mut FileCx, name: &str, body: &'v Value) -> Option<&'v Map> {
+    match body {
+        Value::Map(m) => Some(m),
+        Value::Null => None,
+        other => {
+            cx.err(
+                &[name],
+                format!("\"{name}\" must be a mapping, not a {}", other.kind()),
+            );
+            None
+        }
+    }
+}
+
+fn duplicate(cx: &mut FileCx, cfg: &Config, at: &[&str], what: &str, first_file: usize) {
+    let first = cfg.file_path(first_file);
+    let msg = if first_file == cx.idx {
+        format!("{what} is defined twice in this file")
+    } else {
+        format!(
+            "{what} is defined twice: in {} and in {}",
+            first.display(),
+            cx.path.display()
+        )
+    };
+    cx.err(at, msg);
+}
+
+fn to_expr(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<Expr> {
+    match Expr::from_value(v) {
+        Ok(e) => Some(e),
+        Err(msg) => {
+            cx.err(at, msg);
+            None
+        }
+    }
+}
+
+fn expr_map(cx: &mut FileCx, at: &[&str], m: &Map) -> BTreeMap<String, Expr> {
+    let mut out = BTreeMap::new();
+    for (k, v) in m {
+        let mut p = at.to_vec();
+        p.push(k);
+        if let Some(e) = to_expr(cx, &p, v) {
+            out.insert(k.clone(), e);
+        }
+    }
+    out
+}
+
+fn merge_providers(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
+    let Some(m) = section_map(cx, "providers", body) else {
+        return;
+    };
+    for (name, v) in m {
+        let at = ["providers", name.as_str()];
+        if schema::providers::provider(name).is_none() {
+            let known: Vec<&str> = schema::providers::PROVIDERS
+                .iter()
+                .map(|s| s.type_name)
+                .collect();
+            let hint = suggest(name, known.iter().copied())
+                .unwrap_or_else(|| format!("known providers: {}", known.join(", ")));
+            cx.err(&at, format!("unknown provider \"{name}\"")).hint = Some(hint);
+            continue;
+        }
+        if let Some(prev) = cfg.providers.get(name) {
+            duplicate(cx, cfg, &at, &format!("provider \"{name}\""), prev.file);
+            continue;
+        }
+        let args = match v {
+            Value::Map(args) => expr_map(cx, &at, args),
+            Value::Null => BTreeMap::new(),
+            other => {
+                cx.err(
+                    &at,
+                    format!("a provider block must be a mapping, not a {}", other.kind()),
+                );
+                continue;
+            }
+        };
+        cfg.providers.insert(
+            name.clone(),
+            ProviderBlock {
+                name: name.clone(),
+                file: cx.idx,
+                args,
+            },
+        );
+    }
+}
+
+fn merge_variables(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
+    let Some(m) = section_map(cx, "variables", body) else {
+        return;
+    };
+    for (name, v) in m {
+        let at = ["variables", name.as_str()];
+        if !crate::value::is_ident(name) {
+            cx.err(&at, format!("\"{name}\" is not a valid variable name"));
+            continue;
+        }
+        if let Some(prev) = cfg.variables.get(name) {
+            duplicate(cx, cfg, &at, &format!("variable \"{name}\""), prev.file);
+            continue;
+        }
+        let mut var = Variable {
+            name: name.clone(),
+            file: cx.idx,
+            default: None,
+            sensitive: false,
+            ty: None,
+            description: None,
+        };
+        match v {
+            Value::Null => {}
+            Value::Map(fields) => {
+                for (k, fv) in fields {
+                    let fat = ["variables", name.as_str(), k.as_str()];
+                    match (k.as_str(), fv) {
+                        ("default", d) => var.default = Some(d.clone()),
+                        ("sensitive", Value::Bool(b)) => var.sensitive = *b,
+                        ("description", Value::String(s)) => var.description = Some(s.clone()),
+                        ("type", Value::String(t)) => {
+                            var.ty = Some(match t.as_str() {
+                                "string" => VarType::String,
+                                "number" => VarType::Number,
+                                "bool" => VarType::Bool,
+                                "list" => VarType::List,
+                                "map" => VarType::Map,
+                                _ => {
+                                    cx.err(&fat, format!("unknown variable type \"{t}\"")).hint =
+                                        Some("types: string, number, bool, list, map".into());
+                                    continue;
+                                }
+                            })
+                        }
+                        ("sensitive" | "description" | "type", other) => {
+                            cx.err(&fat, format!("wrong type: got a {}", other.kind()));
+                        }
+                        (other, _) => {
+                            let keys = ["default", "sensitive", "type", "description"];
+                            let hint = suggest(other, keys.iter().copied())
+                                .unwrap_or_else(|| format!("valid keys: {}", keys.join(", ")));
+                            cx.err(&fat, format!("unknown key \"{other}\" in a variable"))
+                                .hint = Some(hint);
+                        }
+                    }
+                }
+            }
+            other => {
+                cx.err(
+                    &at,
+                    format!("a variable must be a mapping, not a {}", other.kind()),
+                )
+                .hint = Some(format!("write {name}: {{ default: … }}"));
+                continue;
+            }
+        }
+        cfg.variables.insert(name.clone(), var);
+    }
+}
+
+fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: &Value, mode: Mode) {
+    let section = if mode == Mode::Data {
+        "data"
+    } else {
+        "resources"
+    };
+    let Some(m) = section_map(cx, section, body) else {
+        return;
+    };
+    for (key, v) in m {
+        let at = [section, key.as_str()];
+        let addr = match Address::parse(key) {
+            Ok(a) if a.mode == Mode::Managed => match mode {
+                Mode::Managed => a,
+                Mode::Data => Address::data(&a.ty, &a.name),
+            },
+            Ok(_) => {
+                cx.err(
+                    &at,
+                    format!("\"{key}\": write data sources under data: as <type>.<name>"),
+                );
+                continue;
+            }
+            Err(e) => {
+                cx.err(&at, e);
+                continue;
+            }
+        };
+        let schema = match mode {
+            Mode::Managed => schema::resource(&addr.ty),
+            Mode::Data => schema::data_source(&addr.ty),
+        };
+        let Some(schema) = schema else {
+            let kinds = if mode == Mode::Data {
+                "data source"
+            } else {
+                "resource"
+            };
+            let known = schema::all()
+                .iter()
+                .filter(|s| (s.kind == schema::Kind::DataSource) == (mode == Mode::Data));
+            let names: Vec<&str> = known.map(|s| s.type_name).collect();
+            let hint = suggest(&addr.ty, names.iter().copied())
+                .unwrap_or_else(|| format!("known {kinds} types: {}", names.join(", ")));
+            cx.err(&at, format!("unknown {kinds} type \"{}\"", addr.ty))
+                .hint = Some(hint);
+            continue;
+        };
+        if let Some(prev) = cfg.resources.get(&addr) {
+            duplicate(cx, cfg, &at, &addr.to_string(), prev.file);
+            continue;
+        }
+        let fields = match v {
+            Value::Map(f) => f.clone(),
+            Value::Null => Map::new(),
+            other => {
+                cx.err(
+                    &at,
+                    format!(
+                        "{addr} must be a mapping of arguments, not a {}",
+                        other.kind()
+                    ),
+                );
+                continue;
+            }
+        };
+        let mut block = Block {
+            addr: addr.clone(),
+            file: cx.idx,
+            schema,
+            args: BTreeMap::new(),
+            clone: None,
+            depends_on: Vec::new(),
+            lifecycle: Lifecycle::default(),
+            timeouts: BTreeMap::new(),
+        };
+        for (k, fv) in &fields {
+            let fat = [section, key.as_str(), k.as_str()];
+            match k.as_str() {
+                "depends_on" => block.depends_on = parse_depends_on(cx, &fat, fv),
+                "lifecycle" if mode == Mode::Managed => {
+                    block.lifecycle = parse_lifecycle(cx, &fat, fv)
+                }
+                "timeouts" => block.timeouts = parse_timeouts(cx, &fat, fv),
+                "clone" if mode == Mode::Managed => {
+                    if schema.clone.is_none() {
+                        cx.err(&fat, format!("{} cannot be cloned", addr.ty));
+                        continue;
+                    }
+                    match fv {
+                        Value::Map(cm) => block.clone = Some(expr_map(cx, &fat, cm)),
+                        Value::String(_) | Value::Number(_) => {
+                            if let Some(e) = to_expr(cx, &fat, fv) {
+                                block.clone = Some(BTreeMap::from([("source".to_string(), e)]));
+                            }
+                        }
+                        other => {
+                            cx.err(
+                                &fat,
+                                format!(
+                                    "clone must be a mapping like {{ source: … }}, not a {}",
+                                    other.kind()
+                                ),
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(e) = to_expr(cx, &fat, fv) {
+                        block.args.insert(k.clone(), e);
+                    }
+                }
+            }
+        }
+        cfg.resources.insert(addr, block);
+    }
+}
+
+fn parse_depends_on(cx: &mut FileCx, at: &[&str], v: &Value) -> Vec<Address> {
+    let items = match v {
+        Value::List(items) => items.clone(),
+        Value::String(_) => vec![v.clone()],
+        other => {
+            cx.err(
+                at,
+                format!(
+                    "depends_on must be a list of addresses, not a {}",
+                    other.kind()
+                ),
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let istr = i.to_string();
+        let mut p = at.to_vec();
+        p.push(&istr);
+        match item.as_str().map(|s| {
+            let s = s.trim();
+            let s = s
+                .strip_prefix("${")
+                .and_then(|s| s.strip_suffix('}'))
+                .unwrap_or(s);
+            Address::parse(s)
+        }) {
+            Some(Ok(a)) => out.push(a),
+            Some(Err(e)) => {
+                cx.err(&p, e);
+            }
+            None => {
+                cx.err(&p, "depends_on entries must be addresses such as type.name");
+            }
+        }
+    }
+    out
+}
+
+fn parse_lifecycle(cx: &mut FileCx, at: &[&str], v: &Value) -> Lifecycle {
+    let mut lc = Lifecycle::default();
+    let Value::Map(m) = v else {
+        cx.err(
+            at,
+            format!("lifecycle must be a mapping, not a {}", v.kind()),
+        );
+        return lc;
+    };
+    for (k, fv) in m {
+        let mut p = at.to_vec();
+        p.push(k);
+        match (k.as_str(), fv) {
+            ("prevent_destroy", Value::Bool(b)) => lc.prevent_destroy = *b,
+            ("create_before_destroy", Value::Bool(b)) => lc.create_before_destroy = *b,
+            ("ignore_changes", Value::List(items)) => {
+                for item in items {
+                    match item.as_str() {
+                        Some(s) => lc.ignore_changes.push(s.to_string()),
+                        None => {
+                            cx.err(&p, "ignore_changes must list attribute names");
+                        }
+                    }
+                }
+            }
+            ("ignore_changes", Value::String(s)) if s == "all" => {
+                lc.ignore_changes.push("all".into())
+            }
+            ("prevent_destroy" | "create_before_destroy", other) => {
+                cx.err(
+                    &p,
+                    format!("expected true or false, got a {}", other.kind()),
+                );
+            }
+            ("ignore_changes", other) => {
+                cx.err(
+                    &p,
+                    format!("expected a list of attribute names, got a {}", other.kind()),
+                );
+            }
+            (other, _) => {
+                let keys = ["prevent_destroy", "create_before_destroy", "ignore_changes"];
+                let hint = suggest(other, keys.iter().copied())
+                    .unwrap_or_else(|| format!("valid keys: {}", keys.join(", ")));
+                cx.err(&p, format!("unknown lifecycle key \"{other}\""))
+                    .hint = Some(hint);
+            }
+        }
+    }
+    lc
+}
+
+fn parse_timeouts(
+    cx: &mut FileCx,
+    at: &[&str],
+    v: &Value,
+) -> BTreeMap<String, std::time::Duration> {
+    let mut out = BTreeMap::new();
+    let Value::Map(m) = v else {
+        cx.err(
+            at,
+            format!(
+                "timeouts must be a mapping like {{ create: 30m }}, not a {}",
+                v.kind()
+            ),
+        );
+        return out;
+    };
+    for (k, fv) in m {
+        let mut p = at.to_vec();
+        p.push(k);
+        if !["create", "update", "delete", "read"].contains(&k.as_str()) {
+            cx.err(&p, format!("unknown timeout \"{k}\"")).hint =
+                Some("timeouts: create, update, delete, read".into());
+            continue;
+        }
+        let text = match fv {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            other => {
+                cx.err(
+                    &p,
+                    format!("expected a duration such as 30m, got a {}", other.kind()),
+                );
+                continue;
+            }
+        };
+        match parse_duration(&text) {
+            Ok(d) => {
+                out.insert(k.clone(), d);
+            }
+            Err(e) => {
+                cx.err(&p, e);
+            }
+        }
+    }
+    out
+}
+
+fn merge_outputs(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
+    let Some(m) = section_map(cx, "outputs", body) else {
+        return;
+    };
+    for (name, v) in m {
+        let at = ["outputs", name.as_str()];
+        if let Some(prev) = cfg.outputs.get(name) {
+            duplicate(cx, cfg, &at, &format!("output \"{name}\""), prev.file);
+            continue;
+        }
+        // The long form { value, sensitive, description } when the keys are exactly those.
+        let long = match v {
+            Value::Map(f)
+                if f.contains_key("value")
+                    && f.keys()
+                        .all(|k| ["value", "sensitive", "description"].contains(&k.as_str())) =>
+            {
+                Some(f)
+            }
+            _ => None,
+        };
+        let (expr_v, sensitive, description) = match long {
+            Some(f) => (
+                f.get("value").cloned().unwrap_or_default(),
+                f.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
+                f.get("description")
+                    .and_then(|d| d.as_str().map(String::from)),
+            ),
+            None => (v.clone(), false, None),
+        };
+        if let Some(e) = to_expr(cx, &at, &expr_v) {
+            cfg.outputs.insert(
+                name.clone(),
+                Output {
+                    name: name.clone(),
+                    file: cx.idx,
+                    value: e,
+                    sensitive,
+                    description,
+                },
+            );
+        }
+    }
+}
+
+fn merge_backend(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
+    if cfg.backend.is_some() {
+        cx.err(&["backend"], "the backend is defined in more than one file");
+        return;
+    }
+    let Value::Map(m) = body else {
+        cx.err(
+            &["backend"],
+            "backend must be a mapping like { type: local }",
+        );
+        return;
+    };
+    let ty = m.get("type").and_then(Value::as_str).unwrap_or("");
+    let extra = |cx: &mut FileCx, allowed: &[&str]| {
+        for k in m.keys() {
+            if k != "type" && !allowed.contains(&k.as_str()) {
+                cx.err(&["backend", k], format!("unknown backend key \"{k}\""));
+            }
+        }
+    };
+    match ty {
+        "local" => {
+            extra(cx, &["path"]);
+            cfg.backend = Some(Backend::Local {
+                path: m.get("path").and_then(Value::as_str).map(PathBuf::from),
+            });
+        }
+        "postgres" => {
+            extra(cx, &["url"]);
+            cfg.backend = Some(Backend::Postgres {
+                url: m.get("url").and_then(Value::as_str).map(String::from),
+            });
+        }
+        _ => {
+            cx.err(
+                &["backend", "type"],
+                format!("unknown backend type \"{ty}\""),
+            )
+            .hint = Some("backend types: local, postgres".into());
+        }
+    }
+}

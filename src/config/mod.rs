@@ -1,0 +1,211 @@
+//! The config language: YAML files of one directory merged into one stack of providers,
+//! variables, resources, data sources, outputs and a backend.
+//! `load` parses; `validate` checks everything against the schemas; `eval` computes values.
+
+pub mod eval;
+pub mod expr;
+mod lines;
+pub(crate) mod load;
+pub mod validate;
+pub mod vars;
+
+pub use load::load;
+
+use crate::address::Address;
+use crate::schema::Schema;
+use crate::value::Value;
+use expr::Expr;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One config file, kept for line look-ups in diagnostics.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as shown to users (relative to the working directory where possible).
+    pub path: PathBuf,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub dir: PathBuf,
+    pub stack: String,
+    pub files: Vec<SourceFile>,
+    pub providers: BTreeMap<String, ProviderBlock>,
+    pub variables: BTreeMap<String, Variable>,
+    /// Managed resources and data sources, by address.
+    pub resources: BTreeMap<Address, Block>,
+    pub outputs: BTreeMap<String, Output>,
+    pub backend: Option<Backend>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderBlock {
+    pub name: String,
+    pub file: usize,
+    pub args: BTreeMap<String, Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum VarType {
+    String,
+    Number,
+    Bool,
+    List,
+    Map,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub file: usize,
+    pub default: Option<Value>,
+    pub sensitive: bool,
+    pub ty: Option<VarType>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lifecycle {
+    pub prevent_destroy: bool,
+    pub create_before_destroy: bool,
+    pub ignore_changes: Vec<String>,
+}
+
+/// A resource or data-source block.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub addr: Address,
+    pub file: usize,
+    pub schema: &'static Schema,
+    pub args: BTreeMap<String, Expr>,
+    pub clone: Option<BTreeMap<String, Expr>>,
+    pub depends_on: Vec<Address>,
+    pub lifecycle: Lifecycle,
+    pub timeouts: BTreeMap<String, Duration>,
+}
+
+impl Block {
+    /// Every address this block refers to or depends on (without duplicates).
+    pub fn dependencies(&self) -> Vec<Address> {
+        let mut out: Vec<Address> = self.depends_on.clone();
+        let exprs = self
+            .args
+            .values()
+            .chain(self.clone.iter().flat_map(|c| c.values()));
+        for e in exprs {
+            for r in e.refs() {
+                if let expr::Target::Object(a) = &r.target {
+                    out.push(a.clone());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out.retain(|a| *a != self.addr);
+        out
+    }
+
+    /// The YAML key path of this block, for diagnostics.
+    pub fn yaml_path(&self) -> Vec<String> {
+        let section = if self.addr.is_data() {
+            "data"
+        } else {
+            "resources"
+        };
+        vec![
+            section.to_string(),
+            format!("{}.{}", self.addr.ty, self.addr.name),
+        ]
+    }
+
+    /// The timeout for an operation (`create`, `update`, `delete`): config, else the schema's.
+    pub fn timeout(&self, op: &str) -> Duration {
+        if let Some(d) = self.timeouts.get(op) {
+            return *d;
+        }
+        let t = &self.schema.timeouts;
+        Duration::from_secs(match op {
+            "delete" => t.delete_s,
+            "update" => t.update_s,
+            _ => t.create_s,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub file: usize,
+    pub value: Expr,
+    pub sensitive: bool,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backend {
+    Local { path: Option<PathBuf> },
+    Postgres { url: Option<String> },
+}
+
+impl Config {
+    pub fn file_path(&self, idx: usize) -> PathBuf {
+        self.files
+            .get(idx)
+            .map(|f| f.path.clone())
+            .unwrap_or_default()
+    }
+
+    /// Resolve the `yaml_path` of each diagnostic to a file line.
+    pub fn resolve_lines(&self, diags: &mut crate::diag::Diagnostics) {
+        lines::resolve(&self.files, diags);
+    }
+}
+
+/// Parse durations such as `90s`, `10m`, `1h30m` or a plain number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("\"{s}\" is not a duration: write e.g. 90s, 10m or 1h30m"))?;
+        num.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return Err(format!("\"{s}\" is not a duration: units are s, m and h")),
+        };
+    }
+    if !num.is_empty() || total == 0 {
+        return Err(format!(
+            "\"{s}\" is not a duration: write e.g. 90s, 10m or 1h30m"
+        ));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("10x").is_err());
+        assert!(parse_duration("10m5").is_err());
+    }
+}

@@ -1,0 +1,421 @@
+//! Semantic validation of a loaded config: references, providers, arguments against the
+//! resource schemas (types, required, computed, documented value rules), meta-arguments,
+//! and dependency cycles. Every problem becomes a diagnostic; nothing stops at the first.
+
+use super::eval::{eval, eval_args, ObjectView, Scope};
+use super::expr::{Expr, Ref, Target};
+use super::vars::{VarValue, Vars};
+use super::{Block, Config};
+use crate::address::Address;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::{cycle_text, Graph};
+use crate::schema::{self, suggest, Problem, Schema};
+use crate::value::{Map, PathSeg, Value};
+
+/// A scope where every declared object is unknown: validation does not call any cloud.
+struct ValidateScope<'a> {
+    cfg: &'a Config,
+    vars: &'a Vars,
+}
+
+impl Scope for ValidateScope<'_> {
+    fn var(&self, name: &str) -> Option<&VarValue> {
+        self.vars.get(name)
+    }
+    fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
+        self.cfg.resources.get(addr).map(|_| ObjectView {
+            value: &Value::Unknown,
+            sensitive: &[],
+        })
+    }
+}
+
+pub fn validate(cfg: &Config, vars: &Vars) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let scope = ValidateScope { cfg, vars };
+    check_providers(cfg, &scope, &mut diags);
+    for block in cfg.resources.values() {
+        check_block(cfg, block, &scope, &mut diags);
+    }
+    for out in cfg.outputs.values() {
+        let file = cfg.file_path(out.file);
+        let at = vec!["outputs".to_string(), out.name.clone()];
+        for r in out.value.refs() {
+            if let Some(msg) = check_ref(cfg, r) {
+                diags.push(
+                    Diagnostic::error(msg.0)
+                        .file(&file)
+                        .at_owned(at.clone())
+                        .attribute(format!("outputs.{}", out.name))
+                        .hint_opt(msg.1),
+                );
+            }
+        }
+    }
+    let graph = config_graph(cfg);
+    if let Some(cycle) = graph.find_cycle() {
+        let first = &cycle[0];
+        let mut d = Diagnostic::error(format!("dependency cycle: {}", cycle_text(&cycle)))
+            .address(first)
+            .hint("a resource cannot depend on itself, directly or through others: remove one reference or depends_on");
+        if let Some(b) = cfg.resources.get(first) {
+            d = d.file(cfg.file_path(b.file)).at_owned(b.yaml_path());
+        }
+        diags.push(d);
+    }
+    diags
+}
+
+pub use super::load::stack_name;
+
+/// The graph of resources and data sources, from references and `depends_on`.
+pub fn config_graph(cfg: &Config) -> Graph<Address> {
+    Graph::build(
+        cfg.resources
+            .values()
+            .map(|b| (b.addr.clone(), b.dependencies())),
+    )
+}
+
+trait HintOpt {
+    fn hint_opt(self, h: Option<String>) -> Self;
+}
+impl HintOpt for Diagnostic {
+    fn hint_opt(self, h: Option<String>) -> Self {
+        match h {
+            Some(h) => self.hint(h),
+            None => self,
+        }
+    }
+}
+
+/// `Some((message, hint))` when a reference points at nothing.
+fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
+    match &r.target {
+        Target::Var(name) => {
+            if cfg.variables.contains_key(name) {
+                return None;
+            }
+            Some((
+                format!("{}: no variable named \"{name}\" is declared", r.text),
+                suggest(name, cfg.variables.keys().map(String::as_str)).or_else(|| {
+                    Some(format!(
+                        "declare it: variables: {{ {name}: {{ default: … }} }}"
+                    ))
+                }),
+            ))
+        }
+        Target::Object(addr) => {
+            let Some(target) = cfg.resources.get(addr) else {
+                let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
+                let kind = if addr.is_data() {
+                    "data source"
+                } else {
+                    "resource"
+                };
+                return Some((
+                    format!("{}: no {kind} {addr} is declared", r.text),
+                    suggest(&addr.to_string(), names.iter().map(String::as_str)),
+                ));
+            };
+            let Some(PathSeg::Key(attr)) = r.path.first() else {
+                return None;
+            };
+            if target.schema.attr(attr).is_some() {
+                return None;
+            }
+            Some((
+                format!("{}: {} has no attribute \"{attr}\"", r.text, addr.ty),
+                suggest(attr, target.schema.attrs.iter().map(|a| a.name)).or_else(|| {
+                    Some(format!(
+                        "attributes: {}",
+                        target
+                            .schema
+                            .attrs
+                            .iter()
+                            .map(|a| a.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }),
+            ))
+        }
+    }
+}
+
+fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics) {
+    for p in cfg.providers.values() {
+        let file = cfg.file_path(p.file);
+        let base = vec!["providers".to_string(), p.name.clone()];
+        let Some(schema) = schema::providers::provider(&p.name) else {
+            continue;
+        };
+        for e in p.args.values() {
+            for r in e.refs() {
+                if matches!(r.target, Target::Object(_)) {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "{}: provider settings may use variables only, not resources",
+                            r.text
+                        ))
+                        .file(&file)
+                        .at_owned(base.clone()),
+                    );
+                } else if let Some((msg, hint)) = check_ref(cfg, r) {
+                    diags.push(
+                        Diagnostic::error(msg)
+                            .file(&file)
+                            .at_owned(base.clone())
+                            .hint_opt(hint),
+                    );
+                }
+            }
+        }
+        if let Ok(ev) = eval_args(&p.args, scope) {
+            let Value::Map(mut m) = ev.value else {
+                continue;
+            };
+            for prob in schema::check(schema, &mut m, false) {
+                push_problem(
+                    diags,
+                    &file,
+                    &base,
+                    &format!("providers.{}", p.name),
+                    None,
+                    prob,
+                );
+            }
+        }
+    }
+    // Every family a resource uses must be configured when its provider needs settings.
+    let mut reported = std::collections::BTreeSet::new();
+    for b in cfg.resources.values() {
+        let fam = b.addr.provider();
+        if cfg.providers.contains_key(fam) || !reported.insert(fam.to_string()) {
+            continue;
+        }
+        if let Some(ps) = schema::providers::provider(fam) {
+            let required: Vec<&str> = ps
+                .attrs
+                .iter()
+                .filter(|a| a.mode == schema::Mode::Required)
+                .map(|a| a.name)
+                .collect();
+            if !required.is_empty() {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "provider \"{fam}\" is not configured (needed by {})",
+                        b.addr
+                    ))
+                    .file(cfg.file_path(b.file))
+                    .at_owned(b.yaml_path())
+                    .address(&b.addr)
+                    .hint(format!(
+                        "add providers: {{ {fam}: {{ {} }} }}",
+                        required
+                            .iter()
+                            .map(|r| format!("{r}: …"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn push_problem(
+    diags: &mut Diagnostics,
+    file: &std::path::Path,
+    base: &[String],
+    address: &str,
+    prefix: Option<&str>,
+    prob: Problem,
+) {
+    let mut at: Vec<String> = base.to_vec();
+    if let Some(p) = prefix {
+        at.push(p.to_string());
+    }
+    let mut attr_path = Vec::new();
+    if let Some(p) = prefix {
+        attr_path.push(PathSeg::Key(p.to_string()));
+    }
+    for seg in &prob.path {
+        at.push(match seg {
+            PathSeg::Key(k) => k.clone(),
+            PathSeg::Index(i) => i.to_string(),
+        });
+        attr_path.push(seg.clone());
+    }
+    let mut d = Diagnostic::error(prob.message)
+        .file(file)
+        .at_owned(at)
+        .address(address)
+        .attribute(crate::value::path_string(&attr_path));
+    if let Some(h) = prob.hint {
+        d = d.hint(h);
+    }
+    diags.push(d);
+}
+
+fn check_block(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Diagnostics) {
+    let file = cfg.file_path(b.file);
+    let base = b.yaml_path();
+    let addr = b.addr.to_string();
+    let all_exprs = b.args.iter().map(|(k, e)| (k.clone(), e)).chain(
+        b.clone
+            .iter()
+            .flat_map(|c| c.iter().map(|(k, e)| (format!("clone.{k}"), e))),
+    );
+    let mut broken_refs = false;
+    for (name, e) in all_exprs {
+        for r in e.refs() {
+            if let Some((msg, hint)) = check_ref(cfg, r) {
+                broken_refs = true;
+                let mut at = base.clone();
+                at.extend(name.split('.').map(String::from));
+                diags.push(
+                    Diagnostic::error(msg)
+                        .file(&file)
+                        .at_owned(at)
+                        .address(&addr)
+                        .attribute(name.clone())
+                        .hint_opt(hint),
+                );
+            }
+        }
+    }
+    for (i, dep) in b.depends_on.iter().enumerate() {
+        if !cfg.resources.contains_key(dep) {
+            let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
+            let mut at = base.clone();
+            at.extend(["depends_on".to_string(), i.to_string()]);
+            diags.push(
+                Diagnostic::error(format!("depends_on: {dep} is not declared"))
+                    .file(&file)
+                    .at_owned(at)
+                    .address(&addr)
+                    .attribute("depends_on")
+                    .hint_opt(suggest(&dep.to_string(), names.iter().map(String::as_str))),
+            );
+        }
+    }
+    for ig in &b.lifecycle.ignore_changes {
+        if ig != "all" && b.schema.attr(ig).is_none_or(|a| !a.settable()) {
+            let mut at = base.clone();
+            at.extend(["lifecycle".to_string(), "ignore_changes".to_string()]);
+            diags.push(
+                Diagnostic::error(format!(
+                    "ignore_changes: \"{ig}\" is not an argument of {}",
+                    b.addr.ty
+                ))
+                .file(&file)
+                .at_owned(at)
+                .address(&addr)
+                .attribute("lifecycle.ignore_changes")
+                .hint_opt(suggest(
+                    ig,
+                    b.schema
+                        .attrs
+                        .iter()
+                        .filter(|a| a.settable())
+                        .map(|a| a.name),
+                )),
+            );
+        }
+    }
+    if broken_refs {
+        return; // evaluating would only repeat the same errors
+    }
+    check_block_values(b, scope, &file, &base, &addr, diags);
+}
+
+/// Evaluate a block's arguments in `scope` and check them against its schema. Used with an
+/// all-unknown scope by validate, and with real values by plan and apply.
+pub fn check_block_values(
+    b: &Block,
+    scope: &dyn Scope,
+    file: &std::path::Path,
+    base: &[String],
+    addr: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Map, Option<Map>, Vec<crate::value::Path>)> {
+    let mut failed = false;
+    let evaluated = match eval_args(&b.args, scope) {
+        Ok(ev) => Some(ev),
+        Err(errs) => {
+            for (name, msg) in errs {
+                let mut at = base.to_vec();
+                at.push(name.clone());
+                diags.push(
+                    Diagnostic::error(msg)
+                        .file(file)
+                        .at_owned(at)
+                        .address(addr)
+                        .attribute(name),
+                );
+            }
+            failed = true;
+            None
+        }
+    };
+    let clone = match &b.clone {
+        None => None,
+        Some(c) => match eval_args(c, scope) {
+            Ok(ev) => match ev.value {
+                Value::Map(m) => Some(m),
+                _ => None,
+            },
+            Err(errs) => {
+                for (name, msg) in errs {
+                    let mut at = base.to_vec();
+                    at.extend(["clone".to_string(), name.clone()]);
+                    diags.push(
+                        Diagnostic::error(msg)
+                            .file(file)
+                            .at_owned(at)
+                            .address(addr)
+                            .attribute(format!("clone.{name}")),
+                    );
+                }
+                failed = true;
+                None
+            }
+        },
+    };
+    let ev = evaluated?;
+    let Value::Map(mut args) = ev.value else {
+        return None;
+    };
+    let cloning = b.clone.is_some();
+    for prob in schema::check(b.schema, &mut args, cloning) {
+        push_problem(diags, file, base, addr, None, prob);
+    }
+    let mut clone = clone;
+    if let (Some(c), Some(cattrs)) = (clone.as_mut(), b.schema.clone) {
+        let mut probs = Vec::new();
+        schema::check_attrs(cattrs, c, true, &mut Vec::new(), &mut probs);
+        for prob in probs {
+            push_problem(diags, file, base, addr, Some("clone"), prob);
+        }
+    }
+    if failed {
+        return None;
+    }
+    Some((args, clone, ev.sensitive))
+}
+
+/// Evaluate one output (used by plan and apply once objects are known).
+pub fn eval_output(e: &Expr, scope: &dyn Scope) -> Result<(Value, bool), String> {
+    let ev = eval(e, scope)?;
+    Ok((ev.value, !ev.sensitive.is_empty()))
+}
+
+/// Schema look-up for an address.
+pub fn schema_for(addr: &Address) -> Option<&'static Schema> {
+    if addr.is_data() {
+        schema::data_source(&addr.ty)
+    } else {
+        schema::resource(&addr.ty)
+    }
+}

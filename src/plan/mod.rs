@@ -1,0 +1,194 @@
+//! Plans: the diff of config against (refreshed) state as a list of resource changes —
+//! create / clone / bind / update / replace / delete / read / no-op — plus output changes,
+//! drift found by refresh, and intents reconciled from an interrupted run.
+
+pub mod diff;
+pub mod refresh;
+pub mod render;
+pub mod scope;
+pub mod sensitive;
+
+use crate::address::Address;
+use crate::value::{Path, Value};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Clone,
+    Bind,
+    Update,
+    Replace,
+    Delete,
+    Read,
+    NoOp,
+}
+
+impl Action {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Clone => "clone",
+            Action::Bind => "bind",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Read => "read",
+            Action::NoOp => "no-op",
+        }
+    }
+
+    /// Terraform's vocabulary for `change.actions`.
+    pub fn terraform(&self, create_before_destroy: bool) -> Vec<&'static str> {
+        match self {
+            Action::Create | Action::Clone | Action::Bind => vec!["create"],
+            Action::Update => vec!["update"],
+            Action::Replace if create_before_destroy => vec!["create", "delete"],
+            Action::Replace => vec!["delete", "create"],
+            Action::Delete => vec!["delete"],
+            Action::Read => vec!["read"],
+            Action::NoOp => vec!["no-op"],
+        }
+    }
+
+    /// Makes a new object (create, clone, bind).
+    pub fn makes(&self) -> bool {
+        matches!(self, Action::Create | Action::Clone | Action::Bind)
+    }
+
+    pub fn is_change(&self) -> bool {
+        !matches!(self, Action::NoOp | Action::Read)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    ReplaceBecauseCannotUpdate,
+    ReplaceByRequest,
+    DeleteBecauseNoResourceConfig,
+    ReadBecauseConfigUnknown,
+    ReadBecauseDependencyPending,
+}
+
+impl Reason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reason::ReplaceBecauseCannotUpdate => "replace_because_cannot_update",
+            Reason::ReplaceByRequest => "replace_by_request",
+            Reason::DeleteBecauseNoResourceConfig => "delete_because_no_resource_config",
+            Reason::ReadBecauseConfigUnknown => "read_because_config_unknown",
+            Reason::ReadBecauseDependencyPending => "read_because_dependency_pending",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Change {
+    pub addr: Address,
+    pub action: Action,
+    pub reason: Option<Reason>,
+    pub before: Option<Value>,
+    /// Planned attributes; `Unknown` where known only after apply; `null` where sensitive.
+    pub after: Option<Value>,
+    pub before_sensitive: Vec<Path>,
+    pub after_sensitive: Vec<Path>,
+    pub replace_paths: Vec<Path>,
+    pub depends_on: Vec<Address>,
+    pub create_before_destroy: bool,
+    /// The evaluated `clone:` block, and how to name the source in a plan.
+    pub clone: Option<Value>,
+    pub clone_label: Option<String>,
+    /// Where the existing object was cloned from (when replacing it).
+    pub prior_clone: Option<Value>,
+    /// Set when this deletes a deposed object (left by create_before_destroy).
+    pub deposed: Option<String>,
+    /// The id of the object before the change.
+    pub prior_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutputChange {
+    pub name: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+/// A difference between the state and the cloud, found by refresh.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Drift {
+    pub addr: Address,
+    /// `Update` (changed outside strata) or `Delete` (deleted outside strata).
+    pub action: Action,
+    pub before: Value,
+    pub after: Option<Value>,
+    pub sensitive: Vec<Path>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Options {
+    pub destroy: bool,
+    pub refresh: bool,
+    pub targets: Vec<Address>,
+    pub replace: Vec<Address>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Plan {
+    pub stack: String,
+    pub lineage: String,
+    pub serial: u64,
+    pub changes: Vec<Change>,
+    pub outputs: Vec<OutputChange>,
+    pub drift: Vec<Drift>,
+    /// What was reconciled from an interrupted run's open intents.
+    pub reconciled: Vec<String>,
+    pub options: Options,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub create: usize,
+    pub clone: usize,
+    pub bind: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub read: usize,
+    #[serde(rename = "no-op")]
+    pub no_op: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            *match c.action {
+                Action::Create => &mut s.create,
+                Action::Clone => &mut s.clone,
+                Action::Bind => &mut s.bind,
+                Action::Update => &mut s.update,
+                Action::Replace => &mut s.replace,
+                Action::Delete => &mut s.delete,
+                Action::Read => &mut s.read,
+                Action::NoOp => &mut s.no_op,
+            } += 1;
+        }
+        s
+    }
+
+    /// Whether applying would change anything (resources or outputs).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action.is_change())
+            || self.outputs.iter().any(|o| o.action != Action::NoOp)
+    }
+
+    pub fn change(&self, addr: &Address) -> Option<&Change> {
+        self.changes
+            .iter()
+            .find(|c| &c.addr == addr && c.deposed.is_none())
+    }
+}

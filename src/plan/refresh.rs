@@ -1,0 +1,315 @@
+//! Before planning: reconcile the open intents of an interrupted run with the cloud (adopt
+//! what was made, confirm what was deleted, forget what never happened), then refresh every
+//! managed object from the cloud, recording drift.
+
+use super::sensitive;
+use super::{Action, Drift};
+use crate::address::Address;
+use crate::providers::{CallCx, NoProgress, Providers};
+use crate::state::backend::OpenIntent;
+use crate::state::journal::Entry;
+use crate::state::{Made, ResourceState, State};
+use crate::value::{parse_path, Map, Path, Value};
+use futures::stream::{self, StreamExt};
+use std::time::Duration;
+
+/// The key an intent records: what identifies the object, how it is made, and its
+/// dependencies and sensitive paths (so an adopted object is stored exactly as a created one).
+pub fn intent_key(
+    natural: Value,
+    clone: Option<&Value>,
+    dependencies: &[Address],
+    sensitive: &[Path],
+    id: Option<&str>,
+) -> Value {
+    let mut m = Map::new();
+    m.insert("natural".into(), natural);
+    m.insert("clone".into(), clone.cloned().unwrap_or_default());
+    m.insert(
+        "dependencies".into(),
+        Value::List(
+            dependencies
+                .iter()
+                .map(|a| Value::str(a.to_string()))
+                .collect(),
+        ),
+    );
+    m.insert(
+        "sensitive".into(),
+        Value::List(
+            sensitive
+                .iter()
+                .map(|p| Value::str(crate::value::path_string(p)))
+                .collect(),
+        ),
+    );
+    if let Some(id) = id {
+        m.insert("id".into(), Value::str(id));
+    }
+    Value::Map(m)
+}
+
+fn key_paths(key: &Value) -> Vec<Path> {
+    key.get("sensitive")
+        .and_then(Value::as_list)
+        .map(|l| {
+            l.iter()
+                .filter_map(|p| p.as_str().and_then(parse_path))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn cx(addr: &Address) -> CallCx<'_> {
+    CallCx {
+        addr,
+        timeout: Duration::from_secs(300),
+        progress: &NoProgress,
+    }
+}
+
+/// Reconcile open intents. Returns the journal entries that record the outcome and one line
+/// per intent saying what was found.
+pub async fn reconcile(
+    state: &mut State,
+    intents: &[OpenIntent],
+    providers: &Providers,
+) -> Result<(Vec<Entry>, Vec<String>), String> {
+    let mut entries = Vec::new();
+    let mut lines = Vec::new();
+    let fkey = state.fingerprint_key();
+    for i in intents {
+        let driver = providers.resource(&i.addr.ty)?;
+        let c = cx(&i.addr);
+        let fail = |e: crate::providers::ProviderError| {
+            format!(
+                "{}: could not reconcile an interrupted {}: {e}",
+                i.addr, i.action
+            )
+        };
+        match i.action.as_str() {
+            "create" | "clone" | "bind" => {
+                let natural = i.key.get("natural").cloned().unwrap_or_default();
+                let found = driver.find(&c, &natural, &i.token).await.map_err(fail)?;
+                let Some(id) = found else {
+                    entries.push(Entry::Settle {
+                        intent: i.id.clone(),
+                    });
+                    lines.push(format!(
+                        "{}: the interrupted {} had not taken effect; it is planned again",
+                        i.addr, i.action
+                    ));
+                    continue;
+                };
+                let Some(attrs) = driver.read(&c, &id, &Map::new()).await.map_err(fail)? else {
+                    entries.push(Entry::Settle {
+                        intent: i.id.clone(),
+                    });
+                    continue;
+                };
+                let mut attrs = Value::Map(attrs);
+                let mut paths = driver.schema().sensitive_paths();
+                paths.extend(key_paths(&i.key));
+                let sensitive = sensitive::mask(&mut attrs, &paths, &fkey);
+                let made = match i.action.as_str() {
+                    "clone" => Made::Cloned {
+                        from: i.key.get("clone").cloned().unwrap_or_default(),
+                    },
+                    "bind" => Made::Bound,
+                    _ => Made::Created,
+                };
+                let dependencies = i
+                    .key
+                    .get("dependencies")
+                    .and_then(Value::as_list)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|a| a.as_str().and_then(|s| Address::parse(s).ok()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut r = ResourceState::new(
+                    &i.addr,
+                    crate::state::Object {
+                        id: id.clone(),
+                        attributes: attrs,
+                        made,
+                        sensitive,
+                    },
+                    dependencies,
+                );
+                r.provider = i.addr.provider().to_string();
+                let e = Entry::Put {
+                    addr: i.addr.clone(),
+                    resource: r,
+                    intent: Some(i.id.clone()),
+                };
+                state.apply(&e);
+                entries.push(e);
+                lines.push(format!(
+                    "{}: adopted {id}, made by an interrupted {} whose result was not recorded",
+                    i.addr, i.action
+                ));
+            }
+            "delete" | "delete_deposed" => {
+                let id = i.key.get("id").and_then(Value::as_str).unwrap_or_default();
+                let gone = driver
+                    .read(&c, id, &Map::new())
+                    .await
+                    .map_err(fail)?
+                    .is_none();
+                if gone {
+                    let e = if i.action == "delete" {
+                        Entry::Remove {
+                            addr: i.addr.clone(),
+                            intent: Some(i.id.clone()),
+                        }
+                    } else {
+                        Entry::RemoveDeposed {
+                            addr: i.addr.clone(),
+                            id: id.to_string(),
+                            intent: Some(i.id.clone()),
+                        }
+                    };
+                    state.apply(&e);
+                    entries.push(e);
+                    lines.push(format!(
+                        "{}: confirmed that the interrupted delete of {id} took effect",
+                        i.addr
+                    ));
+                } else {
+                    entries.push(Entry::Settle {
+                        intent: i.id.clone(),
+                    });
+                    lines.push(format!(
+                        "{}: the interrupted delete of {id} had not taken effect; it is planned again",
+                        i.addr
+                    ));
+                }
+            }
+            _ => {
+                // An interrupted update: the refresh below reads what is really there.
+                entries.push(Entry::Settle {
+                    intent: i.id.clone(),
+                });
+                lines.push(format!(
+                    "{}: an interrupted {} is re-read from the cloud",
+                    i.addr, i.action
+                ));
+            }
+        }
+    }
+    Ok((entries, lines))
+}
+
+/// Attribute maps equal up to "empty is unset" (`null`, `""`, `{}`, `[]`).
+fn same_attributes(a: &Value, b: &Value) -> bool {
+    match (a.as_map(), b.as_map()) {
+        (Some(am), Some(bm)) => am
+            .keys()
+            .chain(bm.keys())
+            .all(|k| crate::plan::diff::equivalent(am.get(k), bm.get(k))),
+        _ => a == b,
+    }
+}
+
+/// Refresh every managed object in `state` from the cloud. Returns drift (changed or deleted
+/// outside strata) and the journal entries recording the refreshed state.
+pub async fn refresh(
+    state: &mut State,
+    providers: &Providers,
+    parallelism: usize,
+) -> Result<(Vec<Drift>, Vec<Entry>), Vec<String>> {
+    let fkey = state.fingerprint_key();
+    let items: Vec<(Address, ResourceState)> = state
+        .resources
+        .iter()
+        .filter(|(a, _)| !a.is_data())
+        .map(|(a, r)| (a.clone(), r.clone()))
+        .collect();
+    let results: Vec<(Address, ResourceState, Result<Option<Map>, String>)> =
+        stream::iter(items.into_iter().map(|(addr, prior)| async move {
+            let r = match providers.resource(&addr.ty) {
+                Ok(driver) => {
+                    let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
+                    driver
+                        .read(&cx(&addr), &prior.id, &prior_map)
+                        .await
+                        .map_err(|e| format!("{addr}: refresh failed: {e}"))
+                }
+                Err(e) => Err(format!("{addr}: {e}")),
+            };
+            (addr, prior, r)
+        }))
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    let mut drift = Vec::new();
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for (addr, prior, r) in results {
+        match r {
+            Err(e) => errors.push(e),
+            Ok(None) => {
+                drift.push(Drift {
+                    addr: addr.clone(),
+                    action: Action::Delete,
+                    before: prior.attributes.clone(),
+                    after: None,
+                    sensitive: Vec::new(),
+                });
+                let e = Entry::Remove { addr, intent: None };
+                state.apply(&e);
+                entries.push(e);
+            }
+            Ok(Some(attrs)) => {
+                let mut now = Value::Map(attrs);
+                let paths: Vec<Path> = prior
+                    .sensitive
+                    .keys()
+                    .filter_map(|p| parse_path(p))
+                    .chain(
+                        crate::schema::resource(&addr.ty)
+                            .map(|s| s.sensitive_paths())
+                            .unwrap_or_default(),
+                    )
+                    .collect();
+                let mut fps = sensitive::mask(&mut now, &paths, &fkey);
+                // The cloud does not return some secrets at all: keep what we knew.
+                for (k, v) in &prior.sensitive {
+                    fps.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                if !same_attributes(&now, &prior.attributes) || fps != prior.sensitive {
+                    let changed_secret = !sensitive::changed(&fps, &prior.sensitive).is_empty();
+                    drift.push(Drift {
+                        addr: addr.clone(),
+                        action: Action::Update,
+                        before: prior.attributes.clone(),
+                        after: Some(now.clone()),
+                        sensitive: if changed_secret {
+                            paths.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    });
+                    let mut r = prior.clone();
+                    r.attributes = now;
+                    r.sensitive = fps;
+                    let e = Entry::Put {
+                        addr,
+                        resource: r,
+                        intent: None,
+                    };
+                    state.apply(&e);
+                    entries.push(e);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        return Err(errors);
+    }
+    drift.sort_by(|a, b| a.addr.cmp(&b.addr));
+    Ok((drift, entries))
+}

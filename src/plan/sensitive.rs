@@ -1,0 +1,91 @@
+//! Sensitive values: replaced by `null` wherever attributes are shown or stored, with a keyed
+//! fingerprint kept so a changed secret is still detected.
+
+use crate::state::fingerprint;
+use crate::value::{path_string, Path, Value};
+use std::collections::BTreeMap;
+
+/// Null out `paths` in `attrs`; returns the fingerprints of the values that were there
+/// (by path text). Paths holding nothing are skipped.
+pub fn mask(attrs: &mut Value, paths: &[Path], key: &[u8]) -> BTreeMap<String, String> {
+    let mut fps = BTreeMap::new();
+    for p in paths {
+        let Some(v) = attrs.at(p) else { continue };
+        if v.is_null() || matches!(v, Value::Unknown) {
+            continue;
+        }
+        fps.insert(path_string(p), fingerprint(key, v));
+        attrs.set_at(p, Value::Null);
+    }
+    fps
+}
+
+/// Paths (as text) whose fingerprints differ between two fingerprint maps.
+pub fn changed(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether `path` is, or lies under, one of `sensitive`.
+pub fn is_sensitive(path: &[crate::value::PathSeg], sensitive: &[Path]) -> bool {
+    sensitive.iter().any(|s| path.starts_with(s))
+}
+
+/// The tree Terraform's JSON uses for `*_sensitive`: `true` at sensitive paths.
+pub fn tree(paths: &[Path]) -> serde_json::Value {
+    let mut root = serde_json::Value::Object(Default::default());
+    for p in paths {
+        if p.is_empty() {
+            return serde_json::Value::Bool(true);
+        }
+        let mut cur = &mut root;
+        for (i, seg) in p.iter().enumerate() {
+            let k = match seg {
+                crate::value::PathSeg::Key(k) => k.clone(),
+                crate::value::PathSeg::Index(n) => n.to_string(),
+            };
+            let last = i + 1 == p.len();
+            if !cur.is_object() {
+                break;
+            }
+            let obj = cur.as_object_mut().expect("checked");
+            if last {
+                obj.insert(k, serde_json::Value::Bool(true));
+                break;
+            }
+            cur = obj
+                .entry(k)
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        }
+    }
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::key;
+
+    #[test]
+    fn masks_and_fingerprints() {
+        let mut v = Value::from_json(&serde_json::json!({"sa": {"password": "pw", "user": "u"}}));
+        let fps = mask(&mut v, &[vec![key("sa"), key("password")]], b"k");
+        assert_eq!(v.at(&[key("sa"), key("password")]), Some(&Value::Null));
+        assert!(fps["sa.password"].starts_with("hmac-sha256:"));
+        assert!(!fps["sa.password"].contains("pw"));
+        let mut w = Value::from_json(&serde_json::json!({"sa": {"password": "other"}}));
+        let fps2 = mask(&mut w, &[vec![key("sa"), key("password")]], b"k");
+        assert_eq!(changed(&fps, &fps2), vec!["sa.password".to_string()]);
+        assert_eq!(
+            tree(&[vec![key("sa"), key("password")]]),
+            serde_json::json!({"sa": {"password": true}})
+        );
+    }
+}

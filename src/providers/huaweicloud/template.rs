@@ -1,0 +1,437 @@
+//! `huaweicloud_rds_parameter_template`: create (POST configurations), clone (POST …/copy,
+//! then PUT the values), read (GET), update (PUT), delete (DELETE); and the data source of the
+//! same name (look-up by id or name).
+
+use super::RdsClient;
+use crate::providers::{
+    arg_str, CallCx, CreateRequest, Created, DataDriver, ProviderError, ResourceDriver, Result,
+};
+use crate::schema::huaweicloud::{ENGINES, TEMPLATE, TEMPLATE_DATA};
+use crate::schema::Schema;
+use crate::state::Made;
+use crate::value::{Map, Value};
+use async_trait::async_trait;
+use reqwest::Method;
+use serde_json::json;
+use std::sync::Arc;
+
+pub struct Template {
+    pub client: Arc<RdsClient>,
+}
+
+pub struct TemplateData {
+    pub client: Arc<RdsClient>,
+}
+
+fn is_not_found(e: &ProviderError) -> bool {
+    e.status == Some(404)
+}
+
+/// The engine name as users write it (`mysql` → `MySQL`), keeping the config's own casing.
+fn engine_name(api: &str, prior: Option<&Value>) -> String {
+    if let Some(p) = prior.and_then(|d| d.get("type")).and_then(Value::as_str) {
+        if p.eq_ignore_ascii_case(api) {
+            return p.to_string();
+        }
+    }
+    ENGINES
+        .iter()
+        .find(|e| e.eq_ignore_ascii_case(api))
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| api.to_string())
+}
+
+fn s(v: &serde_json::Value) -> Value {
+    match v.as_str() {
+        Some("") | None => Value::Null,
+        Some(x) => Value::str(x),
+    }
+}
+
+/// Attributes from a GET body; `values` holds the keys in `managed` only.
+fn attributes(body: &serde_json::Value, managed: &[String], prior: &Map) -> Map {
+    let mut m = Map::new();
+    m.insert("id".into(), s(&body["id"]));
+    m.insert("name".into(), s(&body["name"]));
+    m.insert("description".into(), s(&body["description"]));
+    let ds_name = body["datastore_name"].as_str().unwrap_or_default();
+    let ds_version = body["datastore_version_name"].as_str().unwrap_or_default();
+    m.insert("datastore_name".into(), Value::str(ds_name));
+    m.insert("datastore_version_name".into(), Value::str(ds_version));
+    let mut ds = Map::new();
+    ds.insert(
+        "type".into(),
+        Value::str(engine_name(ds_name, prior.get("datastore"))),
+    );
+    ds.insert("version".into(), Value::str(ds_version));
+    m.insert("datastore".into(), Value::Map(ds));
+    m.insert("created".into(), s(&body["created"]));
+    m.insert("updated".into(), s(&body["updated"]));
+    let current = parameter_values(body);
+    let values: Map = managed
+        .iter()
+        .filter_map(|k| current.get(k).map(|v| (k.clone(), v.clone())))
+        .collect();
+    m.insert(
+        "values".into(),
+        if managed.is_empty() && prior.get("values").is_none_or(Value::is_null) {
+            Value::Null
+        } else {
+            Value::Map(values)
+        },
+    );
+    m
+}
+
+fn parameter_values(body: &serde_json::Value) -> Map {
+    body["configuration_parameters"]
+        .as_array()
+        .map(|params| {
+            params
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p["name"].as_str()?.to_string(),
+                        Value::str(p["value"].as_str().unwrap_or_default()),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn managed_keys(args: &Map) -> Vec<String> {
+    args.get("values")
+        .and_then(Value::as_map)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn values_json(v: Option<&Value>) -> serde_json::Value {
+    v.map(Value::to_json).unwrap_or_else(|| json!({}))
+}
+
+impl Template {
+    async fn get(&self, id: &str) -> Result<Option<serde_json::Value>> {
+        match self
+            .client
+            .call(
+                Method::GET,
+                &self.client.path(&format!("/{id}")),
+                None,
+                true,
+            )
+            .await
+        {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// PUT a change; parameters the API ignored are an error naming them.
+    async fn put(&self, id: &str, body: serde_json::Value) -> Result<()> {
+        let resp = self
+            .client
+            .call(
+                Method::PUT,
+                &self.client.path(&format!("/{id}")),
+                Some(&body),
+                true,
+            )
+            .await?;
+        let ignored: Vec<String> = resp["configuration"]["ignored_params"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !ignored.is_empty() {
+            return Err(ProviderError::new(
+                "IgnoredParams",
+                format!(
+                    "the API ignored values for {}: they are not parameters of this engine \
+                     version (the other changes were made)",
+                    ignored.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn read_attrs(&self, id: &str, args: &Map) -> Result<Map> {
+        let body = self.get(id).await?.ok_or_else(|| {
+            ProviderError::new(
+                "NotFound",
+                format!("template {id} vanished right after the call"),
+            )
+        })?;
+        Ok(attributes(&body, &managed_keys(args), args))
+    }
+}
+
+#[async_trait]
+impl ResourceDriver for Template {
+    fn schema(&self) -> &'static Schema {
+        &TEMPLATE
+    }
+
+    async fn create(&self, _cx: &CallCx<'_>, req: &CreateRequest<'_>) -> Result<Created> {
+        let name = arg_str(req.args, "name")?;
+        let description = req.args.get("description").and_then(Value::as_str);
+        let values = req.args.get("values").and_then(Value::as_map);
+        let (id, made) = if let Some(clone) = req.clone {
+            let source = arg_str(clone, "source")?;
+            let mut body = json!({ "name": name });
+            if let Some(d) = description {
+                body["description"] = json!(d);
+            }
+            let resp = self
+                .client
+                .call(
+                    Method::POST,
+                    &self.client.path(&format!("/{source}/copy")),
+                    Some(&body),
+                    false,
+                )
+                .await?;
+            let id = resp["id"]
+                .as_str()
+                .ok_or_else(|| ProviderError::new("BadResponse", "the copy response has no id"))?
+                .to_string();
+            if values.is_some_and(|v| !v.is_empty()) {
+                // The copy API takes no values: set them with a follow-up PUT.
+                self.put(
+                    &id,
+                    json!({ "values": values_json(req.args.get("values")) }),
+                )
+                .await
+                .map_err(|e| e.with_made(&id))?;
+            }
+            (
+                id,
+                Made::Cloned {
+                    from: Value::Map(clone.clone()),
+                },
+            )
+        } else {
+            let ds = req.args.get("datastore").cloned().unwrap_or_default();
+            let mut body = json!({
+                "name": name,
+                "datastore": {
+                    "type": ds.get("type").and_then(Value::as_str).unwrap_or_default(),
+                    "version": ds.get("version").and_then(Value::as_str).unwrap_or_default(),
+                },
+            });
+            if let Some(d) = description {
+                body["description"] = json!(d);
+            }
+            if values.is_some() {
+                body["values"] = values_json(req.args.get("values"));
+            }
+            let resp = self
+                .client
+                .call(Method::POST, &self.client.path(""), Some(&body), false)
+                .await?;
+            let id = resp["configuration"]["id"]
+                .as_str()
+                .ok_or_else(|| ProviderError::new("BadResponse", "the create response has no id"))?
+                .to_string();
+            (id, Made::Created)
+        };
+        let attributes = self
+            .read_attrs(&id, req.args)
+            .await
+            .map_err(|e| e.with_made(&id))?;
+        Ok(Created {
+            id,
+            attributes,
+            made,
+        })
+    }
+
+    async fn read(&self, _cx: &CallCx<'_>, id: &str, prior: &Map) -> Result<Option<Map>> {
+        Ok(self
+            .get(id)
+            .await?
+            .map(|b| attributes(&b, &managed_keys(prior), prior)))
+    }
+
+    async fn update(&self, _cx: &CallCx<'_>, id: &str, prior: &Map, args: &Map) -> Result<Map> {
+        let mut body = serde_json::Map::new();
+        for k in ["name", "description"] {
+            if args.get(k) != prior.get(k) {
+                let v = args.get(k).and_then(Value::as_str).unwrap_or_default();
+                body.insert(k.into(), json!(v));
+            }
+        }
+        let new_values = args.get("values").and_then(Value::as_map);
+        let old_values = prior.get("values").and_then(Value::as_map);
+        let changed: serde_json::Map<String, serde_json::Value> = new_values
+            .map(|nv| {
+                nv.iter()
+                    .filter(|(k, v)| old_values.and_then(|o| o.get(*k)) != Some(*v))
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !changed.is_empty() {
+            body.insert("values".into(), serde_json::Value::Object(changed));
+        }
+        if !body.is_empty() {
+            self.put(id, serde_json::Value::Object(body)).await?;
+        }
+        self.read_attrs(id, args).await
+    }
+
+    async fn delete(&self, _cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<()> {
+        match self
+            .client
+            .call(
+                Method::DELETE,
+                &self.client.path(&format!("/{id}")),
+                None,
+                true,
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn natural_key(&self, args: &Map, _clone: Option<&Map>) -> Value {
+        let mut k = Map::new();
+        k.insert("name".into(), args.get("name").cloned().unwrap_or_default());
+        Value::Map(k)
+    }
+
+    async fn find(&self, _cx: &CallCx<'_>, key: &Value, _token: &str) -> Result<Option<String>> {
+        let Some(name) = key.get("name").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        let list = self
+            .client
+            .call(Method::GET, &self.client.path(""), None, true)
+            .await?;
+        Ok(list["configurations"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["name"].as_str() == Some(name)))
+            .and_then(|c| c["id"].as_str().map(String::from)))
+    }
+}
+
+#[async_trait]
+impl DataDriver for TemplateData {
+    fn schema(&self) -> &'static Schema {
+        &TEMPLATE_DATA
+    }
+
+    async fn read(&self, _cx: &CallCx<'_>, args: &Map) -> Result<Map> {
+        let list = self
+            .client
+            .call(Method::GET, &self.client.path(""), None, true)
+            .await?;
+        let items = list["configurations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let by_id = args.get("id").and_then(Value::as_str);
+        let by_name = args.get("name").and_then(Value::as_str);
+        let matches: Vec<&serde_json::Value> = items
+            .iter()
+            .filter(|c| match (by_id, by_name) {
+                (Some(id), _) => c["id"].as_str() == Some(id),
+                (None, Some(n)) => c["name"].as_str() == Some(n),
+                _ => false,
+            })
+            .collect();
+        let what = by_id
+            .map(|i| format!("id {i}"))
+            .or_else(|| by_name.map(|n| format!("name \"{n}\"")))
+            .unwrap_or_default();
+        let item = match matches.as_slice() {
+            [one] => *one,
+            [] => {
+                let mut e = ProviderError::new(
+                    "DBS.200002",
+                    format!(
+                        "no parameter template with {what} exists in project {}",
+                        self.client.project_id
+                    ),
+                );
+                e.status = Some(404);
+                return Err(e);
+            }
+            _ => {
+                return Err(ProviderError::new(
+                    "Ambiguous",
+                    format!(
+                        "{} parameter templates have {what}: look it up by id",
+                        matches.len()
+                    ),
+                ))
+            }
+        };
+        let id = item["id"].as_str().unwrap_or_default();
+        let body = self
+            .client
+            .call(
+                Method::GET,
+                &self.client.path(&format!("/{id}")),
+                None,
+                true,
+            )
+            .await?;
+        let mut m = Map::new();
+        m.insert("id".into(), Value::str(id));
+        m.insert("name".into(), s(&body["name"]));
+        m.insert("description".into(), s(&body["description"]));
+        m.insert("datastore_name".into(), s(&body["datastore_name"]));
+        m.insert(
+            "datastore_version_name".into(),
+            s(&body["datastore_version_name"]),
+        );
+        m.insert(
+            "user_defined".into(),
+            Value::Bool(item["user_defined"].as_bool().unwrap_or(true)),
+        );
+        m.insert("values".into(), Value::Map(parameter_values(&body)));
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_keep_config_casing_and_only_managed_values() {
+        let body = json!({
+            "id": "x", "name": "n", "description": "", "datastore_name": "mysql",
+            "datastore_version_name": "5.7", "created": "c", "updated": "u",
+            "configuration_parameters": [
+                {"name": "max_connections", "value": "500"},
+                {"name": "wait_timeout", "value": "28800"}
+            ]
+        });
+        let mut prior = Map::new();
+        prior.insert(
+            "datastore".into(),
+            Value::from_json(&json!({"type": "mysql", "version": "5.7"})),
+        );
+        let a = attributes(&body, &["max_connections".to_string()], &prior);
+        assert_eq!(a["description"], Value::Null);
+        assert_eq!(a["datastore"].get("type"), Some(&Value::str("mysql")));
+        assert_eq!(
+            a["values"],
+            Value::from_json(&json!({"max_connections": "500"}))
+        );
+        let b = attributes(&body, &[], &Map::new());
+        assert_eq!(b["datastore"].get("type"), Some(&Value::str("MySQL")));
+        assert_eq!(b["values"], Value::Null);
+    }
+}

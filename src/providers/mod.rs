@@ -1,0 +1,169 @@
+//! The provider interface: one driver per resource type and per data source, each calling its
+//! cloud's real API over HTTP. Families: `huaweicloud` (more in later issues). Drivers get
+//! fully known arguments; the executor owns ordering, retries of whole operations, and state.
+
+pub mod http;
+pub mod huaweicloud;
+pub mod registry;
+
+use crate::address::Address;
+use crate::schema::Schema;
+use crate::state::Made;
+use crate::value::{Map, Value};
+use async_trait::async_trait;
+use std::fmt;
+use std::time::Duration;
+
+pub use registry::Providers;
+
+/// What went wrong with a call, with the API's own code and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderError {
+    /// The API's error code (`DBS.200001`, `InvalidDBInstanceId.NotFound`, …) or strata's
+    /// own (`Timeout`, `ConnectionError`, `RuleViolation`).
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub status: Option<u16>,
+    /// Worth trying again (throttling, 5xx, connection trouble).
+    pub retryable: bool,
+    /// The call may have taken effect even though it failed (5xx or a lost response to a
+    /// non-idempotent call): look for what it made before trying again.
+    pub ambiguous: bool,
+    /// The id of an object that exists although the operation failed part-way (e.g. a copy
+    /// made, then setting its values refused): it is recorded in state, never orphaned.
+    pub made_id: Option<String>,
+}
+
+impl ProviderError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+            status: None,
+            retryable: false,
+            ambiguous: false,
+            made_id: None,
+        }
+    }
+
+    /// Mark that the object `id` exists despite this failure.
+    pub fn with_made(mut self, id: &str) -> ProviderError {
+        self.made_id = Some(id.to_string());
+        self
+    }
+
+    /// Refused by strata before any call, because a documented rule is broken.
+    pub fn rule(message: impl Into<String>) -> ProviderError {
+        ProviderError::new("RuleViolation", message)
+    }
+
+    pub fn timeout(message: impl Into<String>) -> ProviderError {
+        ProviderError::new("Timeout", message)
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        let mut extra = Vec::new();
+        if let Some(s) = self.status {
+            extra.push(format!("HTTP {s}"));
+        }
+        if let Some(r) = &self.request_id {
+            extra.push(format!("request id {r}"));
+        }
+        if !extra.is_empty() {
+            write!(f, " ({})", extra.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+pub type Result<T> = std::result::Result<T, ProviderError>;
+
+/// Status reports from long waits (`Creating`, `Restoring` …), for progress display.
+pub trait Progress: Send + Sync {
+    fn status(&self, addr: &Address, status: &str);
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn status(&self, _: &Address, _: &str) {}
+}
+
+/// Context of one driver call.
+pub struct CallCx<'a> {
+    pub addr: &'a Address,
+    /// Deadline for asynchronous waits of this operation.
+    pub timeout: Duration,
+    pub progress: &'a dyn Progress,
+}
+
+impl CallCx<'_> {
+    pub fn status(&self, s: &str) {
+        self.progress.status(self.addr, s);
+    }
+}
+
+/// Everything a create / clone / bind needs.
+pub struct CreateRequest<'a> {
+    pub args: &'a Map,
+    /// The evaluated `clone:` block, when the object is cloned.
+    pub clone: Option<&'a Map>,
+    /// Idempotency token for APIs that take one.
+    pub token: &'a str,
+}
+
+/// What a create / clone / bind made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub id: String,
+    /// All attributes: the arguments as the cloud holds them, plus computed ones.
+    pub attributes: Map,
+    pub made: Made,
+}
+
+#[async_trait]
+pub trait ResourceDriver: Send + Sync {
+    fn schema(&self) -> &'static Schema;
+
+    async fn create(&self, cx: &CallCx<'_>, req: &CreateRequest<'_>) -> Result<Created>;
+
+    /// Current attributes, or `None` when the object no longer exists.
+    async fn read(&self, cx: &CallCx<'_>, id: &str, prior: &Map) -> Result<Option<Map>>;
+
+    async fn update(&self, cx: &CallCx<'_>, id: &str, prior: &Map, args: &Map) -> Result<Map>;
+
+    /// Delete; an object already gone counts as deleted.
+    async fn delete(&self, cx: &CallCx<'_>, id: &str, prior: &Map) -> Result<()>;
+
+    /// What identifies the object a create would make, without its id (a name, a
+    /// target and source, a binding pair). Recorded in intents.
+    fn natural_key(&self, args: &Map, clone: Option<&Map>) -> Value;
+
+    /// The id of the object a create with this natural key (or token) made, if it exists:
+    /// used to adopt the result of a call whose outcome was lost (crash, 5xx).
+    async fn find(&self, cx: &CallCx<'_>, key: &Value, token: &str) -> Result<Option<String>>;
+
+    /// Read an existing object by id, for `import`.
+    async fn import(&self, cx: &CallCx<'_>, id: &str) -> Result<Option<Map>> {
+        self.read(cx, id, &Map::new()).await
+    }
+}
+
+#[async_trait]
+pub trait DataDriver: Send + Sync {
+    fn schema(&self) -> &'static Schema;
+    async fn read(&self, cx: &CallCx<'_>, args: &Map) -> Result<Map>;
+}
+
+/// Read a string attribute, or fail with a clear message.
+pub fn arg_str<'a>(args: &'a Map, name: &str) -> Result<&'a str> {
+    args.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| ProviderError::rule(format!("argument \"{name}\" is missing")))
+}

@@ -1,0 +1,150 @@
+//! Configures the provider families a run needs (from the `providers:` blocks, environment
+//! credentials and the sandbox) and hands out the driver for each resource and data type.
+
+use super::huaweicloud::{client, template, RdsClient};
+use super::{DataDriver, ResourceDriver};
+use crate::config::eval::{eval_args, ObjectView, Scope};
+use crate::config::vars::{VarValue, Vars};
+use crate::config::Config;
+use crate::sandbox::Connector;
+use crate::schema;
+use crate::value::{Map, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+#[derive(Default)]
+pub struct Providers {
+    resources: HashMap<&'static str, Arc<dyn ResourceDriver>>,
+    data: HashMap<&'static str, Arc<dyn DataDriver>>,
+}
+
+struct VarsOnly<'a>(&'a Vars);
+
+impl Scope for VarsOnly<'_> {
+    fn var(&self, name: &str) -> Option<&VarValue> {
+        self.0.get(name)
+    }
+    fn object(&self, _: &Address) -> Option<ObjectView<'_>> {
+        None
+    }
+}
+
+use crate::address::Address;
+
+fn env_any(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+/// A family's settings, evaluated and checked against its provider schema.
+fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
+    let block = cfg.providers.get(family).ok_or_else(|| {
+        format!("provider \"{family}\" is not configured: add it under providers: in the config")
+    })?;
+    let ev = eval_args(&block.args, &VarsOnly(vars)).map_err(|errs| {
+        errs.into_iter()
+            .map(|(k, m)| format!("providers.{family}.{k}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let Value::Map(mut m) = ev.value else {
+        return Err(format!("providers.{family} must be a mapping"));
+    };
+    if let Some(s) = schema::providers::provider(family) {
+        s.apply_defaults(&mut m);
+        let problems = schema::check(s, &mut m, false);
+        if let Some(p) = problems.first() {
+            return Err(format!(
+                "providers.{family}.{}: {}",
+                crate::value::path_string(&p.path),
+                p.message
+            ));
+        }
+    }
+    if m.values().any(Value::has_unknown) {
+        return Err(format!(
+            "providers.{family}: a setting has no value yet (an unset variable?)"
+        ));
+    }
+    Ok(m)
+}
+
+impl Providers {
+    /// Configure `families` (e.g. the ones used by the config and the state).
+    pub async fn configure(
+        cfg: &Config,
+        vars: &Vars,
+        families: &BTreeSet<String>,
+        sandbox: &Connector,
+    ) -> Result<Providers, String> {
+        let mut p = Providers::default();
+        for family in families {
+            match family.as_str() {
+                "huaweicloud" => {
+                    let s = settings(cfg, vars, family)?;
+                    let rds = Arc::new(huawei_client(&s, sandbox).await?);
+                    p.resources.insert(
+                        schema::huaweicloud::TEMPLATE.type_name,
+                        Arc::new(template::Template {
+                            client: rds.clone(),
+                        }),
+                    );
+                    p.data.insert(
+                        schema::huaweicloud::TEMPLATE_DATA.type_name,
+                        Arc::new(template::TemplateData { client: rds }),
+                    );
+                }
+                other => return Err(format!("unknown provider \"{other}\"")),
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn resource(&self, ty: &str) -> Result<Arc<dyn ResourceDriver>, String> {
+        self.resources
+            .get(ty)
+            .cloned()
+            .ok_or_else(|| format!("no driver for resource type {ty}"))
+    }
+
+    pub fn data(&self, ty: &str) -> Result<Arc<dyn DataDriver>, String> {
+        self.data
+            .get(ty)
+            .cloned()
+            .ok_or_else(|| format!("no driver for data source type {ty}"))
+    }
+}
+
+async fn huawei_client(s: &Map, sandbox: &Connector) -> Result<RdsClient, String> {
+    let get = |k: &str| s.get(k).and_then(Value::as_str).map(String::from);
+    let region = get("region").unwrap_or_default();
+    let project = get("project_id").unwrap_or_default();
+    let endpoint = get("endpoint");
+    let is_sandbox = endpoint.as_deref() == Some("sandbox");
+    let base = match endpoint.as_deref() {
+        Some("sandbox") => format!("{}/huaweicloud/rds", sandbox.url().await?),
+        Some(url) => url.to_string(),
+        None => client::regional_endpoint(&region),
+    };
+    let ak = get("access_key").or_else(|| env_any(&["HW_ACCESS_KEY", "HUAWEICLOUD_ACCESS_KEY"]));
+    let sk = get("secret_key").or_else(|| env_any(&["HW_SECRET_KEY", "HUAWEICLOUD_SECRET_KEY"]));
+    let (ak, sk) =
+        match (ak, sk) {
+            (Some(a), Some(s)) => (a, s),
+            _ if is_sandbox => (
+                client::SANDBOX_AK.to_string(),
+                client::SANDBOX_SK.to_string(),
+            ),
+            _ => return Err(
+                "huaweicloud: no credentials: set HW_ACCESS_KEY and HW_SECRET_KEY (or access_key \
+                 and secret_key in the provider block, from a sensitive variable)"
+                    .into(),
+            ),
+        };
+    let max = s
+        .get("max_concurrency")
+        .and_then(Value::as_i64)
+        .unwrap_or(16) as usize;
+    RdsClient::new(&base, &project, &ak, &sk, max)
+}

@@ -1,0 +1,101 @@
+//! The sandbox: an embedded simulated cloud speaking the real wire protocols (paths, bodies,
+//! error codes, signature checks, asynchronous states), persisted under `state/sandbox.json`.
+//! Runs in-process for `endpoint: sandbox`, or standalone with `strata sandbox serve`.
+
+pub mod faults;
+pub mod huawei;
+pub mod server;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::{Store, World};
+use tokio::sync::OnceCell;
+
+/// Every service's seed objects.
+pub fn seed(w: &mut World) {
+    huawei::seed(w);
+}
+
+/// Where the sandbox keeps its world by default.
+pub fn default_path() -> PathBuf {
+    match std::env::var("STRATA_SANDBOX_FILE") {
+        Ok(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from("state").join("sandbox.json"),
+    }
+}
+
+pub fn open_store(path: &Path) -> Arc<Store> {
+    Arc::new(Store::open(path, seed))
+}
+
+/// One row of `sandbox ls`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct Listed {
+    pub service: String,
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub status: String,
+}
+
+pub fn list(store: &Store) -> Result<Vec<Listed>, String> {
+    store.read(|w| {
+        let mut out = Vec::new();
+        for (coll, docs) in &w.colls {
+            let (service, kind) = coll.split_once('/').unwrap_or((coll.as_str(), ""));
+            for (id, doc) in docs {
+                out.push(Listed {
+                    service: service.to_string(),
+                    kind: kind.to_string(),
+                    id: id.clone(),
+                    name: doc["name"].as_str().unwrap_or_default().to_string(),
+                    status: store::status(doc).unwrap_or_default(),
+                });
+            }
+        }
+        out
+    })
+}
+
+/// Gives providers the sandbox's base URL: `STRATA_SANDBOX_URL` when set (a standalone
+/// `strata sandbox serve`), else an in-process server started on first use.
+pub struct Connector {
+    path: PathBuf,
+    url: OnceCell<String>,
+}
+
+impl Connector {
+    pub fn new(path: PathBuf) -> Connector {
+        Connector {
+            path,
+            url: OnceCell::new(),
+        }
+    }
+
+    pub async fn url(&self) -> Result<String, String> {
+        if let Ok(u) = std::env::var("STRATA_SANDBOX_URL") {
+            if !u.is_empty() {
+                return Ok(u.trim_end_matches('/').to_string());
+            }
+        }
+        self.url
+            .get_or_try_init(|| async {
+                let store = open_store(&self.path);
+                let spec = faults::FaultSpec::from_env()?;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+                let addr = listener
+                    .local_addr()
+                    .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+                let app = server::router(store, spec);
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+                Ok(format!("http://{addr}"))
+            })
+            .await
+            .cloned()
+    }
+}

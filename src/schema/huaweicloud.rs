@@ -1,0 +1,114 @@
+//! Schemas of the Huawei Cloud RDS parameter-template family (resource and data source).
+
+use super::{Attr, Default, Kind, Mode, Rule, Schema, Timeouts, Type, Verb};
+
+/// Names: 1–64 characters of letters, digits, `.`, `_` and `-` (case-sensitive).
+pub const NAME_RULE: Rule = Rule::Pattern {
+    regex: r"^[A-Za-z0-9._-]{1,64}$",
+    what: "a parameter template name is 1–64 characters of letters, digits, '.', '_' and '-'",
+};
+pub const DESCRIPTION_RULES: &[Rule] =
+    &[Rule::Length { min: 0, max: 256 }, Rule::NoChars("!<>=&\"'")];
+pub const ENGINES: &[&str] = &["MySQL", "PostgreSQL", "SQLServer", "MariaDB"];
+
+const DATASTORE: &[Attr] = &[
+    Attr::new("type", Type::String, Mode::Required)
+        .rules(&[Rule::OneOfIgnoreCase(ENGINES)])
+        .doc("database engine: MySQL, PostgreSQL, SQLServer or MariaDB"),
+    Attr::new("version", Type::String, Mode::Required)
+        .doc("engine version, e.g. \"5.7\", \"8.0\", \"14\", \"2017_EE\""),
+];
+
+pub static TEMPLATE: Schema = Schema {
+    type_name: "huaweicloud_rds_parameter_template",
+    kind: Kind::Resource,
+    description: "An RDS parameter template (configuration): created, or cloned with the copy API",
+    attrs: &[
+        Attr::new("name", Type::String, Mode::Required)
+            .rules(&[NAME_RULE])
+            .doc("template name, unique in the project"),
+        Attr::new("description", Type::String, Mode::Optional)
+            .rules(DESCRIPTION_RULES)
+            .doc("up to 256 characters, without ! < > = & \" '"),
+        Attr::new(
+            "datastore",
+            Type::Object(DATASTORE),
+            Mode::RequiredForCreate,
+        )
+        .force_new()
+        .doc("engine and version; taken from the source when cloned"),
+        Attr::new("values", Type::Map(&Type::String), Mode::Optional)
+            .doc("parameter values (strings); applied after the copy when cloned"),
+        Attr::new("id", Type::String, Mode::Computed),
+        Attr::new("datastore_name", Type::String, Mode::Computed),
+        Attr::new("datastore_version_name", Type::String, Mode::Computed),
+        Attr::new("created", Type::String, Mode::Computed),
+        Attr::new("updated", Type::String, Mode::Computed).volatile(),
+    ],
+    verb: Verb::Create,
+    clone: Some(&[
+        Attr::new("source", Type::String, Mode::Required).doc("id of the template to copy")
+    ]),
+    updatable: true,
+    exactly_one_of: &[],
+    timeouts: Timeouts {
+        create_s: 600,
+        update_s: 600,
+        delete_s: 600,
+    },
+};
+
+pub static TEMPLATE_DATA: Schema = Schema {
+    type_name: "huaweicloud_rds_parameter_template",
+    kind: Kind::DataSource,
+    description: "An existing RDS parameter template, looked up by id or name",
+    attrs: &[
+        Attr::new("id", Type::String, Mode::OptionalComputed),
+        Attr::new("name", Type::String, Mode::OptionalComputed).rules(&[NAME_RULE]),
+        Attr::new("description", Type::String, Mode::Computed),
+        Attr::new("datastore_name", Type::String, Mode::Computed),
+        Attr::new("datastore_version_name", Type::String, Mode::Computed),
+        Attr::new("user_defined", Type::Bool, Mode::Computed),
+        Attr::new("values", Type::Map(&Type::String), Mode::Computed),
+    ],
+    verb: Verb::Create,
+    clone: None,
+    updatable: false,
+    exactly_one_of: &[&["id", "name"]],
+    timeouts: Timeouts {
+        create_s: 300,
+        update_s: 300,
+        delete_s: 300,
+    },
+};
+
+pub static PROVIDER: Schema = Schema {
+    type_name: "huaweicloud",
+    kind: Kind::Provider,
+    description: "Huawei Cloud: region, project and credentials",
+    attrs: &[
+        Attr::new("region", Type::String, Mode::Required).doc("e.g. ap-southeast-1"),
+        Attr::new("project_id", Type::String, Mode::Required),
+        Attr::new("endpoint", Type::String, Mode::Optional)
+            .doc("\"sandbox\", or a base URL overriding https://rds.<region>.myhuaweicloud.com"),
+        Attr::new("access_key", Type::String, Mode::Optional)
+            .doc("default: HW_ACCESS_KEY / HUAWEICLOUD_ACCESS_KEY"),
+        Attr::new("secret_key", Type::String, Mode::Optional)
+            .sensitive()
+            .doc("default: HW_SECRET_KEY / HUAWEICLOUD_SECRET_KEY"),
+        Attr::new("max_concurrency", Type::Int, Mode::Optional)
+            .default(Default::Int(16))
+            .doc("calls in flight at once against this API"),
+    ],
+    verb: Verb::Create,
+    clone: None,
+    updatable: false,
+    exactly_one_of: &[],
+    timeouts: Timeouts {
+        create_s: 0,
+        update_s: 0,
+        delete_s: 0,
+    },
+};
+
+pub static SCHEMAS: &[&Schema] = &[&TEMPLATE, &TEMPLATE_DATA];

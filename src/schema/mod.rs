@@ -1,0 +1,494 @@
+//! Resource-type schemas: attribute types, which arguments are required / optional / computed,
+//! which changes force a replacement, which are sensitive, and the APIs' documented value rules.
+//! One checker (`check`) serves validate, plan and apply; diff and rendering read the same data.
+
+pub mod huaweicloud;
+pub mod providers;
+mod rules;
+
+pub use rules::Rule;
+
+use crate::value::{key, Map, Path, PathSeg, Value};
+
+/// The type of an attribute value.
+#[derive(Debug, Clone, Copy)]
+pub enum Type {
+    String,
+    Int,
+    Bool,
+    List(&'static Type),
+    Map(&'static Type),
+    Object(&'static [Attr]),
+}
+
+impl Type {
+    pub fn describe(&self) -> String {
+        match self {
+            Type::String => "string".into(),
+            Type::Int => "integer".into(),
+            Type::Bool => "bool".into(),
+            Type::List(t) => format!("list of {}", t.describe()),
+            Type::Map(t) => format!("map of {}", t.describe()),
+            Type::Object(attrs) => format!(
+                "object {{{}}}",
+                attrs.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
+/// Who sets an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Required,
+    /// Required when the resource is created from scratch; optional (taken from the source)
+    /// when it is cloned.
+    RequiredForCreate,
+    Optional,
+    /// Set by the cloud only.
+    Computed,
+    /// The user may set it; otherwise the cloud does.
+    OptionalComputed,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Default {
+    Str(&'static str),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Default {
+    pub fn value(&self) -> Value {
+        match self {
+            Default::Str(s) => Value::str(*s),
+            Default::Int(i) => Value::int(*i),
+            Default::Bool(b) => Value::Bool(*b),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Attr {
+    pub name: &'static str,
+    pub ty: Type,
+    pub mode: Mode,
+    /// A change of this argument cannot be made in place: the resource is replaced.
+    pub force_new: bool,
+    /// Never shown, logged or stored: state keeps a keyed fingerprint instead.
+    pub sensitive: bool,
+    /// A computed attribute that the cloud changes on every update (e.g. `updated`).
+    pub volatile: bool,
+    pub default: Option<Default>,
+    pub rules: &'static [Rule],
+    pub description: &'static str,
+}
+
+impl Attr {
+    pub const fn new(name: &'static str, ty: Type, mode: Mode) -> Attr {
+        Attr {
+            name,
+            ty,
+            mode,
+            force_new: false,
+            sensitive: false,
+            volatile: false,
+            default: None,
+            rules: &[],
+            description: "",
+        }
+    }
+    pub const fn force_new(mut self) -> Attr {
+        self.force_new = true;
+        self
+    }
+    pub const fn sensitive(mut self) -> Attr {
+        self.sensitive = true;
+        self
+    }
+    pub const fn volatile(mut self) -> Attr {
+        self.volatile = true;
+        self
+    }
+    pub const fn default(mut self, d: Default) -> Attr {
+        self.default = Some(d);
+        self
+    }
+    pub const fn rules(mut self, r: &'static [Rule]) -> Attr {
+        self.rules = r;
+        self
+    }
+    pub const fn doc(mut self, d: &'static str) -> Attr {
+        self.description = d;
+        self
+    }
+    pub fn settable(&self) -> bool {
+        self.mode != Mode::Computed
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Resource,
+    DataSource,
+    Provider,
+}
+
+/// The action that makes a new object of a type: most types are created (or cloned when the
+/// config says `clone:`), a binding type is bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Create,
+    Bind,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub create_s: u64,
+    pub update_s: u64,
+    pub delete_s: u64,
+}
+
+#[derive(Debug)]
+pub struct Schema {
+    pub type_name: &'static str,
+    pub kind: Kind,
+    pub description: &'static str,
+    pub attrs: &'static [Attr],
+    pub verb: Verb,
+    /// Arguments of the `clone:` block, when the type can be cloned.
+    pub clone: Option<&'static [Attr]>,
+    /// Whether any argument can change in place (otherwise every change replaces).
+    pub updatable: bool,
+    /// Groups of arguments of which exactly one must be set (e.g. a look-up by id or name).
+    pub exactly_one_of: &'static [&'static [&'static str]],
+    pub timeouts: Timeouts,
+}
+
+impl Schema {
+    pub fn attr(&self, name: &str) -> Option<&'static Attr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    /// Paths of every sensitive attribute, nested objects included.
+    pub fn sensitive_paths(&self) -> Vec<Path> {
+        fn walk(attrs: &[Attr], prefix: &mut Path, out: &mut Vec<Path>) {
+            for a in attrs {
+                prefix.push(key(a.name));
+                if a.sensitive {
+                    out.push(prefix.clone());
+                } else if let Type::Object(inner) = a.ty {
+                    walk(inner, prefix, out);
+                }
+                prefix.pop();
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.attrs, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// Fill in schema defaults for arguments the config leaves out.
+    pub fn apply_defaults(&self, args: &mut Map) {
+        for a in self.attrs {
+            if let Some(d) = a.default {
+                args.entry(a.name.to_string()).or_insert_with(|| d.value());
+            }
+        }
+    }
+}
+
+/// A problem found by [`check`]: the attribute path and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub path: Path,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    fn new(path: &Path, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.clone(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+}
+
+/// Check arguments against a schema, coercing scalars where users expect it (`"4"` for an
+/// integer, `4` for a string). Unknown values pass: they are checked again once known.
+/// `cloning` says whether the object is made by `clone:` (relaxing `RequiredForCreate`).
+pub fn check(schema: &Schema, args: &mut Map, cloning: bool) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_attrs(schema.attrs, args, cloning, &mut Vec::new(), &mut problems);
+    for group in schema.exactly_one_of {
+        let set: Vec<&str> = group
+            .iter()
+            .copied()
+            .filter(|n| args.get(*n).is_some_and(|v| !v.is_null()))
+            .collect();
+        if set.len() != 1 {
+            let names = group.join(" or ");
+            let msg = if set.is_empty() {
+                format!("one of {names} is required")
+            } else {
+                format!("only one of {names} may be set (found {})", set.join(", "))
+            };
+            problems.push(Problem::new(&Vec::new(), msg));
+        }
+    }
+    problems
+}
+
+pub(crate) fn check_attrs(
+    attrs: &[Attr],
+    args: &mut Map,
+    cloning: bool,
+    prefix: &mut Path,
+    problems: &mut Vec<Problem>,
+) {
+    for name in args.keys() {
+        if attrs.iter().all(|a| a.name != name) {
+            prefix.push(key(name));
+            let mut p = Problem::new(prefix, "unknown argument");
+            p.hint = suggest(name, attrs.iter().filter(|a| a.settable()).map(|a| a.name));
+            if p.hint.is_none() {
+                p.hint = Some(format!(
+                    "valid arguments here: {}",
+                    attrs
+                        .iter()
+                        .filter(|a| a.settable())
+                        .map(|a| a.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            problems.push(p);
+            prefix.pop();
+        }
+    }
+    for a in attrs {
+        prefix.push(key(a.name));
+        let present = args.get(a.name).is_some_and(|v| !v.is_null());
+        match a.mode {
+            Mode::Computed if present => {
+                problems.push(Problem::new(
+                    prefix,
+                    "is computed by the cloud and cannot be set",
+                ));
+            }
+            Mode::Required if !present => {
+                problems.push(Problem::new(prefix, "missing required argument"));
+            }
+            Mode::RequiredForCreate if !present && !cloning => {
+                let mut p = Problem::new(prefix, "missing required argument");
+                p.hint = Some("it may be left out only when the resource is made by clone:".into());
+                problems.push(p);
+            }
+            _ => {}
+        }
+        if present && a.mode != Mode::Computed {
+            if let Some(v) = args.get_mut(a.name) {
+                check_value(a, &a.ty, v, cloning, prefix, problems, true);
+            }
+        }
+        prefix.pop();
+    }
+}
+
+fn check_value(
+    attr: &Attr,
+    ty: &Type,
+    v: &mut Value,
+    cloning: bool,
+    path: &mut Path,
+    problems: &mut Vec<Problem>,
+    top: bool,
+) {
+    if matches!(v, Value::Unknown) {
+        return;
+    }
+    match coerce(ty, v) {
+        Err(msg) => {
+            problems.push(Problem::new(path, msg));
+            return;
+        }
+        Ok(Some(c)) => *v = c,
+        Ok(None) => {}
+    }
+    match (ty, &mut *v) {
+        (Type::List(inner), Value::List(items)) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(PathSeg::Index(i));
+                check_value(attr, inner, item, cloning, path, problems, false);
+                path.pop();
+            }
+        }
+        (Type::Map(inner), Value::Map(m)) => {
+            for (k, item) in m.iter_mut() {
+                path.push(key(k));
+                check_value(attr, inner, item, cloning, path, problems, false);
+                path.pop();
+            }
+        }
+        (Type::Object(inner), Value::Map(m)) => {
+            check_attrs(inner, m, cloning, path, problems);
+        }
+        _ => {}
+    }
+    if top {
+        for rule in attr.rules {
+            if let Some(msg) = rule.check(v, cloning) {
+                problems.push(Problem::new(path, msg));
+            }
+        }
+    }
+}
+
+/// Convert a value to `ty` where the conversion is unambiguous. `Ok(None)`: already right.
+pub fn coerce(ty: &Type, v: &Value) -> Result<Option<Value>, String> {
+    let wrong = || Err(format!("expected {}, got {}", ty.describe(), v.kind()));
+    match (ty, v) {
+        (_, Value::Unknown) => Ok(None),
+        (Type::String, Value::String(_)) => Ok(None),
+        (Type::String, Value::Number(n)) => Ok(Some(Value::String(n.to_string()))),
+        (Type::String, Value::Bool(b)) => Ok(Some(Value::String(b.to_string()))),
+        (Type::Int, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(None),
+        (Type::Int, Value::Number(n)) => Err(format!("expected an integer, got {n}")),
+        (Type::Int, Value::String(s)) => match s.trim().parse::<i64>() {
+            Ok(i) => Ok(Some(Value::int(i))),
+            Err(_) => Err(format!("expected an integer, got \"{s}\"")),
+        },
+        (Type::Bool, Value::Bool(_)) => Ok(None),
+        (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
+            Ok(Some(Value::Bool(s == "true")))
+        }
+        (Type::List(_), Value::List(_)) => Ok(None),
+        (Type::Map(_), Value::Map(_)) | (Type::Object(_), Value::Map(_)) => Ok(None),
+        _ => wrong(),
+    }
+}
+
+/// "did you mean …?" by edit distance.
+pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let best = candidates
+        .map(|c| (strsim(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min_by_key(|(d, _)| *d)?;
+    Some(format!("did you mean \"{}\"?", best.1))
+}
+
+fn strsim(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Every resource and data-source schema strata knows.
+pub fn all() -> &'static [&'static Schema] {
+    huaweicloud::SCHEMAS
+}
+
+pub fn resource(ty: &str) -> Option<&'static Schema> {
+    all()
+        .iter()
+        .copied()
+        .find(|s| s.kind == Kind::Resource && s.type_name == ty)
+}
+
+pub fn data_source(ty: &str) -> Option<&'static Schema> {
+    all()
+        .iter()
+        .copied()
+        .find(|s| s.kind == Kind::DataSource && s.type_name == ty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(j: serde_json::Value) -> Map {
+        match Value::from_json(&j) {
+            Value::Map(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn template_schema_reports_every_problem() {
+        let s = resource("huaweicloud_rds_parameter_template").unwrap();
+        let mut args = map(serde_json::json!({
+            "name": "bad name!",
+            "description": "a<b",
+            "datastore": {"type": "Oracle"},
+            "nmae": 1,
+            "values": {"max_connections": 10}
+        }));
+        let problems = check(s, &mut args, false);
+        let paths: Vec<String> = problems
+            .iter()
+            .map(|p| crate::value::path_string(&p.path))
+            .collect();
+        assert!(paths.contains(&"nmae".to_string()), "{problems:?}");
+        assert!(paths.contains(&"name".to_string()));
+        assert!(paths.contains(&"description".to_string()));
+        assert!(paths.contains(&"datastore.type".to_string()));
+        assert!(paths.contains(&"datastore.version".to_string()));
+        let hint = problems
+            .iter()
+            .find(|p| p.path == vec![key("nmae")])
+            .unwrap();
+        assert_eq!(hint.hint.as_deref(), Some("did you mean \"name\"?"));
+        // the integer value in the string map was coerced, not refused
+        assert_eq!(
+            args["values"].get("max_connections"),
+            Some(&Value::str("10"))
+        );
+    }
+
+    #[test]
+    fn clone_relaxes_required_for_create() {
+        let s = resource("huaweicloud_rds_parameter_template").unwrap();
+        let mut args = map(serde_json::json!({"name": "copy"}));
+        assert!(check(s, &mut args, true).is_empty());
+        assert_eq!(check(s, &mut args, false).len(), 1);
+    }
+
+    #[test]
+    fn computed_cannot_be_set_and_unknown_passes() {
+        let s = resource("huaweicloud_rds_parameter_template").unwrap();
+        let mut args = map(serde_json::json!({"name": "x", "id": "abc"}));
+        args.insert("description".into(), Value::Unknown);
+        let p = check(s, &mut args, true);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].message.contains("computed"));
+    }
+
+    #[test]
+    fn coercions() {
+        assert_eq!(
+            coerce(&Type::Int, &Value::str("4")).unwrap(),
+            Some(Value::int(4))
+        );
+        assert!(coerce(&Type::Int, &Value::str("four")).is_err());
+        assert!(coerce(&Type::String, &Value::List(vec![])).is_err());
+    }
+
+    #[test]
+    fn data_source_needs_exactly_one_of_id_or_name() {
+        let s = data_source("huaweicloud_rds_parameter_template").unwrap();
+        assert_eq!(check(s, &mut Map::new(), false).len(), 1);
+        let mut both = map(serde_json::json!({"id": "a", "name": "b"}));
+        assert_eq!(check(s, &mut both, false).len(), 1);
+    }
+}

@@ -1,0 +1,140 @@
+//! The documented value rules of the APIs (name patterns, lengths, forbidden characters,
+//! enumerations, ranges), checked at validate time before any call is made.
+
+use crate::value::Value;
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Rule {
+    /// The whole string must match `regex`; `what` says the rule in words.
+    Pattern {
+        regex: &'static str,
+        what: &'static str,
+    },
+    /// Length in characters.
+    Length {
+        min: usize,
+        max: usize,
+    },
+    /// None of these characters may appear.
+    NoChars(&'static str),
+    OneOf(&'static [&'static str]),
+    OneOfIgnoreCase(&'static [&'static str]),
+    Range {
+        min: i64,
+        max: i64,
+        step: i64,
+    },
+    /// A map (or JSON object text) that must hold this key.
+    HasKey(&'static str),
+    /// A rule that applies only when the object is made by `clone:`.
+    OnClone(&'static Rule),
+    /// A rule that applies only when the object is created from scratch.
+    OnCreate(&'static Rule),
+}
+
+fn regex(pattern: &'static str) -> Regex {
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(pattern)
+        .or_insert_with(|| Regex::new(pattern).expect("schema patterns are valid"))
+        .clone()
+}
+
+impl Rule {
+    /// `Some(message)` when `v` breaks the rule.
+    pub fn check(&self, v: &Value, cloning: bool) -> Option<String> {
+        match self {
+            Rule::OnClone(r) => return if cloning { r.check(v, cloning) } else { None },
+            Rule::OnCreate(r) => return if cloning { None } else { r.check(v, cloning) },
+            Rule::HasKey(k) => {
+                let has = match v {
+                    Value::Map(m) => m.contains_key(*k),
+                    Value::String(s) => serde_json::from_str::<serde_json::Value>(s)
+                        .ok()
+                        .and_then(|j| j.get(*k).cloned())
+                        .is_some(),
+                    _ => true,
+                };
+                return (!has).then(|| format!("must contain the key \"{k}\""));
+            }
+            _ => {}
+        }
+        if let Rule::Range { min, max, step } = self {
+            let n = v.as_i64()?;
+            if n < *min || n > *max || (n - min) % step != 0 {
+                let steps = if *step > 1 {
+                    format!(" in steps of {step}")
+                } else {
+                    String::new()
+                };
+                return Some(format!("{n} is out of range: must be {min}–{max}{steps}"));
+            }
+            return None;
+        }
+        let s = v.as_str()?;
+        match self {
+            Rule::Pattern { regex: r, what } => {
+                (!regex(r).is_match(s)).then(|| format!("\"{s}\" is not valid: {what}"))
+            }
+            Rule::Length { min, max } => {
+                let n = s.chars().count();
+                (n < *min || n > *max)
+                    .then(|| format!("is {n} characters long: must be {min}–{max} characters"))
+            }
+            Rule::NoChars(chars) => {
+                let bad: Vec<char> = s.chars().filter(|c| chars.contains(*c)).collect();
+                (!bad.is_empty()).then(|| {
+                    let list: Vec<String> = chars.chars().map(|c| c.to_string()).collect();
+                    format!(
+                        "contains {}: these characters are not allowed: {}",
+                        bad.iter()
+                            .map(|c| format!("'{c}'"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        list.join(" ")
+                    )
+                })
+            }
+            Rule::OneOf(options) => (!options.contains(&s))
+                .then(|| format!("\"{s}\" is not one of: {}", options.join(", "))),
+            Rule::OneOfIgnoreCase(options) => (!options.iter().any(|o| o.eq_ignore_ascii_case(s)))
+                .then(|| format!("\"{s}\" is not one of: {}", options.join(", "))),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_say_what_is_wrong() {
+        let r = Rule::NoChars("!<>=&\"'");
+        assert!(r.check(&Value::str("fine"), false).is_none());
+        let m = r.check(&Value::str("a<b=c"), false).unwrap();
+        assert!(m.contains("'<', '='"), "{m}");
+        let len = Rule::Length { min: 1, max: 3 };
+        assert!(len.check(&Value::str("abcd"), false).is_some());
+        let range = Rule::Range {
+            min: 4,
+            max: 512,
+            step: 4,
+        };
+        assert!(range.check(&Value::int(6), false).is_some());
+        assert!(range.check(&Value::int(8), false).is_none());
+        let onclone = Rule::OnClone(&Rule::Length { min: 1, max: 2 });
+        assert!(onclone.check(&Value::str("abc"), false).is_none());
+        assert!(onclone.check(&Value::str("abc"), true).is_some());
+        let has = Rule::HasKey("envType");
+        assert!(has
+            .check(&Value::str("{\"envType\":\"Dev\"}"), false)
+            .is_none());
+        assert!(has.check(&Value::str("{}"), false).is_some());
+    }
+}

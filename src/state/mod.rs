@@ -1,0 +1,221 @@
+//! State: what strata has made, by address (type, provider, id, attributes, how it was made,
+//! direct dependencies, fingerprints of sensitive values), with lineage and serial.
+//! Backends keep a snapshot plus an append-only journal of steps and intents.
+
+pub mod backend;
+pub mod journal;
+pub mod local;
+pub mod lock;
+pub mod snapshot;
+
+use crate::address::{Address, Mode};
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const STATE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub version: u32,
+    pub lineage: String,
+    pub serial: u64,
+    pub stack: String,
+    /// Key for fingerprints of sensitive values (so a changed secret is detected without the
+    /// secret ever being stored). `STRATA_FINGERPRINT_KEY` overrides it.
+    #[serde(default)]
+    pub fingerprint_key: String,
+    #[serde(default)]
+    pub resources: BTreeMap<Address, ResourceState>,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+    /// Objects replaced under create_before_destroy that still wait to be deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<Deposed>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Deposed {
+    pub addr: Address,
+    pub resource: ResourceState,
+}
+
+/// How an object came to be.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "how", rename_all = "lowercase")]
+pub enum Made {
+    Created,
+    Cloned { from: Value },
+    Bound,
+    Read,
+    Imported,
+}
+
+impl Made {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Made::Created => "created",
+            Made::Cloned { .. } => "cloned",
+            Made::Bound => "bound",
+            Made::Read => "read",
+            Made::Imported => "imported",
+        }
+    }
+}
+
+/// One object in the cloud.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Object {
+    pub id: String,
+    pub attributes: Value,
+    pub made: Made,
+    /// Sensitive attribute paths → keyed fingerprints. The attributes hold `null` there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResourceState {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub provider: String,
+    pub mode: Mode,
+    pub id: String,
+    pub attributes: Value,
+    pub made: Made,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive: BTreeMap<String, String>,
+    /// Direct dependencies only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Address>,
+}
+
+impl ResourceState {
+    pub fn new(addr: &Address, obj: Object, dependencies: Vec<Address>) -> ResourceState {
+        ResourceState {
+            ty: addr.ty.clone(),
+            provider: addr.provider().to_string(),
+            mode: addr.mode,
+            id: obj.id,
+            attributes: obj.attributes,
+            made: obj.made,
+            sensitive: obj.sensitive,
+            dependencies,
+        }
+    }
+
+    pub fn object(&self) -> Object {
+        Object {
+            id: self.id.clone(),
+            attributes: self.attributes.clone(),
+            made: self.made.clone(),
+            sensitive: self.sensitive.clone(),
+        }
+    }
+
+    pub fn set_object(&mut self, obj: Object) {
+        self.id = obj.id;
+        self.attributes = obj.attributes;
+        self.made = obj.made;
+        self.sensitive = obj.sensitive;
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutputState {
+    /// `null` for a sensitive output: its value is never stored, only its fingerprint.
+    pub value: Value,
+    #[serde(default)]
+    pub sensitive: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+impl State {
+    pub fn new(stack: &str) -> State {
+        State {
+            version: STATE_VERSION,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            serial: 0,
+            stack: stack.to_string(),
+            fingerprint_key: hex::encode(rand::random::<[u8; 32]>()),
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            deposed: Vec::new(),
+        }
+    }
+
+    /// Apply one journal entry.
+    pub fn apply(&mut self, e: &journal::Entry) {
+        use journal::Entry;
+        match e {
+            Entry::Intent { .. } | Entry::Settle { .. } => {}
+            Entry::Put { addr, resource, .. } => {
+                self.resources.insert(addr.clone(), resource.clone());
+            }
+            Entry::Remove { addr, .. } => {
+                self.resources.remove(addr);
+            }
+            Entry::Depose { addr } => {
+                if let Some(r) = self.resources.remove(addr) {
+                    self.deposed.push(Deposed {
+                        addr: addr.clone(),
+                        resource: r,
+                    });
+                }
+            }
+            Entry::RemoveDeposed { addr, id, .. } => {
+                self.deposed
+                    .retain(|d| !(&d.addr == addr && &d.resource.id == id));
+            }
+            Entry::Move { from, to } => {
+                if let Some(mut r) = self.resources.remove(from) {
+                    r.ty = to.ty.clone();
+                    self.resources.insert(to.clone(), r);
+                }
+            }
+            Entry::Outputs { outputs } => self.outputs = outputs.clone(),
+        }
+    }
+
+    pub fn fingerprint_key(&self) -> Vec<u8> {
+        if let Ok(k) = std::env::var("STRATA_FINGERPRINT_KEY") {
+            if !k.is_empty() {
+                return k.into_bytes();
+            }
+        }
+        self.fingerprint_key.clone().into_bytes()
+    }
+}
+
+/// Keyed fingerprint of a sensitive value: HMAC-SHA256 over its canonical JSON.
+pub fn fingerprint(key: &[u8], v: &Value) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(serde_json::to_string(v).unwrap_or_default().as_bytes());
+    format!("hmac-sha256:{}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Errors of the state layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    Corrupt(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+pub fn io_err(path: &std::path::Path, source: std::io::Error) -> StateError {
+    StateError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}

@@ -1,0 +1,55 @@
+//! Small shared helpers: time formatting.
+
+/// Now, as RFC 3339 UTC (`2026-11-22T10:00:00Z`).
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Replaces every known secret in text with `(sensitive value)`: applied to every line that
+/// reports errors or progress, so an API echoing an input never leaks it.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 3).collect();
+        // longest first, so a secret containing another is replaced whole
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    pub fn redact(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "(sensitive value)");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_longest_first() {
+        let r = Redactor::new(vec![
+            "abc".to_string(),
+            "abcdef".to_string(),
+            "x".to_string(),
+        ]);
+        assert_eq!(
+            r.redact("pw=abcdef, x=abc"),
+            "pw=(sensitive value), x=(sensitive value)"
+        );
+    }
+}

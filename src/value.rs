@@ -1,0 +1,389 @@
+//! The attribute value model shared by config, plan and state: JSON-like data plus `Unknown`
+//! ("known after apply"), and attribute paths (`values["max_connections"]`, `clusters[1].id`).
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An attribute value. Maps keep their keys sorted so renderings and state files are stable.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    /// Not known until apply (a computed attribute, or something derived from one).
+    Unknown,
+}
+
+pub type Map = BTreeMap<String, Value>;
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn int(i: i64) -> Value {
+        Value::Number(i.into())
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// True when this value, or anything inside it, is unknown.
+    pub fn has_unknown(&self) -> bool {
+        match self {
+            Value::Unknown => true,
+            Value::List(l) => l.iter().any(Value::has_unknown),
+            Value::Map(m) => m.values().any(Value::has_unknown),
+            _ => false,
+        }
+    }
+
+    /// The value as text when it is a scalar (used by string interpolation).
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null => Some(String::new()),
+            _ => None,
+        }
+    }
+
+    /// A short name of the value's kind, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+            Value::Unknown => "unknown",
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_map().and_then(|m| m.get(key))
+    }
+
+    /// Follow a path; `None` when a step does not exist.
+    pub fn at(&self, path: &[PathSeg]) -> Option<&Value> {
+        let mut cur = self;
+        for seg in path {
+            cur = match (seg, cur) {
+                (_, Value::Unknown) => return Some(&Value::Unknown),
+                (PathSeg::Key(k), Value::Map(m)) => m.get(k)?,
+                (PathSeg::Index(i), Value::List(l)) => l.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// Set the value at `path`, creating maps on the way. Lists must already be long enough.
+    pub fn set_at(&mut self, path: &[PathSeg], v: Value) {
+        let Some((first, rest)) = path.split_first() else {
+            *self = v;
+            return;
+        };
+        match first {
+            PathSeg::Key(k) => {
+                if !matches!(self, Value::Map(_)) {
+                    *self = Value::Map(Map::new());
+                }
+                if let Value::Map(m) = self {
+                    m.entry(k.clone()).or_default().set_at(rest, v);
+                }
+            }
+            PathSeg::Index(i) => {
+                if let Value::List(l) = self {
+                    if let Some(slot) = l.get_mut(*i) {
+                        slot.set_at(rest, v);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::Value::Number(n.clone()),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
+            Value::Map(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
+        }
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.clone()),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The mirror tree Terraform calls `after_unknown`: `true` where a value is unknown,
+    /// `false` for a known scalar, nested structure where maps and lists hold unknowns.
+    pub fn unknown_mask(&self) -> serde_json::Value {
+        match self {
+            Value::Unknown => serde_json::Value::Bool(true),
+            Value::Map(m) if self.has_unknown() => serde_json::Value::Object(
+                m.iter()
+                    .filter(|(_, v)| v.has_unknown())
+                    .map(|(k, v)| (k.clone(), v.unknown_mask()))
+                    .collect(),
+            ),
+            Value::List(l) if self.has_unknown() => {
+                serde_json::Value::Array(l.iter().map(Value::unknown_mask).collect())
+            }
+            _ => serde_json::Value::Bool(false),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Number(i.into())
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null | Value::Unknown => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => n.serialize(s),
+            Value::String(v) => s.serialize_str(v),
+            Value::List(l) => {
+                let mut seq = s.serialize_seq(Some(l.len()))?;
+                for v in l {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Value::Map(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_none<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+                Value::deserialize(d)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+                Ok(Value::Bool(b))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+                Ok(Value::Number(i.into()))
+            }
+            fn visit_u64<E>(self, i: u64) -> Result<Value, E> {
+                Ok(Value::Number(i.into()))
+            }
+            fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| E::custom("a number that is not finite"))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+                Ok(Value::String(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Value, E> {
+                Ok(Value::String(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = a.next_element()? {
+                    out.push(v);
+                }
+                Ok(Value::List(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut out = Map::new();
+                while let Some((k, v)) = a.next_entry::<String, Value>()? {
+                    out.insert(k, v);
+                }
+                Ok(Value::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One step of an attribute path.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+pub type Path = Vec<PathSeg>;
+
+/// Render a path as users write it: `sa_user.password`, `values["max connections"]`, `clusters[1]`.
+pub fn path_string(path: &[PathSeg]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        match seg {
+            PathSeg::Key(k) if is_ident(k) => {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSeg::Key(k) => {
+                out.push_str(&format!("[{}]", serde_json::Value::String(k.clone())));
+            }
+            PathSeg::Index(n) => out.push_str(&format!("[{n}]")),
+        }
+    }
+    out
+}
+
+/// Parse `a.b["c"][0]` back into a path (the inverse of [`path_string`]).
+pub fn parse_path(s: &str) -> Option<Path> {
+    crate::config::expr::parse_path_segments(s).ok()
+}
+
+pub fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+pub fn key(k: &str) -> PathSeg {
+    PathSeg::Key(k.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip() {
+        let p = vec![key("values"), key("max connections"), PathSeg::Index(2)];
+        let s = path_string(&p);
+        assert_eq!(s, "values[\"max connections\"][2]");
+        assert_eq!(parse_path(&s).unwrap(), p);
+        assert_eq!(
+            path_string(&[key("sa_user"), key("password")]),
+            "sa_user.password"
+        );
+    }
+
+    #[test]
+    fn unknown_mask_marks_nested_unknowns() {
+        let mut m = Map::new();
+        m.insert("id".into(), Value::Unknown);
+        m.insert("name".into(), Value::str("x"));
+        let v = Value::Map(m);
+        assert_eq!(v.unknown_mask(), serde_json::json!({"id": true}));
+        assert!(v.has_unknown());
+    }
+
+    #[test]
+    fn set_at_creates_maps() {
+        let mut v = Value::Null;
+        v.set_at(&[key("a"), key("b")], Value::int(1));
+        assert_eq!(v.at(&[key("a"), key("b")]), Some(&Value::int(1)));
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let j = serde_json::json!({"a": [1, "x", true, null], "b": {"c": 2.5}});
+        assert_eq!(Value::from_json(&j).to_json(), j);
+        let v: Value = serde_json::from_value(j.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&v).unwrap(), j);
+    }
+}
