@@ -150,6 +150,13 @@ impl Diagnostics {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Order by file and line (problems without a place first), keeping discovery order
+    /// among equals.
+    pub fn sort(&mut self) {
+        self.0
+            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    }
 }
 
 impl fmt::Display for Diagnostics {

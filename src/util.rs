@@ -1,4 +1,4 @@
-//! Small shared helpers: time formatting.
+//! Small shared helpers: time formatting, secret redaction, crash-test checkpoints.
 
 /// Now, as RFC 3339 UTC (`2026-11-22T10:00:00Z`).
 pub fn now_rfc3339() -> String {
@@ -33,6 +33,24 @@ impl Redactor {
             }
         }
         out
+    }
+}
+
+/// Test hook for crash tests: when `STRATA_TEST_PAUSE_AT` names this checkpoint, announce it
+/// by creating the file `STRATA_TEST_PAUSE_FILE` and wait there until killed. Off otherwise
+/// (one environment look-up).
+pub fn checkpoint(name: &str) {
+    let Ok(at) = std::env::var("STRATA_TEST_PAUSE_AT") else {
+        return;
+    };
+    if at != name {
+        return;
+    }
+    if let Ok(f) = std::env::var("STRATA_TEST_PAUSE_FILE") {
+        let _ = std::fs::write(f, name);
+    }
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     }
 }
 

@@ -269,8 +269,10 @@ async fn create(
         clone,
         token: &token,
     };
+    crate::util::checkpoint("intent_written");
     match create_or_adopt(driver.as_ref(), cx, &req, &natural).await {
         Ok((created, adopted)) => {
+            crate::util::checkpoint("call_returned");
             let mut attrs = created.attributes;
             if adopted {
                 s.reporter.note(&format!(

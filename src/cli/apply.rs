@@ -74,8 +74,8 @@ fn confirm(destroy: bool) -> Result<bool, Failure> {
             "strata will perform the actions described above.",
         )
     };
-    println!("\n{q}\n  {what}\n  Only 'yes' will be accepted to approve.\n");
-    print!("  Enter a value: ");
+    outln!("\n{q}\n  {what}\n  Only 'yes' will be accepted to approve.\n");
+    out!("  Enter a value: ");
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     std::io::stdin()
@@ -106,6 +106,12 @@ fn initial_scope(ws: &Workspace, prep: &Prepared) -> Objects {
             if let Some(after) = &c.after {
                 o.set(c.addr.clone(), after.clone(), c.after_sensitive.clone());
             }
+        }
+    }
+    // Objects outside the plan (not targeted) are unknown to references.
+    for addr in ws.cfg.resources.keys() {
+        if !o.objects.contains_key(addr) {
+            o.set(addr.clone(), Value::Unknown, Vec::new());
         }
     }
     o
@@ -184,7 +190,7 @@ async fn run(
     let op = if options.destroy { "destroy" } else { "apply" };
     let guard = ws.backend.lock(op, lock_timeout(lock)?).await?;
     if let Some(c) = guard.cleared() {
-        eprintln!("{} {c}", p.yellow("Note:"));
+        errln!("{} {c}", p.yellow("Note:"));
     }
     let loaded = ws.backend.load().await?;
     print_notes(&loaded, &p);
@@ -200,7 +206,7 @@ async fn run(
         state_now.apply(&e);
     }
     let dirty = prep.replayed > 0 || !pending.is_empty();
-    print!("{}", ws.redactor.redact(&text::render(&prep.plan, &p)));
+    out!("{}", ws.redactor.redact(&text::render(&prep.plan, &p)));
     if !prep.plan.has_changes() {
         if dirty {
             ws.backend.persist(&mut state_now).await?;
@@ -221,11 +227,11 @@ async fn run(
             if dirty {
                 ws.backend.persist(&mut state_now).await?;
             }
-            println!("\n{} cancelled.", if destroy { "Destroy" } else { "Apply" });
+            outln!("\n{} cancelled.", if destroy { "Destroy" } else { "Apply" });
             return Err(Failure::quiet(EXIT_ERROR));
         }
     }
-    println!();
+    outln!();
     let changes: HashMap<_, _> = prep
         .plan
         .changes
@@ -257,29 +263,30 @@ async fn run(
     });
     let outcome = execute(shared, &prep.plan, parallelism).await;
     let mut final_state = outcome.state.clone().unwrap_or(prep.state);
+    crate::util::checkpoint("before_fold");
     ws.backend.persist(&mut final_state).await?;
     drop(guard);
-    println!();
+    outln!();
     let title = if destroy { "Destroy" } else { "Apply" };
     let line = summary(&prep.plan, &outcome.done);
     if outcome.interrupted {
-        println!(
+        outln!(
             "{} {line} The state is saved; run the command again to finish.",
             p.yellow(&p.bold(&format!("{title} interrupted.")))
         );
     } else if outcome.failures.is_empty() {
-        println!("{} {line}", p.green(&p.bold(&format!("{title} complete!"))));
+        outln!("{} {line}", p.green(&p.bold(&format!("{title} complete!"))));
     } else {
-        println!("{} {line}", p.red(&p.bold(&format!("{title} failed."))));
+        outln!("{} {line}", p.red(&p.bold(&format!("{title} failed."))));
     }
     for (what, because) in &outcome.skipped {
-        eprintln!(
+        errln!(
             "{} {what}: not applied because {because} failed",
             p.yellow("Skipped:")
         );
     }
     for (addr, e) in &outcome.failures {
-        eprintln!(
+        errln!(
             "{} {addr}: {}",
             p.red(&p.bold("Error:")),
             ws.redactor.redact(e)

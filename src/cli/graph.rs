@@ -20,19 +20,19 @@ pub fn run(cli: &Cli, format: GraphFormat) -> CmdResult {
         .unwrap_or_else(|_| cfg.resources.keys().cloned().collect());
     match format {
         GraphFormat::Dot => {
-            println!("digraph \"{}\" {{", cfg.stack);
-            println!("  rankdir = \"LR\";");
-            println!("  node [shape = box, fontname = \"Helvetica\"];");
+            outln!("digraph \"{}\" {{", cfg.stack);
+            outln!("  rankdir = \"LR\";");
+            outln!("  node [shape = box, fontname = \"Helvetica\"];");
             for a in &order {
                 let shape = if a.is_data() { ", style = dashed" } else { "" };
-                println!("  \"{a}\" [label = \"{a}\"{shape}];");
+                outln!("  \"{a}\" [label = \"{a}\"{shape}];");
             }
             for a in &order {
                 for d in g.dependencies(a) {
-                    println!("  \"{d}\" -> \"{a}\";");
+                    outln!("  \"{d}\" -> \"{a}\";");
                 }
             }
-            println!("}}");
+            outln!("}}");
         }
         GraphFormat::Text => {
             let roots: Vec<&Address> = order
@@ -40,7 +40,7 @@ pub fn run(cli: &Cli, format: GraphFormat) -> CmdResult {
                 .filter(|a| g.dependencies(a).is_empty())
                 .collect();
             fn walk(g: &crate::graph::Graph<Address>, a: &Address, depth: usize) {
-                println!("{}{a}", "  ".repeat(depth));
+                outln!("{}{a}", "  ".repeat(depth));
                 for d in g.dependents(a) {
                     walk(g, &d, depth + 1);
                 }

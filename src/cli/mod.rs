@@ -2,6 +2,30 @@
 //! command, and the mapping of outcomes to exit codes (0 ok, 1 error, 2 changes present with
 //! `plan --detailed-exitcode`, 130 interrupted).
 
+/// Print to stdout; a closed pipe (`strata plan | head`) is not an error worth a panic.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+/// Like `outln!`, without the newline.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut o = std::io::stdout();
+        let _ = write!(o, $($t)*);
+        let _ = o.flush();
+    }};
+}
+/// Print to stderr, ignoring a closed pipe.
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod apply;
 mod graph;
 mod output;
@@ -331,7 +355,7 @@ pub fn main() -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("Error: cannot start the runtime: {e}");
+            errln!("Error: cannot start the runtime: {e}");
             return EXIT_ERROR;
         }
     };
@@ -342,7 +366,7 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(f) => {
             if !f.message.is_empty() {
-                eprintln!("{} {}", err.red(&err.bold("Error:")), f.message);
+                errln!("{} {}", err.red(&err.bold("Error:")), f.message);
             }
             f.code
         }

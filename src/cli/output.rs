@@ -16,12 +16,12 @@ pub fn print_outputs(state: &State, p: &Painter) {
     if state.outputs.is_empty() {
         return;
     }
-    println!("\n{}\n", p.green(&p.bold("Outputs:")));
+    outln!("\n{}\n", p.green(&p.bold("Outputs:")));
     for (name, o) in &state.outputs {
         if o.sensitive {
-            println!("{name} = <sensitive>");
+            outln!("{name} = <sensitive>");
         } else {
-            println!("{name} = {}", text(&o.value));
+            outln!("{name} = {}", text(&o.value));
         }
     }
 }
@@ -43,14 +43,14 @@ pub async fn run(cli: &Cli, name: Option<&str>, json: bool) -> CmdResult {
                 )));
             }
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string(&o.value.to_json()).unwrap_or_default()
                 );
             } else if let Some(s) = o.value.as_str() {
-                println!("{s}");
+                outln!("{s}");
             } else {
-                println!("{}", text(&o.value));
+                outln!("{}", text(&o.value));
             }
         }
         None if json => {
@@ -67,14 +67,14 @@ pub async fn run(cli: &Cli, name: Option<&str>, json: bool) -> CmdResult {
                     )
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
         }
         None => {
             for (k, o) in &state.outputs {
                 if o.sensitive {
-                    println!("{k} = <sensitive>");
+                    outln!("{k} = <sensitive>");
                 } else {
-                    println!("{k} = {}", text(&o.value));
+                    outln!("{k} = {}", text(&o.value));
                 }
             }
         }

@@ -29,12 +29,12 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     let prep = ws.prepare(loaded, options, a.parallelism).await?;
     let plan = &prep.plan;
     match a.format {
-        PlanFormat::Json => println!(
+        PlanFormat::Json => outln!(
             "{}",
             ws.redactor
                 .redact(&serde_json::to_string_pretty(&json::render(plan)).unwrap_or_default())
         ),
-        _ => print!("{}", ws.redactor.redact(&text::render(plan, &p))),
+        _ => out!("{}", ws.redactor.redact(&text::render(plan, &p))),
     }
     Ok(if a.detailed_exitcode && plan.has_changes() {
         EXIT_CHANGES

@@ -16,7 +16,7 @@ pub async fn run(
     let ws = Workspace::open(cli, vars, Missing::Error)?;
     let guard = ws.backend.lock("refresh", lock_timeout(lock)?).await?;
     if let Some(c) = guard.cleared() {
-        eprintln!("{} {c}", p.yellow("Note:"));
+        errln!("{} {c}", p.yellow("Note:"));
     }
     let loaded = ws.backend.load().await?;
     print_notes(&loaded, &p);
@@ -58,9 +58,9 @@ pub async fn run(
         let cut = rendered
             .find(&p.green(&p.bold("No changes.")))
             .unwrap_or(rendered.len());
-        print!("{}", ws.redactor.redact(&rendered[..cut]));
+        out!("{}", ws.redactor.redact(&rendered[..cut]));
     }
-    println!(
+    outln!(
         "{} {count} object{} read: {changed} changed outside strata, {deleted} deleted outside strata. The state is up to date.",
         p.green(&p.bold("Refresh complete!")),
         if count == 1 { "" } else { "s" }

@@ -17,7 +17,7 @@ pub async fn run(cmd: &SandboxCommand) -> CmdResult {
         SandboxCommand::Ls { json } => {
             let rows = sandbox::list(&store).map_err(Failure::new)?;
             if *json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&rows).unwrap_or_default()
                 );
@@ -31,21 +31,28 @@ pub async fn run(cmd: &SandboxCommand) -> CmdResult {
                     w(|r| &r.id).max(2),
                     w(|r| &r.name).max(4),
                 );
-                println!(
+                outln!(
                     "{:ws$}  {:wk$}  {:wi$}  {:wn$}  STATUS",
-                    "SERVICE", "KIND", "ID", "NAME"
+                    "SERVICE",
+                    "KIND",
+                    "ID",
+                    "NAME"
                 );
                 for r in &rows {
-                    println!(
+                    outln!(
                         "{:ws$}  {:wk$}  {:wi$}  {:wn$}  {}",
-                        r.service, r.kind, r.id, r.name, r.status
+                        r.service,
+                        r.kind,
+                        r.id,
+                        r.name,
+                        r.status
                     );
                 }
             }
         }
         SandboxCommand::Reset => {
             store.reset().map_err(Failure::new)?;
-            println!(
+            outln!(
                 "The sandbox at {} was reset to its seed objects.",
                 path.display()
             );

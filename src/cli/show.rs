@@ -24,11 +24,11 @@ pub async fn run(
         if let Some(o) = v.as_object_mut() {
             o.remove("fingerprint_key");
         }
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(EXIT_OK);
     }
     if state.resources.is_empty() && state.outputs.is_empty() {
-        println!(
+        outln!(
             "The state is empty: nothing has been applied for stack \"{}\" ({}).",
             ws.cfg.stack,
             ws.backend.describe()
@@ -37,13 +37,14 @@ pub async fn run(
     }
     for (addr, r) in &state.resources {
         let sens: Vec<_> = r.sensitive.keys().filter_map(|k| parse_path(k)).collect();
-        print!("{}", text::render_object(addr, &r.attributes, &sens, &p));
-        println!();
+        out!("{}", text::render_object(addr, &r.attributes, &sens, &p));
+        outln!();
     }
     for d in &state.deposed {
-        println!(
+        outln!(
             "# {} (deposed object {}, waiting to be destroyed)\n",
-            d.addr, d.resource.id
+            d.addr,
+            d.resource.id
         );
     }
     super::output::print_outputs(&state, &p);

@@ -18,7 +18,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
         StateCommand::List => {
             let state = ws.backend.load().await?.state;
             for a in state.resources.keys() {
-                println!("{a}");
+                outln!("{a}");
             }
         }
         StateCommand::Show { address } => {
@@ -30,11 +30,11 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 ))
             })?;
             let sens: Vec<_> = r.sensitive.keys().filter_map(|k| parse_path(k)).collect();
-            print!("{}", text::render_object(&addr, &r.attributes, &sens, &p));
-            println!("\n# id: {}\n# made: {}", r.id, r.made.verb());
+            out!("{}", text::render_object(&addr, &r.attributes, &sens, &p));
+            outln!("\n# id: {}\n# made: {}", r.id, r.made.verb());
             if !r.dependencies.is_empty() {
                 let deps: Vec<String> = r.dependencies.iter().map(|d| d.to_string()).collect();
-                println!("# depends on: {}", deps.join(", "));
+                outln!("# depends on: {}", deps.join(", "));
             }
         }
         StateCommand::Rm { addresses, lock } => {
@@ -58,7 +58,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 });
             }
             ws.backend.persist(&mut state).await?;
-            println!(
+            outln!(
                 "Removed {} object{} from the state (they still exist in the cloud).",
                 addrs.len(),
                 if addrs.len() == 1 { "" } else { "s" }
@@ -84,7 +84,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 to: to.clone(),
             });
             ws.backend.persist(&mut state).await?;
-            println!("Moved {from} to {to}.");
+            outln!("Moved {from} to {to}.");
         }
     }
     Ok(EXIT_OK)

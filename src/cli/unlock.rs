@@ -6,6 +6,6 @@ use super::{Cli, CmdResult, EXIT_OK};
 pub async fn run(cli: &Cli, id: &str) -> CmdResult {
     let ws = Workspace::state_only(cli)?;
     let msg = ws.backend.force_unlock(id).await?;
-    println!("{msg}");
+    outln!("{msg}");
     Ok(EXIT_OK)
 }

@@ -21,11 +21,11 @@ pub fn run(cli: &Cli, json: bool, vars: &VarArgs, p: Painter) -> CmdResult {
             "warning_count": diags.0.len() - errors,
             "diagnostics": diags.0,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         print_diags(&diags, &Redactor::default());
         if errors == 0 {
-            println!(
+            outln!(
                 "{} The configuration is valid ({} resource{}, {} file{}).",
                 p.green(&p.bold("Success!")),
                 cfg.resources.len(),
@@ -34,7 +34,7 @@ pub fn run(cli: &Cli, json: bool, vars: &VarArgs, p: Painter) -> CmdResult {
                 if cfg.files.len() == 1 { "" } else { "s" }
             );
         } else {
-            eprintln!(
+            errln!(
                 "\n{errors} error{} found.",
                 if errors == 1 { "" } else { "s" }
             );

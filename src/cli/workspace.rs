@@ -41,7 +41,7 @@ pub fn print_diags(diags: &Diagnostics, redactor: &Redactor) {
             Severity::Error => p.red(&p.bold(&format!("{label}:"))),
             Severity::Warning => p.yellow(&p.bold(&format!("{label}:"))),
         };
-        eprintln!("{label} {rest}");
+        errln!("{label} {rest}");
     }
 }
 
@@ -73,6 +73,7 @@ pub fn load_config(
         diags.extend(config::validate::validate(&cfg, &values));
     }
     cfg.resolve_lines(&mut diags);
+    diags.sort();
     if diags.has_errors() {
         return Err(Box::new((cfg, diags)));
     }
@@ -250,6 +251,6 @@ pub struct Prepared {
 
 pub fn print_notes(loaded: &Loaded, p: &Painter) {
     for n in &loaded.notes {
-        eprintln!("{} {n}", p.yellow("Note:"));
+        errln!("{} {n}", p.yellow("Note:"));
     }
 }

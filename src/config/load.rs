@@ -166,8 +166,19 @@ struct FileCx<'a> {
 
 impl FileCx<'_> {
     fn err(&mut self, at: &[&str], msg: impl Into<String>) -> &mut Diagnostic {
-        self.diags
-            .push(Diagnostic::error(msg).file(&self.path).at(at));
+        let mut d = Diagnostic::error(msg).file(&self.path).at(at);
+        // Inside a resource or data block: name the address and the attribute.
+        if let [section @ ("resources" | "data"), key, rest @ ..] = at {
+            if let Ok(a) = Address::parse(key) {
+                let addr = if *section == "data" {
+                    Address::data(&a.ty, &a.name)
+                } else {
+                    a
+                };
+                d = d.address(addr).attribute(rest.join("."));
+            }
+        }
+        self.diags.push(d);
         self.diags.0.last_mut().expect("just pushed")
     }
 }

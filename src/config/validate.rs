@@ -291,7 +291,7 @@ fn check_block(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Diagn
             let mut at = base.clone();
             at.extend(["depends_on".to_string(), i.to_string()]);
             diags.push(
-                Diagnostic::error(format!("depends_on: {dep} is not declared"))
+                Diagnostic::error(format!("{dep} is not declared"))
                     .file(&file)
                     .at_owned(at)
                     .address(&addr)
@@ -305,22 +305,19 @@ fn check_block(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Diagn
             let mut at = base.clone();
             at.extend(["lifecycle".to_string(), "ignore_changes".to_string()]);
             diags.push(
-                Diagnostic::error(format!(
-                    "ignore_changes: \"{ig}\" is not an argument of {}",
-                    b.addr.ty
-                ))
-                .file(&file)
-                .at_owned(at)
-                .address(&addr)
-                .attribute("lifecycle.ignore_changes")
-                .hint_opt(suggest(
-                    ig,
-                    b.schema
-                        .attrs
-                        .iter()
-                        .filter(|a| a.settable())
-                        .map(|a| a.name),
-                )),
+                Diagnostic::error(format!("\"{ig}\" is not an argument of {}", b.addr.ty))
+                    .file(&file)
+                    .at_owned(at)
+                    .address(&addr)
+                    .attribute("lifecycle.ignore_changes")
+                    .hint_opt(suggest(
+                        ig,
+                        b.schema
+                            .attrs
+                            .iter()
+                            .filter(|a| a.settable())
+                            .map(|a| a.name),
+                    )),
             );
         }
     }

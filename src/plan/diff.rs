@@ -244,6 +244,7 @@ fn delete_change(
             .collect(),
         after_sensitive: Vec::new(),
         replace_paths: Vec::new(),
+        sensitive_changed: Vec::new(),
         depends_on: r.dependencies.clone(),
         create_before_destroy: false,
         clone: None,
@@ -300,6 +301,7 @@ impl Planner<'_> {
             before_sensitive: Vec::new(),
             after_sensitive: sens_paths.clone(),
             replace_paths: Vec::new(),
+            sensitive_changed: Vec::new(),
             depends_on: deps,
             create_before_destroy: b.lifecycle.create_before_destroy,
             clone: clone_v.clone(),
@@ -350,6 +352,9 @@ impl Planner<'_> {
                 let ignored = ignore_all || b.lifecycle.ignore_changes.contains(&top);
                 if !ignored {
                     changed.insert(top);
+                    if let Some(path) = crate::value::parse_path(&p) {
+                        change.sensitive_changed.push(path);
+                    }
                 }
             }
             let clone_moved = !ignore_all && clone_changed(clone_v.as_ref(), &prior.made);
@@ -420,6 +425,7 @@ impl Planner<'_> {
             before_sensitive: Vec::new(),
             after_sensitive: sens.clone(),
             replace_paths: Vec::new(),
+            sensitive_changed: Vec::new(),
             depends_on: b.dependencies(),
             create_before_destroy: false,
             clone: None,

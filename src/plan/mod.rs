@@ -3,6 +3,8 @@
 //! drift found by refresh, and intents reconciled from an interrupted run.
 
 pub mod diff;
+#[cfg(test)]
+mod diff_tests;
 pub mod refresh;
 pub mod render;
 pub mod scope;
@@ -95,6 +97,9 @@ pub struct Change {
     pub before_sensitive: Vec<Path>,
     pub after_sensitive: Vec<Path>,
     pub replace_paths: Vec<Path>,
+    /// Sensitive paths whose value changed (seen by fingerprint; both sides are masked).
+    #[serde(default)]
+    pub sensitive_changed: Vec<Path>,
     pub depends_on: Vec<Address>,
     pub create_before_destroy: bool,
     /// The evaluated `clone:` block, and how to name the source in a plan.

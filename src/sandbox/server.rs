@@ -73,8 +73,16 @@ pub async fn serve(store: Arc<Store>, spec: FaultSpec, addr: &str) -> Result<(),
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    println!("strata sandbox listening on http://{local}");
-    println!("use it from another shell with: export STRATA_SANDBOX_URL=http://{local}");
+    {
+        // The banner may go to a pipe nobody reads to the end: never fail on it.
+        use std::io::Write;
+        let mut o = std::io::stdout();
+        let _ = writeln!(
+            o,
+            "strata sandbox listening on http://{local}\nuse it from another shell with: export STRATA_SANDBOX_URL=http://{local}"
+        );
+        let _ = o.flush();
+    }
     axum::serve(listener, router(store, spec))
         .await
         .map_err(|e| e.to_string())

@@ -24,6 +24,8 @@ struct Ctx<'a> {
     before_sens: &'a [Path],
     after_sens: &'a [Path],
     replace_paths: &'a [Path],
+    /// Sensitive paths known to have changed although both sides are hidden.
+    secret_changes: &'a [Path],
 }
 
 impl Sym {
@@ -124,6 +126,7 @@ impl Ctx<'_> {
             (None, Some(_)) => Sym::Add,
             (Some(_), None) => Sym::Del,
             _ if deleting => Sym::Del,
+            _ if self.secret_changes.iter().any(|p| p.starts_with(path)) => Sym::Change,
             (Some(b), Some(a)) if sb == sa && crate::plan::diff::equivalent(Some(b), Some(a)) => {
                 Sym::Same
             }
@@ -348,6 +351,7 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
         before_sens: &c.before_sensitive,
         after_sens: &c.after_sensitive,
         replace_paths: &c.replace_paths,
+        secret_changes: &c.sensitive_changed,
     };
     let schema = schema_of(c);
     let deleting = c.action == Action::Delete;
@@ -395,7 +399,7 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
             am.and_then(|m| m.get(n))
         };
         if c.action.makes() || c.action == Action::Read {
-            if a.is_none_or(Value::is_null) {
+            if a.is_none_or(Value::is_null) && !is_sensitive(&[key(n)], &c.after_sensitive) {
                 continue;
             }
         } else if deleting {
@@ -522,6 +526,7 @@ fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
             before_sensitive: d.sensitive.clone(),
             after_sensitive: d.sensitive.clone(),
             replace_paths: vec![],
+            sensitive_changed: vec![],
             depends_on: vec![],
             create_before_destroy: false,
             clone: None,
@@ -573,6 +578,7 @@ fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
         before_sens: &[],
         after_sens: &[],
         replace_paths: &[],
+        secret_changes: &[],
     };
     for o in shown {
         let sens: Vec<Path> = if o.sensitive { vec![vec![]] } else { vec![] };
@@ -644,6 +650,7 @@ pub fn render_object(
         before_sens: sensitive,
         after_sens: sensitive,
         replace_paths: &[],
+        secret_changes: &[],
     };
     let schema = crate::config::validate::schema_for(addr);
     if let Some(m) = attrs.as_map() {

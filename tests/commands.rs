@@ -1,0 +1,399 @@
+//! The other commands through the real binary: show, state list/show/rm/mv, output, graph,
+//! refresh and drift, locks (held, stale, other host, force-unlock), sensitive values, targets.
+
+mod common;
+use common::Env;
+use std::time::Duration;
+
+fn applied() -> Env {
+    let env = Env::with_example("quickstart");
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env
+}
+
+#[test]
+fn show_state_and_output_commands() {
+    let env = applied();
+    let r = env.ok(&["-C", "quickstart", "show"], 0);
+    assert!(
+        r.stdout
+            .contains("resource \"huaweicloud_rds_parameter_template\" \"base\" {"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("name                   = \"base-staging\""),
+        "{r:?}"
+    );
+    let r = env.ok(&["-C", "quickstart", "show", "--json"], 0);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(doc.get("fingerprint_key").is_none());
+    assert_eq!(doc["stack"], "quickstart");
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "show",
+            "huaweicloud_rds_parameter_template.base_copy",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("# made: cloned"), "{r:?}");
+    assert!(r
+        .stdout
+        .contains("# depends on: huaweicloud_rds_parameter_template.base"));
+    let r = env.ok(&["-C", "quickstart", "output", "--json"], 0);
+    let out: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(out["seed_engine"]["value"], "sqlserver");
+    env.ok(&["-C", "quickstart", "output", "nope"], 1);
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "show",
+            "huaweicloud_rds_parameter_template.nope",
+        ],
+        1,
+    );
+
+    // mv, then the plan sees the object under its new address only after the config follows
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "mv",
+            "huaweicloud_rds_parameter_template.copy_by_v31",
+            "huaweicloud_rds_parameter_template.renamed",
+        ],
+        0,
+    );
+    let text = common::quickstart_text().replace(
+        "huaweicloud_rds_parameter_template.copy_by_v31:",
+        "huaweicloud_rds_parameter_template.renamed:",
+    );
+    env.write("quickstart/main.yaml", &text);
+    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    assert!(env.path().join("state/quickstart.json.backup").exists());
+
+    // rm forgets the object: the plan wants to create it again and the API refuses the name
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "rm",
+            "huaweicloud_rds_parameter_template.renamed",
+        ],
+        0,
+    );
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(r.stdout.contains("Plan: 0 to create, 1 to clone"), "{r:?}");
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    assert!(r.all().contains("DBS.200001"), "{r:?}");
+    assert!(r.all().contains("already exists"), "{r:?}");
+    assert!(r.all().contains("HTTP 400"), "{r:?}");
+}
+
+#[test]
+fn graph_in_dot_and_text() {
+    let env = Env::with_example("quickstart");
+    let r = env.ok(&["-C", "quickstart", "graph"], 0);
+    assert!(r.stdout.starts_with("digraph \"quickstart\""));
+    assert!(r.stdout.contains(
+        "\"huaweicloud_rds_parameter_template.base\" -> \"huaweicloud_rds_parameter_template.base_copy\";"
+    ));
+    let r = env.ok(&["-C", "quickstart", "graph", "--format", "text"], 0);
+    assert!(r.stdout.contains("huaweicloud_rds_parameter_template.base\n  huaweicloud_rds_parameter_template.base_copy"), "{r:?}");
+}
+
+/// Change an object in the sandbox behind strata's back.
+fn edit_outside(env: &Env, name: &str, f: impl FnOnce(&mut serde_json::Value)) {
+    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    store
+        .write(|tx| {
+            let (id, mut doc) = tx
+                .world()
+                .list("rds/parameter_template")
+                .find(|(_, d)| d["name"] == name)
+                .map(|(i, d)| (i.clone(), d.clone()))
+                .expect("object exists");
+            f(&mut doc);
+            tx.put("rds/parameter_template", &id, doc);
+        })
+        .unwrap();
+}
+
+#[test]
+fn drift_is_reported_and_planned_back() {
+    let env = applied();
+    edit_outside(&env, "base-staging", |d| {
+        d["values"]["max_connections"] = "9999".into()
+    });
+    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
+    assert!(
+        r.stdout.contains("Objects have changed outside of strata"),
+        "{r:?}"
+    );
+    assert!(r
+        .stdout
+        .contains("# huaweicloud_rds_parameter_template.base has changed"));
+    assert!(
+        r.stdout
+            .contains("~ \"max_connections\" = \"9999\" -> \"500\""),
+        "{r:?}"
+    );
+    // without refresh, strata trusts the state
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--refresh=false",
+            "--detailed-exitcode",
+        ],
+        0,
+    );
+    // refresh updates the state only
+    let r = env.ok(&["-C", "quickstart", "refresh"], 0);
+    assert!(r.stdout.contains("1 changed outside strata"), "{r:?}");
+    let st = env.state_json("quickstart");
+    assert_eq!(
+        st["resources"]["huaweicloud_rds_parameter_template.base"]["attributes"]["values"]
+            ["max_connections"],
+        "9999"
+    );
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    // deleted outside: planned again
+    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    store
+        .write(|tx| {
+            let id = tx
+                .world()
+                .list("rds/parameter_template")
+                .find(|(_, d)| d["name"] == "copy_by_v31")
+                .map(|(i, _)| i.clone())
+                .unwrap();
+            tx.delete("rds/parameter_template", &id);
+        })
+        .unwrap();
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(
+        r.stdout
+            .contains("# huaweicloud_rds_parameter_template.copy_by_v31 has been deleted"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("will be cloned from"), "{r:?}");
+}
+
+#[test]
+fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
+    let env = Env::with_example("quickstart");
+    let lock_path = env.path().join("state/quickstart.json.lock");
+    let held = strata::state::lock::acquire(&lock_path, "apply", Duration::ZERO).unwrap();
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    assert!(
+        r.stderr.contains(&format!("pid {}", std::process::id())),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("operation: apply"), "{r:?}");
+    assert!(r.stderr.contains(&held.info.id), "{r:?}");
+    // read-only commands do not need it
+    env.ok(&["-C", "quickstart", "plan", "--refresh=false"], 0);
+    env.ok(&["-C", "quickstart", "state", "list"], 0);
+    // --lock-timeout waits for it
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        drop(held);
+    });
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--lock-timeout",
+            "20s",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    release.join().unwrap();
+
+    // a lock file left by a process that died on this host is cleared, and said so
+    let mut info = strata::state::lock::LockInfo::new("apply");
+    info.pid = 4_000_000;
+    std::fs::write(&lock_path, serde_json::to_string(&info).unwrap()).unwrap();
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert!(
+        r.stderr
+            .contains("found and cleared a stale lock left by pid 4000000"),
+        "{r:?}"
+    );
+    assert!(!lock_path.exists());
+
+    // one from another host needs force-unlock with its ID
+    info.host = "build-agent-7".into();
+    std::fs::write(&lock_path, serde_json::to_string(&info).unwrap()).unwrap();
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    assert!(
+        r.stderr
+            .contains(&format!("strata force-unlock {}", info.id)),
+        "{r:?}"
+    );
+    env.ok(&["-C", "quickstart", "force-unlock", "wrong-id"], 1);
+    env.ok(&["-C", "quickstart", "force-unlock", &info.id], 0);
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+}
+
+#[test]
+fn sensitive_values_never_appear_but_changes_are_seen() {
+    let env = Env::new();
+    let secret = "Tr0ub4dor3xyzzy";
+    env.write(
+        "s/main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
+         variables:\n  note: { sensitive: true }\n\
+         resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t\n    description: \"${var.note}\"\n    datastore: { type: MySQL, version: \"8.0\" }\n\
+         outputs:\n  leaked: ${huaweicloud_rds_parameter_template.t.description}\n",
+    );
+    let with = |args: &[&str]| env.run_with(args, &[("STRATA_VAR_note", secret)]);
+    let r = with(&["-C", "s", "plan"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("+ description") && l.ends_with("= (sensitive value)")),
+        "{r:?}"
+    );
+    assert!(!r.all().contains(secret));
+    let r = with(&["-C", "s", "plan", "--format", "json"]);
+    assert!(!r.all().contains(secret));
+    let r = with(&["-C", "s", "apply", "--auto-approve"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!r.all().contains(secret), "{r:?}");
+    assert!(r.stdout.contains("leaked = <sensitive>"), "{r:?}");
+    for (args, code) in [
+        (vec!["-C", "s", "show"], 0),
+        (vec!["-C", "s", "show", "--json"], 0),
+        (
+            vec![
+                "-C",
+                "s",
+                "state",
+                "show",
+                "huaweicloud_rds_parameter_template.t",
+            ],
+            0,
+        ),
+        (vec!["-C", "s", "output"], 0),
+        (vec!["-C", "s", "output", "leaked"], 1),
+    ] {
+        let r = with(&args);
+        assert_eq!(r.code, code, "{args:?} {r:?}");
+        assert!(!r.all().contains(secret), "{args:?} {r:?}");
+    }
+    for e in std::fs::read_dir(env.path().join("state")).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("s.json")
+        {
+            assert!(
+                !std::fs::read_to_string(&p).unwrap().contains(secret),
+                "{p:?}"
+            );
+        }
+    }
+    let r = with(&["-C", "s", "plan", "--detailed-exitcode"]);
+    assert_eq!(r.code, 0, "unchanged secret, no diff: {r:?}");
+    let r = env.run_with(
+        &["-C", "s", "plan", "--detailed-exitcode"],
+        &[("STRATA_VAR_note", "another")],
+    );
+    assert_eq!(r.code, 2, "a changed secret is still detected: {r:?}");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("~ description") && l.contains("(sensitive value)")),
+        "{r:?}"
+    );
+    let r = env.run(&["-C", "s", "plan"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("variable \"note\" has no value"), "{r:?}");
+    assert!(r.stderr.contains("STRATA_VAR_note"), "{r:?}");
+}
+
+#[test]
+fn targets_and_replace() {
+    let env = Env::with_example("quickstart");
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--target",
+            "huaweicloud_rds_parameter_template.base_copy",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("Plan: 1 to create, 1 to clone"), "{r:?}");
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--target",
+            "huaweicloud_rds_parameter_template.base",
+        ],
+        0,
+    );
+    assert_eq!(env.made("parameter_template").len(), 1);
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--replace",
+            "huaweicloud_rds_parameter_template.copy_by_v31",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("will be replaced, as requested"), "{r:?}");
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--replace",
+            "huaweicloud_rds_parameter_template.nope",
+        ],
+        1,
+    );
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--destroy",
+            "--detailed-exitcode",
+        ],
+        2,
+    );
+    assert!(
+        r.stdout.contains(
+            "Plan: 0 to create, 0 to clone, 0 to bind, 0 to update, 0 to replace, 3 to destroy."
+        ),
+        "{r:?}"
+    );
+    env.ok(
+        &["-C", "quickstart", "plan", "--target", "not an address"],
+        1,
+    );
+}

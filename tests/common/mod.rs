@@ -1,0 +1,152 @@
+//! Shared helpers for the end-to-end tests: a temporary working directory (holding `state/`
+//! and the sandbox's world) and the real `strata` binary run inside it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_strata"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A working directory with `examples/<name>` copied to `./<name>`.
+    pub fn with_example(name: &str) -> Env {
+        let env = Env::new();
+        let src = repo().join("examples").join(name);
+        let dst = env.path().join(name);
+        std::fs::create_dir_all(&dst).unwrap();
+        for e in std::fs::read_dir(&src).unwrap() {
+            let e = e.unwrap();
+            if e.path().is_file() {
+                std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+            }
+        }
+        env
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap_or_default()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.args(args).current_dir(self.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("STRATA_") || k.starts_with("HW_") || k.starts_with("HUAWEICLOUD_") {
+                c.env_remove(k);
+            }
+        }
+        c.env("NO_COLOR", "1");
+        c.env("STRATA_RETRY_ATTEMPTS", "8");
+        c
+    }
+
+    pub fn run_with(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
+        let mut c = self.command(args);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out: Output = c.output().expect("run strata");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// Run and insist on exit code `code`.
+    pub fn ok(&self, args: &[&str], code: i32) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, code, "strata {args:?}\n{r:?}");
+        r
+    }
+
+    /// The sandbox's objects (`strata sandbox ls --json`).
+    pub fn sandbox(&self) -> Vec<serde_json::Value> {
+        let r = self.ok(&["sandbox", "ls", "--json"], 0);
+        serde_json::from_str(&r.stdout).expect("sandbox ls --json is JSON")
+    }
+
+    /// Objects the sandbox holds beyond its seeds, by kind, as (id, name).
+    pub fn made(&self, kind: &str) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self
+            .sandbox()
+            .into_iter()
+            .filter(|o| o["kind"] == kind)
+            .filter(|o| {
+                !o["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("Default-")
+            })
+            .map(|o| {
+                (
+                    o["id"].as_str().unwrap_or_default().to_string(),
+                    o["name"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v
+    }
+
+    pub fn state_json(&self, stack: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(&format!("state/{stack}.json"))).expect("state is JSON")
+    }
+}
+
+/// The quickstart config, for tests that edit it.
+pub fn quickstart_text() -> String {
+    std::fs::read_to_string(repo().join("examples/quickstart/main.yaml")).unwrap()
+}

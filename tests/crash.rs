@@ -1,0 +1,120 @@
+//! Crash safety: `apply` is killed with SIGKILL at chosen moments — after an intent is
+//! journaled but before its call, after a call returned but before its result is journaled,
+//! and between the last journal write and the snapshot fold — and the next run loses nothing
+//! and makes nothing twice.
+
+mod common;
+use common::Env;
+use std::time::{Duration, Instant};
+
+/// Start `apply`, let it reach `checkpoint`, kill it with SIGKILL.
+fn kill_at(env: &Env, checkpoint: &str) {
+    let marker = env.path().join("paused");
+    let _ = std::fs::remove_file(&marker);
+    let mut child = env
+        .command(&[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ])
+        .env("STRATA_TEST_PAUSE_AT", checkpoint)
+        .env("STRATA_TEST_PAUSE_FILE", &marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn strata");
+    let start = Instant::now();
+    while !marker.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "strata never reached {checkpoint}"
+        );
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("strata exited ({status}) before reaching {checkpoint}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL"); // std's kill is SIGKILL on unix
+    child.wait().unwrap();
+}
+
+fn names(env: &Env) -> Vec<String> {
+    env.made("parameter_template")
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect()
+}
+
+const ALL: [&str; 3] = ["base-staging", "base-staging-copy", "copy_by_v31"];
+
+#[test]
+fn killed_between_journal_and_fold_loses_nothing() {
+    let env = Env::with_example("quickstart");
+    kill_at(&env, "before_fold");
+    assert_eq!(names(&env), ALL, "everything was made before the kill");
+    assert!(env.path().join("state/quickstart.json.journal").exists());
+    assert!(
+        !env.path().join("state/quickstart.json").exists(),
+        "no snapshot was folded yet"
+    );
+    // A read-only plan sees the journal's steps: nothing left to do.
+    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    assert!(r.stderr.contains("recovered"), "{r:?}");
+    let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
+    assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
+    // The next apply clears the dead holder's lock, folds the journal and changes nothing.
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert!(r.stderr.contains("found and cleared a stale lock"), "{r:?}");
+    assert!(r.stdout.contains("No changes."), "{r:?}");
+    assert!(!env.path().join("state/quickstart.json.journal").exists());
+    assert_eq!(
+        env.state_json("quickstart")["resources"]
+            .as_object()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(names(&env), ALL);
+}
+
+#[test]
+fn killed_after_the_call_before_its_result_is_recorded_adopts_the_object() {
+    let env = Env::with_example("quickstart");
+    kill_at(&env, "call_returned");
+    let made = names(&env);
+    assert_eq!(
+        made.len(),
+        1,
+        "one create went through before the kill: {made:?}"
+    );
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(
+        r.stdout
+            .contains("Reconciled operations left open by an interrupted run"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("adopted"), "{r:?}");
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert!(r.stdout.contains("adopted"), "{r:?}");
+    assert_eq!(names(&env), ALL, "nothing made twice");
+    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn killed_after_the_intent_before_the_call_plans_it_again() {
+    let env = Env::with_example("quickstart");
+    kill_at(&env, "intent_written");
+    assert!(names(&env).is_empty());
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(
+        r.stdout
+            .contains("had not taken effect; it is planned again"),
+        "{r:?}"
+    );
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert_eq!(names(&env), ALL);
+    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+}

@@ -1,0 +1,171 @@
+//! The quickstart, end to end through the real binary and the embedded sandbox: validate,
+//! plan, apply, "No changes", update, replace, destroy — and what the sandbox holds at each step.
+
+mod common;
+use common::Env;
+
+#[test]
+fn quickstart_lifecycle() {
+    let env = Env::with_example("quickstart");
+    let r = env.ok(&["-C", "quickstart", "validate"], 0);
+    assert!(r.stdout.contains("valid"), "{r:?}");
+
+    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
+    assert!(
+        r.stdout
+            .contains("# huaweicloud_rds_parameter_template.base will be created"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains(
+        "# huaweicloud_rds_parameter_template.copy_by_v31 will be cloned from 66251c9024774eeb9edd8663a4cbb0a1pr04"
+    ));
+    assert!(r
+        .stdout
+        .contains("Plan: 1 to create, 2 to clone, 0 to bind"));
+    assert!(
+        env.made("parameter_template").is_empty(),
+        "plan must not change anything"
+    );
+    assert!(
+        !env.path().join("state/quickstart.json").exists(),
+        "plan writes no state"
+    );
+
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert!(
+        r.stdout
+            .contains("Apply complete! Resources: 1 created, 2 cloned"),
+        "{r:?}"
+    );
+    let made = env.made("parameter_template");
+    let names: Vec<&str> = made.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["base-staging", "base-staging-copy", "copy_by_v31"]);
+
+    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    assert!(r.stdout.contains("No changes."), "{r:?}");
+
+    // state: lineage, serial, 0600, what was made and how
+    let st = env.state_json("quickstart");
+    assert_eq!(st["serial"], 1);
+    let copy = &st["resources"]["huaweicloud_rds_parameter_template.base_copy"];
+    assert_eq!(copy["made"]["how"], "cloned");
+    assert_eq!(
+        copy["dependencies"][0],
+        "huaweicloud_rds_parameter_template.base"
+    );
+    assert_eq!(
+        copy["made"]["from"]["source"],
+        st["resources"]["huaweicloud_rds_parameter_template.base"]["id"]
+    );
+    assert!(!env.path().join("state/quickstart.json.journal").exists());
+    assert!(!env.path().join("state/quickstart.json.lock").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.path().join("state/quickstart.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // outputs and state commands
+    let r = env.ok(&["-C", "quickstart", "output", "seed_engine"], 0);
+    assert_eq!(r.stdout.trim(), "sqlserver");
+    let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
+    assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
+
+    // an update and a replacement
+    let text = common::quickstart_text()
+        .replace("max_connections: \"500\"", "max_connections: \"501\"")
+        .replace("name: copy_by_v31", "name: copy_by_v32");
+    env.write("quickstart/main.yaml", &text);
+    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
+    assert!(
+        r.stdout
+            .contains("~ \"max_connections\" = \"500\" -> \"501\""),
+        "{r:?}"
+    );
+    assert!(r
+        .stdout
+        .contains("Plan: 0 to create, 0 to clone, 0 to bind, 2 to update"));
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert!(r.stdout.contains("2 updated"), "{r:?}");
+    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    let text = text.replace("version: \"8.0\"", "version: \"5.7\"");
+    env.write("quickstart/main.yaml", &text);
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(
+        r.stdout
+            .contains("-/+ resource \"huaweicloud_rds_parameter_template\" \"base\""),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("# forces replacement"));
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert!(r.stdout.contains("2 replaced"), "{r:?}");
+    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    assert_eq!(
+        env.made("parameter_template").len(),
+        3,
+        "replaced, not duplicated"
+    );
+
+    // destroy removes exactly what was made; the seeds stay
+    let seeds_before = env.sandbox().len() - 3;
+    let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
+    assert!(
+        r.stdout
+            .contains("Destroy complete! Resources: 3 destroyed."),
+        "{r:?}"
+    );
+    assert!(env.made("parameter_template").is_empty());
+    assert_eq!(env.sandbox().len(), seeds_before);
+    let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
+    assert_eq!(r.stdout.trim(), "");
+}
+
+#[test]
+fn apply_without_a_terminal_needs_auto_approve() {
+    let env = Env::with_example("quickstart");
+    let r = env.ok(&["-C", "quickstart", "apply"], 1);
+    assert!(r.stderr.contains("--auto-approve"), "{r:?}");
+    assert!(env.made("parameter_template").is_empty());
+}
+
+#[test]
+fn json_plan_follows_the_contract() {
+    let env = Env::with_example("quickstart");
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--format",
+            "json",
+            "--detailed-exitcode",
+        ],
+        2,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["format_version"], "1");
+    assert_eq!(doc["stack"], "quickstart");
+    assert_eq!(doc["summary"]["create"], 1);
+    assert_eq!(doc["summary"]["clone"], 2);
+    assert_eq!(doc["summary"]["read"], 1);
+    let rc = doc["resource_changes"].as_array().unwrap();
+    let copy = rc
+        .iter()
+        .find(|c| c["address"] == "huaweicloud_rds_parameter_template.base_copy")
+        .unwrap();
+    assert_eq!(copy["action"], "clone");
+    assert_eq!(copy["change"]["actions"], serde_json::json!(["create"]));
+    assert_eq!(copy["change"]["before"], serde_json::Value::Null);
+    assert_eq!(copy["change"]["after_unknown"]["id"], true);
+    assert_eq!(
+        copy["depends_on"][0],
+        "huaweicloud_rds_parameter_template.base"
+    );
+    assert!(doc["output_changes"]["base_id"]["after_unknown"]
+        .as_bool()
+        .unwrap());
+}

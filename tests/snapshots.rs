@@ -1,0 +1,75 @@
+//! Snapshots of the text plan (insta): what users and reviewers read, pinned. Random ids and
+//! timestamps are replaced by placeholders.
+
+mod common;
+use common::Env;
+
+macro_rules! snap {
+    ($name:expr, $text:expr) => {
+        insta::with_settings!({
+            filters => vec![
+                (r"[0-9a-f]{32}pr\d\d", "[id]"),
+                (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000", "[time]"),
+            ],
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, $text);
+        });
+    };
+}
+
+#[test]
+fn text_plans() {
+    let env = Env::with_example("quickstart");
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    snap!("plan_create", r.stdout);
+
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    snap!("plan_no_changes", r.stdout);
+
+    // drift: a value changed outside strata
+    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    store
+        .write(|tx| {
+            let (id, mut doc) = tx
+                .world()
+                .list("rds/parameter_template")
+                .find(|(_, d)| d["name"] == "base-staging-copy")
+                .map(|(i, d)| (i.clone(), d.clone()))
+                .unwrap();
+            doc["values"]["max_connections"] = "42".into();
+            tx.put("rds/parameter_template", &id, doc);
+        })
+        .unwrap();
+    // update (values, multi-line description), replace (engine version), delete (removed)
+    let text = common::quickstart_text()
+        .replace("max_connections: \"500\"", "max_connections: \"600\"")
+        .replace("version: \"8.0\"", "version: \"5.7\"")
+        .replace(
+            "    description: copy\n",
+            "    description: |\n      first line\n      second line\n",
+        )
+        .replace(
+            "  seed_engine: ${data.huaweicloud_rds_parameter_template.seed.datastore_name}\n",
+            "",
+        );
+    let text = text.replace(
+        "  # A copy of it (the copy API), with one value changed after the copy.\n  huaweicloud_rds_parameter_template.base_copy:\n    clone: { source: \"${huaweicloud_rds_parameter_template.base.id}\" }\n    name: base-${var.env}-copy\n    values:\n      max_connections: \"800\"\n",
+        "",
+    );
+    env.write("quickstart/main.yaml", &text);
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    snap!("plan_changes", r.stdout);
+}
+
+#[test]
+fn validate_errors() {
+    let env = Env::new();
+    env.write(
+        "stack/main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.a:\n    nmae: x\n    datastore: { type: Oracle, version: \"1\" }\n    description: \"<b>\"\n  huaweicloud_rds_parameter_template.b:\n    name: \"${var.missing}\"\n    clone: { source: \"${huaweicloud_rds_parameter_template.a.idd}\" }\n",
+    );
+    let r = env.ok(&["-C", "stack", "validate"], 1);
+    snap!("validate_errors", r.stderr);
+}

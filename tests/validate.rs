@@ -1,0 +1,244 @@
+//! Every class of bad input through `strata validate` (and `plan`): each problem reported with
+//! file, line, address and attribute, all of them at once, exit 1, never a panic.
+
+mod common;
+use common::Env;
+
+const PROVIDER: &str =
+    "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n";
+
+fn validate(files: &[(&str, &str)]) -> common::Run {
+    let env = Env::new();
+    for (name, text) in files {
+        env.write(&format!("stack/{name}"), text);
+    }
+    let r = env.run(&["-C", "stack", "validate"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(!r.stderr.contains("panicked"), "{r:?}");
+    r
+}
+
+fn has(r: &common::Run, needle: &str) {
+    assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{r:?}");
+}
+
+#[test]
+fn yaml_syntax_error_names_file_and_line() {
+    let r = validate(&[("main.yaml", "resources:\n  a.b: [\n")]);
+    has(&r, "stack/main.yaml:3: YAML syntax error");
+}
+
+#[test]
+fn top_level_must_be_a_mapping() {
+    let r = validate(&[("main.yaml", "- a\n- b\n")]);
+    has(&r, "stack/main.yaml:1: the top level must be a mapping");
+}
+
+#[test]
+fn empty_directory() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path().join("empty")).unwrap();
+    let r = env.ok(&["-C", "empty", "validate"], 1);
+    assert!(r.stderr.contains("no *.yaml or *.yml files"), "{r:?}");
+    let r = env.ok(&["-C", "missing-dir", "validate"], 1);
+    assert!(
+        r.stderr.contains("cannot read the config directory"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = format!(
+        "{PROVIDER}resources:
+  huaweicloud_rds_parameter_template.one:
+    nmae: x
+    description: \"bad <chars>\"
+    datastore: {{ type: Oracle, version: \"1\" }}
+    values: {{ a: [1] }}
+  huaweicloud_rds_parameter_template.two:
+    name: \"${{var.nope}}\"
+    clone: {{ source: \"${{huaweicloud_rds_parameter_template.one.idd}}\" }}
+    depends_on: [huaweicloud_rds_parameter_template.zzz]
+    lifecycle: {{ ignore_changes: [nam] }}
+    timeouts: {{ create: soon }}
+  huaweicloud_rds_paramter_template.typo:
+    name: x
+outputs:
+  o: ${{huaweicloud_rds_parameter_template.ghost.id}}
+unknown_section: 1
+"
+    );
+    let r = validate(&[("main.yaml", &text)]);
+    let f = "stack/main.yaml";
+    has(
+        &r,
+        &format!("{f}:5: huaweicloud_rds_parameter_template.one.nmae: unknown argument"),
+    );
+    has(&r, "did you mean \"name\"?");
+    has(
+        &r,
+        &format!("{f}:4: huaweicloud_rds_parameter_template.one.name: missing required argument"),
+    );
+    has(
+        &r,
+        &format!("{f}:6: huaweicloud_rds_parameter_template.one.description: contains '<', '>'"),
+    );
+    has(&r, &format!("{f}:7: huaweicloud_rds_parameter_template.one.datastore.type: \"Oracle\" is not one of"));
+    has(
+        &r,
+        &format!(
+            "{f}:8: huaweicloud_rds_parameter_template.one.values.a: expected string, got list"
+        ),
+    );
+    has(&r, &format!("{f}:10: huaweicloud_rds_parameter_template.two.name: ${{var.nope}}: no variable named \"nope\""));
+    has(
+        &r,
+        "huaweicloud_rds_parameter_template has no attribute \"idd\"",
+    );
+    has(&r, &format!("{f}:12: huaweicloud_rds_parameter_template.two.depends_on: huaweicloud_rds_parameter_template.zzz is not declared"));
+    has(&r, &format!("{f}:13: huaweicloud_rds_parameter_template.two.lifecycle.ignore_changes: \"nam\" is not an argument"));
+    has(&r, &format!("{f}:14: huaweicloud_rds_parameter_template.two.timeouts.create: \"soon\" is not a duration"));
+    has(
+        &r,
+        &format!("{f}:15: huaweicloud_rds_paramter_template.typo: unknown resource type"),
+    );
+    has(
+        &r,
+        &format!(
+            "{f}:18: outputs.o: ${{huaweicloud_rds_parameter_template.ghost.id}}: no resource"
+        ),
+    );
+    has(
+        &r,
+        &format!("{f}:19: unknown top-level section \"unknown_section\""),
+    );
+    has(&r, "13 errors found");
+}
+
+#[test]
+fn address_defined_in_two_files() {
+    let block = "resources:\n  huaweicloud_rds_parameter_template.a:\n    name: a\n    datastore: { type: MySQL, version: \"8.0\" }\n";
+    let r = validate(&[("a.yaml", &format!("{PROVIDER}{block}")), ("b.yml", block)]);
+    has(&r, "stack/b.yml:2: huaweicloud_rds_parameter_template.a: huaweicloud_rds_parameter_template.a is defined twice: in stack/a.yaml and in stack/b.yml");
+}
+
+#[test]
+fn dependency_cycle_is_printed_as_a_path() {
+    let mut text = PROVIDER.to_string() + "resources:\n";
+    for (me, next) in [("a", "c"), ("b", "a"), ("c", "b")] {
+        text += &format!(
+            "  huaweicloud_rds_parameter_template.{me}:\n    name: \"${{huaweicloud_rds_parameter_template.{next}.name}}\"\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n"
+        );
+    }
+    let r = validate(&[("main.yaml", &text)]);
+    has(&r, "dependency cycle: huaweicloud_rds_parameter_template.a -> huaweicloud_rds_parameter_template.b -> huaweicloud_rds_parameter_template.c -> huaweicloud_rds_parameter_template.a");
+}
+
+#[test]
+fn api_rules_are_checked_before_any_call() {
+    let text = format!(
+        "{PROVIDER}resources:
+  huaweicloud_rds_parameter_template.a:
+    name: \"{}\"
+    description: \"{}\"
+    datastore: {{ type: MySQL, version: \"8.0\" }}
+  huaweicloud_rds_parameter_template.b:
+    name: \"with space\"
+    clone: {{ source: x }}
+",
+        "n".repeat(65),
+        "d".repeat(257)
+    );
+    let r = validate(&[("main.yaml", &text)]);
+    has(&r, "huaweicloud_rds_parameter_template.a.name: \"nnnn");
+    has(
+        &r,
+        "is not valid: a parameter template name is 1–64 characters",
+    );
+    has(&r, "huaweicloud_rds_parameter_template.a.description: is 257 characters long: must be 0–256 characters");
+    has(
+        &r,
+        "huaweicloud_rds_parameter_template.b.name: \"with space\" is not valid",
+    );
+}
+
+#[test]
+fn provider_missing_and_wrong_types() {
+    let r = validate(&[(
+        "main.yaml",
+        "resources:\n  huaweicloud_rds_parameter_template.a:\n    name: [x]\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+    )]);
+    has(&r, "provider \"huaweicloud\" is not configured");
+    has(
+        &r,
+        "huaweicloud_rds_parameter_template.a.name: expected string, got list",
+    );
+}
+
+#[test]
+fn rules_apply_to_interpolated_values_at_plan_time() {
+    let env = Env::new();
+    env.write(
+        "stack/main.yaml",
+        &format!(
+            "{PROVIDER}variables:\n  suffix: {{ default: ok }}\nresources:\n  huaweicloud_rds_parameter_template.a:\n    name: \"t-${{var.suffix}}\"\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n"
+        ),
+    );
+    env.ok(&["-C", "stack", "validate"], 0);
+    let r = env.ok(&["-C", "stack", "plan", "--var", "suffix=not ok!"], 1);
+    assert!(r.stderr.contains("\"t-not ok!\" is not valid"), "{r:?}");
+    let r = env.ok(&["-C", "stack", "plan", "--var", "nosuch=1"], 1);
+    assert!(
+        r.stderr
+            .contains("no variable named \"nosuch\" is declared"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn validate_json_lists_diagnostics() {
+    let env = Env::new();
+    env.write("stack/main.yaml", "resources:\n  bogus_type.x: {}\n");
+    let r = env.ok(&["-C", "stack", "validate", "--json"], 1);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["valid"], false);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["file"], "stack/main.yaml");
+    assert_eq!(d["line"], 2);
+    assert_eq!(d["address"], "bogus_type.x");
+}
+
+#[test]
+fn arbitrary_garbage_never_panics() {
+    let env = Env::new();
+    let inputs: &[&[u8]] = &[
+        b"\xff\xfe\x00garbage",
+        b"resources: 5",
+        b"resources:\n  ? [a, b]\n  : 1\n",
+        b"resources: { a.b.c.d: {} }",
+        b"resources: { huaweicloud_rds_parameter_template.x: { name: \"${\" } }",
+        b"resources: { huaweicloud_rds_parameter_template.x: { name: \"${a.b[99999999999999999999]}\" } }",
+        b"variables: { v: 3 }\noutputs: { o: ${var.v} }",
+        b"&a [*a, *a]",
+        b"!!binary aGVsbG8=",
+        b"outputs: { o: { value: 1, sensitive: maybe } }",
+        b"data: { huaweicloud_rds_parameter_template.d: {} }",
+        b"backend: { type: ftp }",
+        b"---\na: 1\n---\nb: 2\n",
+    ];
+    for (i, input) in inputs.iter().enumerate() {
+        let dir = format!("g{i}");
+        std::fs::create_dir_all(env.path().join(&dir)).unwrap();
+        std::fs::write(env.path().join(&dir).join("main.yaml"), input).unwrap();
+        let r = env.run(&["-C", &dir, "validate"]);
+        assert!(!r.stderr.contains("panicked"), "input {i}: {r:?}");
+        assert!(r.code == 0 || r.code == 1, "input {i}: {r:?}");
+        if r.code == 1 {
+            assert!(
+                r.stderr.contains("Error: g"),
+                "input {i} has no located error: {r:?}"
+            );
+        }
+    }
+}

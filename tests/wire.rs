@@ -1,0 +1,163 @@
+//! The wire: signatures checked by the sandbox, the API's own error codes reaching the user,
+//! the standalone `sandbox serve`, and injected faults (5xx, throttling) survived by retries.
+
+mod common;
+use common::Env;
+use std::io::{BufRead, BufReader, Read, Write};
+
+#[test]
+fn wrong_credentials_are_refused_by_the_signature_check() {
+    let env = Env::with_example("quickstart");
+    let r = env.run_with(
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        &[
+            ("HW_ACCESS_KEY", "SANDBOXHWAK0000000001"),
+            ("HW_SECRET_KEY", "not-the-secret"),
+        ],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.all().contains("APIGW.0301"), "{r:?}");
+    assert!(r.all().contains("verify aksk signature fail"), "{r:?}");
+    assert!(r.all().contains("HTTP 401"), "{r:?}");
+    assert!(
+        !r.all().contains("not-the-secret"),
+        "the secret key is never printed"
+    );
+}
+
+#[test]
+fn api_errors_name_the_address_and_code() {
+    let env = Env::new();
+    env.write(
+        "s/main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
+         data:\n  huaweicloud_rds_parameter_template.x: { id: 00000000000000000000000000000000pr01 }\n\
+         resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n",
+    );
+    let r = env.ok(&["-C", "s", "plan"], 1);
+    assert!(
+        r.stderr
+            .contains("data.huaweicloud_rds_parameter_template.x"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("DBS.200002"), "{r:?}");
+    env.write(
+        "s/main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
+         resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n\
+         \x20 huaweicloud_rds_parameter_template.good:\n    name: good\n    datastore: { type: MySQL, version: \"8.0\" }\n\
+         \x20 huaweicloud_rds_parameter_template.after_bad:\n    clone: { source: \"${huaweicloud_rds_parameter_template.bad.id}\" }\n    name: after\n",
+    );
+    let r = env.ok(&["-C", "s", "apply", "--auto-approve"], 1);
+    let all = r.all();
+    assert!(
+        all.contains("huaweicloud_rds_parameter_template.bad: create failed: DBS.200001"),
+        "{r:?}"
+    );
+    assert!(all.contains("not supported for MySQL"), "{r:?}");
+    assert!(
+        all.contains(
+            "after_bad: not applied because huaweicloud_rds_parameter_template.bad failed"
+        ),
+        "{r:?}"
+    );
+    // the failure stopped only its dependent: the independent one was made and recorded
+    assert_eq!(
+        env.made("parameter_template"),
+        vec![(
+            env.state_json("s")["resources"]["huaweicloud_rds_parameter_template.good"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            "good".to_string()
+        )]
+    );
+}
+
+fn raw_http(addr: &str, request: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn standalone_server_serves_the_same_api() {
+    let server_dir = Env::new();
+    let mut server = server_dir
+        .command(&["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let host = url.trim_start_matches("http://").to_string();
+
+    // unsigned requests are refused the way the real gateway refuses them
+    let resp = raw_http(
+        &host,
+        &format!("GET /huaweicloud/rds/v3/p/configurations HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(resp.starts_with("HTTP/1.1 401"), "{resp}");
+    assert!(resp.contains("APIGW.0301"), "{resp}");
+
+    let env = Env::with_example("quickstart");
+    let r = env.run_with(
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        &[("STRATA_SANDBOX_URL", &url)],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        server_dir.made("parameter_template").len(),
+        3,
+        "made in the server's world"
+    );
+    assert!(
+        env.made("parameter_template").is_empty(),
+        "not in an in-process one"
+    );
+    let r = env.run_with(
+        &["-C", "quickstart", "plan", "--detailed-exitcode"],
+        &[("STRATA_SANDBOX_URL", &url)],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn apply_and_destroy_converge_through_injected_faults() {
+    let env = Env::with_example("quickstart");
+    let faults = [("STRATA_SANDBOX", "fail_rate=0.3,throttle_rate=0.2,seed=11")];
+    let r = env.run_with(&["-C", "quickstart", "apply", "--auto-approve"], &faults);
+    assert_eq!(r.code, 0, "{r:?}");
+    let names: Vec<String> = env
+        .made("parameter_template")
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(
+        names,
+        ["base-staging", "base-staging-copy", "copy_by_v31"],
+        "each exactly once"
+    );
+    let r = env.run_with(
+        &["-C", "quickstart", "plan", "--detailed-exitcode"],
+        &faults,
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run_with(&["-C", "quickstart", "destroy", "--auto-approve"], &faults);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(env.made("parameter_template").is_empty());
+    let r = env.run_with(
+        &["-C", "quickstart", "plan"],
+        &[("STRATA_SANDBOX", "fail_rate=2")],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("STRATA_SANDBOX: fail_rate=2"), "{r:?}");
+}
