@@ -397,3 +397,118 @@ fn targets_and_replace() {
         1,
     );
 }
+
+#[test]
+fn sandbox_reset_forgets_what_was_made() {
+    let env = applied();
+    assert_eq!(env.made("parameter_template").len(), 3);
+    let r = env.ok(&["sandbox", "reset"], 0);
+    assert!(r.stdout.contains("reset to its seed objects"), "{r:?}");
+    assert!(env.made("parameter_template").is_empty());
+    let seeds = env.sandbox();
+    assert!(seeds
+        .iter()
+        .any(|o| o["id"] == "66251c9024774eeb9edd8663a4cbb0a1pr04"));
+    // the state still remembers them: refresh sees they are gone
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(r.stdout.contains("has been deleted"), "{r:?}");
+}
+
+#[test]
+fn create_before_destroy_makes_the_replacement_first() {
+    let env = applied();
+    let text = common::quickstart_text()
+        .replace(
+            "    name: base-${var.env}\n",
+            "    name: base-${var.env}-v2\n    lifecycle: { create_before_destroy: true }\n",
+        )
+        .replace("version: \"8.0\"", "version: \"5.7\"");
+    env.write("quickstart/main.yaml", &text);
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(
+        r.stdout
+            .contains("+/- resource \"huaweicloud_rds_parameter_template\" \"base\""),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("create replacement and then destroy"));
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ],
+        0,
+    );
+    let pos = |needle: &str| {
+        r.stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing: {r:?}"))
+    };
+    assert!(
+        pos("huaweicloud_rds_parameter_template.base: Creation complete")
+            < pos("huaweicloud_rds_parameter_template.base: Destroying...")
+    );
+    // the clone of it moved to the new source before the old one went
+    assert!(
+        pos("huaweicloud_rds_parameter_template.base_copy: Clone complete")
+            < pos("huaweicloud_rds_parameter_template.base: Destroying...")
+    );
+    let st = env.state_json("quickstart");
+    assert!(st.get("deposed").is_none(), "no deposed object left: {st}");
+    let names: Vec<String> = env
+        .made("parameter_template")
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(
+        names,
+        ["base-staging-copy", "base-staging-v2", "copy_by_v31"]
+    );
+    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+}
+
+/// Run strata on a pseudo-terminal (util-linux `script`), answering `answer` to its prompt.
+fn on_terminal(env: &Env, args: &str, answer: &str) -> common::Run {
+    use std::io::Write;
+    let cmd = format!("{} {args}", common::bin().display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(env.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // answer once the prompt has had time to appear
+    std::thread::sleep(Duration::from_millis(800));
+    stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_terminal_is_asked_for_yes() {
+    let env = Env::with_example("quickstart");
+    let r = on_terminal(&env, "-C quickstart apply", "no");
+    assert!(
+        r.stdout.contains("Only 'yes' will be accepted to approve."),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("Apply cancelled."), "{r:?}");
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(env.made("parameter_template").is_empty());
+    let r = on_terminal(&env, "-C quickstart apply", "yes");
+    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(env.made("parameter_template").len(), 3);
+}

@@ -37,6 +37,11 @@ fn kill_at(env: &Env, checkpoint: &str) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    // While it runs, the lock file names it.
+    let lock = env.read("state/quickstart.json.lock");
+    let holder: serde_json::Value = serde_json::from_str(&lock).expect("lock names its holder");
+    assert_eq!(holder["pid"], child.id());
+    assert_eq!(holder["operation"], "apply");
     child.kill().expect("SIGKILL"); // std's kill is SIGKILL on unix
     child.wait().unwrap();
 }
