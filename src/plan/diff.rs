@@ -232,26 +232,16 @@ fn delete_change(
     reason: Option<Reason>,
 ) -> Change {
     Change {
-        addr: addr.clone(),
-        action: Action::Delete,
         reason,
         before: Some(r.attributes.clone()),
-        after: None,
         before_sensitive: r
             .sensitive
             .keys()
             .filter_map(|k| crate::value::parse_path(k))
             .collect(),
-        after_sensitive: Vec::new(),
-        replace_paths: Vec::new(),
-        sensitive_changed: Vec::new(),
         depends_on: r.dependencies.clone(),
-        create_before_destroy: false,
-        clone: None,
-        clone_label: None,
-        prior_clone: None,
-        deposed: None,
         prior_id: Some(r.id.clone()),
+        ..Change::new(addr.clone(), Action::Delete)
     }
 }
 
@@ -293,22 +283,12 @@ impl Planner<'_> {
         };
         let fresh = planned(schema, &args, None, cloning);
         let mut change = Change {
-            addr: addr.clone(),
-            action: new_action,
-            reason: None,
-            before: None,
-            after: None,
-            before_sensitive: Vec::new(),
             after_sensitive: sens_paths.clone(),
-            replace_paths: Vec::new(),
-            sensitive_changed: Vec::new(),
             depends_on: deps,
             create_before_destroy: b.lifecycle.create_before_destroy,
             clone: clone_v.clone(),
             clone_label: clone_label(b, clone_v.as_ref()),
-            prior_clone: None,
-            deposed: None,
-            prior_id: None,
+            ..Change::new(addr.clone(), new_action)
         };
         let mut after = fresh.clone();
         if let Some(prior) = prior {
@@ -417,22 +397,9 @@ impl Planner<'_> {
         });
         let unknown = args.values().any(Value::has_unknown);
         let mut change = Change {
-            addr: addr.clone(),
-            action: Action::Read,
-            reason: None,
-            before: None,
-            after: None,
-            before_sensitive: Vec::new(),
             after_sensitive: sens.clone(),
-            replace_paths: Vec::new(),
-            sensitive_changed: Vec::new(),
             depends_on: b.dependencies(),
-            create_before_destroy: false,
-            clone: None,
-            clone_label: None,
-            prior_clone: None,
-            deposed: None,
-            prior_id: None,
+            ..Change::new(addr.clone(), Action::Read)
         };
         let deferred = match (self.input.providers, unknown, pending_dep) {
             (_, true, _) => Some(Reason::ReadBecauseConfigUnknown),

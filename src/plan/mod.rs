@@ -113,6 +113,30 @@ pub struct Change {
     pub prior_id: Option<String>,
 }
 
+impl Change {
+    /// A change with nothing but its address and action set.
+    pub fn new(addr: Address, action: Action) -> Change {
+        Change {
+            addr,
+            action,
+            reason: None,
+            before: None,
+            after: None,
+            before_sensitive: Vec::new(),
+            after_sensitive: Vec::new(),
+            replace_paths: Vec::new(),
+            sensitive_changed: Vec::new(),
+            depends_on: Vec::new(),
+            create_before_destroy: false,
+            clone: None,
+            clone_label: None,
+            prior_clone: None,
+            deposed: None,
+            prior_id: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OutputChange {
     pub name: String,

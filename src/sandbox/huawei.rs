@@ -231,7 +231,27 @@ pub fn router(sb: Sandbox) -> Router {
             get(show).put(update).delete(remove),
         )
         .route("/v3/{project}/configurations/{id}/copy", post(copy))
+        .layer(axum::middleware::from_fn(signed))
         .with_state(sb)
+}
+
+/// Every request must carry a valid signature: checked once, here, before any handler.
+async fn signed(req: Request, next: axum::middleware::Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 16 << 20).await {
+        Ok(b) => b,
+        Err(e) => return bad(&format!("Invalid request body: {e}")).into_response(),
+    };
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .cloned()
+        .unwrap_or_else(|| OriginalUri(parts.uri.clone()));
+    if let Err(e) = verify(&parts.method, &uri, &parts.headers, &bytes) {
+        return e.into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// Check the SDK-HMAC-SHA256 signature of what arrived.
@@ -417,15 +437,7 @@ fn internal(e: String) -> ApiError {
     fail(StatusCode::INTERNAL_SERVER_ERROR, "DBS.200005", &e)
 }
 
-async fn list(
-    State(sb): State<Sandbox>,
-    Path(project): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<Response> {
-    verify(&method, &uri, &headers, &body)?;
+async fn list(State(sb): State<Sandbox>, Path(project): Path<String>) -> Answer<Response> {
     let items = sb
         .store
         .read(|w| {
@@ -441,12 +453,8 @@ async fn list(
 async fn create(
     State(sb): State<Sandbox>,
     Path(project): Path<String>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Answer<Response> {
-    verify(&method, &uri, &headers, &body)?;
     let req = parse_body(&body)?;
     let name = check_name(req["name"].as_str())?.to_string();
     let description = check_description(req.get("description"))?;
@@ -497,12 +505,7 @@ async fn create(
 async fn show(
     State(sb): State<Sandbox>,
     Path((project, id)): Path<(String, String)>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
 ) -> Answer<Response> {
-    verify(&method, &uri, &headers, &body)?;
     let doc = sb
         .store
         .read(|w| {
@@ -538,12 +541,8 @@ async fn show(
 async fn update(
     State(sb): State<Sandbox>,
     Path((project, id)): Path<(String, String)>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Answer<Response> {
-    verify(&method, &uri, &headers, &body)?;
     let req = parse_body(&body)?;
     sb.store
         .write(|tx| {
@@ -590,12 +589,7 @@ async fn update(
 async fn remove(
     State(sb): State<Sandbox>,
     Path((project, id)): Path<(String, String)>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
 ) -> Answer<Response> {
-    verify(&method, &uri, &headers, &body)?;
     sb.store
         .write(|tx| {
             let doc = in_project(tx, &project, &id).ok_or_else(|| not_found(&id))?;
@@ -619,12 +613,8 @@ async fn remove(
 async fn copy(
     State(sb): State<Sandbox>,
     Path((project, id)): Path<(String, String)>,
-    method: Method,
-    uri: OriginalUri,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Answer<Response> {
-    verify(&method, &uri, &headers, &body)?;
     let req = parse_body(&body)?;
     let name = check_name(req["name"].as_str())?.to_string();
     let description = check_description(req.get("description"))?;

@@ -211,20 +211,8 @@ impl Store {
         let current = std::fs::metadata(&jpath).ok();
         let ours = current.as_ref().map(file_id) == inner.journal_id && inner.journal_id.is_some();
         if !ours {
-            // No journal for this generation yet: start one (temp file + rename = new inode).
-            let tmp = sibling(&jpath, ".new");
-            drop(JournalFile::create(
-                &tmp,
-                &JournalHeader {
-                    sandbox_journal: 1,
-                    generation: inner.generation,
-                },
-            )?);
-            std::fs::rename(&tmp, &jpath).map_err(|e| crate::state::io_err(&jpath, e))?;
-            snapshot::sync_dir(&jpath);
-            let meta = std::fs::metadata(&jpath).map_err(|e| crate::state::io_err(&jpath, e))?;
-            inner.journal_id = Some(file_id(&meta));
-            inner.offset = meta.len();
+            // No journal for this generation yet.
+            self.start_journal(inner)?;
         } else if current.as_ref().map(|m| m.len()) != Some(inner.offset) {
             // A torn last line from a killed writer: cut it off before appending.
             let f = OpenOptions::new()
@@ -257,13 +245,19 @@ impl Store {
         snapshot::write_atomic(&self.path, &bytes, false)?;
         inner.generation = generation;
         inner.ops_since_snapshot = 0;
+        self.start_journal(inner)
+    }
+
+    /// Start an empty journal for the current generation: a temp file renamed into place, so
+    /// it is a new inode and other processes notice the switch.
+    fn start_journal(&self, inner: &mut Inner) -> Result<(), StateError> {
         let jpath = self.journal_path();
         let tmp = sibling(&jpath, ".new");
         drop(JournalFile::create(
             &tmp,
             &JournalHeader {
                 sandbox_journal: 1,
-                generation,
+                generation: inner.generation,
             },
         )?);
         std::fs::rename(&tmp, &jpath).map_err(|e| crate::state::io_err(&jpath, e))?;

@@ -104,14 +104,15 @@ impl Backend for LocalBackend {
         let mut state = snap.unwrap_or_else(|| State::new(&self.stack));
         let jpath = self.journal_path();
         let mut notes = Vec::new();
+        let nothing_to_replay = |state, notes| Loaded {
+            state,
+            exists,
+            open_intents: Vec::new(),
+            replayed: 0,
+            notes,
+        };
         let Some(read) = journal::read::<Header, Entry>(&jpath)? else {
-            return Ok(Loaded {
-                state,
-                exists,
-                open_intents: Vec::new(),
-                replayed: 0,
-                notes,
-            });
+            return Ok(nothing_to_replay(state, notes));
         };
         let h = &read.header;
         if !exists && state.serial == 0 {
@@ -135,13 +136,7 @@ impl Backend for LocalBackend {
                 jpath.display(),
                 state.serial
             ));
-            return Ok(Loaded {
-                state,
-                exists,
-                open_intents: Vec::new(),
-                replayed: 0,
-                notes,
-            });
+            return Ok(nothing_to_replay(state, notes));
         }
         if h.base_serial > state.serial {
             return Err(StateError::Corrupt(format!(

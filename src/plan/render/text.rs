@@ -513,27 +513,17 @@ fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
     );
     for d in drift {
         out.push(String::new());
+        let action = if d.action == Action::Delete {
+            Action::Delete
+        } else {
+            Action::Update
+        };
         let c = Change {
-            addr: d.addr.clone(),
-            action: if d.action == Action::Delete {
-                Action::Delete
-            } else {
-                Action::Update
-            },
-            reason: None,
             before: Some(d.before.clone()),
             after: d.after.clone(),
             before_sensitive: d.sensitive.clone(),
             after_sensitive: d.sensitive.clone(),
-            replace_paths: vec![],
-            sensitive_changed: vec![],
-            depends_on: vec![],
-            create_before_destroy: false,
-            clone: None,
-            clone_label: None,
-            prior_clone: None,
-            deposed: None,
-            prior_id: None,
+            ..Change::new(d.addr.clone(), action)
         };
         let mut lines = Vec::new();
         block(&mut lines, p, &c);
