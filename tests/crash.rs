@@ -123,3 +123,60 @@ fn killed_after_the_intent_before_the_call_plans_it_again() {
     assert_eq!(names(&env), ALL);
     env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
 }
+
+#[test]
+fn ctrl_c_starts_nothing_new_saves_and_exits_130() {
+    let env = Env::with_example("quickstart");
+    let mut child = env
+        .command(&[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ])
+        .env("STRATA_SANDBOX", "latency_ms=400")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = Vec::new();
+        for l in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            seen.push(l);
+        }
+        seen
+    });
+    // wait until the first operation is in flight, then press Ctrl-C once
+    let start = Instant::now();
+    while names(&env).is_empty() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    let out = lines.join().unwrap().join("\n");
+    assert_eq!(status.code(), Some(130), "{out}");
+    assert!(out.contains("Interrupt received"), "{out}");
+    assert!(out.contains("Apply interrupted."), "{out}");
+    let made = names(&env).len();
+    assert!(made < 3, "nothing new started after the interrupt: {made}");
+    // what was made is in the state; the next run finishes without duplicates
+    let st = env.state_json("quickstart");
+    let managed = st["resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with("data."))
+        .count();
+    assert_eq!(managed, made, "{st}");
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert_eq!(names(&env), ALL);
+}
