@@ -161,3 +161,50 @@ fn apply_and_destroy_converge_through_injected_faults() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("STRATA_SANDBOX: fail_rate=2"), "{r:?}");
 }
+
+#[test]
+fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
+    let env = Env::new();
+    env.write(
+        "s/main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
+         resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { no_such_parameter: \"1\" }\n",
+    );
+    let r = env.ok(&["-C", "s", "apply", "--auto-approve"], 1);
+    assert!(r.all().contains("IgnoredParams"), "{r:?}");
+    assert!(r.all().contains("no_such_parameter"), "{r:?}");
+    assert!(r.all().contains("recorded in state as tainted"), "{r:?}");
+    let made = env.made("parameter_template");
+    assert_eq!(made.len(), 1, "the copy exists once: {made:?}");
+    let st = env.state_json("s");
+    assert_eq!(
+        st["resources"]["huaweicloud_rds_parameter_template.c"]["tainted"],
+        true
+    );
+    assert_eq!(
+        st["resources"]["huaweicloud_rds_parameter_template.c"]["id"],
+        made[0].0.as_str()
+    );
+    // fixed config: the tainted copy is replaced, not kept
+    env.write(
+        "s/main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
+         resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { \"max degree of parallelism\": \"4\" }\n",
+    );
+    let r = env.ok(&["-C", "s", "plan", "--format", "json"], 0);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        doc["resource_changes"][0]["action_reason"],
+        "replace_because_tainted"
+    );
+    let r = env.ok(&["-C", "s", "plan"], 0);
+    assert!(
+        r.stdout.contains("is tainted, so must be replaced"),
+        "{r:?}"
+    );
+    env.ok(&["-C", "s", "apply", "--auto-approve"], 0);
+    let again = env.made("parameter_template");
+    assert_eq!(again.len(), 1);
+    assert_ne!(again[0].0, made[0].0, "a new copy replaced the tainted one");
+    env.ok(&["-C", "s", "plan", "--detailed-exitcode"], 0);
+}

@@ -11,7 +11,7 @@ use crate::plan::refresh::intent_key;
 use crate::plan::sensitive;
 use crate::plan::Action;
 use crate::providers::http::{with_retry, RetryPolicy};
-use crate::providers::{CallCx, CreateRequest, Created, Progress, ProviderError, ResourceDriver};
+use crate::providers::{CallCx, CreateRequest, Progress, ProviderError, ResourceDriver};
 use crate::state::journal::Entry;
 use crate::state::{Made, Object, ResourceState};
 use crate::value::{Map, Path, Value};
@@ -93,8 +93,11 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
         r.ok_or_else(|| "the arguments could not be evaluated".to_string())?
     };
     let (mut args, clone, var_sens) = evaluated;
-    let clone_v = clone.clone().map(Value::Map);
-    if args.values().any(Value::has_unknown) || clone_v.as_ref().is_some_and(Value::has_unknown) {
+    if args.values().any(Value::has_unknown)
+        || clone
+            .as_ref()
+            .is_some_and(|c| c.values().any(Value::has_unknown))
+    {
         return Err(
             "some arguments are still unknown at apply time (a dependency did not produce them)"
                 .into(),
@@ -110,7 +113,6 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
     }
     let bind = schema.verb == crate::schema::Verb::Bind;
     let verb = verb_of(change.action, clone.is_some(), bind);
-    let deps = block.dependencies();
     let started = Instant::now();
     s.reporter.start(addr, verb);
     let waiting = Waiting {
@@ -124,19 +126,28 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
         "read" => "read",
         _ => "create",
     };
-    let cx = CallCx {
+    let node = Work {
+        s,
         addr,
-        timeout: block.timeout(op_name),
-        progress: &waiting,
+        cx: CallCx {
+            addr,
+            timeout: block.timeout(op_name),
+            progress: &waiting,
+        },
+        verb,
+        args,
+        clone,
+        sens_paths,
+        deps: block.dependencies(),
     };
     let result = match verb {
-        "read" => read_data(s, addr, &cx, &args, &sens_paths, deps).await,
-        "update" => update(s, addr, &cx, &args, &sens_paths, deps).await,
+        "read" => node.read_data().await,
+        "update" => node.update().await,
         _ => {
             if change.action == Action::Replace && change.create_before_destroy {
                 s.record(vec![Entry::Depose { addr: addr.clone() }]).await?;
             }
-            create(s, addr, &cx, verb, &args, clone.as_ref(), &sens_paths, deps).await
+            node.create().await
         }
     };
     match result {
@@ -151,175 +162,257 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
     }
 }
 
-/// Record an object in state (secrets masked, fingerprinted) and in the scope.
-#[allow(clippy::too_many_arguments)]
-async fn store(
-    s: &Shared,
-    addr: &Address,
-    id: &str,
+/// One apply node's work, once its block is evaluated with known values.
+struct Work<'a> {
+    s: &'a Shared,
+    addr: &'a Address,
+    cx: CallCx<'a>,
+    verb: &'static str,
+    args: Map,
+    clone: Option<Map>,
+    sens_paths: Vec<Path>,
+    deps: Vec<Address>,
+}
+
+/// What to record about an object.
+struct Record {
+    id: String,
     attrs: Map,
     made: Made,
-    args: &Map,
-    sens_paths: &[Path],
-    deps: Vec<Address>,
     intent: Option<String>,
-) -> Result<(), String> {
-    let key = s.base.fingerprint_key();
-    let mut desired = Value::Map(args.clone());
-    let fp_desired = sensitive::mask(&mut desired, sens_paths, &key);
-    let mut masked = Value::Map(attrs.clone());
-    let mut fps = sensitive::mask(&mut masked, sens_paths, &key);
-    fps.extend(fp_desired);
-    let resource = ResourceState::new(
-        addr,
-        Object {
-            id: id.to_string(),
-            attributes: masked,
-            made,
-            sensitive: fps,
-        },
-        deps,
-    );
-    s.record(vec![Entry::Put {
-        addr: addr.clone(),
-        resource,
-        intent,
-    }])
-    .await?;
-    // In memory, references see the real values (secrets included, marked sensitive).
-    let mut scope_value = with_id(attrs, id);
-    for p in sens_paths {
-        if let Some(v) = Value::Map(args.clone()).at(p) {
-            scope_value.set_at(p, v.clone());
-        }
-    }
-    s.objects.lock().map_err(|_| "scope poisoned")?.set(
-        addr.clone(),
-        scope_value,
-        sens_paths.to_vec(),
-    );
-    Ok(())
+    tainted: bool,
 }
 
-async fn read_data(
-    s: &Shared,
-    addr: &Address,
-    cx: &CallCx<'_>,
-    args: &Map,
-    sens_paths: &[Path],
-    deps: Vec<Address>,
-) -> Result<String, String> {
-    let driver = s.providers.data(&addr.ty)?;
-    let mut attrs = driver.read(cx, args).await.map_err(|e| e.to_string())?;
-    for (k, v) in args {
-        attrs.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    let id = attrs
-        .get("id")
-        .and_then(Value::scalar_text)
-        .unwrap_or_default();
-    store(
-        s,
-        addr,
-        &id,
-        attrs,
-        Made::Read,
-        args,
-        sens_paths,
-        deps,
-        None,
-    )
-    .await?;
-    Ok(id)
+/// What a create made, or what was found after its answer was lost.
+struct Adopted {
+    id: String,
+    attributes: Map,
+    complete: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn create(
-    s: &Shared,
-    addr: &Address,
-    cx: &CallCx<'_>,
-    verb: &'static str,
-    args: &Map,
-    clone: Option<&Map>,
-    sens_paths: &[Path],
-    deps: Vec<Address>,
-) -> Result<String, String> {
-    let driver = s.providers.resource(&addr.ty)?;
-    let natural = driver.natural_key(args, clone);
-    let token = uuid::Uuid::new_v4().simple().to_string();
-    let intent = uuid::Uuid::new_v4().to_string();
-    let clone_v = clone.cloned().map(Value::Map);
-    s.record(vec![Entry::Intent {
-        id: intent.clone(),
-        addr: addr.clone(),
-        action: verb.to_string(),
-        key: intent_key(natural.clone(), clone_v.as_ref(), &deps, sens_paths, None),
-        token: token.clone(),
-    }])
-    .await?;
-    let made = match verb {
-        "clone" => Made::Cloned {
-            from: clone_v.clone().unwrap_or_default(),
-        },
-        "bind" => Made::Bound,
-        _ => Made::Created,
-    };
-    let req = CreateRequest {
-        args,
-        clone,
-        token: &token,
-    };
-    crate::util::checkpoint("intent_written");
-    match create_or_adopt(driver.as_ref(), cx, &req, &natural).await {
-        Ok((created, adopted)) => {
-            crate::util::checkpoint("call_returned");
-            let mut attrs = created.attributes;
-            if adopted {
-                s.reporter.note(&format!(
-                    "{addr}: the {verb} call's answer was lost; found {} and adopted it",
-                    created.id
-                ));
-                attrs = converge(driver.as_ref(), cx, &created.id, attrs, args).await?;
-            }
-            store(
-                s,
-                addr,
-                &created.id,
-                attrs,
-                made,
-                args,
-                sens_paths,
-                deps,
-                Some(intent),
-            )
+impl Work<'_> {
+    /// Record an object in state (secrets masked, fingerprinted) and in the scope.
+    async fn store(&self, r: Record) -> Result<(), String> {
+        let key = self.s.base.fingerprint_key();
+        let mut desired = Value::Map(self.args.clone());
+        let fp_desired = sensitive::mask(&mut desired, &self.sens_paths, &key);
+        let mut masked = Value::Map(r.attrs.clone());
+        let mut fps = sensitive::mask(&mut masked, &self.sens_paths, &key);
+        fps.extend(fp_desired);
+        let mut resource = ResourceState::new(
+            self.addr,
+            Object {
+                id: r.id.clone(),
+                attributes: masked,
+                made: r.made,
+                sensitive: fps,
+            },
+            self.deps.clone(),
+        );
+        resource.tainted = r.tainted;
+        self.s
+            .record(vec![Entry::Put {
+                addr: self.addr.clone(),
+                resource,
+                intent: r.intent,
+            }])
             .await?;
-            Ok(created.id)
+        // In memory, references see the real values (secrets included, marked sensitive).
+        let mut scope_value = with_id(r.attrs, &r.id);
+        let args = Value::Map(self.args.clone());
+        for p in &self.sens_paths {
+            if let Some(v) = args.at(p) {
+                scope_value.set_at(p, v.clone());
+            }
         }
-        Err(e) => {
-            if let Some(id) = &e.made_id {
-                // Made, but not finished: keep it in state so it is never orphaned.
-                if let Ok(Some(attrs)) = driver.read(cx, id, args).await {
-                    store(
-                        s,
-                        addr,
-                        id,
+        self.s.objects.lock().map_err(|_| "scope poisoned")?.set(
+            self.addr.clone(),
+            scope_value,
+            self.sens_paths.clone(),
+        );
+        Ok(())
+    }
+
+    async fn read_data(&self) -> Result<String, String> {
+        let driver = self.s.providers.data(&self.addr.ty)?;
+        let mut attrs = driver
+            .read(&self.cx, &self.args)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (k, v) in &self.args {
+            attrs.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        let id = attrs
+            .get("id")
+            .and_then(Value::scalar_text)
+            .unwrap_or_default();
+        self.store(Record {
+            id: id.clone(),
+            attrs,
+            made: Made::Read,
+            intent: None,
+            tainted: false,
+        })
+        .await?;
+        Ok(id)
+    }
+
+    async fn create(&self) -> Result<String, String> {
+        let s = self.s;
+        let addr = self.addr;
+        let driver = s.providers.resource(&addr.ty)?;
+        let clone = self.clone.as_ref();
+        let natural = driver.natural_key(&self.args, clone);
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let intent = uuid::Uuid::new_v4().to_string();
+        let clone_v = clone.cloned().map(Value::Map);
+        s.record(vec![Entry::Intent {
+            id: intent.clone(),
+            addr: addr.clone(),
+            action: self.verb.to_string(),
+            key: intent_key(
+                natural.clone(),
+                clone_v.as_ref(),
+                &self.deps,
+                &self.sens_paths,
+                None,
+            ),
+            token: token.clone(),
+        }])
+        .await?;
+        let made = match self.verb {
+            "clone" => Made::Cloned {
+                from: clone_v.clone().unwrap_or_default(),
+            },
+            "bind" => Made::Bound,
+            _ => Made::Created,
+        };
+        let req = CreateRequest {
+            args: &self.args,
+            clone,
+            token: &token,
+        };
+        crate::util::checkpoint("intent_written");
+        match create_or_adopt(driver.as_ref(), &self.cx, &req, &natural).await {
+            Ok((created, adopted)) => {
+                crate::util::checkpoint("call_returned");
+                let mut attrs = created.attributes;
+                if adopted {
+                    s.reporter.note(&format!(
+                        "{addr}: the {} call's answer was lost; found {} and adopted it",
+                        self.verb, created.id
+                    ));
+                    if created.complete {
+                        attrs = converge(driver.as_ref(), &self.cx, &created.id, attrs, &self.args)
+                            .await?;
+                    }
+                }
+                self.store(Record {
+                    id: created.id.clone(),
+                    attrs,
+                    made,
+                    intent: Some(intent),
+                    tainted: !created.complete,
+                })
+                .await?;
+                Ok(created.id)
+            }
+            Err(e) => {
+                if let Some(id) = &e.made_id {
+                    // Made, but not finished: keep it in state, tainted, so it is never
+                    // orphaned and the next plan replaces it.
+                    let attrs = match driver.read(&self.cx, id, &self.args).await {
+                        Ok(Some(a)) => a,
+                        _ => Map::new(),
+                    };
+                    self.store(Record {
+                        id: id.clone(),
                         attrs,
                         made,
-                        args,
-                        sens_paths,
-                        deps,
-                        Some(intent),
-                    )
+                        intent: Some(intent),
+                        tainted: true,
+                    })
                     .await?;
                     return Err(format!(
-                        "{e} (the object {id} exists and is recorded in state)"
+                        "{e} (the object {id} exists; it is recorded in state as tainted and the next plan replaces it)"
                     ));
                 }
+                if !e.ambiguous {
+                    s.record(vec![Entry::Settle { intent }]).await?;
+                }
+                Err(e.to_string())
             }
-            if !e.ambiguous {
-                s.record(vec![Entry::Settle { intent }]).await?;
+        }
+    }
+
+    async fn update(&self) -> Result<String, String> {
+        let s = self.s;
+        let addr = self.addr;
+        let driver = s.providers.resource(&addr.ty)?;
+        let prior = s
+            .state
+            .lock()
+            .map_err(|_| "state poisoned")?
+            .resources
+            .get(addr)
+            .cloned()
+            .ok_or_else(|| format!("{addr} is not in state"))?;
+        let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
+        let intent = uuid::Uuid::new_v4().to_string();
+        s.record(vec![Entry::Intent {
+            id: intent.clone(),
+            addr: addr.clone(),
+            action: "update".into(),
+            key: intent_key(
+                Value::Null,
+                None,
+                &self.deps,
+                &self.sens_paths,
+                Some(&prior.id),
+            ),
+            token: String::new(),
+        }])
+        .await?;
+        let r = with_retry(RetryPolicy::default(), true, || {
+            driver.update(&self.cx, &prior.id, &prior_map, &self.args)
+        })
+        .await;
+        match r {
+            Ok(attrs) => {
+                self.store(Record {
+                    id: prior.id.clone(),
+                    attrs,
+                    made: prior.made.clone(),
+                    intent: Some(intent),
+                    tainted: false,
+                })
+                .await?;
+                Ok(prior.id.clone())
             }
-            Err(e.to_string())
+            Err(e) => {
+                // Record whatever part of the change was made.
+                match driver.read(&self.cx, &prior.id, &prior_map).await {
+                    Ok(Some(attrs)) => {
+                        let mut masked = Value::Map(attrs);
+                        let key = s.base.fingerprint_key();
+                        let mut fps = sensitive::mask(&mut masked, &self.sens_paths, &key);
+                        for (k, v) in &prior.sensitive {
+                            fps.entry(k.clone()).or_insert_with(|| v.clone());
+                        }
+                        let mut r = prior.clone();
+                        r.attributes = masked;
+                        r.sensitive = fps;
+                        s.record(vec![Entry::Put {
+                            addr: addr.clone(),
+                            resource: r,
+                            intent: Some(intent),
+                        }])
+                        .await?;
+                    }
+                    _ => s.record(vec![Entry::Settle { intent }]).await?,
+                }
+                Err(e.to_string())
+            }
         }
     }
 }
@@ -330,20 +423,29 @@ async fn create_or_adopt(
     cx: &CallCx<'_>,
     req: &CreateRequest<'_>,
     natural: &Value,
-) -> Result<(Created, bool), ProviderError> {
+) -> Result<(Adopted, bool), ProviderError> {
     let policy = RetryPolicy::default();
     let mut n = 0;
     loop {
         match driver.create(cx, req).await {
-            Ok(c) => return Ok((c, false)),
+            Ok(c) => {
+                return Ok((
+                    Adopted {
+                        id: c.id,
+                        attributes: c.attributes,
+                        complete: true,
+                    },
+                    false,
+                ))
+            }
             Err(e) if e.ambiguous && e.made_id.is_none() => {
-                if let Ok(Some(id)) = driver.find(cx, natural, req.token).await {
-                    if let Ok(Some(attributes)) = driver.read(cx, &id, req.args).await {
+                if let Ok(Some(found)) = driver.find(cx, natural, req.token).await {
+                    if let Ok(Some(attributes)) = driver.read(cx, &found.id, req.args).await {
                         return Ok((
-                            Created {
-                                id,
+                            Adopted {
+                                id: found.id,
                                 attributes,
-                                made: Made::Created,
+                                complete: found.complete,
                             },
                             true,
                         ));
@@ -382,80 +484,6 @@ async fn converge(
     })
     .await
     .map_err(|e| e.to_string())
-}
-
-async fn update(
-    s: &Shared,
-    addr: &Address,
-    cx: &CallCx<'_>,
-    args: &Map,
-    sens_paths: &[Path],
-    deps: Vec<Address>,
-) -> Result<String, String> {
-    let driver = s.providers.resource(&addr.ty)?;
-    let prior = s
-        .state
-        .lock()
-        .map_err(|_| "state poisoned")?
-        .resources
-        .get(addr)
-        .cloned()
-        .ok_or_else(|| format!("{addr} is not in state"))?;
-    let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
-    let intent = uuid::Uuid::new_v4().to_string();
-    s.record(vec![Entry::Intent {
-        id: intent.clone(),
-        addr: addr.clone(),
-        action: "update".into(),
-        key: intent_key(Value::Null, None, &deps, sens_paths, Some(&prior.id)),
-        token: String::new(),
-    }])
-    .await?;
-    let r = with_retry(RetryPolicy::default(), true, || {
-        driver.update(cx, &prior.id, &prior_map, args)
-    })
-    .await;
-    match r {
-        Ok(attrs) => {
-            store(
-                s,
-                addr,
-                &prior.id,
-                attrs,
-                prior.made.clone(),
-                args,
-                sens_paths,
-                deps,
-                Some(intent),
-            )
-            .await?;
-            Ok(prior.id.clone())
-        }
-        Err(e) => {
-            // Record whatever part of the change was made.
-            match driver.read(cx, &prior.id, &prior_map).await {
-                Ok(Some(attrs)) => {
-                    let mut masked = Value::Map(attrs);
-                    let key = s.base.fingerprint_key();
-                    let mut fps = sensitive::mask(&mut masked, sens_paths, &key);
-                    for (k, v) in &prior.sensitive {
-                        fps.entry(k.clone()).or_insert_with(|| v.clone());
-                    }
-                    let mut r = prior.clone();
-                    r.attributes = masked;
-                    r.sensitive = fps;
-                    s.record(vec![Entry::Put {
-                        addr: addr.clone(),
-                        resource: r,
-                        intent: Some(intent),
-                    }])
-                    .await?;
-                }
-                _ => s.record(vec![Entry::Settle { intent }]).await?,
-            }
-            Err(e.to_string())
-        }
-    }
 }
 
 async fn destroy(

@@ -432,7 +432,6 @@ fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: &Value, mode: Mode) {
                 "resource"
             };
             let known = schema::all()
-                .iter()
                 .filter(|s| (s.kind == schema::Kind::DataSource) == (mode == Mode::Data));
             let names: Vec<&str> = known.map(|s| s.type_name).collect();
             let hint = suggest(&addr.ty, names.iter().copied())

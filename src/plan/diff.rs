@@ -349,6 +349,9 @@ impl Planner<'_> {
             if self.input.options.replace.contains(addr) {
                 change.action = Action::Replace;
                 change.reason = Some(Reason::ReplaceByRequest);
+            } else if prior.tainted {
+                change.action = Action::Replace;
+                change.reason = Some(Reason::ReplaceBecauseTainted);
             } else if !force.is_empty() {
                 change.action = Action::Replace;
                 change.reason = Some(Reason::ReplaceBecauseCannotUpdate);

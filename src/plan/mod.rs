@@ -67,6 +67,7 @@ impl Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
+    ReplaceBecauseTainted,
     ReplaceBecauseCannotUpdate,
     ReplaceByRequest,
     DeleteBecauseNoResourceConfig,
@@ -77,6 +78,7 @@ pub enum Reason {
 impl Reason {
     pub fn as_str(&self) -> &'static str {
         match self {
+            Reason::ReplaceBecauseTainted => "replace_because_tainted",
             Reason::ReplaceBecauseCannotUpdate => "replace_because_cannot_update",
             Reason::ReplaceByRequest => "replace_by_request",
             Reason::DeleteBecauseNoResourceConfig => "delete_because_no_resource_config",

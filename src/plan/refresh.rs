@@ -91,7 +91,7 @@ pub async fn reconcile(
             "create" | "clone" | "bind" => {
                 let natural = i.key.get("natural").cloned().unwrap_or_default();
                 let found = driver.find(&c, &natural, &i.token).await.map_err(fail)?;
-                let Some(id) = found else {
+                let Some(crate::providers::Found { id, complete }) = found else {
                     entries.push(Entry::Settle {
                         intent: i.id.clone(),
                     });
@@ -139,6 +139,7 @@ pub async fn reconcile(
                     dependencies,
                 );
                 r.provider = i.addr.provider().to_string();
+                r.tainted = !complete;
                 let e = Entry::Put {
                     addr: i.addr.clone(),
                     resource: r,
@@ -146,10 +147,17 @@ pub async fn reconcile(
                 };
                 state.apply(&e);
                 entries.push(e);
-                lines.push(format!(
-                    "{}: adopted {id}, made by an interrupted {} whose result was not recorded",
-                    i.addr, i.action
-                ));
+                lines.push(if complete {
+                    format!(
+                        "{}: adopted {id}, made by an interrupted {} whose result was not recorded",
+                        i.addr, i.action
+                    )
+                } else {
+                    format!(
+                        "{}: adopted {id}, left unfinished by an interrupted {}; it is tainted and will be replaced",
+                        i.addr, i.action
+                    )
+                });
             }
             "delete" | "delete_deposed" => {
                 let id = i.key.get("id").and_then(Value::as_str).unwrap_or_default();

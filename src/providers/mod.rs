@@ -5,6 +5,7 @@
 pub mod http;
 pub mod huaweicloud;
 pub mod registry;
+pub mod wait;
 
 use crate::address::Address;
 use crate::schema::Schema;
@@ -127,6 +128,22 @@ pub struct Created {
     pub made: Made,
 }
 
+/// What `find` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub id: String,
+    pub complete: bool,
+}
+
+impl Found {
+    pub fn complete(id: impl Into<String>) -> Found {
+        Found {
+            id: id.into(),
+            complete: true,
+        }
+    }
+}
+
 #[async_trait]
 pub trait ResourceDriver: Send + Sync {
     fn schema(&self) -> &'static Schema;
@@ -145,9 +162,10 @@ pub trait ResourceDriver: Send + Sync {
     /// target and source, a binding pair). Recorded in intents.
     fn natural_key(&self, args: &Map, clone: Option<&Map>) -> Value;
 
-    /// The id of the object a create with this natural key (or token) made, if it exists:
-    /// used to adopt the result of a call whose outcome was lost (crash, 5xx).
-    async fn find(&self, cx: &CallCx<'_>, key: &Value, token: &str) -> Result<Option<String>>;
+    /// The object a create with this natural key (or token) made, if it exists: used to adopt
+    /// the result of a call whose outcome was lost (crash, 5xx). `complete` is false when a
+    /// multi-step action (e.g. create, then restore) did not finish: it is adopted as tainted.
+    async fn find(&self, cx: &CallCx<'_>, key: &Value, token: &str) -> Result<Option<Found>>;
 
     /// Read an existing object by id, for `import`.
     async fn import(&self, cx: &CallCx<'_>, id: &str) -> Result<Option<Map>> {

@@ -80,25 +80,30 @@ impl Providers {
     ) -> Result<Providers, String> {
         let mut p = Providers::default();
         for family in families {
+            let s = settings(cfg, vars, family)?;
             match family.as_str() {
-                "huaweicloud" => {
-                    let s = settings(cfg, vars, family)?;
-                    let rds = Arc::new(huawei_client(&s, sandbox).await?);
-                    p.resources.insert(
-                        schema::huaweicloud::TEMPLATE.type_name,
-                        Arc::new(template::Template {
-                            client: rds.clone(),
-                        }),
-                    );
-                    p.data.insert(
-                        schema::huaweicloud::TEMPLATE_DATA.type_name,
-                        Arc::new(template::TemplateData { client: rds }),
-                    );
-                }
+                "huaweicloud" => p.add_huaweicloud(&s, sandbox).await?,
                 other => return Err(format!("unknown provider \"{other}\"")),
             }
         }
         Ok(p)
+    }
+
+    fn add_resource(&mut self, d: Arc<dyn ResourceDriver>) {
+        self.resources.insert(d.schema().type_name, d);
+    }
+
+    fn add_data(&mut self, d: Arc<dyn DataDriver>) {
+        self.data.insert(d.schema().type_name, d);
+    }
+
+    async fn add_huaweicloud(&mut self, s: &Map, sandbox: &Connector) -> Result<(), String> {
+        let rds = Arc::new(huawei_client(s, sandbox).await?);
+        self.add_resource(Arc::new(template::Template {
+            client: rds.clone(),
+        }));
+        self.add_data(Arc::new(template::TemplateData { client: rds }));
+        Ok(())
     }
 
     pub fn resource(&self, ty: &str) -> Result<Arc<dyn ResourceDriver>, String> {

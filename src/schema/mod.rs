@@ -394,23 +394,20 @@ fn strsim(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The schemas of each provider family (one line per family).
+static FAMILIES: &[&[&Schema]] = &[huaweicloud::SCHEMAS];
+
 /// Every resource and data-source schema strata knows.
-pub fn all() -> &'static [&'static Schema] {
-    huaweicloud::SCHEMAS
+pub fn all() -> impl Iterator<Item = &'static Schema> {
+    FAMILIES.iter().flat_map(|f| f.iter().copied())
 }
 
 pub fn resource(ty: &str) -> Option<&'static Schema> {
-    all()
-        .iter()
-        .copied()
-        .find(|s| s.kind == Kind::Resource && s.type_name == ty)
+    all().find(|s| s.kind == Kind::Resource && s.type_name == ty)
 }
 
 pub fn data_source(ty: &str) -> Option<&'static Schema> {
-    all()
-        .iter()
-        .copied()
-        .find(|s| s.kind == Kind::DataSource && s.type_name == ty)
+    all().find(|s| s.kind == Kind::DataSource && s.type_name == ty)
 }
 
 #[cfg(test)]

@@ -243,6 +243,7 @@ mod tests {
             made: Made::Created,
             sensitive: Default::default(),
             dependencies: vec![],
+            tainted: false,
         }
     }
 

@@ -88,6 +88,10 @@ pub struct ResourceState {
     /// Direct dependencies only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<Address>,
+    /// Made, but not finished (a create that failed part-way, or an interrupted multi-step
+    /// action): the next plan replaces it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tainted: bool,
 }
 
 impl ResourceState {
@@ -101,6 +105,7 @@ impl ResourceState {
             made: obj.made,
             sensitive: obj.sensitive,
             dependencies,
+            tainted: false,
         }
     }
 

@@ -288,6 +288,9 @@ fn header(c: &Change) -> String {
             Some(Reason::ReplaceByRequest) => {
                 format!("# {a} will be replaced, as requested")
             }
+            Some(Reason::ReplaceBecauseTainted) => {
+                format!("# {a} is tainted, so must be replaced")
+            }
             _ => format!("# {a} must be replaced"),
         },
         Action::Delete if c.deposed.is_some() => format!(

@@ -4,7 +4,8 @@
 
 use super::RdsClient;
 use crate::providers::{
-    arg_str, CallCx, CreateRequest, Created, DataDriver, ProviderError, ResourceDriver, Result,
+    arg_str, CallCx, CreateRequest, Created, DataDriver, Found, ProviderError, ResourceDriver,
+    Result,
 };
 use crate::schema::huaweicloud::{ENGINES, TEMPLATE, TEMPLATE_DATA};
 use crate::schema::Schema;
@@ -309,7 +310,7 @@ impl ResourceDriver for Template {
         Value::Map(k)
     }
 
-    async fn find(&self, _cx: &CallCx<'_>, key: &Value, _token: &str) -> Result<Option<String>> {
+    async fn find(&self, _cx: &CallCx<'_>, key: &Value, _token: &str) -> Result<Option<Found>> {
         let Some(name) = key.get("name").and_then(Value::as_str) else {
             return Ok(None);
         };
@@ -320,7 +321,7 @@ impl ResourceDriver for Template {
         Ok(list["configurations"]
             .as_array()
             .and_then(|a| a.iter().find(|c| c["name"].as_str() == Some(name)))
-            .and_then(|c| c["id"].as_str().map(String::from)))
+            .and_then(|c| c["id"].as_str().map(Found::complete)))
     }
 }
 
