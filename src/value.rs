@@ -387,3 +387,61 @@ mod tests {
         assert_eq!(serde_json::to_value(&v).unwrap(), j);
     }
 }
+
+/// A lossless serde encoding for values that may be unknown (saved plans): `Unknown` is written
+/// as `{"$strata": "unknown"}` instead of `null`. Use with `#[serde(with = "...")]`.
+pub mod tagged {
+    use super::Value;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    const TAG: &str = "$strata";
+
+    fn encode(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Unknown => serde_json::json!({ TAG: "unknown" }),
+            Value::List(l) => serde_json::Value::Array(l.iter().map(encode).collect()),
+            Value::Map(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), encode(v))).collect())
+            }
+            other => other.to_json(),
+        }
+    }
+
+    fn decode(j: &serde_json::Value) -> Value {
+        match j {
+            serde_json::Value::Object(o) if o.len() == 1 && o.get(TAG).is_some() => Value::Unknown,
+            serde_json::Value::Object(o) => {
+                Value::Map(o.iter().map(|(k, v)| (k.clone(), decode(v))).collect())
+            }
+            serde_json::Value::Array(a) => Value::List(a.iter().map(decode).collect()),
+            other => Value::from_json(other),
+        }
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Error> {
+            v.as_ref().map(encode).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+            let j = Option::<serde_json::Value>::deserialize(d)?;
+            Ok(j.as_ref().map(decode))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn unknown_survives_a_round_trip() {
+            let mut m = crate::value::Map::new();
+            m.insert("id".into(), Value::Unknown);
+            m.insert("l".into(), Value::List(vec![Value::Unknown, Value::int(1)]));
+            let v = Value::Map(m);
+            assert_eq!(decode(&encode(&v)), v);
+        }
+    }
+}

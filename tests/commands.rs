@@ -109,27 +109,10 @@ fn graph_in_dot_and_text() {
     assert!(r.stdout.contains("huaweicloud_rds_parameter_template.base\n  huaweicloud_rds_parameter_template.base_copy"), "{r:?}");
 }
 
-/// Change an object in the sandbox behind strata's back.
-fn edit_outside(env: &Env, name: &str, f: impl FnOnce(&mut serde_json::Value)) {
-    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
-    store
-        .write(|tx| {
-            let (id, mut doc) = tx
-                .world()
-                .list("rds/parameter_template")
-                .find(|(_, d)| d["name"] == name)
-                .map(|(i, d)| (i.clone(), d.clone()))
-                .expect("object exists");
-            f(&mut doc);
-            tx.put("rds/parameter_template", &id, doc);
-        })
-        .unwrap();
-}
-
 #[test]
 fn drift_is_reported_and_planned_back() {
     let env = applied();
-    edit_outside(&env, "base-staging", |d| {
+    env.edit_outside("base-staging", |d| {
         d["values"]["max_connections"] = "9999".into()
     });
     let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
@@ -488,12 +471,7 @@ fn on_terminal(env: &Env, args: &str, answer: &str) -> common::Run {
     std::thread::sleep(Duration::from_millis(800));
     stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    common::Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::Run::from(child.wait_with_output().unwrap())
 }
 
 #[test]

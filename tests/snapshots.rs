@@ -6,15 +6,7 @@ use common::Env;
 
 macro_rules! snap {
     ($name:expr, $text:expr) => {
-        insta::with_settings!({
-            filters => vec![
-                (r"[0-9a-f]{32}pr\d\d", "[id]"),
-                (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000", "[time]"),
-            ],
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!($name, $text);
-        });
+        common::snapshot_settings().bind(|| insta::assert_snapshot!($name, $text))
     };
 }
 
@@ -29,19 +21,9 @@ fn text_plans() {
     snap!("plan_no_changes", r.stdout);
 
     // drift: a value changed outside strata
-    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
-    store
-        .write(|tx| {
-            let (id, mut doc) = tx
-                .world()
-                .list("rds/parameter_template")
-                .find(|(_, d)| d["name"] == "base-staging-copy")
-                .map(|(i, d)| (i.clone(), d.clone()))
-                .unwrap();
-            doc["values"]["max_connections"] = "42".into();
-            tx.put("rds/parameter_template", &id, doc);
-        })
-        .unwrap();
+    env.edit_outside("base-staging-copy", |d| {
+        d["values"]["max_connections"] = "42".into()
+    });
     // update (values, multi-line description), replace (engine version), delete (removed)
     let text = common::quickstart_text()
         .replace("max_connections: \"500\"", "max_connections: \"600\"")

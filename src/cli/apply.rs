@@ -1,5 +1,6 @@
 //! `strata apply` and `strata destroy`: lock, reconcile, refresh, plan, confirm, execute,
-//! fold the journal into a new state snapshot, report.
+//! fold the journal into a new state snapshot, report. `apply PLAN_FILE` applies exactly a
+//! saved plan, refusing it when the state moved since it was made.
 
 use super::workspace::{lock_timeout, parse_addrs, print_notes, Prepared, Workspace};
 use super::{
@@ -11,19 +12,16 @@ use crate::apply::{execute, Shared};
 use crate::config::vars::Missing;
 use crate::plan::render::{style::Painter, text};
 use crate::plan::scope::Objects;
-use crate::plan::{Action, Options, Plan};
-use crate::state::journal::Entry;
-use crate::state::{Made, Object, ResourceState};
+use crate::plan::{saved, Action, Options, Plan};
+use crate::state::backend::{Loaded, LockGuard};
 use crate::value::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 pub async fn run_apply(cli: &Cli, a: &ApplyArgs, p: Painter) -> CmdResult {
-    if a.plan_file.is_some() {
-        return Err(Failure::new(
-            "apply PLAN_FILE: saved plans are not implemented in this version yet",
-        ));
+    if let Some(file) = &a.plan_file {
+        return run_saved(cli, file, a, p).await;
     }
     let options = Options {
         destroy: false,
@@ -62,6 +60,112 @@ pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
     .await
 }
 
+/// How the plan is approved.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Approval {
+    /// Ask on a terminal unless --auto-approve.
+    Ask { auto_approve: bool },
+    /// A saved plan: making it was the review.
+    Saved,
+}
+
+async fn run(
+    cli: &Cli,
+    vars: &VarArgs,
+    lock: &LockArgs,
+    options: Options,
+    auto_approve: bool,
+    parallelism: usize,
+    p: Painter,
+) -> CmdResult {
+    let ws = Workspace::open(cli, vars, Missing::Error)?;
+    let op = if options.destroy { "destroy" } else { "apply" };
+    let guard = ws.backend.lock(op, lock_timeout(lock)?).await?;
+    if let Some(c) = guard.cleared() {
+        errln!("{} {c}", p.yellow("Note:"));
+    }
+    let loaded = ws.backend.load().await?;
+    print_notes(&loaded, &p);
+    let prep = ws.prepare(loaded, options, parallelism).await?;
+    finish(
+        &ws,
+        prep,
+        guard,
+        Approval::Ask { auto_approve },
+        parallelism,
+        p,
+    )
+    .await
+}
+
+/// Why a saved plan no longer applies, if it does not.
+fn stale(plan: &Plan, loaded: &Loaded) -> Option<String> {
+    let st = &loaded.state;
+    if st.lineage != plan.lineage {
+        return Some(format!(
+            "stale plan: it was made for state lineage {}, but the state's lineage is now {} \
+             (a different state): make a new plan",
+            plan.lineage, st.lineage
+        ));
+    }
+    if st.serial != plan.serial {
+        return Some(format!(
+            "stale plan: the state moved from serial {} (when the plan was made) to serial {}: \
+             make a new plan",
+            plan.serial, st.serial
+        ));
+    }
+    if loaded.replayed > 0 || !loaded.open_intents.is_empty() {
+        return Some(format!(
+            "stale plan: an interrupted run recorded {} step(s) in the journal since the plan \
+             was made: make a new plan",
+            loaded.replayed
+        ));
+    }
+    None
+}
+
+async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter) -> CmdResult {
+    let saved = saved::read(file).map_err(Failure::new)?;
+    let ws = Workspace::from_saved(cli, &saved, &a.vars)?;
+    let op = if saved.plan.options.destroy {
+        "destroy"
+    } else {
+        "apply"
+    };
+    let guard = ws.backend.lock(op, lock_timeout(&a.lock)?).await?;
+    if let Some(c) = guard.cleared() {
+        errln!("{} {c}", p.yellow("Note:"));
+    }
+    let mut loaded = ws.backend.load().await?;
+    print_notes(&loaded, &p);
+    if let Some(new) = &saved.new_state {
+        // Planned before the state existed: if it still does not, it takes the plan's identity.
+        if !loaded.exists && loaded.state.serial == 0 {
+            loaded.state.lineage = new.lineage.clone();
+            loaded.state.fingerprint_key = new.fingerprint_key.clone();
+        }
+    }
+    if let Some(why) = stale(&saved.plan, &loaded) {
+        return Err(Failure::new(why));
+    }
+    ws.check_sensitive(&saved, &loaded.state)?;
+    let providers = ws.providers(&loaded.state, Some(&loaded)).await?;
+    let mut state = loaded.state.clone();
+    for e in &saved.entries {
+        state.apply(e);
+    }
+    let prep = Prepared {
+        plan: saved.plan,
+        entries: saved.entries,
+        base: loaded.state,
+        state,
+        providers: Arc::new(providers),
+        replayed: 0,
+    };
+    finish(&ws, prep, guard, Approval::Saved, a.parallelism, p).await
+}
+
 fn confirm(destroy: bool) -> Result<bool, Failure> {
     let (q, what) = if destroy {
         (
@@ -76,12 +180,12 @@ fn confirm(destroy: bool) -> Result<bool, Failure> {
     };
     outln!("\n{q}\n  {what}\n  Only 'yes' will be accepted to approve.\n");
     out!("  Enter a value: ");
-    let _ = std::io::stdout().flush();
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| Failure::new(format!("reading the answer: {e}")))?;
+    let _ = std::io::stdout().flush();
     Ok(line.trim() == "yes")
 }
 
@@ -117,48 +221,6 @@ fn initial_scope(ws: &Workspace, prep: &Prepared) -> Objects {
     o
 }
 
-/// Journal entries storing data sources read at plan time, where state differs.
-fn data_entries(prep: &Prepared) -> Vec<Entry> {
-    let mut out = Vec::new();
-    for c in &prep.plan.changes {
-        if c.action != Action::Read || c.reason.is_some() {
-            continue;
-        }
-        let Some(after) = &c.after else { continue };
-        let id = after
-            .get("id")
-            .and_then(Value::scalar_text)
-            .unwrap_or_default();
-        let r = ResourceState::new(
-            &c.addr,
-            Object {
-                id,
-                attributes: after.clone(),
-                made: Made::Read,
-                sensitive: Default::default(),
-            },
-            c.depends_on.clone(),
-        );
-        if prep.state.resources.get(&c.addr) != Some(&r) {
-            out.push(Entry::Put {
-                addr: c.addr.clone(),
-                resource: r,
-                intent: None,
-            });
-        }
-    }
-    // Data sources no longer in the config are forgotten.
-    for addr in prep.state.resources.keys() {
-        if addr.is_data() && !prep.plan.changes.iter().any(|c| &c.addr == addr) {
-            out.push(Entry::Remove {
-                addr: addr.clone(),
-                intent: None,
-            });
-        }
-    }
-    out
-}
-
 fn summary(plan: &Plan, done: &std::collections::BTreeMap<&'static str, usize>) -> String {
     let n = |k: &str| done.get(k).copied().unwrap_or(0);
     if plan.options.destroy {
@@ -176,37 +238,42 @@ fn summary(plan: &Plan, done: &std::collections::BTreeMap<&'static str, usize>) 
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run(
-    cli: &Cli,
-    vars: &VarArgs,
-    lock: &LockArgs,
-    options: Options,
-    auto_approve: bool,
+/// Record what planning found, show the plan, get approval, execute, fold, report.
+async fn finish(
+    ws: &Workspace,
+    prep: Prepared,
+    guard: Box<dyn LockGuard>,
+    approval: Approval,
     parallelism: usize,
     p: Painter,
 ) -> CmdResult {
-    let ws = Workspace::open(cli, vars, Missing::Error)?;
-    let op = if options.destroy { "destroy" } else { "apply" };
-    let guard = ws.backend.lock(op, lock_timeout(lock)?).await?;
-    if let Some(c) = guard.cleared() {
-        errln!("{} {c}", p.yellow("Note:"));
+    let destroy = prep.plan.options.destroy;
+    let pending = prep.pending_entries();
+    let mut state_now = prep.state.clone();
+    for e in &pending[prep.entries.len().min(pending.len())..] {
+        state_now.apply(e);
     }
-    let loaded = ws.backend.load().await?;
-    print_notes(&loaded, &p);
-    let destroy = options.destroy;
-    let prep = ws.prepare(loaded, options, parallelism).await?;
-    let mut pending = prep.entries.clone();
-    pending.extend(data_entries(&prep));
     if !pending.is_empty() {
         ws.backend.append(&prep.base, &pending).await?;
     }
-    let mut state_now = prep.state.clone();
-    for e in data_entries(&prep) {
-        state_now.apply(&e);
-    }
     let dirty = prep.replayed > 0 || !pending.is_empty();
     out!("{}", ws.redactor.redact(&text::render(&prep.plan, &p)));
+    let refuse = |message: String| async {
+        if dirty {
+            let mut st = state_now.clone();
+            ws.backend.persist(&mut st).await?;
+        }
+        Err::<i32, Failure>(Failure::new(message))
+    };
+    if !prep.plan.conflicts.is_empty() {
+        let msgs: Vec<String> = prep
+            .plan
+            .conflicts
+            .iter()
+            .map(|c| c.message.clone())
+            .collect();
+        return refuse(msgs.join("\n")).await;
+    }
     if !prep.plan.has_changes() {
         if dirty {
             ws.backend.persist(&mut state_now).await?;
@@ -214,14 +281,17 @@ async fn run(
         drop(guard);
         return Ok(EXIT_OK);
     }
-    if !auto_approve {
+    let op = if destroy { "destroy" } else { "apply" };
+    if let Approval::Ask {
+        auto_approve: false,
+    } = approval
+    {
         if !std::io::stdin().is_terminal() {
-            if dirty {
-                ws.backend.persist(&mut state_now).await?;
-            }
-            return Err(Failure::new(format!(
-                "{op} needs approval and there is no terminal to ask on: pass --auto-approve"
-            )));
+            return refuse(format!(
+                "{op} needs approval and there is no terminal to ask on: pass --auto-approve, \
+                 or apply a saved plan (strata plan --out FILE; strata apply FILE)"
+            ))
+            .await;
         }
         if !confirm(destroy)? {
             if dirty {
@@ -256,7 +326,7 @@ async fn run(
         backend: ws.backend.clone(),
         base: prep.base.clone(),
         state: Mutex::new(state_now),
-        objects: Mutex::new(initial_scope(&ws, &prep)),
+        objects: Mutex::new(initial_scope(ws, &prep)),
         changes,
         deposed,
         reporter,

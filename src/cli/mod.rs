@@ -28,6 +28,7 @@ macro_rules! errln {
 
 mod apply;
 mod graph;
+mod import;
 mod output;
 mod plan;
 mod refresh;
@@ -258,6 +259,20 @@ pub enum Command {
     /// Inspect and edit the state
     #[command(subcommand)]
     State(StateCommand),
+    /// Adopt an existing cloud object into the state, at an address the config declares
+    #[command(
+        after_help = "Example:\n  strata import huaweicloud_rds_parameter_template.base 0b6a3e8c1f1e4f58a2b0c8e5d7a9f3e1pr01"
+    )]
+    Import {
+        /// The address in the config (type.name)
+        address: String,
+        /// The object's id in the cloud
+        id: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Print outputs
     #[command(after_help = "Examples:\n  strata output\n  strata output restore_id --json")]
     Output {
@@ -386,6 +401,12 @@ async fn dispatch(cli: &Cli, p: Painter) -> CmdResult {
         } => refresh::run(cli, vars, lock, *parallelism, p).await,
         Command::Show { plan_file, json } => show::run(cli, plan_file.as_deref(), *json, p).await,
         Command::State(s) => state::run(cli, s, p).await,
+        Command::Import {
+            address,
+            id,
+            vars,
+            lock,
+        } => import::run(cli, address, id, vars, lock, p).await,
         Command::Output { name, json } => output::run(cli, name.as_deref(), *json).await,
         Command::Graph { format } => graph::run(cli, *format),
         Command::ForceUnlock { lock_id } => unlock::run(cli, lock_id).await,

@@ -3,20 +3,10 @@
 use super::workspace::{parse_addrs, print_notes, Workspace};
 use super::{Cli, CmdResult, Failure, PlanArgs, PlanFormat, EXIT_CHANGES, EXIT_OK};
 use crate::config::vars::Missing;
-use crate::plan::render::{json, style::Painter, text};
-use crate::plan::Options;
+use crate::plan::render::{json, markdown, style::Painter, text};
+use crate::plan::{saved, Options};
 
 pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
-    if a.out.is_some() {
-        return Err(Failure::new(
-            "plan --out: saved plans are not implemented in this version yet",
-        ));
-    }
-    if a.format == PlanFormat::Markdown {
-        return Err(Failure::new(
-            "plan --format markdown is not implemented in this version yet; use text or json",
-        ));
-    }
     let ws = Workspace::open(cli, &a.vars, Missing::Error)?;
     let options = Options {
         destroy: a.destroy,
@@ -28,13 +18,30 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     print_notes(&loaded, &p);
     let prep = ws.prepare(loaded, options, a.parallelism).await?;
     let plan = &prep.plan;
-    match a.format {
-        PlanFormat::Json => outln!(
-            "{}",
-            ws.redactor
-                .redact(&serde_json::to_string_pretty(&json::render(plan)).unwrap_or_default())
-        ),
-        _ => out!("{}", ws.redactor.redact(&text::render(plan, &p))),
+    let rendered = match a.format {
+        PlanFormat::Json => {
+            serde_json::to_string_pretty(&json::render(plan)).unwrap_or_default() + "\n"
+        }
+        PlanFormat::Markdown => markdown::render(plan),
+        PlanFormat::Text => text::render(plan, &p),
+    };
+    out!("{}", ws.redactor.redact(&rendered));
+    if !plan.conflicts.is_empty() {
+        let msgs: Vec<String> = plan.conflicts.iter().map(|c| c.message.clone()).collect();
+        return Err(Failure::new(ws.redactor.redact(&msgs.join("\n"))));
+    }
+    if let Some(file) = &a.out {
+        saved::write(file, &ws.save(&prep)).map_err(Failure::new)?;
+        if a.format == PlanFormat::Text {
+            outln!(
+                "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    strata -C {} apply {}",
+                file.display(),
+                cli.dir.display(),
+                file.display()
+            );
+        } else {
+            errln!("Saved the plan to: {}", file.display());
+        }
     }
     Ok(if a.detailed_exitcode && plan.has_changes() {
         EXIT_CHANGES

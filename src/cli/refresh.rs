@@ -4,7 +4,7 @@ use super::workspace::{lock_timeout, print_notes, Workspace};
 use super::{Cli, CmdResult, Failure, LockArgs, VarArgs, EXIT_OK};
 use crate::config::vars::Missing;
 use crate::plan::render::{style::Painter, text};
-use crate::plan::{refresh, Action, Options, Plan};
+use crate::plan::{refresh, Action};
 
 pub async fn run(
     cli: &Cli,
@@ -42,24 +42,11 @@ pub async fn run(
     drop(guard);
     let changed = drift.iter().filter(|d| d.action == Action::Update).count();
     let deleted = drift.iter().filter(|d| d.action == Action::Delete).count();
-    if !drift.is_empty() || !reconciled.is_empty() {
-        // Reuse the plan rendering of drift (no changes planned).
-        let plan = Plan {
-            stack: ws.cfg.stack.clone(),
-            lineage: state.lineage.clone(),
-            serial: state.serial,
-            changes: Vec::new(),
-            outputs: Vec::new(),
-            drift,
-            reconciled,
-            options: Options::default(),
-        };
-        let rendered = text::render(&plan, &p);
-        let cut = rendered
-            .find(&p.green(&p.bold("No changes.")))
-            .unwrap_or(rendered.len());
-        out!("{}", ws.redactor.redact(&rendered[..cut]));
-    }
+    out!(
+        "{}",
+        ws.redactor
+            .redact(&text::render_findings(&reconciled, &drift, &p))
+    );
     outln!(
         "{} {count} object{} read: {changed} changed outside strata, {deleted} deleted outside strata. The state is up to date.",
         p.green(&p.bold("Refresh complete!")),

@@ -11,10 +11,22 @@ pub async fn run(
     json: bool,
     p: Painter,
 ) -> CmdResult {
-    if plan_file.is_some() {
-        return Err(Failure::new(
-            "show PLAN_FILE: saved plans are not implemented in this version yet",
-        ));
+    if let Some(file) = plan_file {
+        let saved = crate::plan::saved::read(file).map_err(Failure::new)?;
+        if json {
+            let doc = crate::plan::render::json::render(&saved.plan);
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        } else {
+            out!("{}", text::render(&saved.plan, &p));
+            outln!(
+                "\nSaved {} by strata {}, against state lineage {} serial {}.",
+                saved.created,
+                saved.strata_version,
+                saved.plan.lineage,
+                saved.plan.serial
+            );
+        }
+        return Ok(EXIT_OK);
     }
     let ws = Workspace::state_only(cli)?;
     let loaded = ws.backend.load().await?;

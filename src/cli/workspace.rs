@@ -9,6 +9,7 @@ use crate::config::{self, Backend as BackendCfg, Config};
 use crate::diag::{Diagnostics, Severity};
 use crate::plan::diff::{self, PlanInput};
 use crate::plan::render::style::Painter;
+use crate::plan::saved::Saved;
 use crate::plan::{refresh, Options, Plan};
 use crate::providers::Providers;
 use crate::sandbox::Connector;
@@ -113,6 +114,14 @@ pub fn parse_addrs(list: &[String], flag: &str) -> Result<Vec<Address>, Failure>
         .collect()
 }
 
+/// The local backend for a config (or the error saying why the backend is unavailable).
+fn backend(cli: &Cli, cfg: &Config) -> Result<Arc<dyn Backend>, Failure> {
+    Ok(Arc::new(LocalBackend::new(
+        state_path(cli, cfg)?,
+        &cfg.stack,
+    )))
+}
+
 impl Workspace {
     /// Load, validate (printing every diagnostic) and open the backend.
     pub fn open(cli: &Cli, var_args: &VarArgs, missing: Missing) -> Result<Workspace, Failure> {
@@ -125,8 +134,7 @@ impl Workspace {
         };
         let redactor = Redactor::new(secrets(&values));
         print_diags(&diags, &redactor);
-        let path = state_path(cli, &cfg)?;
-        let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(path, &cfg.stack));
+        let backend = backend(cli, &cfg)?;
         Ok(Workspace {
             cfg: Arc::new(cfg),
             vars: values,
@@ -134,6 +142,104 @@ impl Workspace {
             sandbox: Connector::new(crate::sandbox::default_path()),
             redactor,
         })
+    }
+
+    /// The workspace a saved plan was made in: its own config files and variable values.
+    /// Sensitive variables are not in the file: they come from --var / STRATA_VAR_ again.
+    pub fn from_saved(cli: &Cli, saved: &Saved, var_args: &VarArgs) -> Result<Workspace, Failure> {
+        let (cfg, diags) =
+            config::load_sources(&saved.config_dir, &saved.plan.stack, saved.files.clone());
+        if diags.has_errors() {
+            print_diags(&diags, &Redactor::default());
+            return Err(Failure::new("the saved plan's configuration does not load"));
+        }
+        let assignments = vars::parse_assignments(&var_args.vars).map_err(Failure::new)?;
+        for (k, _) in &assignments {
+            if cfg.variables.get(k).is_some_and(|v| !v.sensitive) {
+                return Err(Failure::new(format!(
+                    "--var {k}: a saved plan fixes the values of non-sensitive variables; make a new plan to change it"
+                )));
+            }
+        }
+        let env = |k: &str| std::env::var(k).ok();
+        let (resolved, _) = vars::resolve(&cfg, &assignments, &env, Missing::Unknown);
+        let mut values = Vars::new();
+        for (name, var) in &cfg.variables {
+            let value = if var.sensitive {
+                match resolved.get(name) {
+                    Some(v) if !matches!(v.value, crate::value::Value::Unknown) => v.value.clone(),
+                    _ => {
+                        return Err(Failure::new(format!(
+                            "the saved plan needs the sensitive variable \"{name}\" (its value is never saved): set it with --var {name}=… or STRATA_VAR_{name}"
+                        )))
+                    }
+                }
+            } else {
+                saved.variables.get(name).cloned().unwrap_or_default()
+            };
+            values.insert(
+                name.clone(),
+                vars::VarValue {
+                    value,
+                    sensitive: var.sensitive,
+                },
+            );
+        }
+        let redactor = Redactor::new(secrets(&values));
+        let backend = backend(cli, &cfg)?;
+        Ok(Workspace {
+            cfg: Arc::new(cfg),
+            vars: values,
+            backend,
+            sandbox: Connector::new(crate::sandbox::default_path()),
+            redactor,
+        })
+    }
+
+    /// The saved parts of a plan: config files, non-sensitive values, fingerprints of the rest.
+    pub fn save(&self, prep: &Prepared) -> Saved {
+        let key = prep.state.fingerprint_key();
+        let mut variables = std::collections::BTreeMap::new();
+        let mut sensitive_variables = std::collections::BTreeMap::new();
+        for (name, v) in &self.vars {
+            if v.sensitive {
+                sensitive_variables.insert(name.clone(), crate::state::fingerprint(&key, &v.value));
+            } else {
+                variables.insert(name.clone(), v.value.clone());
+            }
+        }
+        Saved {
+            format: crate::plan::saved::FORMAT,
+            strata_version: env!("CARGO_PKG_VERSION").to_string(),
+            created: crate::util::now_rfc3339(),
+            plan: prep.plan.clone(),
+            entries: prep.entries.clone(),
+            config_dir: self.cfg.dir.clone(),
+            files: self.cfg.files.clone(),
+            variables,
+            sensitive_variables,
+            new_state: (prep.base.serial == 0).then(|| crate::plan::saved::NewState {
+                lineage: prep.base.lineage.clone(),
+                fingerprint_key: prep.base.fingerprint_key.clone(),
+            }),
+        }
+    }
+
+    /// Sensitive values given now must be the ones the plan was made with.
+    pub fn check_sensitive(&self, saved: &Saved, state: &State) -> Result<(), Failure> {
+        let key = state.fingerprint_key();
+        for (name, fp) in &saved.sensitive_variables {
+            let now = self
+                .vars
+                .get(name)
+                .map(|v| crate::state::fingerprint(&key, &v.value));
+            if now.as_deref() != Some(fp.as_str()) {
+                return Err(Failure::new(format!(
+                    "stale plan: the sensitive variable \"{name}\" has a different value from the one the plan was made with"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// For commands that read or edit the state without planning: the config is read only
@@ -148,9 +254,8 @@ impl Workspace {
         } else {
             cfg
         };
-        let path = state_path(cli, &cfg)?;
         Ok(Workspace {
-            backend: Arc::new(LocalBackend::new(path, &cfg.stack)),
+            backend: backend(cli, &cfg)?,
             cfg: Arc::new(cfg),
             vars: Vars::new(),
             sandbox: Connector::new(crate::sandbox::default_path()),
@@ -235,6 +340,62 @@ impl Workspace {
             replayed: loaded.replayed,
         })
     }
+}
+
+impl Prepared {
+    /// Journal entries to record before applying: what reconcile and refresh found, and the
+    /// data sources read while planning (where the state differs).
+    pub fn pending_entries(&self) -> Vec<Entry> {
+        let mut out = self.entries.clone();
+        out.extend(data_entries(&self.plan, &self.state));
+        out
+    }
+}
+
+fn data_entries(plan: &Plan, state: &State) -> Vec<Entry> {
+    use crate::plan::Action;
+    use crate::state::{Made, Object, ResourceState};
+    use crate::value::Value;
+    let mut out = Vec::new();
+    for c in &plan.changes {
+        if c.action != Action::Read || c.reason.is_some() {
+            continue;
+        }
+        let Some(after) = &c.after else { continue };
+        let id = after
+            .get("id")
+            .and_then(Value::scalar_text)
+            .unwrap_or_default();
+        let r = ResourceState::new(
+            &c.addr,
+            Object {
+                id,
+                attributes: after.clone(),
+                made: Made::Read,
+                sensitive: Default::default(),
+            },
+            c.depends_on.clone(),
+        );
+        if state.resources.get(&c.addr) != Some(&r) {
+            out.push(Entry::Put {
+                addr: c.addr.clone(),
+                resource: r,
+                intent: None,
+            });
+        }
+    }
+    // Data sources no longer in the plan are forgotten (unless targeting left them out).
+    if plan.options.targets.is_empty() {
+        for addr in state.resources.keys() {
+            if addr.is_data() && !plan.changes.iter().any(|c| &c.addr == addr) {
+                out.push(Entry::Remove {
+                    addr: addr.clone(),
+                    intent: None,
+                });
+            }
+        }
+    }
+    out
 }
 
 pub struct Prepared {

@@ -60,26 +60,42 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
         );
         return (cfg, diags);
     }
+    let mut sources = Vec::new();
     for path in paths {
         let shown = display_path(&path);
-        let text = match std::fs::read(&path) {
+        match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
+                Ok(text) => sources.push(SourceFile { path: shown, text }),
                 Err(_) => {
-                    diags.push(Diagnostic::error("the file is not valid UTF-8 text").file(&shown));
-                    continue;
+                    diags.push(Diagnostic::error("the file is not valid UTF-8 text").file(&shown))
                 }
             },
             Err(e) => {
-                diags.push(Diagnostic::error(format!("cannot read the file: {e}")).file(&shown));
-                continue;
+                diags.push(Diagnostic::error(format!("cannot read the file: {e}")).file(&shown))
             }
-        };
+        }
+    }
+    parse_sources(&mut cfg, sources, &mut diags);
+    (cfg, diags)
+}
+
+/// Build a config from files already in memory (a saved plan carries its config this way).
+pub fn load_sources(dir: &Path, stack: &str, files: Vec<SourceFile>) -> (Config, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut cfg = Config {
+        dir: dir.to_path_buf(),
+        stack: stack.to_string(),
+        ..Config::default()
+    };
+    parse_sources(&mut cfg, files, &mut diags);
+    (cfg, diags)
+}
+
+fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnostics) {
+    for file in files {
         let idx = cfg.files.len();
-        cfg.files.push(SourceFile {
-            path: shown.clone(),
-            text,
-        });
+        let shown = file.path.clone();
+        cfg.files.push(file);
         let parsed: Result<serde_yaml::Value, _> = serde_yaml::from_str(&cfg.files[idx].text);
         match parsed {
             Err(e) => {
@@ -90,10 +106,9 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
                 }
                 diags.push(d);
             }
-            Ok(doc) => merge_file(&mut cfg, idx, &doc, &mut diags),
+            Ok(doc) => merge_file(cfg, idx, &doc, diags),
         }
     }
-    (cfg, diags)
 }
 
 fn yaml_message(e: &serde_yaml::Error) -> String {

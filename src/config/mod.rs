@@ -9,7 +9,7 @@ pub(crate) mod load;
 pub mod validate;
 pub mod vars;
 
-pub use load::load;
+pub use load::{load, load_sources};
 
 use crate::address::Address;
 use crate::schema::Schema;
@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// One config file, kept for line look-ups in diagnostics.
-#[derive(Debug, Clone)]
+/// One config file, kept for line look-ups in diagnostics (and carried by saved plans).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct SourceFile {
     /// The path as shown to users (relative to the working directory where possible).
     pub path: PathBuf,

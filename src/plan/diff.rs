@@ -197,7 +197,8 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
             p.changes.push(c);
         }
     }
-    p.check_prevent_destroy();
+    let mut conflicts = p.check_prevent_destroy();
+    cfg.resolve_lines(&mut conflicts);
     let outputs = p.plan_outputs();
     if p.diags.has_errors() {
         cfg.resolve_lines(&mut p.diags);
@@ -214,6 +215,18 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
         drift: input.drift.clone(),
         reconciled: input.reconciled.clone(),
         options: opts.clone(),
+        conflicts: conflicts
+            .0
+            .into_iter()
+            .map(|d| super::Conflict {
+                addr: d
+                    .address
+                    .as_deref()
+                    .and_then(|a| Address::parse(a).ok())
+                    .unwrap_or_else(|| Address::managed("unknown", "unknown")),
+                message: d.to_string(),
+            })
+            .collect(),
     })
 }
 
@@ -451,7 +464,9 @@ impl Planner<'_> {
         }
     }
 
-    fn check_prevent_destroy(&mut self) {
+    /// Deletions and replacements of resources with `lifecycle.prevent_destroy`.
+    fn check_prevent_destroy(&self) -> Diagnostics {
+        let mut out = Diagnostics::default();
         for c in &self.changes {
             if !matches!(c.action, Action::Delete | Action::Replace) {
                 continue;
@@ -481,7 +496,7 @@ impl Planner<'_> {
             };
             let mut at = b.yaml_path();
             at.extend(["lifecycle".to_string(), "prevent_destroy".to_string()]);
-            self.diags.push(
+            out.push(
                 Diagnostic::error(format!(
                     "the plan would {what} this resource, but lifecycle.prevent_destroy is set"
                 ))
@@ -492,6 +507,7 @@ impl Planner<'_> {
                 .hint("if destroying it is really intended, remove prevent_destroy first; otherwise change the config so the plan keeps it"),
             );
         }
+        out
     }
 
     fn plan_outputs(&mut self) -> Vec<OutputChange> {

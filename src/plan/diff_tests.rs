@@ -202,7 +202,7 @@ async fn prevent_destroy_fails_the_plan_and_ignore_changes_hides() {
         "    name: a\n",
         "    name: a\n    lifecycle: { prevent_destroy: true }\n",
     );
-    let err = run(
+    let p = run(
         &text,
         &st,
         Options {
@@ -211,10 +211,12 @@ async fn prevent_destroy_fails_the_plan_and_ignore_changes_hides() {
         },
     )
     .await
-    .unwrap_err();
-    let msg = err.to_string();
+    .unwrap();
+    assert_eq!(p.conflicts.len(), 1, "only the protected one conflicts");
+    assert_eq!(p.conflicts[0].addr, addr("a"));
+    let msg = &p.conflicts[0].message;
     assert!(
-        msg.contains("prevent_destroy") && msg.contains(".a"),
+        msg.contains("prevent_destroy") && msg.contains("main.yaml:9"),
         "{msg}"
     );
     let text = BASE.replace("\"10\"", "\"20\"").replace(

@@ -7,6 +7,7 @@ pub mod diff;
 mod diff_tests;
 pub mod refresh;
 pub mod render;
+pub mod saved;
 pub mod scope;
 pub mod sensitive;
 
@@ -95,6 +96,7 @@ pub struct Change {
     pub reason: Option<Reason>,
     pub before: Option<Value>,
     /// Planned attributes; `Unknown` where known only after apply; `null` where sensitive.
+    #[serde(with = "crate::value::tagged::option")]
     pub after: Option<Value>,
     pub before_sensitive: Vec<Path>,
     pub after_sensitive: Vec<Path>,
@@ -105,6 +107,7 @@ pub struct Change {
     pub depends_on: Vec<Address>,
     pub create_before_destroy: bool,
     /// The evaluated `clone:` block, and how to name the source in a plan.
+    #[serde(with = "crate::value::tagged::option")]
     pub clone: Option<Value>,
     pub clone_label: Option<String>,
     /// Where the existing object was cloned from (when replacing it).
@@ -144,6 +147,7 @@ pub struct OutputChange {
     pub name: String,
     pub action: Action,
     pub before: Option<Value>,
+    #[serde(with = "crate::value::tagged::option")]
     pub after: Option<Value>,
     pub sensitive: bool,
 }
@@ -178,6 +182,16 @@ pub struct Plan {
     /// What was reconciled from an interrupted run's open intents.
     pub reconciled: Vec<String>,
     pub options: Options,
+    /// Changes that break `lifecycle.prevent_destroy`: the plan is shown, but cannot be applied.
+    #[serde(default)]
+    pub conflicts: Vec<Conflict>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Conflict {
+    pub addr: Address,
+    /// The full diagnostic: file, line, address, what and what to do.
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

@@ -15,6 +15,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
     pub fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
@@ -93,12 +103,7 @@ impl Env {
         for (k, v) in envs {
             c.env(k, v);
         }
-        let out: Output = c.output().expect("run strata");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::from(c.output().expect("run strata"))
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
@@ -149,4 +154,33 @@ impl Env {
 /// The quickstart config, for tests that edit it.
 pub fn quickstart_text() -> String {
     std::fs::read_to_string(repo().join("examples/quickstart/main.yaml")).unwrap()
+}
+
+impl Env {
+    /// Change a parameter template in the sandbox behind strata's back (drift).
+    pub fn edit_outside(&self, name: &str, f: impl FnOnce(&mut serde_json::Value)) {
+        let store = strata::sandbox::open_store(&self.path().join("state/sandbox.json"));
+        store
+            .write(|tx| {
+                let (id, mut doc) = tx
+                    .world()
+                    .list("rds/parameter_template")
+                    .find(|(_, d)| d["name"] == name)
+                    .map(|(i, d)| (i.clone(), d.clone()))
+                    .expect("object exists");
+                f(&mut doc);
+                tx.put("rds/parameter_template", &id, doc);
+            })
+            .unwrap();
+    }
+}
+
+/// Snapshot settings: random ids, timestamps and lineages replaced by placeholders.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r"[0-9a-f]{32}pr\d\d", "[id]");
+    s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000", "[time]");
+    s.add_filter(r"lineage `[0-9a-f-]{36}`", "lineage `[lineage]`");
+    s.set_prepend_module_to_snapshot(false);
+    s
 }

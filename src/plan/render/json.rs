@@ -121,6 +121,13 @@ pub fn render(plan: &Plan) -> J {
         doc["reconciled"] = json!(plan.reconciled);
     }
     doc["has_changes"] = json!(plan.has_changes());
-    doc["errored"] = json!(false);
+    doc["errored"] = json!(!plan.conflicts.is_empty());
+    if !plan.conflicts.is_empty() {
+        doc["conflicts"] = json!(plan
+            .conflicts
+            .iter()
+            .map(|c| json!({ "address": c.addr.to_string(), "message": c.message }))
+            .collect::<Vec<_>>());
+    }
     doc
 }

@@ -1,6 +1,7 @@
-//! Plan renderings: text for people (Terraform's style), JSON for machines (DESIGN.md's
-//! contract, readable by tools built for `terraform show -json`).
+//! Plan renderings: text for people (Terraform's style), markdown for pull requests, JSON for
+//! machines (DESIGN.md's contract, readable by tools built for `terraform show -json`).
 
 pub mod json;
+pub mod markdown;
 pub mod style;
 pub mod text;

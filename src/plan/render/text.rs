@@ -589,18 +589,33 @@ fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
     }
 }
 
-/// The whole plan as text.
-pub fn render(plan: &Plan, p: &Painter) -> String {
+/// What reconcile and refresh found: intents settled, objects changed outside strata.
+pub fn render_findings(reconciled: &[String], drift: &[Drift], p: &Painter) -> String {
     let mut out: Vec<String> = Vec::new();
-    if !plan.reconciled.is_empty() {
+    if !reconciled.is_empty() {
         out.push(p.bold("Reconciled operations left open by an interrupted run:"));
-        for r in &plan.reconciled {
+        for r in reconciled {
             out.push(format!("  - {r}"));
         }
         out.push(String::new());
     }
-    if !plan.drift.is_empty() {
-        drift_lines(&mut out, p, &plan.drift);
+    if !drift.is_empty() {
+        drift_lines(&mut out, p, drift);
+        out.push(String::new());
+    }
+    if out.is_empty() {
+        String::new()
+    } else {
+        out.join("\n") + "\n"
+    }
+}
+
+/// The whole plan as text.
+pub fn render(plan: &Plan, p: &Painter) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let findings = render_findings(&plan.reconciled, &plan.drift, p);
+    if !findings.is_empty() {
+        out.push(findings.trim_end_matches('\n').to_string());
         out.push(String::new());
     }
     if !plan.has_changes() {

@@ -1,0 +1,293 @@
+//! The plan as markdown for pull-request comments (DESIGN.md "Markdown plan"): a hidden marker
+//! to find and update the comment, the counts in one line, a warning for every delete and
+//! replace (a louder one when `prevent_destroy` forbids the plan), a table, the full diff and
+//! the drift folded in `<details>`, and the state it was planned against — never longer than
+//! 65,000 characters: sections are cut at line boundaries, closed properly, and say so.
+
+use super::style::Painter;
+use super::text;
+use crate::plan::diff::equivalent;
+use crate::plan::{Action, Change, Plan, Reason};
+use crate::value::{path_string, Value};
+
+pub const LIMIT: usize = 65_000;
+
+pub fn marker(stack: &str) -> String {
+    format!("<!-- strata:plan:{stack} -->")
+}
+
+fn symbol(c: &Change) -> &'static str {
+    match c.action {
+        Action::Create | Action::Clone | Action::Bind => "+",
+        Action::Update => "~",
+        Action::Replace if c.create_before_destroy => "+/-",
+        Action::Replace => "-/+",
+        Action::Delete => "-",
+        Action::Read => "<=",
+        Action::NoOp => " ",
+    }
+}
+
+fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'"))
+}
+
+/// Attributes an update changes (known before and after, or secretly changed).
+fn changed_attrs(c: &Change) -> Vec<String> {
+    let (Some(Value::Map(b)), Some(Value::Map(a))) = (&c.before, &c.after) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| !v.has_unknown() && !equivalent(b.get(*k), Some(v)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for p in &c.sensitive_changed {
+        let top = path_string(&p[..1.min(p.len())]);
+        if !out.contains(&top) {
+            out.push(top);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Why a change happens, in words.
+pub fn reason(c: &Change) -> String {
+    let list = |names: Vec<String>| names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ");
+    match (c.action, c.reason) {
+        (_, Some(Reason::ReplaceBecauseTainted)) => {
+            "tainted: an earlier apply made it but did not finish".into()
+        }
+        (_, Some(Reason::ReplaceByRequest)) => "replacement requested (`--replace`)".into(),
+        (Action::Replace, _) => {
+            let moved = c.replace_paths.iter().any(|p| path_string(p) == "clone");
+            let paths: Vec<String> = c
+                .replace_paths
+                .iter()
+                .map(|p| path_string(p))
+                .filter(|p| p != "clone")
+                .collect();
+            let mut why = Vec::new();
+            if moved {
+                why.push("the source it is cloned from changes".to_string());
+            }
+            if !paths.is_empty() {
+                why.push(format!("{} cannot change in place", list(paths)));
+            }
+            if why.is_empty() {
+                "cannot be updated in place".into()
+            } else {
+                why.join("; ")
+            }
+        }
+        (Action::Delete, Some(Reason::DeleteBecauseNoResourceConfig)) => {
+            "no longer in the configuration".into()
+        }
+        (Action::Delete, _) if c.deposed.is_some() => {
+            "old object left by `create_before_destroy`".into()
+        }
+        (Action::Delete, _) => "destroy requested".into(),
+        (Action::Read, Some(Reason::ReadBecauseDependencyPending)) => {
+            "read during apply: depends on pending changes".into()
+        }
+        (Action::Read, _) => "read during apply: arguments known only then".into(),
+        (Action::Clone, _) => format!(
+            "cloned from {}",
+            code(c.clone_label.as_deref().unwrap_or("its source"))
+        ),
+        (Action::Update, _) => {
+            let names = changed_attrs(c);
+            if names.is_empty() {
+                "attributes change in place".into()
+            } else {
+                format!("{} change in place", list(names))
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// The text diff (without the drift and reconciled notes, which have their own folds), each
+/// line's symbol moved to column 0 so GitHub colours it.
+fn diff_lines(plan: &Plan) -> Vec<String> {
+    let changes_only = Plan {
+        drift: Vec::new(),
+        reconciled: Vec::new(),
+        ..plan.clone()
+    };
+    let t = text::render(&changes_only, &Painter { color: false });
+    t.lines()
+        .map(|l| {
+            let trimmed = l.trim_start();
+            let indent = l.len() - trimmed.len();
+            let moved = |sym: char| format!("{sym}{}{}", " ".repeat(indent), &trimmed[1..]);
+            match trimmed.chars().next() {
+                Some('+') if trimmed.starts_with("+ ") && indent > 0 => moved('+'),
+                Some('-') if trimmed.starts_with("- ") && indent > 0 => moved('-'),
+                Some('~') if trimmed.starts_with("~ ") => moved('!'),
+                _ => l.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// A section that may be cut: fixed head and tail, lines in between.
+struct Section {
+    head: String,
+    lines: Vec<String>,
+    tail: String,
+}
+
+fn sections_fit(out: &mut String, sections: Vec<Section>, footer: &str) {
+    let fixed: usize = sections
+        .iter()
+        .map(|s| s.head.len() + s.tail.len())
+        .sum::<usize>()
+        + footer.len()
+        + out.len();
+    let mut budget = LIMIT.saturating_sub(fixed + 200);
+    for s in sections {
+        out.push_str(&s.head);
+        let total: usize = s.lines.iter().map(|l| l.len() + 1).sum();
+        let mut used = 0;
+        let mut cut = false;
+        for l in &s.lines {
+            if used + l.len() + 1 > budget {
+                cut = true;
+                break;
+            }
+            out.push_str(l);
+            out.push('\n');
+            used += l.len() + 1;
+        }
+        budget -= used;
+        if cut {
+            out.push_str(&format!(
+                "… cut here to stay within {LIMIT} characters ({used} of {total} shown): \
+                 run `strata plan` or `strata show` on the saved plan for all of it\n"
+            ));
+        }
+        out.push_str(&s.tail);
+    }
+    out.push_str(footer);
+}
+
+pub fn render(plan: &Plan) -> String {
+    let mut out = String::new();
+    out.push_str(&marker(&plan.stack));
+    out.push('\n');
+    out.push_str(&format!("### strata plan for {}\n\n", code(&plan.stack)));
+    let s = plan.summary();
+    if plan.has_changes() {
+        out.push_str(&format!(
+            "**Plan:** {} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n",
+            s.create,
+            s.clone,
+            s.bind,
+            s.update,
+            s.replace,
+            s.delete,
+            if s.read > 0 { format!(" · {} to read", s.read) } else { String::new() }
+        ));
+    } else {
+        out.push_str("**No changes.** The infrastructure matches the configuration.\n\n");
+    }
+    let mut sections = Vec::new();
+    if !plan.conflicts.is_empty() {
+        let lines = plan
+            .conflicts
+            .iter()
+            .map(|c| {
+                let m = c.message.strip_prefix("Error: ").unwrap_or(&c.message);
+                format!("> - {}", m.replace("\n  hint: ", " — "))
+            })
+            .collect();
+        sections.push(Section {
+            head: "> [!CAUTION]\n> **This plan cannot be applied: it would destroy resources protected by `lifecycle.prevent_destroy`.**\n".into(),
+            lines,
+            tail: "\n".into(),
+        });
+    }
+    let destructive: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .collect();
+    if !destructive.is_empty() {
+        let n = destructive.len();
+        sections.push(Section {
+            head: format!(
+                "> [!WARNING]\n> **{n} object{} will be destroyed or replaced:**\n",
+                if n == 1 { "" } else { "s" }
+            ),
+            lines: destructive
+                .iter()
+                .map(|c| {
+                    let verb = if c.action == Action::Delete {
+                        "destroy"
+                    } else {
+                        "replace"
+                    };
+                    format!(
+                        "> - **{verb}** {} — {}",
+                        code(&c.addr.to_string()),
+                        reason(c)
+                    )
+                })
+                .collect(),
+            tail: "\n".into(),
+        });
+    }
+    let rows: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action.is_change() || (c.action == Action::Read && c.reason.is_some()))
+        .map(|c| {
+            format!(
+                "| `{}` {} | {} | {} |",
+                symbol(c),
+                c.action.as_str(),
+                code(&c.addr.to_string()),
+                reason(c).replace('|', "\\|")
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        sections.push(Section {
+            head: "| action | address | reason |\n|---|---|---|\n".into(),
+            lines: rows,
+            tail: "\n".into(),
+        });
+    }
+    sections.push(Section {
+        head: "<details><summary>Full plan</summary>\n\n```diff\n".into(),
+        lines: diff_lines(plan),
+        tail: "```\n\n</details>\n\n".into(),
+    });
+    if !plan.drift.is_empty() {
+        let findings = text::render_findings(&[], &plan.drift, &Painter { color: false });
+        let n = plan.drift.len();
+        sections.push(Section {
+            head: format!(
+                "<details><summary>Drift: {n} object{} changed outside strata since the last apply</summary>\n\n```\n",
+                if n == 1 { "" } else { "s" }
+            ),
+            lines: findings.lines().map(String::from).collect(),
+            tail: "```\n\n</details>\n\n".into(),
+        });
+    }
+    if !plan.reconciled.is_empty() {
+        sections.push(Section {
+            head: "<details><summary>Reconciled operations left open by an interrupted run</summary>\n\n".into(),
+            lines: plan.reconciled.iter().map(|r| format!("- {r}")).collect(),
+            tail: "\n</details>\n\n".into(),
+        });
+    }
+    let footer = format!(
+        "<sub>Planned against state lineage `{}`, serial {}.</sub>\n",
+        plan.lineage, plan.serial
+    );
+    sections_fit(&mut out, sections, &footer);
+    out
+}

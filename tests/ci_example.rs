@@ -1,0 +1,125 @@
+//! The CI example (examples/ci): the workflow's steps run for real against the sandbox — plan
+//! with a saved plan and markdown, one pull-request comment created then updated in place (a
+//! stand-in `gh` records the API calls), and the saved plan applied on "merge".
+
+mod common;
+use common::Env;
+use std::os::unix::fs::PermissionsExt;
+
+fn script() -> std::path::PathBuf {
+    common::repo().join("examples/ci/strata-ci.sh")
+}
+
+/// A stand-in for the GitHub CLI: logs each call; answers the comment listing from a file.
+fn fake_gh(env: &Env) -> std::path::PathBuf {
+    let bin = env.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let gh = bin.join("gh");
+    std::fs::write(
+        &gh,
+        format!(
+            "#!/usr/bin/env bash\necho \"$*\" >> {log}\nif [ \"$1 $2\" = \"api --paginate\" ]; then cat {existing} 2>/dev/null; fi\nexit 0\n",
+            log = env.path().join("gh.log").display(),
+            existing = env.path().join("existing-comment-id").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+fn run_script(env: &Env, args: &[&str]) -> common::Run {
+    let path = format!(
+        "{}:{}",
+        fake_gh(env).display(),
+        std::env::var("PATH").unwrap()
+    );
+    let out = std::process::Command::new("bash")
+        .arg(script())
+        .args(args)
+        .current_dir(env.path())
+        .env("STRATA", common::bin())
+        .env("PATH", path)
+        .env("GITHUB_REPOSITORY", "acme/infra")
+        .env_remove("STRATA_SANDBOX_URL")
+        .output()
+        .unwrap();
+    common::Run::from(out)
+}
+
+#[test]
+fn the_ci_steps_plan_comment_and_apply() {
+    let env = Env::with_example("quickstart");
+    let r = run_script(&env, &["plan", "quickstart", "out"]);
+    assert_eq!(r.code, 2, "changes present: {r:?}");
+    let md = env.read("out/plan.md");
+    assert!(md.starts_with("<!-- strata:plan:quickstart -->"), "{md}");
+    assert!(env.path().join("out/plan.json").exists());
+
+    // first push: no comment yet, one is added
+    let r = run_script(&env, &["comment", "7", "out/plan.md"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("added a comment to pull request #7"),
+        "{r:?}"
+    );
+    let log = env.read("gh.log");
+    assert!(log.contains("api --paginate repos/acme/infra/issues/7/comments --jq .[] | select(.body | startswith(\"<!-- strata:plan:quickstart -->\")) | .id"), "{log}");
+    assert!(
+        log.contains("api --method POST repos/acme/infra/issues/7/comments -F body=@out/plan.md"),
+        "{log}"
+    );
+    // next push: the comment carrying the marker is found and updated in place
+    env.write("existing-comment-id", "98765\n");
+    let r = run_script(&env, &["comment", "7", "out/plan.md"]);
+    assert!(r.stdout.contains("updated comment 98765"), "{r:?}");
+    assert!(env.read("gh.log").contains(
+        "api --method PATCH repos/acme/infra/issues/comments/98765 -F body=@out/plan.md"
+    ));
+
+    // merge: the reviewed plan is applied exactly
+    let r = run_script(&env, &["apply", "quickstart", "out/plan.json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    assert_eq!(env.made("parameter_template").len(), 3);
+    // re-applying the same plan is refused as stale
+    let r = run_script(&env, &["apply", "quickstart", "out/plan.json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("stale plan"), "{r:?}");
+    // and a plan with no changes exits 0
+    let r = run_script(&env, &["plan", "quickstart", "out2"]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn the_workflow_runs_those_steps() {
+    let text = std::fs::read_to_string(common::repo().join("examples/ci/strata.yml")).unwrap();
+    let wf: serde_yaml::Value = serde_yaml::from_str(&text).expect("the workflow is valid YAML");
+    let steps = |job: &str| -> Vec<String> {
+        wf["jobs"][job]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["run"].as_str().map(String::from))
+            .collect()
+    };
+    let plan = steps("plan").join("\n");
+    assert!(plan.contains("strata-ci.sh plan"));
+    assert!(plan.contains("strata-ci.sh comment"));
+    let uploads: Vec<&serde_yaml::Value> = wf["jobs"]["plan"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact"))
+        })
+        .collect();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(uploads[0]["with"]["path"].as_str(), Some("out/plan.json"));
+    let apply = steps("apply").join("\n");
+    assert!(apply.contains("strata-ci.sh fetch"));
+    assert!(apply.contains("strata-ci.sh apply"));
+    assert!(wf["on"]["pull_request"].is_mapping() && wf["on"]["push"].is_mapping());
+}
