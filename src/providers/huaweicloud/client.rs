@@ -167,6 +167,68 @@ fn url_path_prefix(base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A server answering every request with `status` and an RDS error body, counting hits.
+    async fn counting_server(status: u16, code: &'static str) -> (String, Arc<AtomicU32>) {
+        let hits = Arc::new(AtomicU32::new(0));
+        let h = hits.clone();
+        let app = axum::Router::new().fallback(move || {
+            let h = h.clone();
+            async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    axum::Json(serde_json::json!({"error_code": code, "error_msg": "m"})),
+                )
+            }
+        });
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (format!("http://{addr}"), hits)
+    }
+
+    fn fast(c: RdsClient) -> RdsClient {
+        RdsClient {
+            policy: RetryPolicy {
+                attempts: 4,
+                base: std::time::Duration::from_millis(1),
+                cap: std::time::Duration::from_millis(2),
+            },
+            ..c
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_what_may_succeed_and_fails_fast_on_what_cannot() {
+        // a request the API says is wrong: one call, the API's code comes back
+        let (url, hits) = counting_server(400, "DBS.200001").await;
+        let c = fast(RdsClient::new(&url, "p", "a", "s", 2).unwrap());
+        let e = c.call(Method::GET, "/x", None, true).await.unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.status, e.retryable),
+            ("DBS.200001", Some(400), false)
+        );
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        // throttling and 5xx: retried until the attempts run out
+        for (status, code) in [(429, "APIGW.0308"), (503, "DBS.200005")] {
+            let (url, hits) = counting_server(status, code).await;
+            let c = fast(RdsClient::new(&url, "p", "a", "s", 2).unwrap());
+            let e = c.call(Method::GET, "/x", None, true).await.unwrap_err();
+            assert_eq!(e.code, code);
+            assert_eq!(hits.load(Ordering::SeqCst), 4, "{code}");
+        }
+        // a 5xx to a create may have taken effect: not blindly repeated, marked ambiguous
+        let (url, hits) = counting_server(503, "DBS.200005").await;
+        let c = fast(RdsClient::new(&url, "p", "a", "s", 2).unwrap());
+        let e = c
+            .call(Method::POST, "/x", Some(&serde_json::json!({})), false)
+            .await
+            .unwrap_err();
+        assert!(e.ambiguous && e.retryable);
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn endpoints() {
