@@ -114,6 +114,9 @@ pub struct Cli {
     /// The state file (default: state/<stack>.json under the current directory)
     #[arg(long, value_name = "FILE", global = true)]
     pub state: Option<PathBuf>,
+    /// Backend settings: url=postgres://… (or STRATA_PG_URL), path=FILE (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", global = true)]
+    pub backend_config: Vec<String>,
     /// Plain output without colour (NO_COLOR is honoured too)
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -314,6 +317,17 @@ pub enum StateCommand {
     Rm {
         #[arg(required = true)]
         addresses: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Copy the stack's state to another backend (a PostgreSQL URL or a file), verifying it
+    #[command(
+        after_help = "Examples:\n  strata state migrate --to postgres://strata@db.internal/strata?sslmode=verify-full\n  strata state migrate --to state/quickstart.json"
+    )]
+    Migrate {
+        /// postgres://… or a file path
+        #[arg(long, value_name = "URL|FILE")]
+        to: String,
         #[command(flatten)]
         lock: LockArgs,
     },

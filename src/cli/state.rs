@@ -64,6 +64,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 if addrs.len() == 1 { "" } else { "s" }
             );
         }
+        StateCommand::Migrate { to, lock } => return migrate(&ws, to, lock).await,
         StateCommand::Mv { from, to, lock } => {
             let (from, to) = (parse(from)?, parse(to)?);
             if from.ty != to.ty || from.mode != to.mode {
@@ -87,5 +88,76 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
             outln!("Moved {from} to {to}.");
         }
     }
+    Ok(EXIT_OK)
+}
+
+/// `state migrate --to`: copy the state (snapshot with its journal replayed) to another
+/// backend that holds none for this stack yet, then read it back and compare.
+pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs) -> CmdResult {
+    use super::workspace::{open_backend, Place};
+    let dest_place = if to.starts_with("postgres://") || to.starts_with("postgresql://") {
+        Place::Postgres(to.to_string())
+    } else {
+        Place::File(std::path::PathBuf::from(to))
+    };
+    let (dest, pw) = open_backend(&dest_place, &ws.cfg.stack)?;
+    let hide = crate::util::Redactor::new(pw);
+    let wait = lock_timeout(lock)?;
+    let _src_guard = ws.backend.lock("state migrate", wait).await?;
+    let loaded = ws.backend.load().await?;
+    if loaded.replayed > 0 || !loaded.open_intents.is_empty() {
+        return Err(Failure::new(
+            "the source state has steps from an interrupted run in its journal: finish it first \
+             (strata apply or strata refresh), then migrate",
+        ));
+    }
+    if !loaded.exists {
+        return Err(Failure::new(format!(
+            "there is no state to migrate at {}",
+            ws.backend.describe()
+        )));
+    }
+    let _dest_guard = dest.lock("state migrate", wait).await?;
+    let there = dest.load().await?;
+    if there.exists && (!there.state.resources.is_empty() || there.state.serial > 0) {
+        return Err(Failure::new(hide.redact(&format!(
+            "{} already holds a state for stack \"{}\" (serial {}): refusing to overwrite it",
+            dest.describe(),
+            ws.cfg.stack,
+            there.state.serial
+        ))));
+    }
+    let mut copy = loaded.state.clone();
+    copy.serial = 0;
+    dest.persist(&mut copy).await?;
+    let back = dest.load().await?.state;
+    let same = back.lineage == loaded.state.lineage
+        && back.fingerprint_key == loaded.state.fingerprint_key
+        && back.resources == loaded.state.resources
+        && back.outputs == loaded.state.outputs
+        && back.deposed == loaded.state.deposed;
+    if !same {
+        return Err(Failure::new(hide.redact(&format!(
+            "the copy at {} does not read back equal to the source: do not switch to it",
+            dest.describe()
+        ))));
+    }
+    let target = match &dest_place {
+        Place::Postgres(_) => {
+            "backend: { type: postgres } (with the URL in STRATA_PG_URL)".to_string()
+        }
+        Place::File(p) => format!("backend: {{ type: local, path: {} }}", p.display()),
+    };
+    outln!(
+        "{}",
+        hide.redact(&format!(
+            "Copied the state of stack \"{}\" ({} objects, lineage {}) from {} to {}, and read it back: identical.\nPoint the configuration at it with {target}; the source was left as it was.",
+            ws.cfg.stack,
+            loaded.state.resources.len(),
+            loaded.state.lineage,
+            ws.backend.describe(),
+            dest.describe()
+        ))
+    );
     Ok(EXIT_OK)
 }

@@ -81,19 +81,83 @@ pub fn load_config(
     Ok((cfg, values, diags))
 }
 
-/// The state file: --state, else the config's local backend path, else state/<stack>.json.
-pub fn state_path(cli: &Cli, cfg: &Config) -> Result<PathBuf, Failure> {
+/// Where a stack's state lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    File(PathBuf),
+    Postgres(String),
+}
+
+/// `--backend-config KEY=VALUE` settings.
+fn backend_config(cli: &Cli, key: &str) -> Result<Option<String>, Failure> {
+    let mut found = None;
+    for item in &cli.backend_config {
+        match item.split_once('=') {
+            Some((k, v)) if k.trim() == key => found = Some(v.to_string()),
+            Some((k, _)) if ["url", "path"].contains(&k.trim()) => {}
+            _ => return Err(Failure::new(format!(
+                "--backend-config \"{item}\": write --backend-config url=postgres://… or path=FILE"
+            ))),
+        }
+    }
+    Ok(found)
+}
+
+/// The state's place: `--state FILE`; else the config's `backend:` block (its URL from the
+/// block, `--backend-config url=…` or `STRATA_PG_URL`); else `STRATA_PG_URL` or
+/// `--backend-config url=…` alone select PostgreSQL; else `state/<stack>.json`.
+pub fn place(cli: &Cli, cfg: &Config) -> Result<Place, Failure> {
     if let Some(p) = &cli.state {
-        return Ok(p.clone());
+        return Ok(Place::File(p.clone()));
     }
+    let flag_url = backend_config(cli, "url")?;
+    let env_url = std::env::var("STRATA_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     match &cfg.backend {
-        Some(BackendCfg::Postgres { .. }) => Err(Failure::new(
-            "the postgres backend is not available in this version yet; use the local backend \
-             (omit backend:, or backend: { type: local })",
+        Some(BackendCfg::Postgres { url }) => flag_url
+            .or_else(|| url.clone())
+            .or(env_url)
+            .map(Place::Postgres)
+            .ok_or_else(|| {
+                Failure::new(
+                    "backend: postgres needs a URL: give url: in the block, STRATA_PG_URL, or --backend-config url=…",
+                )
+            }),
+        Some(BackendCfg::Local { path }) => Ok(Place::File(
+            backend_config(cli, "path")?
+                .map(PathBuf::from)
+                .or_else(|| path.clone())
+                .unwrap_or_else(|| default_file(cfg)),
         )),
-        Some(BackendCfg::Local { path: Some(p) }) => Ok(p.clone()),
-        _ => Ok(PathBuf::from("state").join(format!("{}.json", cfg.stack))),
+        None => Ok(match flag_url.or(env_url) {
+            Some(url) => Place::Postgres(url),
+            None => Place::File(
+                backend_config(cli, "path")?
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| default_file(cfg)),
+            ),
+        }),
     }
+}
+
+fn default_file(cfg: &Config) -> PathBuf {
+    PathBuf::from("state").join(format!("{}.json", cfg.stack))
+}
+
+/// Open the backend at a place; the second value is a secret to keep out of messages.
+pub fn open_backend(
+    place: &Place,
+    stack: &str,
+) -> Result<(Arc<dyn Backend>, Option<String>), Failure> {
+    Ok(match place {
+        Place::File(p) => (Arc::new(LocalBackend::new(p.clone(), stack)), None),
+        Place::Postgres(url) => {
+            let b = crate::state::postgres::PgBackend::new(url, stack)?;
+            let pw = b.password();
+            (Arc::new(b), pw)
+        }
+    })
 }
 
 pub fn lock_timeout(l: &LockArgs) -> Result<Duration, Failure> {
@@ -115,11 +179,8 @@ pub fn parse_addrs(list: &[String], flag: &str) -> Result<Vec<Address>, Failure>
 }
 
 /// The local backend for a config (or the error saying why the backend is unavailable).
-fn backend(cli: &Cli, cfg: &Config) -> Result<Arc<dyn Backend>, Failure> {
-    Ok(Arc::new(LocalBackend::new(
-        state_path(cli, cfg)?,
-        &cfg.stack,
-    )))
+fn backend(cli: &Cli, cfg: &Config) -> Result<(Arc<dyn Backend>, Option<String>), Failure> {
+    open_backend(&place(cli, cfg)?, &cfg.stack)
 }
 
 impl Workspace {
@@ -132,9 +193,9 @@ impl Workspace {
                 return Err(Failure::quiet(super::EXIT_ERROR));
             }
         };
-        let redactor = Redactor::new(secrets(&values));
+        let (backend, pw) = backend(cli, &cfg)?;
+        let redactor = Redactor::new(secrets(&values).into_iter().chain(pw));
         print_diags(&diags, &redactor);
-        let backend = backend(cli, &cfg)?;
         Ok(Workspace {
             cfg: Arc::new(cfg),
             vars: values,
@@ -185,8 +246,8 @@ impl Workspace {
                 },
             );
         }
-        let redactor = Redactor::new(secrets(&values));
-        let backend = backend(cli, &cfg)?;
+        let (backend, pw) = backend(cli, &cfg)?;
+        let redactor = Redactor::new(secrets(&values).into_iter().chain(pw));
         Ok(Workspace {
             cfg: Arc::new(cfg),
             vars: values,
@@ -254,12 +315,13 @@ impl Workspace {
         } else {
             cfg
         };
+        let (backend, pw) = backend(cli, &cfg)?;
         Ok(Workspace {
-            backend: backend(cli, &cfg)?,
+            backend,
             cfg: Arc::new(cfg),
             vars: Vars::new(),
             sandbox: Connector::new(crate::sandbox::default_path()),
-            redactor: Redactor::default(),
+            redactor: Redactor::new(pw),
         })
     }
 

@@ -87,7 +87,7 @@ fn sum(json: &[u8]) -> String {
     hex::encode(&Sha256::digest(json)[..8])
 }
 
-fn line<T: Serialize>(v: &T) -> Result<Vec<u8>, StateError> {
+pub fn line<T: Serialize>(v: &T) -> Result<Vec<u8>, StateError> {
     let json = serde_json::to_vec(v).map_err(|e| StateError::Other(format!("serialize: {e}")))?;
     let mut out = sum(&json).into_bytes();
     out.push(b' ');

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod journal;
 pub mod local;
 pub mod lock;
+pub mod postgres;
 pub mod snapshot;
 
 use crate::address::{Address, Mode};

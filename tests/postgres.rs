@@ -1,0 +1,505 @@
+//! The PostgreSQL backend against a real PostgreSQL 15 started for each test: apply / plan /
+//! destroy through it, the tables and their schema version, two applies on one stack (one
+//! waits or fails cleanly), two stacks at once, kill-mid-way recovery, force-unlock,
+//! compare-and-swap on serial, saved-plan staleness, migration to and from a file, and TLS.
+
+mod common;
+#[path = "common/pg.rs"]
+mod pg;
+
+use common::Env;
+use pg::Pg;
+use std::time::{Duration, Instant};
+
+fn with_pg(env: &Env, pg: &Pg, args: &[&str], code: i32) -> common::Run {
+    with_url(env, &pg.url(), args, code)
+}
+
+fn with_url(env: &Env, url: &str, args: &[&str], code: i32) -> common::Run {
+    let r = env.run_with(args, &[("STRATA_PG_URL", url)]);
+    assert_eq!(r.code, code, "strata {args:?}\n{r:?}");
+    r
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn scalar_i64(pg: &Pg, sql: &str) -> i64 {
+    pg.client().await.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[test]
+fn lifecycle_through_postgres() {
+    let pg = Pg::start();
+    let env = Env::with_example("quickstart");
+    let r = with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        0,
+    );
+    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    assert!(
+        !env.path().join("state/quickstart.json").exists(),
+        "no local state file"
+    );
+    with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "plan", "--detailed-exitcode"],
+        0,
+    );
+    let rt = rt();
+    assert_eq!(
+        rt.block_on(scalar_i64(
+            &pg,
+            "SELECT max(version)::bigint FROM strata_schema"
+        )),
+        1
+    );
+    assert_eq!(
+        rt.block_on(scalar_i64(
+            &pg,
+            "SELECT serial FROM strata_state WHERE stack = 'quickstart'"
+        )),
+        1
+    );
+    assert_eq!(
+        rt.block_on(scalar_i64(&pg, "SELECT count(*) FROM strata_journal")),
+        0,
+        "folded"
+    );
+    assert_eq!(
+        rt.block_on(scalar_i64(&pg, "SELECT count(*) FROM strata_lock")),
+        0,
+        "released"
+    );
+    // state subcommands, refresh, output, show
+    let r = with_pg(&env, &pg, &["-C", "quickstart", "state", "list"], 0);
+    assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
+    with_pg(
+        &env,
+        &pg,
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "show",
+            "huaweicloud_rds_parameter_template.base",
+        ],
+        0,
+    );
+    with_pg(&env, &pg, &["-C", "quickstart", "refresh"], 0);
+    let r = with_pg(&env, &pg, &["-C", "quickstart", "output", "seed_engine"], 0);
+    assert_eq!(r.stdout.trim(), "sqlserver");
+    with_pg(
+        &env,
+        &pg,
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "mv",
+            "huaweicloud_rds_parameter_template.copy_by_v31",
+            "huaweicloud_rds_parameter_template.moved",
+        ],
+        0,
+    );
+    with_pg(
+        &env,
+        &pg,
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "mv",
+            "huaweicloud_rds_parameter_template.moved",
+            "huaweicloud_rds_parameter_template.copy_by_v31",
+        ],
+        0,
+    );
+    assert!(
+        rt.block_on(scalar_i64(
+            &pg,
+            "SELECT count(*) FROM strata_state_history WHERE stack = 'quickstart'"
+        )) >= 2,
+        "previous versions kept"
+    );
+    let r = with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "destroy", "--auto-approve"],
+        0,
+    );
+    assert!(r.stdout.contains("3 destroyed"), "{r:?}");
+    assert!(env.made("parameter_template").is_empty());
+    // the same stack name from a config's backend block, the URL given on the command line
+    env.write("quickstart/backend.yaml", "backend: { type: postgres }\n");
+    let r = env.run(&[
+        "-C",
+        "quickstart",
+        "plan",
+        "--backend-config",
+        &format!("url={}", pg.url()),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.run(&["-C", "quickstart", "plan"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("backend: postgres needs a URL"), "{r:?}");
+}
+
+#[test]
+fn two_applies_on_one_stack_and_two_stacks_at_once() {
+    let pg = Pg::start();
+    let env = Env::with_example("quickstart");
+    env.write(
+        "second/main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+    );
+    let slow = "latency_ms=250,seed=2";
+    let first = env
+        .command(&["-C", "quickstart", "apply", "--auto-approve"])
+        .env("STRATA_PG_URL", pg.url())
+        .env("STRATA_SANDBOX", slow)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rt = rt();
+    let start = Instant::now();
+    while rt.block_on(scalar_i64(
+        &pg,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+    )) == 0
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the first apply never locked"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = env.run_with(
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!("locked by pid {}", first.id())),
+        "names the holder: {r:?}"
+    );
+    assert!(r.stderr.contains("operation: apply"), "{r:?}");
+    // another stack is not blocked
+    let r = env.run_with(
+        &["-C", "second", "apply", "--auto-approve"],
+        &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    // a waiter gets the lock when the first is done
+    let r = env.run_with(
+        &[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--lock-timeout",
+            "60s",
+        ],
+        &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("No changes."), "{r:?}");
+    assert!(first.wait_with_output().unwrap().status.success());
+    assert_eq!(env.made("parameter_template").len(), 4);
+}
+
+fn kill_at(env: &Env, pg: &Pg, checkpoint: &str) {
+    let marker = env.path().join("paused");
+    let _ = std::fs::remove_file(&marker);
+    let mut child = env
+        .command(&[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ])
+        .env("STRATA_PG_URL", pg.url())
+        .env("STRATA_TEST_PAUSE_AT", checkpoint)
+        .env("STRATA_TEST_PAUSE_FILE", &marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !marker.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "never reached {checkpoint}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn killed_applies_recover_from_the_postgres_journal() {
+    let pg = Pg::start();
+    for checkpoint in ["call_returned", "before_fold", "intent_written"] {
+        let env = Env::with_example("quickstart");
+        kill_at(&env, &pg, checkpoint);
+        let r = with_pg(
+            &env,
+            &pg,
+            &["-C", "quickstart", "apply", "--auto-approve"],
+            0,
+        );
+        assert!(
+            r.stderr.contains("found and cleared a stale lock"),
+            "{checkpoint}: the dead holder's lock: {r:?}"
+        );
+        let names: Vec<String> = env
+            .made("parameter_template")
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        assert_eq!(
+            names,
+            ["base-staging", "base-staging-copy", "copy_by_v31"],
+            "{checkpoint}"
+        );
+        with_pg(
+            &env,
+            &pg,
+            &["-C", "quickstart", "plan", "--detailed-exitcode"],
+            0,
+        );
+        with_pg(
+            &env,
+            &pg,
+            &["-C", "quickstart", "destroy", "--auto-approve"],
+            0,
+        );
+    }
+}
+
+#[test]
+fn force_unlock_ends_a_hung_holder() {
+    let pg = Pg::start();
+    let env = Env::with_example("quickstart");
+    let marker = env.path().join("paused");
+    let mut hung = env
+        .command(&["-C", "quickstart", "apply", "--auto-approve"])
+        .env("STRATA_PG_URL", pg.url())
+        .env("STRATA_TEST_PAUSE_AT", "intent_written")
+        .env("STRATA_TEST_PAUSE_FILE", &marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !marker.exists() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        1,
+    );
+    let id = r
+        .stderr
+        .split("lock ID ")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .expect("the message gives the lock ID")
+        .to_string();
+    with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "force-unlock", "not-the-id"],
+        1,
+    );
+    let r = with_pg(&env, &pg, &["-C", "quickstart", "force-unlock", &id], 0);
+    assert!(r.stdout.contains("has been ended"), "{r:?}");
+    with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        0,
+    );
+    hung.kill().unwrap();
+    hung.wait().unwrap();
+    with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "plan", "--detailed-exitcode"],
+        0,
+    );
+}
+
+#[test]
+fn a_writer_that_lost_the_race_overwrites_nothing() {
+    use strata::state::backend::Backend;
+    use strata::state::postgres::PgBackend;
+    let pg = Pg::start();
+    let rt = rt();
+    rt.block_on(async {
+        let a = PgBackend::new(&pg.url(), "race").unwrap();
+        let b = PgBackend::new(&pg.url(), "race").unwrap();
+        let mut st = a.load().await.unwrap().state;
+        a.persist(&mut st).await.unwrap();
+        let mut one = a.load().await.unwrap().state;
+        let mut two = b.load().await.unwrap().state;
+        one.outputs.insert(
+            "who".into(),
+            strata::state::OutputState {
+                value: "a".into(),
+                sensitive: false,
+                fingerprint: None,
+            },
+        );
+        two.outputs.insert(
+            "who".into(),
+            strata::state::OutputState {
+                value: "b".into(),
+                sensitive: false,
+                fingerprint: None,
+            },
+        );
+        a.persist(&mut one).await.unwrap();
+        let err = b.persist(&mut two).await.unwrap_err().to_string();
+        assert!(err.contains("another writer changed the state"), "{err}");
+        assert!(err.contains("nothing was overwritten"), "{err}");
+        let now = b.load().await.unwrap().state;
+        assert_eq!(now.outputs["who"].value, "a".into());
+        // a newer schema than this strata knows is refused
+        pg.client()
+            .await
+            .execute("INSERT INTO strata_schema (version) VALUES (99)", &[])
+            .await
+            .unwrap();
+        let err = PgBackend::new(&pg.url(), "race")
+            .unwrap()
+            .load()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("newer than this strata knows"), "{err}");
+    });
+}
+
+#[test]
+fn saved_plans_go_stale_in_postgres_too() {
+    let pg = Pg::start();
+    let env = Env::with_example("quickstart");
+    with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "plan", "--out", "p.json"],
+        0,
+    );
+    with_pg(&env, &pg, &["-C", "quickstart", "apply", "p.json"], 0);
+    let r = with_pg(&env, &pg, &["-C", "quickstart", "apply", "p.json"], 1);
+    assert!(
+        r.stderr
+            .contains("stale plan: the state moved from serial 0"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn migrate_to_postgres_and_back() {
+    let pg = Pg::start();
+    let env = Env::with_example("quickstart");
+    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(
+        &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
+        0,
+    );
+    assert!(r.stdout.contains("identical"), "{r:?}");
+    with_pg(
+        &env,
+        &pg,
+        &["-C", "quickstart", "plan", "--detailed-exitcode"],
+        0,
+    );
+    // a second migration into the same place is refused
+    let r = env.ok(
+        &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
+        1,
+    );
+    assert!(r.stderr.contains("refusing to overwrite"), "{r:?}");
+    // and back to a file
+    let r = with_pg(
+        &env,
+        &pg,
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "migrate",
+            "--to",
+            "state/back.json",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("identical"), "{r:?}");
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "--state",
+            "state/back.json",
+            "plan",
+            "--detailed-exitcode",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("No changes."));
+    let a = env.state_json("quickstart");
+    let b: serde_json::Value = serde_json::from_str(&env.read("state/back.json")).unwrap();
+    assert_eq!(a["lineage"], b["lineage"]);
+    assert_eq!(a["resources"], b["resources"]);
+}
+
+#[test]
+fn tls_as_the_url_asks() {
+    let pg = Pg::tls();
+    let env = Env::with_example("quickstart");
+    let ca = pg.ca.clone().unwrap();
+    // the server refuses unencrypted connections; require encrypts
+    let r = env.run_with(
+        &["-C", "quickstart", "state", "list"],
+        &[("STRATA_PG_URL", &pg.url_with("sslmode=disable"))],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("cannot connect to PostgreSQL"), "{r:?}");
+    with_url(
+        &env,
+        &pg.url_with("sslmode=require"),
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        0,
+    );
+    // verify-full with the CA: the certificate is checked, and good
+    let verified = pg.url_with(&format!("sslmode=verify-full&sslrootcert={}", ca.display()));
+    with_url(
+        &env,
+        &verified,
+        &["-C", "quickstart", "plan", "--detailed-exitcode"],
+        0,
+    );
+    // verify-full against the public roots: this CA is unknown, so it is refused
+    let r = env.run_with(
+        &["-C", "quickstart", "state", "list"],
+        &[("STRATA_PG_URL", &pg.url_with("sslmode=verify-full"))],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.to_lowercase().contains("certificate"), "{r:?}");
+}
