@@ -9,41 +9,17 @@ use std::time::{Duration, Instant};
 
 /// Start `apply`, let it reach `checkpoint`, kill it with SIGKILL.
 fn kill_at(env: &Env, checkpoint: &str) {
-    let marker = env.path().join("paused");
-    let _ = std::fs::remove_file(&marker);
-    let mut child = env
-        .command(&[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ])
-        .env("STRATA_TEST_PAUSE_AT", checkpoint)
-        .env("STRATA_TEST_PAUSE_FILE", &marker)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn strata");
-    let start = Instant::now();
-    while !marker.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "strata never reached {checkpoint}"
-        );
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("strata exited ({status}) before reaching {checkpoint}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // While it runs, the lock file names it.
-    let lock = env.read("state/quickstart.json.lock");
-    let holder: serde_json::Value = serde_json::from_str(&lock).expect("lock names its holder");
-    assert_eq!(holder["pid"], child.id());
-    assert_eq!(holder["operation"], "apply");
-    child.kill().expect("SIGKILL"); // std's kill is SIGKILL on unix
-    child.wait().unwrap();
+    let args = [
+        "-C",
+        "quickstart",
+        "apply",
+        "--auto-approve",
+        "--parallelism",
+        "1",
+    ];
+    env.kill_at(&args, &[], checkpoint);
+    // the lock it held named it (checked by kill_at); the file is still there
+    assert!(env.path().join("state/quickstart.json.lock").exists());
 }
 
 fn names(env: &Env) -> Vec<String> {

@@ -217,34 +217,15 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
 }
 
 fn kill_at(env: &Env, pg: &Pg, checkpoint: &str) {
-    let marker = env.path().join("paused");
-    let _ = std::fs::remove_file(&marker);
-    let mut child = env
-        .command(&[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ])
-        .env("STRATA_PG_URL", pg.url())
-        .env("STRATA_TEST_PAUSE_AT", checkpoint)
-        .env("STRATA_TEST_PAUSE_FILE", &marker)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !marker.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "never reached {checkpoint}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let args = [
+        "-C",
+        "quickstart",
+        "apply",
+        "--auto-approve",
+        "--parallelism",
+        "1",
+    ];
+    env.kill_at(&args, &[("STRATA_PG_URL", &pg.url())], checkpoint);
 }
 
 #[test]

@@ -95,9 +95,11 @@ fn backend_config(cli: &Cli, key: &str) -> Result<Option<String>, Failure> {
         match item.split_once('=') {
             Some((k, v)) if k.trim() == key => found = Some(v.to_string()),
             Some((k, _)) if ["url", "path"].contains(&k.trim()) => {}
-            _ => return Err(Failure::new(format!(
+            _ => {
+                return Err(Failure::new(format!(
                 "--backend-config \"{item}\": write --backend-config url=postgres://… or path=FILE"
-            ))),
+            )))
+            }
         }
     }
     Ok(found)

@@ -43,6 +43,19 @@ impl LockInfo {
     }
 }
 
+/// The error for a lock someone else holds, naming the holder and how long we waited.
+pub fn held(what: &str, holder: Option<&LockInfo>, wait: Duration) -> StateError {
+    let who = holder
+        .map(|i| i.describe())
+        .unwrap_or_else(|| "another strata process (it is still starting)".into());
+    let waited = if wait.is_zero() {
+        "use --lock-timeout to wait for it".to_string()
+    } else {
+        format!("waited {}s", wait.as_secs())
+    };
+    StateError::Locked(format!("{what} is locked by {who}: {waited}"))
+}
+
 pub fn hostname() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
@@ -91,17 +104,7 @@ pub fn acquire(path: &Path, operation: &str, wait: Duration) -> Result<LocalLock
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 if Instant::now() >= deadline {
-                    let holder = read_info(&mut file)
-                        .map(|i| i.describe())
-                        .unwrap_or_else(|| "another strata process (it is still starting)".into());
-                    let waited = if wait.is_zero() {
-                        "use --lock-timeout to wait for it".to_string()
-                    } else {
-                        format!("waited {}s", wait.as_secs())
-                    };
-                    return Err(StateError::Locked(format!(
-                        "the state is locked by {holder}: {waited}"
-                    )));
+                    return Err(held("the state", read_info(&mut file).as_ref(), wait));
                 }
                 std::thread::sleep(Duration::from_millis(100));
                 continue;

@@ -447,18 +447,11 @@ impl Backend for PgBackend {
                 }));
             }
             if Instant::now() >= deadline {
-                let who = holder
-                    .map(|h| h.describe())
-                    .unwrap_or_else(|| "another strata process (it is still starting)".into());
-                let waited = if wait.is_zero() {
-                    "use --lock-timeout to wait for it".to_string()
-                } else {
-                    format!("waited {}s", wait.as_secs())
-                };
-                return Err(StateError::Locked(format!(
-                    "the state of stack \"{}\" is locked by {who}: {waited}",
-                    self.stack
-                )));
+                return Err(super::lock::held(
+                    &format!("the state of stack \"{}\"", self.stack),
+                    holder.as_ref(),
+                    wait,
+                ));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -184,3 +184,42 @@ pub fn snapshot_settings() -> insta::Settings {
     s.set_prepend_module_to_snapshot(false);
     s
 }
+
+impl Env {
+    /// Start `strata args` with `envs`, let it reach test checkpoint `checkpoint`, SIGKILL it.
+    pub fn kill_at(&self, args: &[&str], envs: &[(&str, &str)], checkpoint: &str) -> u32 {
+        let marker = self.path().join("paused");
+        let _ = std::fs::remove_file(&marker);
+        let mut c = self.command(args);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let mut child = c
+            .env("STRATA_TEST_PAUSE_AT", checkpoint)
+            .env("STRATA_TEST_PAUSE_FILE", &marker)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn strata");
+        let start = std::time::Instant::now();
+        while !marker.exists() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "strata never reached {checkpoint}"
+            );
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("strata exited ({status}) before reaching {checkpoint}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let pid = child.id();
+        // While it runs, a local lock file names it.
+        let lock = self.read("state/quickstart.json.lock");
+        if let Ok(holder) = serde_json::from_str::<serde_json::Value>(&lock) {
+            assert_eq!(holder["pid"], pid);
+        }
+        child.kill().expect("SIGKILL"); // std's kill is SIGKILL on unix
+        child.wait().unwrap();
+        pid
+    }
+}
