@@ -291,13 +291,47 @@ impl<'de> Deserialize<'de> for Value {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
                 let mut out = Map::new();
-                while let Some((k, v)) = a.next_entry::<String, Value>()? {
-                    out.insert(k, v);
+                while let Some((k, v)) = a.next_entry::<Key, Value>()? {
+                    out.insert(k.0, v);
                 }
                 Ok(Value::Map(out))
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// A map key: any scalar, as text (YAML allows `1: x` and `true: y`).
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct K;
+        impl Visitor<'_> for K {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a plain string key")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+                Ok(Key(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Key, E> {
+                Ok(Key(s))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<Key, E> {
+                Ok(Key(i.to_string()))
+            }
+            fn visit_u64<E>(self, i: u64) -> Result<Key, E> {
+                Ok(Key(i.to_string()))
+            }
+            fn visit_f64<E>(self, f: f64) -> Result<Key, E> {
+                Ok(Key(f.to_string()))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Key, E> {
+                Ok(Key(b.to_string()))
+            }
+        }
+        d.deserialize_any(K)
     }
 }
 

@@ -164,12 +164,65 @@ pub struct Shared {
     pub base: State,
     pub state: Mutex<State>,
     pub objects: Mutex<Objects>,
-    pub changes: HashMap<Address, Change>,
-    pub deposed: HashMap<(Address, String), Change>,
+    pub plan: Arc<Plan>,
+    /// Where each address's change (and each deposed object's) sits in the plan.
+    index: HashMap<(Address, Option<String>), usize>,
+    /// Objects that blocks or outputs refer to: only these are kept in the scope.
+    pub referenced: HashSet<Address>,
     pub reporter: Arc<dyn Reporter>,
 }
 
 impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cfg: Arc<Config>,
+        providers: Arc<Providers>,
+        backend: Arc<dyn Backend>,
+        base: State,
+        state: State,
+        objects: Objects,
+        plan: Arc<Plan>,
+        reporter: Arc<dyn Reporter>,
+    ) -> Shared {
+        let index = plan
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.addr.clone(), c.deposed.clone()), i))
+            .collect();
+        let mut referenced: HashSet<Address> = plan
+            .changes
+            .iter()
+            .flat_map(|c| c.depends_on.iter().cloned())
+            .collect();
+        for o in cfg.outputs.values() {
+            for r in o.value.refs() {
+                if let crate::config::expr::Target::Object(a) = &r.target {
+                    referenced.insert(a.clone());
+                }
+            }
+        }
+        Shared {
+            cfg,
+            providers,
+            backend,
+            base,
+            state: Mutex::new(state),
+            objects: Mutex::new(objects),
+            plan,
+            index,
+            referenced,
+            reporter,
+        }
+    }
+
+    /// The planned change of an address (or of one of its deposed objects).
+    pub fn change(&self, addr: &Address, deposed: Option<&str>) -> Option<&Change> {
+        self.index
+            .get(&(addr.clone(), deposed.map(String::from)))
+            .map(|&i| &self.plan.changes[i])
+    }
+
     /// Journal entries durably, then apply them to the in-memory state.
     pub async fn record(&self, entries: Vec<Entry>) -> Result<(), String> {
         self.backend
@@ -184,14 +237,15 @@ impl Shared {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Outcome {
     /// Completed operations by strata verb.
     pub done: BTreeMap<&'static str, usize>,
     pub failures: Vec<(String, String)>,
     pub skipped: Vec<(String, String)>,
     pub interrupted: bool,
-    pub state: Option<State>,
+    /// The state as the run left it (journaled step by step; the caller folds it).
+    pub state: State,
 }
 
 impl Outcome {
@@ -202,15 +256,21 @@ impl Outcome {
 
 /// Walk the graph. Returns what happened; state has been journaled as it went, and is
 /// persisted (folded) by the caller.
-pub async fn execute(shared: Arc<Shared>, plan: &Plan, parallelism: usize) -> Outcome {
-    let base_state = shared
-        .state
-        .lock()
-        .map(|s| s.clone())
-        .unwrap_or_else(|e| e.into_inner().clone());
-    let nodes = apply_graph(plan, &base_state);
+pub async fn execute(shared: Arc<Shared>, parallelism: usize) -> Outcome {
+    let plan = shared.plan.clone();
+    let plan = plan.as_ref();
+    let nodes = {
+        let st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        apply_graph(plan, &st)
+    };
     let graph: Graph<Node> = Graph::build(nodes.iter().cloned());
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        done: BTreeMap::new(),
+        failures: Vec::new(),
+        skipped: Vec::new(),
+        interrupted: false,
+        state: shared.base.header(),
+    };
     if let Some(cycle) = graph.find_cycle() {
         outcome.failures.push((
             "plan".into(),
@@ -301,7 +361,9 @@ pub async fn execute(shared: Arc<Shared>, plan: &Plan, parallelism: usize) -> Ou
     } else if !outcome.interrupted {
         let _ = record_outputs(&shared, plan).await;
     }
-    outcome.state = shared.state.lock().ok().map(|s| s.clone());
+    let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    outcome.state = std::mem::replace(&mut *st, shared.base.header());
+    drop(st);
     outcome
 }
 

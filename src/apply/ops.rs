@@ -67,8 +67,7 @@ fn with_id(mut attrs: Map, id: &str) -> Value {
 
 async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
     let change = s
-        .changes
-        .get(addr)
+        .change(addr, None)
         .ok_or_else(|| format!("{addr} is not in the plan"))?;
     let block = s
         .cfg
@@ -192,7 +191,11 @@ struct Adopted {
 
 impl Work<'_> {
     /// Record an object in state (secrets masked, fingerprinted) and in the scope.
-    async fn store(&self, r: Record) -> Result<(), String> {
+    async fn store(&self, mut r: Record) -> Result<(), String> {
+        // References and the planner's state fallback read `id` from the attributes.
+        r.attrs
+            .entry("id".to_string())
+            .or_insert_with(|| Value::str(&r.id));
         let key = self.s.base.fingerprint_key();
         let mut desired = Value::Map(self.args.clone());
         let fp_desired = sensitive::mask(&mut desired, &self.sens_paths, &key);
@@ -217,6 +220,9 @@ impl Work<'_> {
                 intent: r.intent,
             }])
             .await?;
+        if !self.s.referenced.contains(self.addr) {
+            return Ok(()); // nothing refers to it: no need to keep it in the scope
+        }
         // In memory, references see the real values (secrets included, marked sensitive).
         let mut scope_value = with_id(r.attrs, &r.id);
         let args = Value::Map(self.args.clone());
@@ -492,8 +498,8 @@ async fn destroy(
     deposed: Option<String>,
 ) -> Result<&'static str, String> {
     let change = match &deposed {
-        Some(id) => s.deposed.get(&(addr.clone(), id.clone())),
-        None => s.changes.get(addr),
+        Some(id) => s.change(addr, Some(id)),
+        None => s.change(addr, None),
     }
     .ok_or_else(|| format!("{addr} is not in the plan"))?;
     // Under create_before_destroy the old object was deposed when its replacement started.

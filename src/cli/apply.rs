@@ -15,7 +15,6 @@ use crate::plan::scope::Objects;
 use crate::plan::{saved, Action, Options, Plan};
 use crate::state::backend::{Loaded, LockGuard};
 use crate::value::Value;
-use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
@@ -151,14 +150,15 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
     }
     ws.check_sensitive(&saved, &loaded.state)?;
     let providers = ws.providers(&loaded.state, Some(&loaded)).await?;
-    let mut state = loaded.state.clone();
+    let base = loaded.state.header();
+    let mut state = loaded.state;
     for e in &saved.entries {
         state.apply(e);
     }
     let prep = Prepared {
         plan: saved.plan,
         entries: saved.entries,
-        base: loaded.state,
+        base,
         state,
         providers: Arc::new(providers),
         replayed: 0,
@@ -189,10 +189,25 @@ fn confirm(destroy: bool) -> Result<bool, Failure> {
     Ok(line.trim() == "yes")
 }
 
-/// The scope execution starts from: state objects and the data sources read while planning.
-fn initial_scope(ws: &Workspace, prep: &Prepared) -> Objects {
+/// The scope execution starts from: the state objects that changing blocks or outputs refer
+/// to, and the data sources read while planning.
+fn initial_scope(ws: &Workspace, prep: &Prepared, state: &crate::state::State) -> Objects {
+    let mut needed: std::collections::HashSet<&crate::address::Address> = prep
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action.is_change() || c.action == Action::Read)
+        .flat_map(|c| c.depends_on.iter())
+        .collect();
+    for o in ws.cfg.outputs.values() {
+        for r in o.value.refs() {
+            if let crate::config::expr::Target::Object(a) = &r.target {
+                needed.insert(a);
+            }
+        }
+    }
     let mut o = Objects::new(ws.vars.clone());
-    for (addr, r) in &prep.state.resources {
+    for (addr, r) in state.resources.iter().filter(|(a, _)| needed.contains(a)) {
         let mut v = r.attributes.clone();
         if let Value::Map(m) = &mut v {
             m.entry("id".to_string())
@@ -221,6 +236,21 @@ fn initial_scope(ws: &Workspace, prep: &Prepared) -> Objects {
     o
 }
 
+/// A placeholder while the real plan is shared with the executor.
+fn empty_plan(base: &crate::state::State) -> Plan {
+    Plan {
+        stack: base.stack.clone(),
+        lineage: base.lineage.clone(),
+        serial: base.serial,
+        changes: Vec::new(),
+        outputs: Vec::new(),
+        drift: Vec::new(),
+        reconciled: Vec::new(),
+        options: Options::default(),
+        conflicts: Vec::new(),
+    }
+}
+
 fn summary(plan: &Plan, done: &std::collections::BTreeMap<&'static str, usize>) -> String {
     let n = |k: &str| done.get(k).copied().unwrap_or(0);
     if plan.options.destroy {
@@ -241,7 +271,7 @@ fn summary(plan: &Plan, done: &std::collections::BTreeMap<&'static str, usize>) 
 /// Record what planning found, show the plan, get approval, execute, fold, report.
 async fn finish(
     ws: &Workspace,
-    prep: Prepared,
+    mut prep: Prepared,
     guard: Box<dyn LockGuard>,
     approval: Approval,
     parallelism: usize,
@@ -249,7 +279,8 @@ async fn finish(
 ) -> CmdResult {
     let destroy = prep.plan.options.destroy;
     let pending = prep.pending_entries();
-    let mut state_now = prep.state.clone();
+    let scope = initial_scope(ws, &prep, &prep.state);
+    let mut state_now = std::mem::replace(&mut prep.state, prep.base.header());
     for e in &pending[prep.entries.len().min(pending.len())..] {
         state_now.apply(e);
     }
@@ -302,37 +333,25 @@ async fn finish(
         }
     }
     outln!();
-    let changes: HashMap<_, _> = prep
-        .plan
-        .changes
-        .iter()
-        .filter(|c| c.deposed.is_none())
-        .map(|c| (c.addr.clone(), c.clone()))
-        .collect();
-    let deposed: HashMap<_, _> = prep
-        .plan
-        .changes
-        .iter()
-        .filter_map(|c| c.deposed.clone().map(|d| ((c.addr.clone(), d), c.clone())))
-        .collect();
     let reporter = Arc::new(Lines {
         painter: p,
         redactor: ws.redactor.clone(),
         out: Mutex::new(Box::new(std::io::stdout())),
     });
-    let shared = Arc::new(Shared {
-        cfg: ws.cfg.clone(),
-        providers: prep.providers.clone(),
-        backend: ws.backend.clone(),
-        base: prep.base.clone(),
-        state: Mutex::new(state_now),
-        objects: Mutex::new(initial_scope(ws, &prep)),
-        changes,
-        deposed,
+    let plan = Arc::new(std::mem::replace(&mut prep.plan, empty_plan(&prep.base)));
+    let shared = Arc::new(Shared::new(
+        ws.cfg.clone(),
+        prep.providers.clone(),
+        ws.backend.clone(),
+        prep.base.clone(),
+        state_now,
+        scope,
+        plan.clone(),
         reporter,
-    });
-    let outcome = execute(shared, &prep.plan, parallelism).await;
-    let mut final_state = outcome.state.clone().unwrap_or(prep.state);
+    ));
+    let mut outcome = execute(shared, parallelism).await;
+    prep.plan = Arc::try_unwrap(plan).unwrap_or_else(|p| (*p).clone());
+    let mut final_state = std::mem::replace(&mut outcome.state, prep.base.header());
     crate::util::checkpoint("before_fold");
     ws.backend.persist(&mut final_state).await?;
     drop(guard);

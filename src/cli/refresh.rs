@@ -23,7 +23,7 @@ pub async fn run(
     let providers = ws.providers(&loaded.state, Some(&loaded)).await?;
     let replayed = loaded.replayed;
     let mut state = loaded.state;
-    let base = state.clone();
+    let base = state.header();
     let (mut entries, reconciled) =
         refresh::reconcile(&mut state, &loaded.open_intents, &providers)
             .await

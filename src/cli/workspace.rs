@@ -358,7 +358,7 @@ impl Workspace {
     ) -> Result<Prepared, Failure> {
         let providers = self.providers(&loaded.state, Some(&loaded)).await?;
         let mut state = loaded.state;
-        let base = state.clone();
+        let base = state.header();
         let (mut entries, reconciled) =
             refresh::reconcile(&mut state, &loaded.open_intents, &providers)
                 .await
@@ -466,7 +466,7 @@ pub struct Prepared {
     pub plan: Plan,
     /// Journal entries recording what reconcile and refresh found.
     pub entries: Vec<Entry>,
-    /// The state as loaded (the journal's base).
+    /// The identity of the state as loaded (the journal's base: lineage, serial, key).
     pub base: State,
     /// The state after reconcile and refresh.
     pub state: State,

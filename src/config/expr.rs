@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 pub enum Expr {
     Literal(Value),
     /// A string that is exactly one reference: evaluates to the referenced value, any type.
-    Ref(Ref),
+    /// (Boxed: it is much larger than the other variants, and configs hold many of them.)
+    Ref(Box<Ref>),
     /// A string mixing text and references: evaluates to a string.
     Template(Vec<Part>),
     List(Vec<Expr>),
@@ -41,21 +42,21 @@ pub enum Target {
 
 impl Expr {
     /// Build an expression tree from a config value, parsing every string.
-    pub fn from_value(v: &Value) -> Result<Expr, String> {
+    pub fn from_value(v: Value) -> Result<Expr, String> {
         Ok(match v {
-            Value::String(s) => parse_template(s)?,
+            Value::String(s) if s.contains("${") => parse_template(&s)?,
             Value::List(items) => Expr::List(
                 items
-                    .iter()
+                    .into_iter()
                     .map(Expr::from_value)
                     .collect::<Result<_, _>>()?,
             ),
             Value::Map(m) => Expr::Map(
-                m.iter()
-                    .map(|(k, v)| Ok((k.clone(), Expr::from_value(v)?)))
+                m.into_iter()
+                    .map(|(k, v)| Ok((k, Expr::from_value(v)?)))
                     .collect::<Result<_, String>>()?,
             ),
-            other => Expr::Literal(other.clone()),
+            other => Expr::Literal(other),
         })
     }
 
@@ -132,7 +133,7 @@ pub fn parse_template(s: &str) -> Result<Expr, String> {
         parts.push(Part::Lit(lit));
     }
     Ok(match parts.as_slice() {
-        [Part::Ref(r)] => Expr::Ref(r.clone()),
+        [Part::Ref(r)] => Expr::Ref(Box::new(r.clone())),
         [Part::Lit(l)] => Expr::Literal(Value::str(l.clone())),
         _ => Expr::Template(parts),
     })
@@ -302,7 +303,7 @@ mod tests {
     #[test]
     fn variables_and_escapes() {
         let e = parse_template("${var.env}").unwrap();
-        assert!(matches!(e, Expr::Ref(Ref { target: Target::Var(ref n), .. }) if n == "env"));
+        assert!(matches!(e, Expr::Ref(ref r) if r.target == Target::Var("env".into())));
         assert_eq!(
             parse_template("cost $${not.a.ref}").unwrap(),
             Expr::Literal(Value::str("cost ${not.a.ref}"))

@@ -96,7 +96,8 @@ fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnosti
         let idx = cfg.files.len();
         let shown = file.path.clone();
         cfg.files.push(file);
-        let parsed: Result<serde_yaml::Value, _> = serde_yaml::from_str(&cfg.files[idx].text);
+        // Straight into strata's values: no intermediate YAML tree.
+        let parsed: Result<Value, _> = serde_yaml::from_str(&cfg.files[idx].text);
         match parsed {
             Err(e) => {
                 let mut d = Diagnostic::error(format!("YAML syntax error: {}", yaml_message(&e)))
@@ -106,7 +107,7 @@ fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnosti
                 }
                 diags.push(d);
             }
-            Ok(doc) => merge_file(cfg, idx, &doc, diags),
+            Ok(doc) => merge_file(cfg, idx, doc, diags),
         }
     }
 }
@@ -114,9 +115,14 @@ fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnosti
 fn yaml_message(e: &serde_yaml::Error) -> String {
     let s = e.to_string();
     // serde_yaml appends " at line L column C"; the line is reported separately.
-    match s.find(" at line ") {
+    let s = match s.find(" at line ") {
         Some(i) => s[..i].to_string(),
         None => s,
+    };
+    if s.contains("invalid type: enum") {
+        "YAML tags (!…) are not supported".to_string()
+    } else {
+        s
     }
 }
 
@@ -198,22 +204,15 @@ impl FileCx<'_> {
     }
 }
 
-fn merge_file(cfg: &mut Config, idx: usize, doc: &serde_yaml::Value, diags: &mut Diagnostics) {
+fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics) {
     let path = cfg.files[idx].path.clone();
     let mut cx = FileCx { idx, path, diags };
     let top = match doc {
-        serde_yaml::Value::Null => return, // an empty file adds nothing
-        serde_yaml::Value::Mapping(_) => match from_yaml(doc) {
-            Ok(Value::Map(m)) => m,
-            Ok(_) => return,
-            Err(e) => {
-                cx.err(&[], e);
-                return;
-            }
-        },
+        Value::Null => return, // an empty file adds nothing
+        Value::Map(m) => m,
         other => {
             let kind = match other {
-                serde_yaml::Value::Sequence(_) => "a list",
+                Value::List(_) => "a list",
                 _ => "a single value",
             };
             cx.err(
@@ -227,14 +226,14 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: &serde_yaml::Value, diags: &mut
             return;
         }
     };
-    for (section, body) in &top {
+    for (section, body) in top {
         match section.as_str() {
-            "providers" => merge_providers(cfg, &mut cx, body),
-            "variables" => merge_variables(cfg, &mut cx, body),
+            "providers" => merge_providers(cfg, &mut cx, &body),
+            "variables" => merge_variables(cfg, &mut cx, &body),
             "resources" => merge_blocks(cfg, &mut cx, body, Mode::Managed),
             "data" => merge_blocks(cfg, &mut cx, body, Mode::Data),
-            "outputs" => merge_outputs(cfg, &mut cx, body),
-            "backend" => merge_backend(cfg, &mut cx, body),
+            "outputs" => merge_outputs(cfg, &mut cx, &body),
+            "backend" => merge_backend(cfg, &mut cx, &body),
             other => {
                 let hint = suggest(other, SECTIONS.iter().copied())
                     .unwrap_or_else(|| format!("the sections are: {}", SECTIONS.join(", ")));
@@ -274,7 +273,7 @@ fn duplicate(cx: &mut FileCx, cfg: &Config, at: &[&str], what: &str, first_file:
 }
 
 fn to_expr(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<Expr> {
-    match Expr::from_value(v) {
+    match Expr::from_value(v.clone()) {
         Ok(e) => Some(e),
         Err(msg) => {
             cx.err(at, msg);
@@ -408,16 +407,18 @@ fn merge_variables(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
     }
 }
 
-fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: &Value, mode: Mode) {
+fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: Value, mode: Mode) {
     let section = if mode == Mode::Data {
         "data"
     } else {
         "resources"
     };
-    let Some(m) = section_map(cx, section, body) else {
+    if section_map(cx, section, &body).is_none() {
         return;
-    };
+    }
+    let Value::Map(m) = body else { return };
     for (key, v) in m {
+        let key = &key;
         let at = [section, key.as_str()];
         let addr = match Address::parse(key) {
             Ok(a) if a.mode == Mode::Managed => match mode {
@@ -460,7 +461,7 @@ fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: &Value, mode: Mode) {
             continue;
         }
         let fields = match v {
-            Value::Map(f) => f.clone(),
+            Value::Map(f) => f,
             Value::Null => Map::new(),
             other => {
                 cx.err(
@@ -483,23 +484,23 @@ fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: &Value, mode: Mode) {
             lifecycle: Lifecycle::default(),
             timeouts: BTreeMap::new(),
         };
-        for (k, fv) in &fields {
+        for (k, fv) in fields {
             let fat = [section, key.as_str(), k.as_str()];
             match k.as_str() {
-                "depends_on" => block.depends_on = parse_depends_on(cx, &fat, fv),
+                "depends_on" => block.depends_on = parse_depends_on(cx, &fat, &fv),
                 "lifecycle" if mode == Mode::Managed => {
-                    block.lifecycle = parse_lifecycle(cx, &fat, fv)
+                    block.lifecycle = parse_lifecycle(cx, &fat, &fv)
                 }
-                "timeouts" => block.timeouts = parse_timeouts(cx, &fat, fv),
+                "timeouts" => block.timeouts = parse_timeouts(cx, &fat, &fv),
                 "clone" if mode == Mode::Managed => {
                     if schema.clone.is_none() {
                         cx.err(&fat, format!("{} cannot be cloned", addr.ty));
                         continue;
                     }
-                    match fv {
+                    match &fv {
                         Value::Map(cm) => block.clone = Some(expr_map(cx, &fat, cm)),
                         Value::String(_) | Value::Number(_) => {
-                            if let Some(e) = to_expr(cx, &fat, fv) {
+                            if let Some(e) = to_expr(cx, &fat, &fv) {
                                 block.clone = Some(BTreeMap::from([("source".to_string(), e)]));
                             }
                         }
@@ -514,11 +515,14 @@ fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: &Value, mode: Mode) {
                         }
                     }
                 }
-                _ => {
-                    if let Some(e) = to_expr(cx, &fat, fv) {
-                        block.args.insert(k.clone(), e);
+                _ => match Expr::from_value(fv) {
+                    Ok(e) => {
+                        block.args.insert(k, e);
                     }
-                }
+                    Err(msg) => {
+                        cx.err(&fat, msg);
+                    }
+                },
             }
         }
         cfg.resources.insert(addr, block);

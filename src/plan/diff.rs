@@ -3,7 +3,7 @@
 //! the resource schemas (force-new, computed, volatile, sensitive). Data sources are read
 //! here when their arguments are known; outputs are evaluated last.
 
-use super::scope::Objects;
+use super::scope::PlanScope;
 use super::sensitive;
 use super::{Action, Change, Drift, Options, OutputChange, Plan, Reason};
 use crate::address::Address;
@@ -100,7 +100,7 @@ fn clone_label(b: &Block, evaluated: Option<&Value>) -> Option<String> {
 
 struct Planner<'a> {
     input: &'a PlanInput<'a>,
-    objects: Objects,
+    objects: PlanScope<'a>,
     changes: Vec<Change>,
     diags: Diagnostics,
     fkey: Vec<u8>,
@@ -112,7 +112,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     let opts = input.options;
     let mut p = Planner {
         input,
-        objects: Objects::new(input.vars.clone()),
+        objects: PlanScope::new(input.vars.clone(), state),
         changes: Vec::new(),
         diags: Diagnostics::default(),
         fkey: state.fingerprint_key(),
@@ -129,16 +129,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
             return Err(d);
         }
     };
-    // Objects known from state are in scope from the start.
-    for (addr, r) in &state.resources {
-        let sens: Vec<Path> = r
-            .sensitive
-            .keys()
-            .filter_map(|k| crate::value::parse_path(k))
-            .collect();
-        p.objects
-            .set(addr.clone(), with_id(&r.attributes, &r.id), sens);
-    }
+    // Objects known from state are in scope from the start (through the state itself).
     let targets: Option<HashSet<Address>> = if opts.targets.is_empty() {
         None
     } else if opts.destroy {
@@ -169,7 +160,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
             let block = &cfg.resources[addr];
             if !included(addr) {
                 if !state.resources.contains_key(addr) {
-                    p.objects.set(addr.clone(), Value::Unknown, vec![]);
+                    p.objects.planned.set(addr.clone(), Value::Unknown, vec![]);
                 }
                 continue;
             }
@@ -230,15 +221,6 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     })
 }
 
-/// Attributes with the id filled in (references may use `.id`).
-fn with_id(attrs: &Value, id: &str) -> Value {
-    let mut v = attrs.clone();
-    if let Value::Map(m) = &mut v {
-        m.entry("id".to_string()).or_insert_with(|| Value::str(id));
-    }
-    v
-}
-
 fn delete_change(
     addr: &Address,
     r: &crate::state::ResourceState,
@@ -274,7 +256,9 @@ impl Planner<'_> {
     fn plan_managed(&mut self, b: &Block) {
         let addr = &b.addr;
         let Some((mut args, clone, var_sensitive)) = self.eval_block(b) else {
-            self.objects.set(addr.clone(), Value::Unknown, vec![]);
+            self.objects
+                .planned
+                .set(addr.clone(), Value::Unknown, vec![]);
             return;
         };
         let schema = b.schema;
@@ -392,8 +376,20 @@ impl Planner<'_> {
                 _ => kept,
             };
         }
+        if change.action == Action::NoOp {
+            // Unchanged: references read the state (the plan keeps `before` only), except
+            // where the state holds masked secrets that references need in memory.
+            if !sens_paths.is_empty() {
+                self.objects
+                    .planned
+                    .set(addr.clone(), Value::Map(after), sens_paths.clone());
+            }
+            self.changes.push(change);
+            return;
+        }
         let mut after_v = Value::Map(after);
         self.objects
+            .planned
             .set(addr.clone(), after_v.clone(), sens_paths.clone());
         sensitive::mask(&mut after_v, &sens_paths, &self.fkey);
         change.after = Some(after_v);
@@ -403,7 +399,9 @@ impl Planner<'_> {
     async fn plan_data(&mut self, b: &Block) {
         let addr = &b.addr;
         let Some((args, _, sens)) = self.eval_block(b) else {
-            self.objects.set(addr.clone(), Value::Unknown, vec![]);
+            self.objects
+                .planned
+                .set(addr.clone(), Value::Unknown, vec![]);
             return;
         };
         let pending_dep = b.dependencies().iter().any(|d| {
@@ -427,7 +425,9 @@ impl Planner<'_> {
             let after = planned(b.schema, &args, None, false);
             change.reason = Some(reason);
             change.after = Some(Value::Map(after.clone()));
-            self.objects.set(addr.clone(), Value::Map(after), sens);
+            self.objects
+                .planned
+                .set(addr.clone(), Value::Map(after), sens);
             self.changes.push(change);
             return;
         }
@@ -449,7 +449,9 @@ impl Planner<'_> {
                     attrs.entry(k.clone()).or_insert_with(|| v.clone());
                 }
                 change.after = Some(Value::Map(attrs.clone()));
-                self.objects.set(addr.clone(), Value::Map(attrs), sens);
+                self.objects
+                    .planned
+                    .set(addr.clone(), Value::Map(attrs), sens);
                 self.changes.push(change);
             }
             Err(e) => {
@@ -459,7 +461,9 @@ impl Planner<'_> {
                         .at_owned(b.yaml_path())
                         .address(addr),
                 );
-                self.objects.set(addr.clone(), Value::Unknown, vec![]);
+                self.objects
+                    .planned
+                    .set(addr.clone(), Value::Unknown, vec![]);
             }
         }
     }

@@ -10,7 +10,6 @@ use crate::state::backend::OpenIntent;
 use crate::state::journal::Entry;
 use crate::state::{Made, ResourceState, State};
 use crate::value::{parse_path, Map, Path, Value};
-use futures::stream::{self, StreamExt};
 use std::time::Duration;
 
 /// The key an intent records: what identifies the object, how it is made, and its
@@ -221,98 +220,102 @@ fn same_attributes(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Refresh every managed object in `state` from the cloud. Returns drift (changed or deleted
-/// outside strata) and the journal entries recording the refreshed state.
+/// Refresh every managed object in `state` from the cloud, one batch per resource type (so
+/// drivers can use list APIs). Returns drift (changed or deleted outside strata) and the
+/// journal entries recording the refreshed state.
 pub async fn refresh(
     state: &mut State,
     providers: &Providers,
     parallelism: usize,
 ) -> Result<(Vec<Drift>, Vec<Entry>), Vec<String>> {
     let fkey = state.fingerprint_key();
-    let items: Vec<(Address, ResourceState)> = state
-        .resources
-        .iter()
-        .filter(|(a, _)| !a.is_data())
-        .map(|(a, r)| (a.clone(), r.clone()))
-        .collect();
-    let results: Vec<(Address, ResourceState, Result<Option<Map>, String>)> =
-        stream::iter(items.into_iter().map(|(addr, prior)| async move {
-            let r = match providers.resource(&addr.ty) {
-                Ok(driver) => {
-                    let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
-                    driver
-                        .read(&cx(&addr), &prior.id, &prior_map)
-                        .await
-                        .map_err(|e| format!("{addr}: refresh failed: {e}"))
-                }
-                Err(e) => Err(format!("{addr}: {e}")),
-            };
-            (addr, prior, r)
-        }))
-        .buffer_unordered(parallelism.max(1))
-        .collect()
-        .await;
+    let mut by_type: std::collections::BTreeMap<&str, Vec<(&Address, &ResourceState)>> =
+        std::collections::BTreeMap::new();
+    for (a, r) in state.resources.iter().filter(|(a, _)| !a.is_data()) {
+        by_type.entry(a.ty.as_str()).or_default().push((a, r));
+    }
+    let empty = Map::new();
     let mut drift = Vec::new();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    for (addr, prior, r) in results {
-        match r {
-            Err(e) => errors.push(e),
-            Ok(None) => {
-                drift.push(Drift {
-                    addr: addr.clone(),
-                    action: Action::Delete,
-                    before: prior.attributes.clone(),
-                    after: None,
-                    sensitive: Vec::new(),
-                });
-                let e = Entry::Remove { addr, intent: None };
-                state.apply(&e);
-                entries.push(e);
+    for (ty, items) in by_type {
+        let driver = match providers.resource(ty) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(e);
+                continue;
             }
-            Ok(Some(attrs)) => {
-                let mut now = Value::Map(attrs);
-                let paths: Vec<Path> = prior
-                    .sensitive
-                    .keys()
-                    .filter_map(|p| parse_path(p))
-                    .chain(
-                        crate::schema::resource(&addr.ty)
-                            .map(|s| s.sensitive_paths())
-                            .unwrap_or_default(),
-                    )
-                    .collect();
-                let mut fps = sensitive::mask(&mut now, &paths, &fkey);
-                // The cloud does not return some secrets at all: keep what we knew.
-                for (k, v) in &prior.sensitive {
-                    fps.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-                if !same_attributes(&now, &prior.attributes) || fps != prior.sensitive {
-                    let changed_secret = !sensitive::changed(&fps, &prior.sensitive).is_empty();
+        };
+        let batch: Vec<crate::providers::ReadItem> = items
+            .iter()
+            .map(|(addr, r)| crate::providers::ReadItem {
+                addr,
+                id: &r.id,
+                prior: r.attributes.as_map().unwrap_or(&empty),
+            })
+            .collect();
+        let results = driver.read_many(&batch, parallelism).await;
+        for ((addr, prior), result) in items.into_iter().zip(results) {
+            match result {
+                Err(e) => errors.push(format!("{addr}: refresh failed: {e}")),
+                Ok(None) => {
                     drift.push(Drift {
                         addr: addr.clone(),
-                        action: Action::Update,
+                        action: Action::Delete,
                         before: prior.attributes.clone(),
-                        after: Some(now.clone()),
-                        sensitive: if changed_secret {
-                            paths.clone()
-                        } else {
-                            Vec::new()
-                        },
+                        after: None,
+                        sensitive: Vec::new(),
                     });
-                    let mut r = prior.clone();
-                    r.attributes = now;
-                    r.sensitive = fps;
-                    let e = Entry::Put {
-                        addr,
-                        resource: r,
+                    entries.push(Entry::Remove {
+                        addr: addr.clone(),
                         intent: None,
-                    };
-                    state.apply(&e);
-                    entries.push(e);
+                    });
+                }
+                Ok(Some(attrs)) => {
+                    let mut now = Value::Map(attrs);
+                    let paths: Vec<Path> = prior
+                        .sensitive
+                        .keys()
+                        .filter_map(|p| parse_path(p))
+                        .chain(
+                            crate::schema::resource(&addr.ty)
+                                .map(|s| s.sensitive_paths())
+                                .unwrap_or_default(),
+                        )
+                        .collect();
+                    let mut fps = sensitive::mask(&mut now, &paths, &fkey);
+                    // The cloud does not return some secrets at all: keep what we knew.
+                    for (k, v) in &prior.sensitive {
+                        fps.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                    if !same_attributes(&now, &prior.attributes) || fps != prior.sensitive {
+                        let changed_secret = !sensitive::changed(&fps, &prior.sensitive).is_empty();
+                        drift.push(Drift {
+                            addr: addr.clone(),
+                            action: Action::Update,
+                            before: prior.attributes.clone(),
+                            after: Some(now.clone()),
+                            sensitive: if changed_secret {
+                                paths.clone()
+                            } else {
+                                Vec::new()
+                            },
+                        });
+                        let mut r = prior.clone();
+                        r.attributes = now;
+                        r.sensitive = fps;
+                        entries.push(Entry::Put {
+                            addr: addr.clone(),
+                            resource: r,
+                            intent: None,
+                        });
+                    }
                 }
             }
         }
+    }
+    for e in &entries {
+        state.apply(e);
     }
     if !errors.is_empty() {
         errors.sort();

@@ -44,3 +44,56 @@ impl Scope for Objects {
         })
     }
 }
+
+/// The planner's scope: what it has planned so far, falling back to the state for objects it
+/// leaves unchanged — so planning a large state does not copy every object.
+pub struct PlanScope<'a> {
+    pub planned: Objects,
+    state: &'a crate::state::State,
+    /// Sensitive paths of state objects that have any.
+    state_sensitive: HashMap<Address, Vec<Path>>,
+}
+
+impl<'a> PlanScope<'a> {
+    pub fn new(vars: Vars, state: &'a crate::state::State) -> PlanScope<'a> {
+        let state_sensitive = state
+            .resources
+            .iter()
+            .filter(|(_, r)| !r.sensitive.is_empty())
+            .map(|(a, r)| {
+                (
+                    a.clone(),
+                    r.sensitive
+                        .keys()
+                        .filter_map(|k| crate::value::parse_path(k))
+                        .collect(),
+                )
+            })
+            .collect();
+        PlanScope {
+            planned: Objects::new(vars),
+            state,
+            state_sensitive,
+        }
+    }
+}
+
+impl Scope for PlanScope<'_> {
+    fn var(&self, name: &str) -> Option<&VarValue> {
+        self.planned.var(name)
+    }
+
+    fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
+        if let Some(v) = self.planned.object(addr) {
+            return Some(v);
+        }
+        self.state.resources.get(addr).map(|r| ObjectView {
+            value: &r.attributes,
+            sensitive: self
+                .state_sensitive
+                .get(addr)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+        })
+    }
+}

@@ -128,6 +128,24 @@ pub struct Created {
     pub made: Made,
 }
 
+pub type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Run futures at most `parallelism` at a time, results in order.
+pub async fn run_all<T>(futs: Vec<BoxFut<'_, T>>, parallelism: usize) -> Vec<T> {
+    use futures::stream::{self, StreamExt};
+    stream::iter(futs)
+        .buffered(parallelism.max(1))
+        .collect()
+        .await
+}
+
+/// One object to read in a batch.
+pub struct ReadItem<'a> {
+    pub addr: &'a Address,
+    pub id: &'a str,
+    pub prior: &'a Map,
+}
+
 /// What `find` found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -166,6 +184,27 @@ pub trait ResourceDriver: Send + Sync {
     /// the result of a call whose outcome was lost (crash, 5xx). `complete` is false when a
     /// multi-step action (e.g. create, then restore) did not finish: it is adopted as tainted.
     async fn find(&self, cx: &CallCx<'_>, key: &Value, token: &str) -> Result<Option<Found>>;
+
+    /// Read many objects at once (refresh). The default reads them one by one, `parallelism`
+    /// at a time; drivers whose API lists objects override it to make far fewer calls.
+    async fn read_many(
+        &self,
+        items: &[ReadItem<'_>],
+        parallelism: usize,
+    ) -> Vec<Result<Option<Map>>> {
+        let mut futs: Vec<BoxFut<'_, Result<Option<Map>>>> = Vec::with_capacity(items.len());
+        for it in items {
+            futs.push(Box::pin(async move {
+                let cx = CallCx {
+                    addr: it.addr,
+                    timeout: Duration::from_secs(300),
+                    progress: &NoProgress,
+                };
+                self.read(&cx, it.id, it.prior).await
+            }));
+        }
+        run_all(futs, parallelism).await
+    }
 
     /// Read an existing object by id, for `import`.
     async fn import(&self, cx: &CallCx<'_>, id: &str) -> Result<Option<Map>> {

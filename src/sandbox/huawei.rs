@@ -412,9 +412,9 @@ fn in_project<'a>(tx: &'a Tx, project: &str, id: &str) -> Option<&'a Value> {
 }
 
 fn name_taken(tx: &Tx, project: &str, name: &str, except: &str) -> bool {
-    tx.world()
-        .list(COLL)
-        .any(|(id, d)| id != except && d["project"] == project && d["name"] == name)
+    let w = tx.world();
+    w.named(COLL, name)
+        .any(|id| id != except && w.get(COLL, id).is_some_and(|d| d["project"] == project))
 }
 
 fn new_id(suffix: &str) -> String {

@@ -14,6 +14,32 @@ use std::sync::Arc;
 pub struct Sandbox {
     pub store: Arc<Store>,
     pub faults: Arc<Faults>,
+    pub stats: Stats,
+}
+
+/// Requests served, by method and route (`GET /huaweicloud/rds/v3/{project}/configurations`),
+/// readable at `/_sandbox/stats` so benchmarks and tests can count calls.
+#[derive(Clone, Default)]
+pub struct Stats(Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>);
+
+impl Stats {
+    pub fn count(&self, route: String) {
+        if let Ok(mut m) = self.0.lock() {
+            *m.entry(route).or_default() += 1;
+        }
+    }
+
+    pub fn snapshot(&self) -> serde_json::Value {
+        let m = self.0.lock().map(|m| m.clone()).unwrap_or_default();
+        let total: u64 = m.values().sum();
+        serde_json::json!({ "total": total, "requests": m })
+    }
+
+    pub fn reset(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.clear();
+        }
+    }
 }
 
 /// How a service answers injected faults, and which of its calls change something.
@@ -27,29 +53,53 @@ pub fn router(store: Arc<Store>, spec: FaultSpec) -> Router {
     let sb = Sandbox {
         store,
         faults: Arc::new(Faults::new(spec)),
+        stats: Stats::default(),
     };
-    Router::new().nest(
-        "/huaweicloud/rds",
-        with_faults(
-            super::huawei::router(sb.clone()),
-            &sb,
-            &super::huawei::PROFILE,
-        ),
-    )
+    let stats = sb.stats.clone();
+    let reset = sb.stats.clone();
+    Router::new()
+        .nest(
+            "/huaweicloud/rds",
+            with_faults(
+                super::huawei::router(sb.clone()),
+                &sb,
+                &super::huawei::PROFILE,
+            ),
+        )
+        .route(
+            "/_sandbox/stats",
+            axum::routing::get(move || {
+                let s = stats.clone();
+                async move { axum::Json(s.snapshot()) }
+            })
+            .delete(move || {
+                let s = reset.clone();
+                async move {
+                    s.reset();
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }),
+        )
 }
 
 fn with_faults(r: Router, sb: &Sandbox, profile: &'static Profile) -> Router {
     r.layer(middleware::from_fn_with_state(
-        (sb.faults.clone(), profile),
+        (sb.faults.clone(), profile, sb.stats.clone()),
         inject,
     ))
 }
 
 async fn inject(
-    State((faults, profile)): State<(Arc<Faults>, &'static Profile)>,
+    State((faults, profile, stats)): State<(Arc<Faults>, &'static Profile, Stats)>,
     req: Request,
     next: Next,
 ) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string());
+    stats.count(format!("{} {route}", req.method()));
     let latency = faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

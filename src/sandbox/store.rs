@@ -10,18 +10,70 @@ use crate::state::snapshot::{self, sibling};
 use crate::state::StateError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Doc;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct World {
     pub colls: BTreeMap<String, BTreeMap<String, Doc>>,
+    /// Derived index: collection → document `name` → ids (kept by `apply`, never stored).
+    #[serde(skip)]
+    names: HashMap<String, HashMap<String, BTreeSet<String>>>,
+}
+
+impl PartialEq for World {
+    fn eq(&self, other: &World) -> bool {
+        self.colls == other.colls
+    }
+}
+
+fn name_of(doc: &Doc) -> Option<&str> {
+    doc.get("name").and_then(|n| n.as_str())
 }
 
 impl World {
+    /// Ids of the documents of `coll` named `name`.
+    pub fn named<'a>(&'a self, coll: &str, name: &str) -> impl Iterator<Item = &'a String> + 'a {
+        self.names
+            .get(coll)
+            .and_then(|m| m.get(name))
+            .into_iter()
+            .flatten()
+    }
+
+    /// Rebuild the derived index (after loading documents wholesale).
+    fn reindex(&mut self) {
+        self.names.clear();
+        for (coll, docs) in &self.colls {
+            let idx = self.names.entry(coll.clone()).or_default();
+            for (id, doc) in docs {
+                if let Some(n) = name_of(doc) {
+                    idx.entry(n.to_string()).or_default().insert(id.clone());
+                }
+            }
+        }
+    }
+
+    fn unindex(&mut self, coll: &str, id: &str) {
+        let old = self
+            .colls
+            .get(coll)
+            .and_then(|c| c.get(id))
+            .and_then(name_of)
+            .map(String::from);
+        if let (Some(n), Some(idx)) = (old, self.names.get_mut(coll)) {
+            if let Some(ids) = idx.get_mut(&n) {
+                ids.remove(id);
+                if ids.is_empty() {
+                    idx.remove(&n);
+                }
+            }
+        }
+    }
+
     pub fn get(&self, coll: &str, id: &str) -> Option<&Doc> {
         self.colls.get(coll).and_then(|c| c.get(id))
     }
@@ -33,12 +85,22 @@ impl World {
     fn apply(&mut self, op: &Op) {
         match op {
             Op::Put { coll, id, doc } => {
+                self.unindex(coll, id);
+                if let Some(n) = name_of(doc) {
+                    self.names
+                        .entry(coll.clone())
+                        .or_default()
+                        .entry(n.to_string())
+                        .or_default()
+                        .insert(id.clone());
+                }
                 self.colls
                     .entry(coll.clone())
                     .or_default()
                     .insert(id.clone(), doc.clone());
             }
             Op::Delete { coll, id } => {
+                self.unindex(coll, id);
                 if let Some(c) = self.colls.get_mut(coll) {
                     c.remove(id);
                 }
@@ -336,6 +398,7 @@ impl Store {
                 // an older generation was already folded into the snapshot: ignored
             }
         }
+        world.reindex();
         inner.world = world;
         inner.generation = generation;
         inner.loaded = true;

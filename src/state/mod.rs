@@ -151,6 +151,20 @@ impl State {
         }
     }
 
+    /// The state's identity without its objects: what a journal header needs.
+    pub fn header(&self) -> State {
+        State {
+            version: self.version,
+            lineage: self.lineage.clone(),
+            serial: self.serial,
+            stack: self.stack.clone(),
+            fingerprint_key: self.fingerprint_key.clone(),
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            deposed: Vec::new(),
+        }
+    }
+
     /// Apply one journal entry.
     pub fn apply(&mut self, e: &journal::Entry) {
         use journal::Entry;

@@ -38,6 +38,16 @@ fn unknown(v: Option<&Value>) -> J {
 }
 
 fn change_json(c: &Change) -> J {
+    // An unchanged object is planned as it is: `after` is `before`.
+    let after = match (c.action, &c.after) {
+        (crate::plan::Action::NoOp, None) => c.before.as_ref(),
+        (_, a) => a.as_ref(),
+    };
+    let after_sensitive = if c.action == crate::plan::Action::NoOp {
+        &c.before_sensitive
+    } else {
+        &c.after_sensitive
+    };
     let mut obj = json!({
         "address": c.addr.to_string(),
         "mode": if c.addr.is_data() { "data" } else { "managed" },
@@ -48,10 +58,10 @@ fn change_json(c: &Change) -> J {
         "change": {
             "actions": c.action.terraform(c.create_before_destroy),
             "before": known(c.before.as_ref()),
-            "after": known(c.after.as_ref()),
-            "after_unknown": unknown(c.after.as_ref()),
+            "after": known(after),
+            "after_unknown": unknown(after),
             "before_sensitive": sensitive_tree(c.before.is_some(), &c.before_sensitive),
-            "after_sensitive": sensitive_tree(c.after.is_some(), &c.after_sensitive),
+            "after_sensitive": sensitive_tree(after.is_some(), after_sensitive),
             "replace_paths": c.replace_paths.iter().map(path_json).collect::<Vec<_>>(),
         },
         "action_reason": c.reason.map(|r| r.as_str()),
