@@ -14,6 +14,17 @@ pub struct Graph<N> {
     pub index: HashMap<N, NodeIndex>,
 }
 
+impl<N> std::fmt::Debug for Graph<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Graph({} nodes, {} edges)",
+            self.g.node_count(),
+            self.g.edge_count()
+        )
+    }
+}
+
 impl<N: Clone + Eq + Hash + Ord + Display> Graph<N> {
     /// Nodes and, for each, the nodes it depends on. Dependencies on nodes that are not in
     /// the set are ignored (validation reports those separately).

@@ -36,6 +36,13 @@ impl Redactor {
     }
 }
 
+/// Hand a large value to the operating system instead of dropping it: at the end of a command
+/// the process exits anyway, and freeing big plans and configs one node at a time costs more
+/// than building them. Only for values whose drop does nothing else (no locks, no files).
+pub fn leak_at_exit<T>(v: T) {
+    std::mem::forget(v);
+}
+
 /// Test hook for crash tests: when `STRATA_TEST_PAUSE_AT` names this checkpoint, announce it
 /// by creating the file `STRATA_TEST_PAUSE_FILE` and wait there until killed. Off otherwise
 /// (one environment look-up).

@@ -22,7 +22,11 @@ fn validate_bytes(bytes: &[u8]) -> strata::diag::Diagnostics {
     let (cfg, mut diags) = config::load(dir.path());
     let (values, vd) = vars::resolve(&cfg, &[], &|_| None, vars::Missing::Unknown);
     diags.extend(vd);
-    diags.extend(config::validate::validate(&cfg, &values));
+    diags.extend(config::validate::validate(
+        &cfg,
+        &values,
+        config::validate::Depth::Full,
+    ));
     cfg.resolve_lines(&mut diags);
     diags
 }

@@ -43,9 +43,12 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
             errln!("Saved the plan to: {}", file.display());
         }
     }
-    Ok(if a.detailed_exitcode && plan.has_changes() {
+    let code = if a.detailed_exitcode && plan.has_changes() {
         EXIT_CHANGES
     } else {
         EXIT_OK
-    })
+    };
+    crate::util::leak_at_exit(prep);
+    crate::util::leak_at_exit(ws);
+    Ok(code)
 }

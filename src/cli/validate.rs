@@ -8,7 +8,8 @@ use crate::plan::render::style::Painter;
 use crate::util::Redactor;
 
 pub fn run(cli: &Cli, json: bool, vars: &VarArgs, p: Painter) -> CmdResult {
-    let (cfg, diags) = match load_config(cli, vars, Missing::Unknown) {
+    let depth = crate::config::validate::Depth::Full;
+    let (cfg, diags) = match load_config(cli, vars, Missing::Unknown, depth) {
         Ok((cfg, _, diags)) => (cfg, diags),
         Err(failed) => *failed,
     };

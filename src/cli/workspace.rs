@@ -58,6 +58,7 @@ pub fn load_config(
     cli: &Cli,
     var_args: &VarArgs,
     missing: Missing,
+    depth: config::validate::Depth,
 ) -> Result<(Config, Vars, Diagnostics), Box<(Config, Diagnostics)>> {
     let (cfg, mut diags) = config::load(&cli.dir);
     let assignments = match vars::parse_assignments(&var_args.vars) {
@@ -71,7 +72,7 @@ pub fn load_config(
     let (values, vdiags) = vars::resolve(&cfg, &assignments, &env, missing);
     diags.extend(vdiags);
     if !cfg.files.is_empty() {
-        diags.extend(config::validate::validate(&cfg, &values));
+        diags.extend(config::validate::validate(&cfg, &values, depth));
     }
     cfg.resolve_lines(&mut diags);
     diags.sort();
@@ -188,7 +189,9 @@ fn backend(cli: &Cli, cfg: &Config) -> Result<(Arc<dyn Backend>, Option<String>)
 impl Workspace {
     /// Load, validate (printing every diagnostic) and open the backend.
     pub fn open(cli: &Cli, var_args: &VarArgs, missing: Missing) -> Result<Workspace, Failure> {
-        let (cfg, values, diags) = match load_config(cli, var_args, missing) {
+        // Values are checked by the planner (all of them, every problem reported).
+        let depth = config::validate::Depth::Structure;
+        let (cfg, values, diags) = match load_config(cli, var_args, missing, depth) {
             Ok(v) => v,
             Err(failed) => {
                 print_diags(&failed.1, &Redactor::default());

@@ -483,6 +483,7 @@ fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: Value, mode: Mode) {
             depends_on: Vec::new(),
             lifecycle: Lifecycle::default(),
             timeouts: BTreeMap::new(),
+            deps: Vec::new(),
         };
         for (k, fv) in fields {
             let fat = [section, key.as_str(), k.as_str()];
@@ -525,6 +526,7 @@ fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: Value, mode: Mode) {
                 },
             }
         }
+        block.deps = block.compute_dependencies();
         cfg.resources.insert(addr, block);
     }
 }

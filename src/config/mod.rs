@@ -29,6 +29,8 @@ pub struct SourceFile {
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
+    /// The dependency graph, built on first use.
+    pub graph: std::sync::OnceLock<std::sync::Arc<crate::graph::Graph<Address>>>,
     pub dir: PathBuf,
     pub stack: String,
     pub files: Vec<SourceFile>,
@@ -84,11 +86,18 @@ pub struct Block {
     pub depends_on: Vec<Address>,
     pub lifecycle: Lifecycle,
     pub timeouts: BTreeMap<String, Duration>,
+    /// Every address this block refers to or depends on (computed once, when loaded).
+    pub deps: Vec<Address>,
 }
 
 impl Block {
     /// Every address this block refers to or depends on (without duplicates).
     pub fn dependencies(&self) -> Vec<Address> {
+        self.deps.clone()
+    }
+
+    /// Collect the dependencies from the references and `depends_on` (done at load).
+    pub fn compute_dependencies(&self) -> Vec<Address> {
         let mut out: Vec<Address> = self.depends_on.clone();
         let exprs = self
             .args

@@ -30,12 +30,22 @@ impl Scope for ValidateScope<'_> {
     }
 }
 
-pub fn validate(cfg: &Config, vars: &Vars) -> Diagnostics {
+/// How deep validation goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything, argument values included (`strata validate`).
+    Full,
+    /// Everything but argument values, which the planner evaluates and checks anyway
+    /// (`plan`, `apply`): the same problems are found, without evaluating every block twice.
+    Structure,
+}
+
+pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
     let mut diags = Diagnostics::default();
     let scope = ValidateScope { cfg, vars };
     check_providers(cfg, &scope, &mut diags);
     for block in cfg.resources.values() {
-        check_block(cfg, block, &scope, &mut diags);
+        check_block(cfg, block, &scope, depth, &mut diags);
     }
     for out in cfg.outputs.values() {
         let file = cfg.file_path(out.file);
@@ -68,13 +78,18 @@ pub fn validate(cfg: &Config, vars: &Vars) -> Diagnostics {
 
 pub use super::load::stack_name;
 
-/// The graph of resources and data sources, from references and `depends_on`.
-pub fn config_graph(cfg: &Config) -> Graph<Address> {
-    Graph::build(
-        cfg.resources
-            .values()
-            .map(|b| (b.addr.clone(), b.dependencies())),
-    )
+/// The graph of resources and data sources, from references and `depends_on` (built once per
+/// config and shared by validation and planning).
+pub fn config_graph(cfg: &Config) -> std::sync::Arc<Graph<Address>> {
+    cfg.graph
+        .get_or_init(|| {
+            std::sync::Arc::new(Graph::build(
+                cfg.resources
+                    .values()
+                    .map(|b| (b.addr.clone(), b.deps.clone())),
+            ))
+        })
+        .clone()
 }
 
 trait HintOpt {
@@ -258,7 +273,13 @@ fn push_problem(
     diags.push(d);
 }
 
-fn check_block(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Diagnostics) {
+fn check_block(
+    cfg: &Config,
+    b: &Block,
+    scope: &ValidateScope,
+    depth: Depth,
+    diags: &mut Diagnostics,
+) {
     let file = cfg.file_path(b.file);
     let base = b.yaml_path();
     let addr = b.addr.to_string();
@@ -321,8 +342,8 @@ fn check_block(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Diagn
             );
         }
     }
-    if broken_refs {
-        return; // evaluating would only repeat the same errors
+    if broken_refs || depth == Depth::Structure {
+        return; // evaluating would only repeat the same errors, or the planner will
     }
     check_block_values(b, scope, &file, &base, &addr, diags);
 }

@@ -82,6 +82,23 @@ fn clone_changed(config: Option<&Value>, made: &Made) -> bool {
     }
 }
 
+/// Every address some block or output refers to.
+fn referenced(cfg: &Config) -> HashSet<Address> {
+    let mut out: HashSet<Address> = cfg
+        .resources
+        .values()
+        .flat_map(|b| b.deps.iter().cloned())
+        .collect();
+    for o in cfg.outputs.values() {
+        for r in o.value.refs() {
+            if let crate::config::expr::Target::Object(a) = &r.target {
+                out.insert(a.clone());
+            }
+        }
+    }
+    out
+}
+
 /// How a clone source is named in a plan: the reference as written, or the literal id.
 fn clone_label(b: &Block, evaluated: Option<&Value>) -> Option<String> {
     let src = b.clone.as_ref()?.get("source")?;
@@ -101,6 +118,8 @@ fn clone_label(b: &Block, evaluated: Option<&Value>) -> Option<String> {
 struct Planner<'a> {
     input: &'a PlanInput<'a>,
     objects: PlanScope<'a>,
+    /// Objects some block or output refers to: only these need planned values in scope.
+    referenced: HashSet<Address>,
     changes: Vec<Change>,
     diags: Diagnostics,
     fkey: Vec<u8>,
@@ -113,6 +132,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     let mut p = Planner {
         input,
         objects: PlanScope::new(input.vars.clone(), state),
+        referenced: referenced(cfg),
         changes: Vec::new(),
         diags: Diagnostics::default(),
         fkey: state.fingerprint_key(),
@@ -271,14 +291,15 @@ impl Planner<'_> {
                 sens_paths.push(p);
             }
         }
-        let prior = self.input.state.resources.get(addr);
         let deps = b.dependencies();
         let new_action = match (schema.verb, cloning) {
             (Verb::Bind, _) => Action::Bind,
             (Verb::Create, true) => Action::Clone,
             (Verb::Create, false) => Action::Create,
         };
-        let fresh = planned(schema, &args, None, cloning);
+        let prior = self.input.state.resources.get(addr);
+        // Only a new object (or a replacement) is planned from scratch.
+        let fresh = || planned(schema, &args, None, cloning);
         let mut change = Change {
             after_sensitive: sens_paths.clone(),
             depends_on: deps,
@@ -287,7 +308,7 @@ impl Planner<'_> {
             clone_label: clone_label(b, clone_v.as_ref()),
             ..Change::new(addr.clone(), new_action)
         };
-        let mut after = fresh.clone();
+        let mut after = if prior.is_none() { fresh() } else { Map::new() };
         if let Some(prior) = prior {
             let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
             change.before = Some(prior.attributes.clone());
@@ -365,7 +386,7 @@ impl Planner<'_> {
                 change.action = Action::NoOp;
             }
             after = match change.action {
-                Action::Replace => fresh,
+                Action::Replace => fresh(),
                 Action::Update => {
                     let mut k = kept;
                     for a in schema.attrs.iter().filter(|a| a.volatile) {
@@ -388,9 +409,11 @@ impl Planner<'_> {
             return;
         }
         let mut after_v = Value::Map(after);
-        self.objects
-            .planned
-            .set(addr.clone(), after_v.clone(), sens_paths.clone());
+        if self.referenced.contains(addr) {
+            self.objects
+                .planned
+                .set(addr.clone(), after_v.clone(), sens_paths.clone());
+        }
         sensitive::mask(&mut after_v, &sens_paths, &self.fkey);
         change.after = Some(after_v);
         self.changes.push(change);
@@ -404,7 +427,7 @@ impl Planner<'_> {
                 .set(addr.clone(), Value::Unknown, vec![]);
             return;
         };
-        let pending_dep = b.dependencies().iter().any(|d| {
+        let pending_dep = b.deps.iter().any(|d| {
             self.changes
                 .iter()
                 .any(|c| &c.addr == d && c.action.is_change())

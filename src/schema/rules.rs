@@ -35,14 +35,17 @@ pub enum Rule {
     OnCreate(&'static Rule),
 }
 
-fn regex(pattern: &'static str) -> Regex {
-    static CACHE: OnceLock<Mutex<HashMap<&'static str, Regex>>> = OnceLock::new();
+/// The compiled regex of a schema pattern. Compiled once per pattern and kept for the life
+/// of the process (patterns are static and few), so its match cache is shared too.
+fn regex(pattern: &'static str) -> &'static Regex {
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, &'static Regex>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(pattern)
-        .or_insert_with(|| Regex::new(pattern).expect("schema patterns are valid"))
-        .clone()
+    cache.entry(pattern).or_insert_with(|| {
+        Box::leak(Box::new(
+            Regex::new(pattern).expect("schema patterns are valid"),
+        ))
+    })
 }
 
 impl Rule {

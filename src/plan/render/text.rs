@@ -363,17 +363,20 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
     } else {
         c.before.as_ref()
     };
-    let mut after = c.after.clone();
-    if c.action == Action::Replace {
-        // Computed attributes of the new object are unknown: show id -> (known after apply).
-        if let (Some(Value::Map(a)), Some(s)) = (&mut after, schema) {
+    // Computed attributes of a replacement are unknown: show id -> (known after apply).
+    let replaced = match (c.action, &c.after, schema) {
+        (Action::Replace, Some(Value::Map(a)), Some(s)) => {
+            let mut a = a.clone();
             for attr in s.attrs.iter().filter(|x| x.mode == schema::Mode::Computed) {
                 a.entry(attr.name.to_string()).or_insert(Value::Unknown);
             }
+            Some(Value::Map(a))
         }
-    }
+        _ => None,
+    };
+    let after = replaced.as_ref().or(c.after.as_ref());
     let bm = before.and_then(Value::as_map);
-    let am = after.as_ref().and_then(Value::as_map);
+    let am = after.and_then(Value::as_map);
     let mut names: Vec<&String> = bm
         .into_iter()
         .flat_map(|m| m.keys())
