@@ -521,9 +521,9 @@ fn main() {
     );
     let _ = writeln!(
         out,
-        "| shape | N | command | strata | Terraform | ratio | strata memory | Terraform memory |"
+        "| shape | N | command | strata | Terraform | ratio | strata CPU | Terraform CPU | strata memory | Terraform memory |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for ((shape, n, cmd), row) in &results {
         let ratio = match (row.strata, row.terraform) {
             (Some(s), Some(t)) => format!("**{:.0}×**", t.wall / s.wall),

@@ -106,7 +106,12 @@ fn graph_in_dot_and_text() {
         "\"huaweicloud_rds_parameter_template.base\" -> \"huaweicloud_rds_parameter_template.base_copy\";"
     ));
     let r = env.ok(&["-C", "quickstart", "graph", "--format", "text"], 0);
-    assert!(r.stdout.contains("huaweicloud_rds_parameter_template.base\n  huaweicloud_rds_parameter_template.base_copy"), "{r:?}");
+    assert!(
+        r.stdout.contains(
+            "+ huaweicloud_rds_parameter_template.base (create)\n  + huaweicloud_rds_parameter_template.base_copy (clone)"
+        ),
+        "an indented tree with the plan's actions: {r:?}"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::{
     ApplyArgs, Cli, CmdResult, DestroyArgs, Failure, LockArgs, VarArgs, EXIT_ERROR,
     EXIT_INTERRUPTED, EXIT_OK,
 };
-use crate::apply::report::Lines;
+use crate::apply::report::{Bars, JsonEvents, Lines, Reporter};
 use crate::apply::{execute, Shared};
 use crate::config::vars::Missing;
 use crate::plan::render::{style::Painter, text};
@@ -35,7 +35,7 @@ pub async fn run_apply(cli: &Cli, a: &ApplyArgs, p: Painter) -> CmdResult {
         options,
         a.auto_approve,
         a.parallelism,
-        p,
+        Style::of(a.json, p),
     )
     .await
 }
@@ -54,9 +54,35 @@ pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
         options,
         a.auto_approve,
         a.parallelism,
-        p,
+        Style::of(a.json, p),
     )
     .await
+}
+
+/// How progress and the result are reported: for people (coloured text, bars on a
+/// terminal) or for tools (`--json`: one JSON event per line on stdout).
+#[derive(Clone, Copy)]
+pub enum Style {
+    Text(Painter),
+    Json,
+}
+
+impl Style {
+    pub fn of(json: bool, p: Painter) -> Style {
+        if json {
+            Style::Json
+        } else {
+            Style::Text(p)
+        }
+    }
+
+    /// The painter for human-facing lines (never colour when the output is JSON).
+    pub fn painter(self) -> Painter {
+        match self {
+            Style::Text(p) => p,
+            Style::Json => Painter { color: false },
+        }
+    }
 }
 
 /// How the plan is approved.
@@ -75,8 +101,9 @@ async fn run(
     options: Options,
     auto_approve: bool,
     parallelism: usize,
-    p: Painter,
+    style: Style,
 ) -> CmdResult {
+    let p = style.painter();
     let ws = Workspace::open(cli, vars, Missing::Error)?;
     let op = if options.destroy { "destroy" } else { "apply" };
     let guard = ws.backend.lock(op, lock_timeout(lock)?).await?;
@@ -92,7 +119,7 @@ async fn run(
         guard,
         Approval::Ask { auto_approve },
         parallelism,
-        p,
+        style,
     )
     .await
 }
@@ -125,6 +152,8 @@ fn stale(plan: &Plan, loaded: &Loaded) -> Option<String> {
 }
 
 async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter) -> CmdResult {
+    let style = Style::of(a.json, p);
+    let p = style.painter();
     let saved = saved::read(file).map_err(Failure::new)?;
     let ws = Workspace::from_saved(cli, &saved, &a.vars)?;
     let op = if saved.plan.options.destroy {
@@ -163,7 +192,7 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
         providers: Arc::new(providers),
         replayed: 0,
     };
-    finish(&ws, prep, guard, Approval::Saved, a.parallelism, p).await
+    finish(&ws, prep, guard, Approval::Saved, a.parallelism, style).await
 }
 
 fn confirm(destroy: bool) -> Result<bool, Failure> {
@@ -275,8 +304,14 @@ async fn finish(
     guard: Box<dyn LockGuard>,
     approval: Approval,
     parallelism: usize,
-    p: Painter,
+    style: Style,
 ) -> CmdResult {
+    let p = style.painter();
+    let json = matches!(style, Style::Json);
+    let events = JsonEvents {
+        redactor: ws.redactor.clone(),
+        out: Mutex::new(Box::new(std::io::stdout())),
+    };
     let destroy = prep.plan.options.destroy;
     let pending = prep.pending_entries();
     let scope = initial_scope(ws, &prep, &prep.state);
@@ -288,7 +323,11 @@ async fn finish(
         ws.backend.append(&prep.base, &pending).await?;
     }
     let dirty = prep.replayed > 0 || !pending.is_empty();
-    out!("{}", ws.redactor.redact(&text::render(&prep.plan, &p)));
+    if json {
+        events.emit(serde_json::json!({ "type": "plan", "plan": crate::plan::render::json::render(&prep.plan) }));
+    } else {
+        out!("{}", ws.redactor.redact(&text::render(&prep.plan, &p)));
+    }
     let refuse = |message: String| async {
         if dirty {
             let mut st = state_now.clone();
@@ -296,27 +335,34 @@ async fn finish(
         }
         Err::<i32, Failure>(Failure::new(message))
     };
-    if !prep.plan.conflicts.is_empty() {
-        let msgs: Vec<String> = prep
-            .plan
-            .conflicts
-            .iter()
-            .map(|c| c.message.clone())
-            .collect();
-        return refuse(msgs.join("\n")).await;
+    if let Some(report) = prep.plan.conflict_report() {
+        return refuse(report).await;
     }
+    let op = if destroy { "destroy" } else { "apply" };
     if !prep.plan.has_changes() {
         if dirty {
             ws.backend.persist(&mut state_now).await?;
         }
         drop(guard);
+        if json {
+            events.emit(
+                serde_json::json!({ "type": "summary", "operation": op, "done": {},
+                "failures": [], "skipped": [], "interrupted": false, "exit_code": EXIT_OK }),
+            );
+        }
         return Ok(EXIT_OK);
     }
-    let op = if destroy { "destroy" } else { "apply" };
     if let Approval::Ask {
         auto_approve: false,
     } = approval
     {
+        if json {
+            return refuse(format!(
+                "{op} --json cannot ask for approval: pass --auto-approve, or apply a saved plan \
+                 (strata plan --out FILE; strata apply FILE --json)"
+            ))
+            .await;
+        }
         if !std::io::stdin().is_terminal() {
             return refuse(format!(
                 "{op} needs approval and there is no terminal to ask on: pass --auto-approve, \
@@ -332,12 +378,34 @@ async fn finish(
             return Err(Failure::quiet(EXIT_ERROR));
         }
     }
-    outln!();
-    let reporter = Arc::new(Lines {
-        painter: p,
-        redactor: ws.redactor.clone(),
-        out: Mutex::new(Box::new(std::io::stdout())),
-    });
+    if !json {
+        outln!();
+    }
+    let operations = prep
+        .plan
+        .changes
+        .iter()
+        .map(|c| match c.action {
+            Action::Replace => 2,
+            Action::NoOp => 0,
+            Action::Read if c.reason.is_none() => 0,
+            _ => 1,
+        })
+        .sum::<u64>();
+    let bars = (!json && std::io::stdout().is_terminal())
+        .then(|| Arc::new(Bars::new(operations, p, ws.redactor.clone())));
+    let reporter: Arc<dyn Reporter> = match (&bars, json) {
+        (_, true) => Arc::new(JsonEvents {
+            redactor: ws.redactor.clone(),
+            out: Mutex::new(Box::new(std::io::stdout())),
+        }),
+        (Some(b), false) => b.clone(),
+        (None, false) => Arc::new(Lines {
+            painter: p,
+            redactor: ws.redactor.clone(),
+            out: Mutex::new(Box::new(std::io::stdout())),
+        }),
+    };
     let plan = Arc::new(std::mem::replace(&mut prep.plan, empty_plan(&prep.base)));
     let shared = Arc::new(Shared::new(
         ws.cfg.clone(),
@@ -350,11 +418,49 @@ async fn finish(
         reporter,
     ));
     let mut outcome = execute(shared, parallelism).await;
+    if let Some(b) = &bars {
+        b.finish();
+    }
     prep.plan = Arc::try_unwrap(plan).unwrap_or_else(|p| (*p).clone());
     let mut final_state = std::mem::replace(&mut outcome.state, prep.base.header());
     crate::util::checkpoint("before_fold");
     ws.backend.persist(&mut final_state).await?;
     drop(guard);
+    let code = if outcome.interrupted {
+        EXIT_INTERRUPTED
+    } else if outcome.failures.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    };
+    if json {
+        let outputs: serde_json::Map<String, serde_json::Value> = final_state
+            .outputs
+            .iter()
+            .map(|(k, o)| {
+                let v = if o.sensitive {
+                    serde_json::Value::Null
+                } else {
+                    o.value.to_json()
+                };
+                (
+                    k.clone(),
+                    serde_json::json!({ "value": v, "sensitive": o.sensitive }),
+                )
+            })
+            .collect();
+        events.emit(serde_json::json!({
+            "type": "summary",
+            "operation": op,
+            "done": outcome.done,
+            "failures": outcome.failures.iter().map(|(a, e)| serde_json::json!({ "address": a, "message": e })).collect::<Vec<_>>(),
+            "skipped": outcome.skipped.iter().map(|(a, b)| serde_json::json!({ "address": a, "because": b })).collect::<Vec<_>>(),
+            "interrupted": outcome.interrupted,
+            "outputs": outputs,
+            "exit_code": code,
+        }));
+        return Ok(code);
+    }
     outln!();
     let title = if destroy { "Destroy" } else { "Apply" };
     let line = summary(&prep.plan, &outcome.done);
@@ -384,11 +490,5 @@ async fn finish(
     if !destroy && outcome.ok() {
         super::output::print_outputs(&final_state, &p);
     }
-    Ok(if outcome.interrupted {
-        EXIT_INTERRUPTED
-    } else if outcome.failures.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    })
+    Ok(code)
 }

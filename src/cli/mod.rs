@@ -27,12 +27,15 @@ macro_rules! errln {
 }
 
 mod apply;
+mod fmt;
 mod graph;
 mod import;
+mod init;
 mod output;
 mod plan;
 mod refresh;
 mod sandbox;
+mod schema;
 mod show;
 mod state;
 mod unlock;
@@ -195,12 +198,18 @@ pub struct ApplyArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Report as a stream of JSON events (one per line) instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct DestroyArgs {
     #[arg(long)]
     pub auto_approve: bool,
+    /// Report as a stream of JSON events (one per line) instead of text
+    #[arg(long)]
+    pub json: bool,
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
     #[arg(long, value_name = "ADDR")]
@@ -215,6 +224,8 @@ pub struct DestroyArgs {
 pub enum GraphFormat {
     Dot,
     Text,
+    /// Rendered with Graphviz's dot, when installed
+    Svg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -290,6 +301,41 @@ pub enum Command {
     Graph {
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
+    },
+    /// Print the JSON Schema of the config language (for editors: completion and checks)
+    #[command(
+        after_help = "Examples:\n  strata schema --json > strata.schema.json\n  strata schema     (a readable list of every type and argument)"
+    )]
+    Schema {
+        /// The JSON Schema (draft 2020-12) instead of the readable list
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite the config files in the canonical layout, keeping comments
+    #[command(after_help = "Examples:\n  strata fmt\n  strata fmt --check --diff   (in CI)")]
+    Fmt {
+        /// Change nothing; exit 1 when a file is not formatted
+        #[arg(long)]
+        check: bool,
+        /// Show the changes as a diff
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Write a commented starter stack for a provider family
+    #[command(after_help = "Example:\n  strata init mystack --provider huaweicloud")]
+    Init {
+        /// Where to write it (default: the -C directory)
+        dir: Option<PathBuf>,
+        #[arg(long, default_value = "huaweicloud")]
+        provider: String,
+    },
+    /// Print shell completions
+    #[command(
+        after_help = "Examples:\n  strata completions bash > ~/.local/share/bash-completion/completions/strata\n  strata completions zsh > \"${fpath[1]}/_strata\"\n  strata completions fish > ~/.config/fish/completions/strata.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// Remove a state lock left by a holder strata cannot prove dead (e.g. on another host)
     #[command(after_help = "Example:\n  strata force-unlock 0b4c5d6e-…")]
@@ -422,7 +468,16 @@ async fn dispatch(cli: &Cli, p: Painter) -> CmdResult {
             lock,
         } => import::run(cli, address, id, vars, lock, p).await,
         Command::Output { name, json } => output::run(cli, name.as_deref(), *json).await,
-        Command::Graph { format } => graph::run(cli, *format),
+        Command::Graph { format } => graph::run(cli, *format, p).await,
+        Command::Schema { json } => schema::run(*json),
+        Command::Fmt { check, diff } => fmt::run(cli, *check, *diff, p),
+        Command::Init { dir, provider } => init::run(dir.as_ref().unwrap_or(&cli.dir), provider),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(*shell, &mut cmd, "strata", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
         Command::ForceUnlock { lock_id } => unlock::run(cli, lock_id).await,
         Command::Sandbox(s) => sandbox::run(s).await,
     }

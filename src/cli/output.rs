@@ -34,7 +34,9 @@ pub async fn run(cli: &Cli, name: Option<&str>, json: bool) -> CmdResult {
             let o = state.outputs.get(n).ok_or_else(|| {
                 let hint = crate::schema::suggest(n, state.outputs.keys().map(String::as_str))
                     .map(|h| format!(" ({h})"))
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| {
+                        " (strata output lists them; outputs appear after an apply)".into()
+                    });
                 Failure::new(format!("no output named \"{n}\" in the state{hint}"))
             })?;
             if o.sensitive {

@@ -26,9 +26,8 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         PlanFormat::Text => text::render(plan, &p),
     };
     out!("{}", ws.redactor.redact(&rendered));
-    if !plan.conflicts.is_empty() {
-        let msgs: Vec<String> = plan.conflicts.iter().map(|c| c.message.clone()).collect();
-        return Err(Failure::new(ws.redactor.redact(&msgs.join("\n"))));
+    if let Some(report) = plan.conflict_report() {
+        return Err(Failure::new(ws.redactor.redact(&report)));
     }
     if let Some(file) = &a.out {
         saved::write(file, &ws.save(&prep)).map_err(Failure::new)?;

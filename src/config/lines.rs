@@ -97,6 +97,11 @@ fn index(text: &str) -> HashMap<Vec<String>, usize> {
     ix.lines
 }
 
+/// Every key path of a YAML text with the line its key is on.
+pub fn key_lines(text: &str) -> HashMap<Vec<String>, usize> {
+    index(text)
+}
+
 /// Fill `line` on every diagnostic that has a file and a YAML path but no line yet, using the
 /// longest prefix of the path that the file holds.
 pub fn resolve(files: &[SourceFile], diags: &mut Diagnostics) {

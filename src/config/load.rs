@@ -36,7 +36,9 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
         Ok(e) => e,
         Err(e) => {
             diags.push(
-                Diagnostic::error(format!("cannot read the config directory: {e}")).file(dir),
+                Diagnostic::error(format!("cannot read the config directory: {e}"))
+                    .file(dir)
+                    .hint("run strata in the stack's directory, or point -C at it"),
             );
             return (cfg, diags);
         }

@@ -4,6 +4,7 @@
 
 pub mod eval;
 pub mod expr;
+pub mod format;
 mod lines;
 pub(crate) mod load;
 pub mod validate;

@@ -194,6 +194,16 @@ pub struct Conflict {
     pub message: String,
 }
 
+impl Plan {
+    /// Every conflict, one diagnostic per line, as the message of the command's failure
+    /// (which adds the first `Error:` label itself); `None` when there are none.
+    pub fn conflict_report(&self) -> Option<String> {
+        let all: Vec<&str> = self.conflicts.iter().map(|c| c.message.as_str()).collect();
+        let text = all.join("\n");
+        (!all.is_empty()).then(|| text.strip_prefix("Error: ").unwrap_or(&text).to_string())
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Summary {
     pub create: usize,

@@ -3,6 +3,7 @@
 //! One checker (`check`) serves validate, plan and apply; diff and rendering read the same data.
 
 pub mod huaweicloud;
+pub mod jsonschema;
 pub mod providers;
 mod rules;
 

@@ -1,0 +1,70 @@
+//! `strata fmt [--check]`: rewrite the stack's YAML files in the canonical layout (see
+//! `config::format`), keeping their comments; `--check` changes nothing and exits 1 when a file
+//! is not formatted (for CI).
+
+use super::{Cli, CmdResult, Failure, EXIT_ERROR, EXIT_OK};
+use crate::plan::render::style::Painter;
+
+pub fn run(cli: &Cli, check: bool, diff: bool, p: Painter) -> CmdResult {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&cli.dir)
+        .map_err(|e| Failure::new(format!("{}: {e}", cli.dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("yaml") | Some("yml")
+            )
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Failure::new(format!(
+            "{}: no *.yaml or *.yml files to format",
+            cli.dir.display()
+        )));
+    }
+    let mut unformatted = 0;
+    let mut broken = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Failure::new(format!("{}: {e}", f.display())))?;
+        let formatted = match crate::config::format::format(&text) {
+            Ok(t) => t,
+            Err(e) => {
+                errln!(
+                    "{} {}: not valid YAML, left as it is: {e}",
+                    p.red("Error:"),
+                    f.display()
+                );
+                broken += 1;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if diff {
+            let d = similar::TextDiff::from_lines(&text, &formatted);
+            out!(
+                "{}",
+                d.unified_diff()
+                    .header(&f.display().to_string(), &f.display().to_string())
+            );
+        }
+        if check {
+            outln!("{}", f.display());
+        } else {
+            crate::state::snapshot::write_atomic(f, formatted.as_bytes(), false)
+                .map_err(|e| Failure::new(e.to_string()))?;
+            outln!("formatted {}", f.display());
+        }
+    }
+    if broken > 0 || (check && unformatted > 0) {
+        if check && unformatted > 0 {
+            errln!("{unformatted} file(s) are not formatted: run strata fmt");
+        }
+        return Ok(EXIT_ERROR);
+    }
+    Ok(EXIT_OK)
+}

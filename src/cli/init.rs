@@ -1,0 +1,88 @@
+//! `strata init`: write a commented starter stack for a chosen provider family, ready to run
+//! against the embedded sandbox.
+
+use super::{CmdResult, Failure, EXIT_OK};
+use std::path::Path;
+
+/// The starter config of each family.
+fn starter(provider: &str) -> Option<&'static str> {
+    match provider {
+        "huaweicloud" => Some(
+            r#"# A strata stack: every *.yaml file in this directory is part of it.
+#   strata validate                      check it
+#   strata plan                          see what would change
+#   strata apply                         make it so (asks for "yes")
+# The docs: strata --help, strata schema (every type and argument).
+
+providers:
+  huaweicloud:
+    region: ap-southeast-1
+    project_id: 054e292c9880d4992f02c0196d3ea468
+    endpoint: sandbox        # the embedded simulated cloud; remove for the real API
+                             # (credentials then come from HW_ACCESS_KEY / HW_SECRET_KEY)
+
+variables:
+  env: { default: dev }      # set with --var env=prod or STRATA_VAR_env=prod
+
+resources:
+  # A MySQL parameter template.
+  huaweicloud_rds_parameter_template.main:
+    name: app-${var.env}
+    description: Parameters for the app database
+    datastore: { type: MySQL, version: "8.0" }
+    values:
+      max_connections: "500"
+
+  # A copy of it, made with the copy API (strata's clone action).
+  huaweicloud_rds_parameter_template.copy:
+    clone: { source: "${huaweicloud_rds_parameter_template.main.id}" }
+    name: app-${var.env}-copy
+
+outputs:
+  template_id: ${huaweicloud_rds_parameter_template.main.id}
+"#,
+        ),
+        _ => None,
+    }
+}
+
+pub fn families() -> Vec<&'static str> {
+    crate::schema::providers::PROVIDERS
+        .iter()
+        .map(|s| s.type_name)
+        .filter(|n| starter(n).is_some())
+        .collect()
+}
+
+pub fn run(dir: &Path, provider: &str) -> CmdResult {
+    let text = starter(provider).ok_or_else(|| {
+        Failure::new(format!(
+            "no starter for provider \"{provider}\": choose one of {}",
+            families().join(", ")
+        ))
+    })?;
+    std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+    let existing = std::fs::read_dir(dir)
+        .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            matches!(
+                e.path().extension().and_then(|x| x.to_str()),
+                Some("yaml") | Some("yml")
+            )
+        });
+    if existing {
+        return Err(Failure::new(format!(
+            "{} already holds a config (*.yaml): strata init only starts new stacks",
+            dir.display()
+        )));
+    }
+    let path = dir.join("main.yaml");
+    std::fs::write(&path, text).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+    outln!(
+        "Wrote {}: a {provider} stack running on the embedded sandbox.\nNext: strata -C {} plan",
+        path.display(),
+        dir.display()
+    );
+    Ok(EXIT_OK)
+}

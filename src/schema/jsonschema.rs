@@ -1,0 +1,272 @@
+//! The JSON Schema (draft 2020-12) of the whole config language, generated from the same
+//! resource, data-source and provider schemas the engine validates with — so editors
+//! (VS Code YAML and others) complete and check configs exactly as `strata validate` does,
+//! short of cross-references and values only known at plan time.
+
+use super::{providers, Attr, Kind, Mode, Rule, Schema, Type};
+use serde_json::{json, Map, Value};
+
+const NAME: &str = "[A-Za-z_][A-Za-z0-9_-]*";
+
+fn expression() -> Value {
+    json!({ "$ref": "#/$defs/expression" })
+}
+
+/// JSON Schema regex for a case-insensitive literal (`MySQL` → `[Mm][Yy][Ss][Qq][Ll]`).
+fn ignore_case(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
+            } else {
+                regex::escape(&c.to_string())
+            }
+        })
+        .collect()
+}
+
+/// What a rule adds to a string or integer schema (rules that only apply on clone or on
+/// create are left to strata, which knows which one applies).
+fn apply_rule(rule: &Rule, out: &mut Map<String, Value>) {
+    match rule {
+        Rule::Pattern { regex, what } => {
+            out.insert("pattern".into(), json!(regex));
+            out.insert("description".into(), json!(what));
+        }
+        Rule::Length { min, max } => {
+            out.insert("minLength".into(), json!(min));
+            out.insert("maxLength".into(), json!(max));
+        }
+        Rule::NoChars(chars) => {
+            let class: String = chars
+                .chars()
+                .map(|c| regex::escape(&c.to_string()))
+                .collect();
+            out.insert("pattern".into(), json!(format!("^[^{class}]*$")));
+        }
+        Rule::OneOf(options) => {
+            out.insert("enum".into(), json!(options));
+        }
+        Rule::OneOfIgnoreCase(options) => {
+            let alts: Vec<String> = options.iter().map(|o| ignore_case(o)).collect();
+            out.insert("pattern".into(), json!(format!("^(?:{})$", alts.join("|"))));
+        }
+        Rule::Range { min, max, step } => {
+            out.insert("minimum".into(), json!(min));
+            out.insert("maximum".into(), json!(max));
+            if *step > 1 && min % step == 0 {
+                out.insert("multipleOf".into(), json!(step));
+            }
+        }
+        Rule::HasKey(_) | Rule::OnClone(_) | Rule::OnCreate(_) => {}
+    }
+}
+
+/// A value of type `ty`, or an expression that evaluates to one.
+fn type_schema(ty: &Type, rules: &[Rule]) -> Value {
+    let concrete = match ty {
+        Type::String => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!(["string", "number", "boolean"]));
+            if !rules.is_empty() {
+                // Rules constrain the text, so only real strings (numbers are converted).
+                m.insert("type".into(), json!("string"));
+            }
+            for r in rules {
+                apply_rule(r, &mut m);
+            }
+            Value::Object(m)
+        }
+        Type::Int => {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("integer"));
+            for r in rules {
+                apply_rule(r, &mut m);
+            }
+            json!({ "anyOf": [Value::Object(m), { "type": "string", "pattern": "^\\s*-?[0-9]+\\s*$" }] })
+        }
+        Type::Bool => json!({ "anyOf": [{ "type": "boolean" }, { "enum": ["true", "false"] }] }),
+        Type::List(inner) => json!({ "type": "array", "items": type_schema(inner, &[]) }),
+        Type::Map(inner) => {
+            json!({ "type": "object", "additionalProperties": type_schema(inner, &[]) })
+        }
+        Type::Object(attrs) => object_schema(attrs, false),
+    };
+    json!({ "anyOf": [concrete, expression()] })
+}
+
+fn attr_schema(a: &Attr) -> Value {
+    let mut s = type_schema(&a.ty, a.rules);
+    if let Value::Object(m) = &mut s {
+        let mut doc = a.description.to_string();
+        if a.force_new {
+            doc.push_str(if doc.is_empty() { "" } else { ". " });
+            doc.push_str("Changing it replaces the object");
+        }
+        if a.sensitive {
+            doc.push_str(if doc.is_empty() { "" } else { ". " });
+            doc.push_str("Sensitive: never shown or stored");
+        }
+        if !doc.is_empty() {
+            m.insert("description".into(), json!(doc));
+        }
+        if let Some(d) = a.default {
+            m.insert("default".into(), d.value().to_json());
+        }
+    }
+    s
+}
+
+/// Properties and required arguments of a set of attributes.
+fn object_schema(attrs: &[Attr], allow_meta: bool) -> Value {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for a in attrs.iter().filter(|a| a.settable()) {
+        props.insert(a.name.into(), attr_schema(a));
+        if a.mode == Mode::Required {
+            required.push(a.name);
+        }
+    }
+    let mut s = json!({ "type": "object", "properties": props, "additionalProperties": false });
+    if !required.is_empty() {
+        s["required"] = json!(required);
+    }
+    if allow_meta {
+        // meta-arguments are added by the caller
+    }
+    s
+}
+
+fn duration() -> Value {
+    json!({ "anyOf": [
+        { "type": "string", "pattern": "^([0-9]+[smh])+$|^[0-9]+$" },
+        { "type": "integer", "minimum": 1 }
+    ], "description": "a duration such as 90s, 10m or 1h30m" })
+}
+
+fn block_schema(s: &Schema) -> Value {
+    let mut block = object_schema(s.attrs, true);
+    let props = block["properties"].as_object_mut().expect("object schema");
+    props.insert(
+        "depends_on".into(),
+        json!({ "type": "array", "items": { "type": "string", "pattern": format!("^(\\$\\{{)?(data\\.)?{NAME}\\.{NAME}\\}}?$") },
+                "description": "addresses this one waits for, besides those it refers to" }),
+    );
+    props.insert(
+        "timeouts".into(),
+        json!({ "type": "object", "properties": { "create": duration(), "update": duration(), "delete": duration(), "read": duration() },
+                "additionalProperties": false }),
+    );
+    if s.kind == Kind::Resource {
+        props.insert(
+            "lifecycle".into(),
+            json!({ "type": "object", "additionalProperties": false, "properties": {
+                "prevent_destroy": { "type": "boolean", "description": "refuse any plan that would destroy or replace it" },
+                "create_before_destroy": { "type": "boolean", "description": "make the replacement before destroying the old object" },
+                "ignore_changes": { "anyOf": [
+                    { "type": "array", "items": { "enum": s.attrs.iter().filter(|a| a.settable()).map(|a| a.name).collect::<Vec<_>>() } },
+                    { "const": "all" }
+                ] }
+            } }),
+        );
+    }
+    if let Some(clone) = s.clone {
+        let mut c = object_schema(clone, false);
+        c["description"] = json!("make this object by cloning another (strata's clone action)");
+        props.insert(
+            "clone".into(),
+            json!({ "anyOf": [c, { "type": ["string", "integer"], "description": "the source's id" }] }),
+        );
+    }
+    let for_create: Vec<&str> = s
+        .attrs
+        .iter()
+        .filter(|a| a.mode == Mode::RequiredForCreate)
+        .map(|a| a.name)
+        .collect();
+    if !for_create.is_empty() {
+        block["if"] = json!({ "not": { "required": ["clone"] } });
+        block["then"] = json!({ "required": for_create });
+    }
+    if !s.exactly_one_of.is_empty() {
+        let groups: Vec<Value> = s
+            .exactly_one_of
+            .iter()
+            .map(|g| json!({ "oneOf": g.iter().map(|n| json!({ "required": [n] })).collect::<Vec<_>>() }))
+            .collect();
+        block["allOf"] = json!(groups);
+    }
+    block["description"] = json!(s.description);
+    block
+}
+
+/// The schema of the whole language.
+pub fn config_schema() -> Value {
+    let mut defs = Map::new();
+    defs.insert(
+        "expression".into(),
+        json!({ "type": "string", "pattern": "\\$\\{[^}]+\\}",
+                "description": "a reference such as ${var.NAME} or ${TYPE.NAME.ATTRIBUTE}, alone or inside text" }),
+    );
+    let mut resources = Map::new();
+    let mut data = Map::new();
+    for s in super::all() {
+        let key = format!("^{}\\.{NAME}$", regex::escape(s.type_name));
+        let def = format!(
+            "{}_{}",
+            s.type_name,
+            if s.kind == Kind::DataSource {
+                "data"
+            } else {
+                "resource"
+            }
+        );
+        defs.insert(def.clone(), block_schema(s));
+        let entry = json!({ "$ref": format!("#/$defs/{def}") });
+        match s.kind {
+            Kind::Resource => resources.insert(key, entry),
+            Kind::DataSource => data.insert(key, entry),
+            Kind::Provider => None,
+        };
+    }
+    let mut provider_props = Map::new();
+    for p in providers::PROVIDERS {
+        let mut ps = object_schema(p.attrs, false);
+        ps["description"] = json!(p.description);
+        provider_props.insert(p.type_name.into(), ps);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://strata.dev/schemas/config.schema.json",
+        "title": "strata configuration",
+        "description": "One YAML file of a strata stack (all *.yaml files of a directory merge into one stack)",
+        "type": ["object", "null"],
+        "additionalProperties": false,
+        "properties": {
+            "providers": { "type": "object", "properties": provider_props, "additionalProperties": false },
+            "variables": { "type": "object", "additionalProperties": {
+                "type": ["object", "null"], "additionalProperties": false,
+                "properties": {
+                    "default": {},
+                    "sensitive": { "type": "boolean", "description": "never shown, logged or stored" },
+                    "type": { "enum": ["string", "number", "bool", "list", "map"] },
+                    "description": { "type": "string" }
+                } } },
+            "resources": { "type": "object", "patternProperties": resources, "additionalProperties": false },
+            "data": { "type": "object", "patternProperties": data, "additionalProperties": false },
+            "outputs": { "type": "object", "additionalProperties": {
+                "anyOf": [
+                    { "type": "object", "required": ["value"], "additionalProperties": false,
+                      "properties": { "value": {}, "sensitive": { "type": "boolean" }, "description": { "type": "string" } } },
+                    {}
+                ] } },
+            "backend": { "oneOf": [
+                { "type": "object", "additionalProperties": false, "required": ["type"],
+                  "properties": { "type": { "const": "local" }, "path": { "type": "string" } } },
+                { "type": "object", "additionalProperties": false, "required": ["type"],
+                  "properties": { "type": { "const": "postgres" }, "url": { "type": "string", "pattern": "^postgres(ql)?://" } } }
+            ] }
+        },
+        "$defs": defs
+    })
+}
