@@ -6,7 +6,7 @@ use common::Env;
 use std::time::Duration;
 
 fn applied() -> Env {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     env
 }
@@ -99,7 +99,7 @@ fn show_state_and_output_commands() {
 
 #[test]
 fn graph_in_dot_and_text() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "graph"], 0);
     assert!(r.stdout.starts_with("digraph \"quickstart\""));
     assert!(r.stdout.contains(
@@ -179,7 +179,7 @@ fn drift_is_reported_and_planned_back() {
 
 #[test]
 fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let lock_path = env.path().join("state/quickstart.json.lock");
     let held = strata::state::lock::acquire(&lock_path, "apply", Duration::ZERO).unwrap();
     let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
@@ -318,7 +318,7 @@ fn sensitive_values_never_appear_but_changes_are_seen() {
 
 #[test]
 fn targets_and_replace() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(
         &[
             "-C",
@@ -481,7 +481,7 @@ fn on_terminal(env: &Env, args: &str, answer: &str) -> common::Run {
 
 #[test]
 fn a_terminal_is_asked_for_yes() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = on_terminal(&env, "-C quickstart apply", "no");
     assert!(
         r.stdout.contains("Only 'yes' will be accepted to approve."),

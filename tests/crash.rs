@@ -33,7 +33,7 @@ const ALL: [&str; 3] = ["base-staging", "base-staging-copy", "copy_by_v31"];
 
 #[test]
 fn killed_between_journal_and_fold_loses_nothing() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     kill_at(&env, "before_fold");
     assert_eq!(names(&env), ALL, "everything was made before the kill");
     assert!(env.path().join("state/quickstart.json.journal").exists());
@@ -63,7 +63,7 @@ fn killed_between_journal_and_fold_loses_nothing() {
 
 #[test]
 fn killed_after_the_call_before_its_result_is_recorded_adopts_the_object() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     kill_at(&env, "call_returned");
     let made = names(&env);
     assert_eq!(
@@ -86,7 +86,7 @@ fn killed_after_the_call_before_its_result_is_recorded_adopts_the_object() {
 
 #[test]
 fn killed_after_the_intent_before_the_call_plans_it_again() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     kill_at(&env, "intent_written");
     assert!(names(&env).is_empty());
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
@@ -102,7 +102,7 @@ fn killed_after_the_intent_before_the_call_plans_it_again() {
 
 #[test]
 fn ctrl_c_starts_nothing_new_saves_and_exits_130() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let mut child = env
         .command(&[
             "-C",

@@ -87,6 +87,13 @@ fn init_writes_a_starter_that_plans() {
     assert!(r.stdout.contains("will be cloned from"), "{r:?}");
     let r = env.ok(&["init", "fresh"], 1);
     assert!(r.stderr.contains("already holds a config"), "{r:?}");
+    // every family's starter is formatted, applies on the sandbox and then has no changes
+    for family in ["huaweicloud", "alicloud"] {
+        env.ok(&["init", family, "--provider", family], 0);
+        env.ok(&["-C", family, "fmt", "--check"], 0);
+        env.ok(&["-C", family, "apply", "--auto-approve"], 0);
+        env.ok(&["-C", family, "plan", "--detailed-exitcode"], 0);
+    }
     let r = env.ok(&["init", "other", "--provider", "nosuch"], 1);
     assert!(r.stderr.contains("choose one of"), "{r:?}");
 }
@@ -154,7 +161,7 @@ fn every_command_has_help_with_an_example() {
 
 #[test]
 fn graph_shows_the_plans_actions() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "graph"], 0);
     assert!(r.stdout.starts_with("digraph \"quickstart\""), "{r:?}");
     assert!(
@@ -206,7 +213,7 @@ fn on_terminal(env: &Env, args: &str, envs: &[(&str, &str)]) -> common::Run {
 
 #[test]
 fn colour_follows_the_terminal_and_no_color() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = on_terminal(&env, "-C quickstart plan", &[]);
     assert!(
         r.stdout.contains("\u{1b}["),
@@ -222,7 +229,7 @@ fn colour_follows_the_terminal_and_no_color() {
 
 #[test]
 fn progress_on_a_terminal_and_lines_elsewhere() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = on_terminal(
         &env,
         "-C quickstart apply --auto-approve",
@@ -246,7 +253,7 @@ fn progress_on_a_terminal_and_lines_elsewhere() {
 
 #[test]
 fn json_event_stream() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(
         &["-C", "quickstart", "apply", "--auto-approve", "--json"],
         0,

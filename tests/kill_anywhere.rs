@@ -30,7 +30,8 @@ fn made_objects(env: &Env) -> BTreeMap<(String, String), Vec<String>> {
             o["kind"].as_str().unwrap()
         );
         let id = o["id"].as_str().unwrap().to_string();
-        if seeds.get(&coll, &id).is_some() {
+        // seeds, and the automatic backups that come and go with each gpdb instance
+        if seeds.get(&coll, &id).is_some() || coll == "gpdb/backup" {
             continue;
         }
         out.entry((coll, o["name"].as_str().unwrap_or_default().to_string()))

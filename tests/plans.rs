@@ -77,7 +77,7 @@ fn check_summary(doc: &J) {
 
 #[test]
 fn json_plans_match_the_schema_and_terraform_consumers() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let doc = plan_json(&env, &["--detailed-exitcode"], 2);
     assert_valid(&doc);
     check_summary(&doc);
@@ -153,7 +153,7 @@ fn json_plans_match_the_schema_and_terraform_consumers() {
 
 #[test]
 fn markdown_plans() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let snap = |name: &str, text: &str| {
         common::snapshot_settings().bind(|| insta::assert_snapshot!(name, text));
     };
@@ -275,7 +275,7 @@ fn markdown_is_cut_at_65000_characters_and_says_so() {
 
 #[test]
 fn saved_plans_apply_exactly_and_refuse_when_stale() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "plan", "--out", "plan.json"], 0);
     assert!(
         r.stdout.contains("strata -C quickstart apply plan.json"),
@@ -416,7 +416,7 @@ fn saved_plans_never_hold_secrets_and_need_them_again() {
 
 #[test]
 fn detailed_exit_codes_in_every_format() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     for f in ["text", "json", "markdown"] {
         env.ok(
             &[
@@ -462,7 +462,7 @@ fn detailed_exit_codes_in_every_format() {
 
 #[test]
 fn import_adopts_existing_objects() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     let id = env.state_json("quickstart")["resources"]
         ["huaweicloud_rds_parameter_template.copy_by_v31"]["id"]
@@ -572,7 +572,7 @@ fn import_adopts_existing_objects() {
 
 #[test]
 fn lifecycle_meta_arguments_through_the_binary() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     // ignore_changes hides a change of that attribute
     let text = common::quickstart_text().replace(

@@ -35,7 +35,7 @@ async fn scalar_i64(pg: &Pg, sql: &str) -> i64 {
 #[test]
 fn lifecycle_through_postgres() {
     let pg = Pg::start();
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = with_pg(
         &env,
         &pg,
@@ -155,7 +155,7 @@ fn lifecycle_through_postgres() {
 #[test]
 fn two_applies_on_one_stack_and_two_stacks_at_once() {
     let pg = Pg::start();
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     env.write(
         "second/main.yaml",
         "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
@@ -232,7 +232,7 @@ fn kill_at(env: &Env, pg: &Pg, checkpoint: &str) {
 fn killed_applies_recover_from_the_postgres_journal() {
     let pg = Pg::start();
     for checkpoint in ["call_returned", "before_fold", "intent_written"] {
-        let env = Env::with_example("quickstart");
+        let env = Env::huawei_quickstart();
         kill_at(&env, &pg, checkpoint);
         let r = with_pg(
             &env,
@@ -272,7 +272,7 @@ fn killed_applies_recover_from_the_postgres_journal() {
 #[test]
 fn force_unlock_ends_a_hung_holder() {
     let pg = Pg::start();
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let marker = env.path().join("paused");
     let mut hung = env
         .command(&["-C", "quickstart", "apply", "--auto-approve"])
@@ -379,7 +379,7 @@ fn a_writer_that_lost_the_race_overwrites_nothing() {
 #[test]
 fn saved_plans_go_stale_in_postgres_too() {
     let pg = Pg::start();
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     with_pg(
         &env,
         &pg,
@@ -398,7 +398,7 @@ fn saved_plans_go_stale_in_postgres_too() {
 #[test]
 fn migrate_to_postgres_and_back() {
     let pg = Pg::start();
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     let r = env.ok(
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
@@ -453,7 +453,7 @@ fn migrate_to_postgres_and_back() {
 #[test]
 fn tls_as_the_url_asks() {
     let pg = Pg::tls();
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let ca = pg.ca.clone().unwrap();
     // the server refuses unencrypted connections; require encrypts
     let r = env.run_with(

@@ -1,12 +1,13 @@
-//! The quickstart, end to end through the real binary and the embedded sandbox: validate,
-//! plan, apply, "No changes", update, replace, destroy — and what the sandbox holds at each step.
+//! The quickstart's Huawei stack, end to end through the real binary and the embedded sandbox:
+//! validate, plan, apply, "No changes", update, replace, destroy — and what the sandbox holds at
+//! each step. (The whole quickstart, every family at once: tests/alicloud.rs, kill_anywhere.rs.)
 
 mod common;
 use common::Env;
 
 #[test]
 fn quickstart_lifecycle() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "validate"], 0);
     assert!(r.stdout.contains("valid"), "{r:?}");
 
@@ -126,7 +127,7 @@ fn quickstart_lifecycle() {
 
 #[test]
 fn apply_without_a_terminal_needs_auto_approve() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "apply"], 1);
     assert!(r.stderr.contains("--auto-approve"), "{r:?}");
     assert!(env.made("parameter_template").is_empty());
@@ -134,7 +135,7 @@ fn apply_without_a_terminal_needs_auto_approve() {
 
 #[test]
 fn json_plan_follows_the_contract() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(
         &[
             "-C",

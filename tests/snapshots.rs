@@ -12,7 +12,7 @@ macro_rules! snap {
 
 #[test]
 fn text_plans() {
-    let env = Env::with_example("quickstart");
+    let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     snap!("plan_create", r.stdout);
 

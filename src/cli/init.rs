@@ -4,25 +4,33 @@
 use super::{CmdResult, Failure, EXIT_OK};
 use std::path::Path;
 
+/// The comment every starter opens with.
+macro_rules! header {
+    () => {
+        "# A strata stack: every *.yaml file in this directory is part of it.
+#   strata validate                      check it
+#   strata plan                          see what would change
+#   strata apply                         make it so (asks for \"yes\")
+# The docs: strata --help, strata schema (every type and argument).
+
+"
+    };
+}
+
 /// The starter config of each family.
 fn starter(provider: &str) -> Option<&'static str> {
     match provider {
-        "huaweicloud" => Some(
-            r#"# A strata stack: every *.yaml file in this directory is part of it.
-#   strata validate                      check it
-#   strata plan                          see what would change
-#   strata apply                         make it so (asks for "yes")
-# The docs: strata --help, strata schema (every type and argument).
-
-providers:
+        "huaweicloud" => Some(concat!(
+            header!(),
+            r#"providers:
   huaweicloud:
     region: ap-southeast-1
     project_id: 054e292c9880d4992f02c0196d3ea468
-    endpoint: sandbox        # the embedded simulated cloud; remove for the real API
-                             # (credentials then come from HW_ACCESS_KEY / HW_SECRET_KEY)
+    # without endpoint, the real API (credentials from HW_ACCESS_KEY / HW_SECRET_KEY)
+    endpoint: sandbox # the embedded simulated cloud
 
 variables:
-  env: { default: dev }      # set with --var env=prod or STRATA_VAR_env=prod
+  env: { default: dev } # set with --var env=prod or STRATA_VAR_env=prod
 
 resources:
   # A MySQL parameter template.
@@ -40,8 +48,39 @@ resources:
 
 outputs:
   template_id: ${huaweicloud_rds_parameter_template.main.id}
-"#,
-        ),
+"#
+        )),
+        "alicloud" => Some(concat!(
+            header!(),
+            r#"providers:
+  alicloud:
+    region: cn-hangzhou
+    # without endpoint, the real API (credentials from ALIBABA_CLOUD_ACCESS_KEY_ID and
+    # ALIBABA_CLOUD_ACCESS_KEY_SECRET)
+    endpoint: sandbox # the embedded simulated cloud
+
+variables:
+  env: { default: dev } # set with --var env=prod or STRATA_VAR_env=prod
+
+resources:
+  # An AnalyticDB for PostgreSQL instance.
+  alicloud_gpdb_instance.main:
+    zone_id: cn-hangzhou-i
+    engine_version: "6.0"
+    instance_spec: 4C32G
+    seg_node_num: 4
+    storage_size: 200
+    description: warehouse-${var.env}
+
+  # A new instance restored from its newest snapshot backup (CloneDBInstance).
+  alicloud_gpdb_instance.restore:
+    clone: { source: "${alicloud_gpdb_instance.main.id}", backup: latest }
+    zone_id: cn-hangzhou-i
+
+outputs:
+  restore_id: ${alicloud_gpdb_instance.restore.id}
+"#
+        )),
         _ => None,
     }
 }

@@ -320,9 +320,17 @@ impl Emitter<'_> {
     }
 }
 
-/// The canonical order of a map's keys at `path`.
-fn order(path: &[String], m: &Map) -> Vec<String> {
-    let keys: Vec<String> = m.keys().cloned().collect();
+/// The canonical order of a map's keys at `path`; maps without one (the blocks of a
+/// section, user data) keep the order they were written in (`written`: key path → line).
+fn order_keys(path: &[String], m: &Map, written: &HashMap<Vec<String>, usize>) -> Vec<String> {
+    let mut keys: Vec<String> = m.keys().cloned().collect();
+    let mut child = path.to_vec();
+    keys.sort_by_key(|k| {
+        child.push(k.clone());
+        let line = written.get(&child).copied().unwrap_or(usize::MAX);
+        child.pop();
+        line
+    });
     let by = |first: &[&str], last: &[&str]| -> Vec<String> {
         let mut out: Vec<String> = first
             .iter()
@@ -357,9 +365,15 @@ fn order(path: &[String], m: &Map) -> Vec<String> {
                 None => keys,
             }
         }
+        [section, _, _, ..] if section == "resources" || section == "data" => {
+            match object_attrs(path) {
+                Some(attrs) => by(&attrs.iter().map(|a| a.name).collect::<Vec<_>>(), &[]),
+                None => keys,
+            }
+        }
         [section, _] if section == "variables" => by(VARIABLE_KEYS, &[]),
         [section, _] if section == "outputs" => by(&["value", "sensitive", "description"], &[]),
-        _ => keys, // maps of user data keep their (sorted) order
+        _ => keys, // as written
     }
 }
 
@@ -372,6 +386,26 @@ fn block_schema(path: &[String]) -> Option<&'static schema::Schema> {
         "data" => schema::data_source(&a.ty),
         _ => None,
     }
+}
+
+/// The attributes of the object at `path` inside a block (`clone:`, or an object-typed
+/// argument such as `datastore`), for their schema order.
+fn object_attrs(path: &[String]) -> Option<&'static [schema::Attr]> {
+    let schema = block_schema(path)?;
+    let mut attrs: &'static [schema::Attr] = match path.get(2)?.as_str() {
+        "clone" => schema.clone?,
+        name => match schema.attr(name)?.ty {
+            schema::Type::Object(inner) => inner,
+            _ => return None,
+        },
+    };
+    for seg in &path[3..] {
+        attrs = match attrs.iter().find(|a| a.name == seg)?.ty {
+            schema::Type::Object(inner) => inner,
+            _ => return None,
+        };
+    }
+    Some(attrs)
 }
 
 /// Whether `path` is always written in block style: a resource or data block, and maps of
@@ -390,6 +424,8 @@ fn is_block(path: &[String]) -> bool {
 pub fn format(text: &str) -> Result<String, String> {
     let doc: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
     let comments = collect_comments(text);
+    let written = key_lines(text);
+    let order = |path: &[String], m: &Map| order_keys(path, m, &written);
     let mut e = Emitter {
         out: String::new(),
         comments: &comments,

@@ -96,6 +96,34 @@ where
     }
 }
 
+/// For the clients' unit tests: a local server answering every request with one status and
+/// body, counting the requests it got.
+#[cfg(test)]
+pub mod test_server {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    /// (base URL, request counter).
+    pub async fn answering(status: u16, body: serde_json::Value) -> (String, Arc<AtomicU32>) {
+        let hits = Arc::new(AtomicU32::new(0));
+        let h = hits.clone();
+        let app = axum::Router::new().fallback(move || {
+            let (h, body) = (h.clone(), body.clone());
+            async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    axum::Json(body),
+                )
+            }
+        });
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (format!("http://{addr}"), hits)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,11 @@
 //! cloud's real API over HTTP. Families: `huaweicloud` (more in later issues). Drivers get
 //! fully known arguments; the executor owns ordering, retries of whole operations, and state.
 
+pub mod alicloud;
 pub mod http;
 pub mod huaweicloud;
 pub mod registry;
+pub mod signing;
 pub mod wait;
 
 use crate::address::Address;
@@ -216,6 +218,25 @@ pub trait ResourceDriver: Send + Sync {
 pub trait DataDriver: Send + Sync {
     fn schema(&self) -> &'static Schema;
     async fn read(&self, cx: &CallCx<'_>, args: &Map) -> Result<Map>;
+}
+
+/// The result of a delete, where "it does not exist" counts as deleted.
+pub fn gone_is_deleted<T>(r: Result<T>, not_found: impl Fn(&ProviderError) -> bool) -> Result<()> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if not_found(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A JSON string (or number) from an API as an attribute: empty or missing is `null`.
+pub fn api_str(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::String(s) if s.is_empty() => Value::Null,
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Number(n) => Value::str(n.to_string()),
+        _ => Value::Null,
+    }
 }
 
 /// Read a string attribute, or fail with a clear message.

@@ -1,6 +1,7 @@
 //! Configures the provider families a run needs (from the `providers:` blocks, environment
 //! credentials and the sandbox) and hands out the driver for each resource and data type.
 
+use super::alicloud::{self, Product, RpcClient};
 use super::huaweicloud::{client, template, RdsClient};
 use super::{DataDriver, ResourceDriver};
 use crate::config::eval::{eval_args, ObjectView, Scope};
@@ -83,6 +84,7 @@ impl Providers {
             let s = settings(cfg, vars, family)?;
             match family.as_str() {
                 "huaweicloud" => p.add_huaweicloud(&s, sandbox).await?,
+                "alicloud" => p.add_alicloud(&s, sandbox).await?,
                 other => return Err(format!("unknown provider \"{other}\"")),
             }
         }
@@ -103,6 +105,24 @@ impl Providers {
             client: rds.clone(),
         }));
         self.add_data(Arc::new(template::TemplateData { client: rds }));
+        Ok(())
+    }
+
+    async fn add_alicloud(&mut self, s: &Map, sandbox: &Connector) -> Result<(), String> {
+        let gpdb = Arc::new(alicloud_client(s, sandbox, Product::Gpdb).await?);
+        let dataworks = Arc::new(alicloud_client(s, sandbox, Product::DataWorks).await?);
+        let selectdb = Arc::new(alicloud_client(s, sandbox, Product::SelectDb).await?);
+        self.add_resource(Arc::new(alicloud::gpdb::Instance {
+            client: gpdb.clone(),
+        }));
+        self.add_data(Arc::new(alicloud::gpdb::Backups { client: gpdb }));
+        self.add_resource(Arc::new(alicloud::dataworks::DataSource {
+            client: dataworks,
+        }));
+        self.add_resource(Arc::new(alicloud::selectdb::Binding {
+            client: selectdb.clone(),
+        }));
+        self.add_data(Arc::new(alicloud::selectdb::Instance { client: selectdb }));
         Ok(())
     }
 
@@ -152,4 +172,51 @@ async fn huawei_client(s: &Map, sandbox: &Connector) -> Result<RdsClient, String
         .and_then(Value::as_i64)
         .unwrap_or(16) as usize;
     RdsClient::new(&base, &project, &ak, &sk, max)
+}
+
+/// One product's client: the endpoint (sandbox, per-product override, or the product's
+/// regional endpoint) and the credentials (provider block, else the environment).
+async fn alicloud_client(
+    s: &Map,
+    sandbox: &Connector,
+    product: Product,
+) -> Result<RpcClient, String> {
+    let get = |k: &str| s.get(k).and_then(Value::as_str).map(String::from);
+    let region = get("region").unwrap_or_default();
+    let is_sandbox = get("endpoint").as_deref() == Some("sandbox");
+    let over = s
+        .get("endpoints")
+        .and_then(|e| e.get(product.key()))
+        .and_then(Value::as_str)
+        .map(String::from);
+    let base = match (over, get("endpoint")) {
+        (Some(url), _) => url,
+        (None, Some(e)) if e == "sandbox" => {
+            format!("{}/alicloud/{}", sandbox.url().await?, product.key())
+        }
+        (None, Some(url)) => url,
+        (None, None) => product.endpoint(&region),
+    };
+    let ak = get("access_key").or_else(|| env_any(&["ALIBABA_CLOUD_ACCESS_KEY_ID"]));
+    let sk = get("secret_key").or_else(|| env_any(&["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]));
+    let (ak, sk) = match (ak, sk) {
+        (Some(a), Some(s)) => (a, s),
+        _ if is_sandbox => (
+            alicloud::client::SANDBOX_AK.to_string(),
+            alicloud::client::SANDBOX_SK.to_string(),
+        ),
+        _ => {
+            return Err(
+                "alicloud: no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and \
+                 ALIBABA_CLOUD_ACCESS_KEY_SECRET (or access_key and secret_key in the provider \
+                 block, from a sensitive variable)"
+                    .into(),
+            )
+        }
+    };
+    let max = s
+        .get("max_concurrency")
+        .and_then(Value::as_i64)
+        .unwrap_or(16) as usize;
+    RpcClient::new(product, &region, &base, &ak, &sk, max)
 }

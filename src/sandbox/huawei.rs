@@ -4,6 +4,7 @@
 
 use super::server::{Profile, Sandbox};
 use super::store::Tx;
+use super::url_pairs;
 use crate::providers::huaweicloud::client::{SANDBOX_AK, SANDBOX_SK};
 use crate::providers::huaweicloud::signer::{self, SignRequest};
 use axum::body::Bytes;
@@ -310,21 +311,6 @@ fn verify(method: &Method, uri: &OriginalUri, headers: &HeaderMap, body: &[u8]) 
         return Err(deny("verify aksk signature fail"));
     }
     Ok(())
-}
-
-fn url_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(k), dec(v))
-        })
-        .collect()
 }
 
 fn check_name(name: Option<&str>) -> Answer<&str> {

@@ -2,6 +2,7 @@
 //! error codes, signature checks, asynchronous states), persisted under `state/sandbox.json`.
 //! Runs in-process for `endpoint: sandbox`, or standalone with `strata sandbox serve`.
 
+pub mod alicloud;
 pub mod faults;
 pub mod huawei;
 pub mod server;
@@ -12,9 +13,28 @@ use std::sync::Arc;
 use store::{Store, World};
 use tokio::sync::OnceCell;
 
+/// Decoded `name=value` pairs of a query string or form body (`+` is a space).
+pub fn url_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
 /// Every service's seed objects.
 pub fn seed(w: &mut World) {
     huawei::seed(w);
+    alicloud::gpdb::seed(w);
+    alicloud::dataworks::seed(w);
+    alicloud::selectdb::seed(w);
 }
 
 /// Where the sandbox keeps its world by default.
@@ -45,6 +65,9 @@ pub fn list(store: &Store) -> Result<Vec<Listed>, String> {
         for (coll, docs) in &w.colls {
             let (service, kind) = coll.split_once('/').unwrap_or((coll.as_str(), ""));
             for (id, doc) in docs {
+                if store::status(doc).as_deref() == Some("Deleted") {
+                    continue; // released; kept only until the sandbox is reset
+                }
                 out.push(Listed {
                     service: service.to_string(),
                     kind: kind.to_string(),

@@ -3,6 +3,7 @@
 
 use super::faults::{Fault, FaultSpec, Faults};
 use super::store::Store;
+use crate::providers::alicloud::client::Product;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -66,6 +67,18 @@ pub fn router(store: Arc<Store>, spec: FaultSpec) -> Router {
                 &super::huawei::PROFILE,
             ),
         )
+        .nest(
+            "/alicloud/gpdb",
+            alicloud_service(&sb, Product::Gpdb, super::alicloud::gpdb::handle),
+        )
+        .nest(
+            "/alicloud/dataworks",
+            alicloud_service(&sb, Product::DataWorks, super::alicloud::dataworks::handle),
+        )
+        .nest(
+            "/alicloud/selectdb",
+            alicloud_service(&sb, Product::SelectDb, super::alicloud::selectdb::handle),
+        )
         .route(
             "/_sandbox/stats",
             axum::routing::get(move || {
@@ -80,6 +93,14 @@ pub fn router(store: Arc<Store>, spec: FaultSpec) -> Router {
                 }
             }),
         )
+}
+
+fn alicloud_service(sb: &Sandbox, product: Product, handler: super::alicloud::Handler) -> Router {
+    with_faults(
+        super::alicloud::router(sb.clone(), product, handler),
+        sb,
+        &super::alicloud::PROFILE,
+    )
 }
 
 fn with_faults(r: Router, sb: &Sandbox, profile: &'static Profile) -> Router {
@@ -99,7 +120,14 @@ async fn inject(
         .get::<axum::extract::MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| req.uri().path().to_string());
-    stats.count(format!("{} {route}", req.method()));
+    // RPC services share one path: count them by action
+    let action = req
+        .headers()
+        .get("x-acs-action")
+        .and_then(|v| v.to_str().ok())
+        .map(|a| format!(" {a}"))
+        .unwrap_or_default();
+    stats.count(format!("{} {route}{action}", req.method()));
     let latency = faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

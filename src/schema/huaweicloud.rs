@@ -51,18 +51,13 @@ pub static TEMPLATE: Schema = Schema {
     ]),
     updatable: true,
     exactly_one_of: &[],
-    timeouts: Timeouts {
-        create_s: 600,
-        update_s: 600,
-        delete_s: 600,
-    },
+    timeouts: Timeouts::all(600),
 };
 
-pub static TEMPLATE_DATA: Schema = Schema {
-    type_name: "huaweicloud_rds_parameter_template",
-    kind: Kind::DataSource,
-    description: "An existing RDS parameter template, looked up by id or name",
-    attrs: &[
+pub static TEMPLATE_DATA: Schema = Schema::data_source(
+    "huaweicloud_rds_parameter_template",
+    "An existing RDS parameter template, looked up by id or name",
+    &[
         Attr::new("id", Type::String, Mode::OptionalComputed),
         Attr::new("name", Type::String, Mode::OptionalComputed).rules(&[NAME_RULE]),
         Attr::new("description", Type::String, Mode::Computed),
@@ -71,22 +66,13 @@ pub static TEMPLATE_DATA: Schema = Schema {
         Attr::new("user_defined", Type::Bool, Mode::Computed),
         Attr::new("values", Type::Map(&Type::String), Mode::Computed),
     ],
-    verb: Verb::Create,
-    clone: None,
-    updatable: false,
-    exactly_one_of: &[&["id", "name"]],
-    timeouts: Timeouts {
-        create_s: 300,
-        update_s: 300,
-        delete_s: 300,
-    },
-};
+    &[&["id", "name"]],
+);
 
-pub static PROVIDER: Schema = Schema {
-    type_name: "huaweicloud",
-    kind: Kind::Provider,
-    description: "Huawei Cloud: region, project and credentials",
-    attrs: &[
+pub static PROVIDER: Schema = Schema::provider(
+    "huaweicloud",
+    "Huawei Cloud: region, project and credentials",
+    &[
         Attr::new("region", Type::String, Mode::Required).doc("e.g. ap-southeast-1"),
         Attr::new("project_id", Type::String, Mode::Required),
         Attr::new("endpoint", Type::String, Mode::Optional)
@@ -100,15 +86,6 @@ pub static PROVIDER: Schema = Schema {
             .default(Default::Int(16))
             .doc("calls in flight at once against this API"),
     ],
-    verb: Verb::Create,
-    clone: None,
-    updatable: false,
-    exactly_one_of: &[],
-    timeouts: Timeouts {
-        create_s: 0,
-        update_s: 0,
-        delete_s: 0,
-    },
-};
+);
 
 pub static SCHEMAS: &[&Schema] = &[&TEMPLATE, &TEMPLATE_DATA];

@@ -2,6 +2,7 @@
 //! which changes force a replacement, which are sensitive, and the APIs' documented value rules.
 //! One checker (`check`) serves validate, plan and apply; diff and rendering read the same data.
 
+pub mod alicloud;
 pub mod huaweicloud;
 pub mod jsonschema;
 pub mod providers;
@@ -166,7 +167,57 @@ pub struct Schema {
     pub timeouts: Timeouts,
 }
 
+impl Timeouts {
+    /// The same deadline for every operation.
+    pub const fn all(secs: u64) -> Timeouts {
+        Timeouts {
+            create_s: secs,
+            update_s: secs,
+            delete_s: secs,
+        }
+    }
+}
+
 impl Schema {
+    /// A data source: read, never created; reads time out after five minutes.
+    pub const fn data_source(
+        type_name: &'static str,
+        description: &'static str,
+        attrs: &'static [Attr],
+        exactly_one_of: &'static [&'static [&'static str]],
+    ) -> Schema {
+        Schema {
+            type_name,
+            kind: Kind::DataSource,
+            description,
+            attrs,
+            verb: Verb::Create,
+            clone: None,
+            updatable: false,
+            exactly_one_of,
+            timeouts: Timeouts::all(300),
+        }
+    }
+
+    /// The settings of a `providers:` block.
+    pub const fn provider(
+        type_name: &'static str,
+        description: &'static str,
+        attrs: &'static [Attr],
+    ) -> Schema {
+        Schema {
+            type_name,
+            kind: Kind::Provider,
+            description,
+            attrs,
+            verb: Verb::Create,
+            clone: None,
+            updatable: false,
+            exactly_one_of: &[],
+            timeouts: Timeouts::all(0),
+        }
+    }
+
     pub fn attr(&self, name: &str) -> Option<&'static Attr> {
         self.attrs.iter().find(|a| a.name == name)
     }
@@ -396,7 +447,7 @@ fn strsim(a: &str, b: &str) -> usize {
 }
 
 /// The schemas of each provider family (one line per family).
-static FAMILIES: &[&[&Schema]] = &[huaweicloud::SCHEMAS];
+static FAMILIES: &[&[&Schema]] = &[alicloud::SCHEMAS, huaweicloud::SCHEMAS];
 
 /// Every resource and data-source schema strata knows.
 pub fn all() -> impl Iterator<Item = &'static Schema> {

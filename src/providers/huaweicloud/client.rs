@@ -171,22 +171,11 @@ mod tests {
 
     /// A server answering every request with `status` and an RDS error body, counting hits.
     async fn counting_server(status: u16, code: &'static str) -> (String, Arc<AtomicU32>) {
-        let hits = Arc::new(AtomicU32::new(0));
-        let h = hits.clone();
-        let app = axum::Router::new().fallback(move || {
-            let h = h.clone();
-            async move {
-                h.fetch_add(1, Ordering::SeqCst);
-                (
-                    axum::http::StatusCode::from_u16(status).unwrap(),
-                    axum::Json(serde_json::json!({"error_code": code, "error_msg": "m"})),
-                )
-            }
-        });
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = l.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-        (format!("http://{addr}"), hits)
+        crate::providers::http::test_server::answering(
+            status,
+            serde_json::json!({"error_code": code, "error_msg": "m"}),
+        )
+        .await
     }
 
     fn fast(c: RdsClient) -> RdsClient {

@@ -1,22 +1,11 @@
 //! Huawei Cloud APIG AK/SK signing, `SDK-HMAC-SHA256` (API-FACTS.md §6c). Pure functions,
 //! shared by the client (to sign) and the sandbox (to verify what arrives on the wire).
 
-use hmac::{Hmac, Mac};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
-/// Everything except `A-Za-z0-9 - _ . ~` is percent-encoded (uppercase hex).
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-pub fn encode(s: &str) -> String {
-    utf8_percent_encode(s, ENCODE).to_string()
-}
+pub use crate::providers::signing::{canonical_query, encode, hmac_sha256_hex as signature};
 
 /// A request as the signature sees it.
 pub struct SignRequest<'a> {
@@ -39,18 +28,6 @@ pub fn canonical_uri(path: &str) -> String {
         out.push('/');
     }
     out
-}
-
-/// Keys sorted, values of a repeated key sorted, both encoded.
-pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> =
-        query.iter().map(|(k, v)| (encode(k), encode(v))).collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// (canonical request, signed header list).
@@ -87,13 +64,6 @@ pub fn string_to_sign(date: &str, canonical: &str) -> String {
     )
 }
 
-pub fn signature(secret: &str, string_to_sign: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-        .expect("HMAC takes any key length");
-    mac.update(string_to_sign.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
 /// The `Authorization` header value for a request.
 pub fn authorization(access_key: &str, secret: &str, r: &SignRequest) -> String {
     let date = r
@@ -109,20 +79,7 @@ pub fn authorization(access_key: &str, secret: &str, r: &SignRequest) -> String 
 
 /// Parsed `Authorization` header: (access key, signed headers, signature).
 pub fn parse_authorization(h: &str) -> Option<(String, Vec<String>, String)> {
-    let rest = h.strip_prefix(ALGORITHM)?.trim();
-    let mut access = None;
-    let mut signed = None;
-    let mut sig = None;
-    for part in rest.split(',') {
-        let (k, v) = part.trim().split_once('=')?;
-        match k {
-            "Access" => access = Some(v.to_string()),
-            "SignedHeaders" => signed = Some(v.split(';').map(String::from).collect()),
-            "Signature" => sig = Some(v.to_string()),
-            _ => {}
-        }
-    }
-    Some((access?, signed?, sig?))
+    crate::providers::signing::parse_authorization(h, ALGORITHM, "Access")
 }
 
 /// `X-Sdk-Date` format: `YYYYMMDDTHHMMSSZ`.

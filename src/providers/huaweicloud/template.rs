@@ -4,8 +4,8 @@
 
 use super::RdsClient;
 use crate::providers::{
-    arg_str, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found, ProviderError,
-    ReadItem, ResourceDriver, Result,
+    arg_str, gone_is_deleted, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found,
+    ProviderError, ReadItem, ResourceDriver, Result,
 };
 use crate::schema::huaweicloud::{ENGINES, TEMPLATE, TEMPLATE_DATA};
 use crate::schema::Schema;
@@ -43,12 +43,7 @@ fn engine_name(api: &str, prior: Option<&Value>) -> String {
         .unwrap_or_else(|| api.to_string())
 }
 
-fn s(v: &serde_json::Value) -> Value {
-    match v.as_str() {
-        Some("") | None => Value::Null,
-        Some(x) => Value::str(x),
-    }
-}
+use crate::providers::api_str as s;
 
 /// Attributes from a GET body; `values` holds the keys in `managed` only.
 fn attributes(body: &serde_json::Value, managed: &[String], prior: &Map) -> Map {
@@ -300,7 +295,7 @@ impl ResourceDriver for Template {
     }
 
     async fn delete(&self, _cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<()> {
-        match self
+        let r = self
             .client
             .call(
                 Method::DELETE,
@@ -308,12 +303,8 @@ impl ResourceDriver for Template {
                 None,
                 true,
             )
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(e),
-        }
+            .await;
+        gone_is_deleted(r, is_not_found)
     }
 
     /// One List call for the whole batch; a GET only for templates whose `updated` stamp

@@ -1,0 +1,495 @@
+//! `alicloud_gpdb_instance`: create (CreateDBInstance, wait for `Running`), clone (resolve and
+//! check the backup, create the target like the source, wait for `Running`, CloneDBInstance,
+//! wait through `Restoring` to `Running`), description updates, delete (wait until gone); and
+//! the data source `alicloud_gpdb_backups`. Every instance carries a `strata:token` tag (found
+//! again after a lost response or a kill) and a finished clone a `strata:restored` tag naming
+//! its backup (so an interrupted clone is known to be unfinished).
+
+use super::{is_not_found, RpcClient};
+use crate::providers::wait::{self, Seen};
+use crate::providers::{
+    api_str, arg_str, CallCx, CreateRequest, Created, DataDriver, Found, ProviderError,
+    ResourceDriver, Result,
+};
+use crate::schema::alicloud::{GPDB_BACKUPS, GPDB_INSTANCE};
+use crate::schema::Schema;
+use crate::state::Made;
+use crate::value::{Map, Value};
+use async_trait::async_trait;
+use serde_json::Value as Json;
+use std::sync::Arc;
+use std::time::Duration;
+
+const TOKEN_TAG: &str = "strata:token";
+const RESTORED_TAG: &str = "strata:restored";
+const POLL: Duration = Duration::from_secs(5);
+
+pub struct Instance {
+    pub client: Arc<RpcClient>,
+}
+
+pub struct Backups {
+    pub client: Arc<RpcClient>,
+}
+
+/// Arguments and the CreateDBInstance parameter each one sets.
+const PARAMS: &[(&str, &str)] = &[
+    ("zone_id", "ZoneId"),
+    ("engine_version", "EngineVersion"),
+    ("instance_spec", "InstanceSpec"),
+    ("seg_node_num", "SegNodeNum"),
+    ("storage_size", "StorageSize"),
+    ("db_instance_mode", "DBInstanceMode"),
+    ("db_instance_category", "DBInstanceCategory"),
+    ("vpc_id", "VPCId"),
+    ("vswitch_id", "VSwitchId"),
+    ("pay_type", "PayType"),
+    ("description", "DBInstanceDescription"),
+];
+
+/// Attributes from a DescribeDBInstanceAttribute item.
+fn attributes(item: &Json) -> Map {
+    let mut m = Map::new();
+    let text = |k: &str| api_str(&item[k]);
+    let int = |k: &str| {
+        item[k]
+            .as_i64()
+            .or_else(|| item[k].as_str().and_then(|s| s.parse().ok()))
+            .map(Value::int)
+            .unwrap_or(Value::Null)
+    };
+    m.insert("zone_id".into(), text("ZoneId"));
+    m.insert("engine_version".into(), text("EngineVersion"));
+    m.insert("instance_spec".into(), text("InstanceSpec"));
+    m.insert("seg_node_num".into(), int("SegNodeNum"));
+    m.insert("storage_size".into(), int("StorageSize"));
+    m.insert("db_instance_mode".into(), text("DBInstanceMode"));
+    m.insert("db_instance_category".into(), text("DBInstanceCategory"));
+    m.insert("vpc_id".into(), text("VpcId"));
+    m.insert("vswitch_id".into(), text("VSwitchId"));
+    m.insert("pay_type".into(), text("PayType"));
+    m.insert("description".into(), text("DBInstanceDescription"));
+    m.insert("id".into(), text("DBInstanceId"));
+    m.insert("status".into(), text("DBInstanceStatus"));
+    m.insert("connection_string".into(), text("ConnectionString"));
+    m.insert("port".into(), text("Port"));
+    m.insert(
+        "backup_id".into(),
+        tag(item, RESTORED_TAG)
+            .map(Value::str)
+            .unwrap_or(Value::Null),
+    );
+    m
+}
+
+fn tag<'a>(item: &'a Json, key: &str) -> Option<&'a str> {
+    item["Tags"]["Tag"]
+        .as_array()?
+        .iter()
+        .find(|t| t["Key"] == key)
+        .and_then(|t| t["Value"].as_str())
+}
+
+/// The argument as an API parameter value.
+fn param(v: &Value) -> Option<String> {
+    match v {
+        Value::Null | Value::Unknown => None,
+        other => other.scalar_text(),
+    }
+}
+
+impl Instance {
+    async fn describe(&self, id: &str) -> Result<Option<Json>> {
+        match self
+            .client
+            .call(
+                "DescribeDBInstanceAttribute",
+                &[("DBInstanceId", id.to_string())],
+                true,
+            )
+            .await
+        {
+            Ok(b) => Ok(b["Items"]["DBInstanceAttribute"]
+                .as_array()
+                .and_then(|a| a.first())
+                .filter(|i| i["DBInstanceId"] == id)
+                .cloned()),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn status(&self, id: &str) -> Result<Seen> {
+        Ok(match self.describe(id).await? {
+            Some(i) => Seen::Status(i["DBInstanceStatus"].as_str().unwrap_or("").to_string()),
+            None => Seen::Gone,
+        })
+    }
+
+    async fn wait_running(&self, cx: &CallCx<'_>, id: &str) -> Result<()> {
+        wait::for_status(
+            cx,
+            &format!("instance {id}"),
+            &["Running"],
+            &["Deleting", "Stopped"],
+            POLL,
+            || self.status(id),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn read_attrs(&self, id: &str) -> Result<Map> {
+        let item = self.describe(id).await?.ok_or_else(|| {
+            ProviderError::new(
+                "InvalidDBInstanceId.NotFound",
+                format!("instance {id} vanished right after the call"),
+            )
+        })?;
+        Ok(attributes(&item))
+    }
+
+    /// Resolve `backup:` (`latest` or a backup set id) against the source's backups and check
+    /// the seed's rules, before anything is made.
+    async fn resolve_backup(&self, source: &str, wanted: &str) -> Result<String> {
+        let list = backups(&self.client, source).await?;
+        if wanted == "latest" {
+            return latest_snapshot(&list).ok_or_else(|| {
+                ProviderError::rule(format!(
+                    "instance {source} has no successful snapshot backup yet, so backup: latest \
+                     has nothing to restore: wait for its first snapshot, or name a backup set"
+                ))
+            });
+        }
+        let b = list
+            .iter()
+            .find(|b| b["BackupSetId"].as_str() == Some(wanted))
+            .ok_or_else(|| {
+                ProviderError::rule(format!(
+                    "backup set {wanted} is not a backup of instance {source} \
+                     (DescribeDataBackups of {source} does not list it): CloneDBInstance restores \
+                     only the source's own backups"
+                ))
+            })?;
+        let method = b["BackupMethod"].as_str().unwrap_or("?");
+        if method != "Snapshot" {
+            return Err(ProviderError::rule(format!(
+                "backup set {wanted} of {source} is a {method} backup: CloneDBInstance restores \
+                 only snapshot backups"
+            )));
+        }
+        let status = b["BackupStatus"].as_str().unwrap_or("?");
+        if status != "Success" {
+            return Err(ProviderError::rule(format!(
+                "backup set {wanted} of {source} has status {status}: only a successful backup \
+                 can be restored"
+            )));
+        }
+        Ok(wanted.to_string())
+    }
+}
+
+impl Instance {
+    /// CloneDBInstance into `target`. When its answer is lost (a 5xx, a dropped connection),
+    /// the target's status says whether it took effect: `Restoring` means it did; still
+    /// `Running` means it did not, and it is sent again.
+    async fn restore(&self, target: &str, source: &str, backup: &str) -> Result<()> {
+        let params = [
+            ("DBInstanceId", target.to_string()),
+            ("SrcDbInstanceName", source.to_string()),
+            ("BackupId", backup.to_string()),
+        ];
+        let mut attempts = 0;
+        loop {
+            match self.client.call("CloneDBInstance", &params, false).await {
+                Ok(_) => return Ok(()),
+                Err(e) if e.ambiguous && attempts < 5 => {
+                    attempts += 1;
+                    match self.status(target).await? {
+                        Seen::Status(s) if s == "Restoring" => return Ok(()),
+                        Seen::Status(s) if s == "Running" => continue,
+                        _ => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Every data backup of an instance, newest first.
+async fn backups(client: &RpcClient, instance: &str) -> Result<Vec<Json>> {
+    let resp = client
+        .call(
+            "DescribeDataBackups",
+            &[
+                ("DBInstanceId", instance.to_string()),
+                ("DataType", "DATA".to_string()),
+                ("PageSize", "100".to_string()),
+            ],
+            true,
+        )
+        .await?;
+    let mut items = resp["Items"].as_array().cloned().unwrap_or_default();
+    items.sort_by(|a, b| {
+        b["BackupEndTime"]
+            .as_str()
+            .unwrap_or("")
+            .cmp(a["BackupEndTime"].as_str().unwrap_or(""))
+    });
+    Ok(items)
+}
+
+/// The newest successful snapshot backup.
+fn latest_snapshot(items: &[Json]) -> Option<String> {
+    items
+        .iter()
+        .find(|b| b["BackupMethod"] == "Snapshot" && b["BackupStatus"] == "Success")
+        .and_then(|b| b["BackupSetId"].as_str().map(String::from))
+}
+
+#[async_trait]
+impl ResourceDriver for Instance {
+    fn schema(&self) -> &'static Schema {
+        &GPDB_INSTANCE
+    }
+
+    async fn create(&self, cx: &CallCx<'_>, req: &CreateRequest<'_>) -> Result<Created> {
+        let mut args = req.args.clone();
+        let mut restore = None;
+        if let Some(clone) = req.clone {
+            let source = arg_str(clone, "source")?.to_string();
+            let wanted = arg_str(clone, "backup")?;
+            // the API's own not-found error (code, request id), naming what was looked for
+            let src = self
+                .client
+                .call(
+                    "DescribeDBInstanceAttribute",
+                    &[("DBInstanceId", source.clone())],
+                    true,
+                )
+                .await
+                .map_err(|mut e| {
+                    e.message = format!("clone source instance {source}: {}", e.message);
+                    e
+                })?["Items"]["DBInstanceAttribute"][0]
+                .clone();
+            let backup = self.resolve_backup(&source, wanted).await?;
+            // the target is made like the source, where the config leaves it open
+            let like = attributes(&src);
+            for k in [
+                "engine_version",
+                "instance_spec",
+                "seg_node_num",
+                "storage_size",
+                "db_instance_mode",
+                "db_instance_category",
+            ] {
+                if args.get(k).is_none_or(Value::is_null) {
+                    args.insert(k.into(), like.get(k).cloned().unwrap_or_default());
+                }
+            }
+            restore = Some((source, backup));
+        }
+        let mut params: Vec<(&str, String)> = vec![
+            ("RegionId", self.client.region.clone()),
+            ("Engine", "gpdb".into()),
+            ("SegStorageType", "cloud_essd".into()),
+            ("ClientToken", req.token.to_string()),
+            ("Tag.1.Key", TOKEN_TAG.into()),
+            ("Tag.1.Value", req.token.to_string()),
+        ];
+        for (arg, name) in PARAMS {
+            if let Some(v) = args.get(*arg).and_then(param) {
+                params.push((name, v));
+            }
+        }
+        let resp = self.client.call("CreateDBInstance", &params, false).await?;
+        let id = resp["DBInstanceId"]
+            .as_str()
+            .ok_or_else(|| {
+                ProviderError::new("BadResponse", "CreateDBInstance returned no DBInstanceId")
+            })?
+            .to_string();
+        let made = |e: ProviderError| e.with_made(&id);
+        self.wait_running(cx, &id).await.map_err(made)?;
+        let made_how = if let (Some((source, backup)), Some(clone)) = (restore, req.clone) {
+            self.restore(&id, &source, &backup).await.map_err(made)?;
+            // the restore starts at once: wait through Restoring back to Running
+            self.wait_running(cx, &id).await.map_err(made)?;
+            self.client
+                .call(
+                    "TagResources",
+                    &[
+                        ("RegionId", self.client.region.clone()),
+                        ("ResourceType", "instance".into()),
+                        ("ResourceId.1", id.clone()),
+                        ("Tag.1.Key", RESTORED_TAG.into()),
+                        ("Tag.1.Value", backup),
+                    ],
+                    true,
+                )
+                .await
+                .map_err(made)?;
+            Made::Cloned {
+                from: Value::Map(clone.clone()),
+            }
+        } else {
+            Made::Created
+        };
+        let attributes = self.read_attrs(&id).await.map_err(made)?;
+        Ok(Created {
+            id,
+            attributes,
+            made: made_how,
+        })
+    }
+
+    async fn read(&self, _cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<Option<Map>> {
+        Ok(self.describe(id).await?.map(|i| attributes(&i)))
+    }
+
+    async fn update(&self, _cx: &CallCx<'_>, id: &str, prior: &Map, args: &Map) -> Result<Map> {
+        if args.get("description") != prior.get("description") {
+            let text = args
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            self.client
+                .call(
+                    "ModifyDBInstanceDescription",
+                    &[
+                        ("DBInstanceId", id.to_string()),
+                        ("DBInstanceDescription", text.to_string()),
+                    ],
+                    true,
+                )
+                .await?;
+        }
+        self.read_attrs(id).await
+    }
+
+    async fn delete(&self, cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<()> {
+        match self
+            .client
+            .call(
+                "DeleteDBInstance",
+                &[("DBInstanceId", id.to_string())],
+                true,
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        wait::for_gone(cx, &format!("instance {id}"), POLL, || self.status(id)).await
+    }
+
+    fn natural_key(&self, args: &Map, clone: Option<&Map>) -> Value {
+        let mut k = Map::new();
+        k.insert(
+            "zone_id".into(),
+            args.get("zone_id").cloned().unwrap_or_default(),
+        );
+        k.insert(
+            "description".into(),
+            args.get("description").cloned().unwrap_or_default(),
+        );
+        k.insert("clone".into(), Value::Bool(clone.is_some()));
+        Value::Map(k)
+    }
+
+    /// The instance tagged with this create's token; a clone is complete once tagged restored.
+    async fn find(&self, _cx: &CallCx<'_>, key: &Value, token: &str) -> Result<Option<Found>> {
+        let resp = self
+            .client
+            .call(
+                "DescribeDBInstances",
+                &[
+                    ("RegionId", self.client.region.clone()),
+                    ("Tag.1.Key", TOKEN_TAG.into()),
+                    ("Tag.1.Value", token.to_string()),
+                ],
+                true,
+            )
+            .await?;
+        let Some(item) = resp["Items"]["DBInstance"]
+            .as_array()
+            .and_then(|a| a.first())
+        else {
+            return Ok(None);
+        };
+        let id = item["DBInstanceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let cloning = key.get("clone").and_then(Value::as_bool).unwrap_or(false);
+        let running = item["DBInstanceStatus"] == "Running";
+        Ok(Some(Found {
+            id,
+            complete: running && (!cloning || tag(item, RESTORED_TAG).is_some()),
+        }))
+    }
+}
+
+#[async_trait]
+impl DataDriver for Backups {
+    fn schema(&self) -> &'static Schema {
+        &GPDB_BACKUPS
+    }
+
+    async fn read(&self, _cx: &CallCx<'_>, args: &Map) -> Result<Map> {
+        let instance = arg_str(args, "instance_id")?;
+        let items = backups(&self.client, instance).await?;
+        let list: Vec<Value> = items
+            .iter()
+            .map(|b| {
+                let mut m = Map::new();
+                m.insert("id".into(), api_str(&b["BackupSetId"]));
+                m.insert("method".into(), api_str(&b["BackupMethod"]));
+                m.insert("status".into(), api_str(&b["BackupStatus"]));
+                m.insert("end_time".into(), api_str(&b["BackupEndTime"]));
+                Value::Map(m)
+            })
+            .collect();
+        let mut m = Map::new();
+        m.insert("instance_id".into(), Value::str(instance));
+        m.insert("backups".into(), Value::List(list));
+        m.insert(
+            "latest_snapshot_id".into(),
+            latest_snapshot(&items)
+                .map(Value::str)
+                .unwrap_or(Value::Null),
+        );
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn latest_snapshot_skips_logical_and_failed_backups() {
+        let items = vec![
+            json!({"BackupSetId": "3", "BackupMethod": "Snapshot", "BackupStatus": "Failure", "BackupEndTime": "2024-01-03T00:00:00Z"}),
+            json!({"BackupSetId": "2", "BackupMethod": "Logical", "BackupStatus": "Success", "BackupEndTime": "2024-01-02T00:00:00Z"}),
+            json!({"BackupSetId": "1", "BackupMethod": "Snapshot", "BackupStatus": "Success", "BackupEndTime": "2024-01-01T00:00:00Z"}),
+        ];
+        assert_eq!(latest_snapshot(&items).as_deref(), Some("1"));
+        assert_eq!(latest_snapshot(&items[..2]), None);
+    }
+
+    #[test]
+    fn attributes_read_numbers_from_strings_and_the_restore_tag() {
+        let item = json!({"DBInstanceId": "gp-1", "SegNodeNum": "4", "StorageSize": 200,
+            "DBInstanceDescription": "", "Tags": {"Tag": [{"Key": RESTORED_TAG, "Value": "111"}]}});
+        let a = attributes(&item);
+        assert_eq!(a["seg_node_num"], Value::int(4));
+        assert_eq!(a["storage_size"], Value::int(200));
+        assert_eq!(a["description"], Value::Null);
+        assert_eq!(a["backup_id"], Value::str("111"));
+    }
+}

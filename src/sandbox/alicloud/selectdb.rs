@@ -1,0 +1,183 @@
+//! ApsaraDB for SelectDB (2023-05-22) as the real service answers for cluster bindings:
+//! DescribeDBInstanceAttribute, CreateDBClusterBinding and DeleteDBClusterBinding, with the
+//! seed's rules (zone-redundant instance, two different clusters in different zones with the
+//! same billing method) and its documented errors. Seeded: the API example's ZRS instance
+//! `selectdb-cn-7213cjv2ez` (clusters `-be` and `-be2` in two zones, both pay-as-you-go), a
+//! single-zone instance, a ZRS instance whose clusters are billed differently, and a locked one.
+
+use super::{fail, internal, required, Params, Reply, RpcError};
+use crate::sandbox::server::Sandbox;
+use crate::sandbox::store::World;
+use serde_json::{json, Value};
+
+const COLL: &str = "selectdb/instance";
+pub const SEED_INSTANCE: &str = "selectdb-cn-7213cjv2ez";
+pub const SINGLE_ZONE: &str = "selectdb-cn-singlezone1";
+pub const MIXED_BILLING: &str = "selectdb-cn-mixbilling1";
+pub const LOCKED: &str = "selectdb-cn-locked00001";
+
+pub fn seed(w: &mut World) {
+    let coll = w.colls.entry(COLL.into()).or_default();
+    let cluster = |id: &str, zone: &str, charge: &str| {
+        json!({"DbClusterId": id, "DbClusterName": id, "ZoneId": zone, "ChargeType": charge,
+               "Status": "ACTIVATION", "DbClusterClass": "selectdb.xlarge", "CpuCores": 4,
+               "Memory": 32, "CacheStorageSizeGB": "200", "ClusterBinding": ""})
+    };
+    for (id, numeric, scheme, lock, clusters) in [
+        (
+            SEED_INSTANCE,
+            "6585",
+            "multi_az",
+            "Unlock",
+            vec![
+                cluster(&format!("{SEED_INSTANCE}-be"), "cn-hangzhou-h", "PostPaid"),
+                cluster(&format!("{SEED_INSTANCE}-be2"), "cn-hangzhou-i", "PostPaid"),
+            ],
+        ),
+        (
+            SINGLE_ZONE,
+            "6601",
+            "single_az",
+            "Unlock",
+            vec![
+                cluster(&format!("{SINGLE_ZONE}-be"), "cn-hangzhou-h", "PostPaid"),
+                cluster(&format!("{SINGLE_ZONE}-be2"), "cn-hangzhou-h", "PostPaid"),
+            ],
+        ),
+        (
+            MIXED_BILLING,
+            "6602",
+            "multi_az",
+            "Unlock",
+            vec![
+                cluster(&format!("{MIXED_BILLING}-be"), "cn-hangzhou-h", "PostPaid"),
+                cluster(&format!("{MIXED_BILLING}-be2"), "cn-hangzhou-i", "PrePaid"),
+            ],
+        ),
+        (
+            LOCKED,
+            "6603",
+            "multi_az",
+            "ManualLock",
+            vec![
+                cluster(&format!("{LOCKED}-be"), "cn-hangzhou-h", "PostPaid"),
+                cluster(&format!("{LOCKED}-be2"), "cn-hangzhou-i", "PostPaid"),
+            ],
+        ),
+    ] {
+        coll.insert(
+            id.into(),
+            json!({
+                "name": id, "status": "ACTIVATION", "numeric_id": numeric, "region": "cn-hangzhou",
+                "zone": "cn-hangzhou-h", "deploy_scheme": scheme, "charge_type": "PostPaid",
+                "lock_mode": lock, "clusters": clusters
+            }),
+        );
+    }
+}
+
+pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
+    let r = match action {
+        "DescribeDBInstanceAttribute" => describe(sb, p),
+        "CreateDBClusterBinding" => bind(sb, p, true),
+        "DeleteDBClusterBinding" => bind(sb, p, false),
+        _ => return None,
+    };
+    Some(r)
+}
+
+fn not_found(id: &str) -> RpcError {
+    fail(
+        404,
+        "InvalidDBInstanceId.NotFound",
+        format!("The DBInstanceId provided does not exist in our records. Instance does not exist. ({id})"),
+    )
+}
+
+fn describe(sb: &Sandbox, p: &Params) -> Reply {
+    let id = required(p, "DBInstanceId")?.to_string();
+    required(p, "RegionId")?;
+    let d = sb
+        .store
+        .read(|w| w.get(COLL, &id).cloned())
+        .map_err(internal)?
+        .ok_or_else(|| not_found(&id))?;
+    let zones: Vec<Value> = {
+        let mut z: Vec<&str> = d["clusters"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|c| c["ZoneId"].as_str()).collect())
+            .unwrap_or_default();
+        z.sort();
+        z.dedup();
+        z.iter()
+            .map(|zone| json!({"ZoneId": zone, "VSwitchIds": [format!("vsw-{zone}")]}))
+            .collect()
+    };
+    Ok(json!({
+        "DBInstanceId": id, "Status": d["status"], "RegionId": d["region"], "ZoneId": d["zone"],
+        "DeployScheme": d["deploy_scheme"], "ChargeType": d["charge_type"], "Engine": "selectdb",
+        "EngineVersion": "4.0", "LockMode": d["lock_mode"], "LockReason": "",
+        "MultiZone": zones, "DBClusterList": d["clusters"],
+    }))
+}
+
+/// CreateDBClusterBinding (`create`) or DeleteDBClusterBinding.
+fn bind(sb: &Sandbox, p: &Params, create: bool) -> Reply {
+    let id = required(p, "DBInstanceId")?.to_string();
+    let a = required(p, "DBClusterId")?.to_string();
+    let b = required(p, "DBClusterIdBak")?.to_string();
+    sb.store
+        .write(|tx| {
+            let mut d = tx.get(COLL, &id).cloned().ok_or_else(|| not_found(&id))?;
+            if d["lock_mode"] != "Unlock" {
+                return Err(fail(404, "DBInstanceLocked", "The current instance lock mode does not support this operation."));
+            }
+            if d["status"] != "ACTIVATION" {
+                return Err(fail(403, "IncorrectDBInstanceState", "Current DB instance state does not support this operation."));
+            }
+            if d["deploy_scheme"] != "multi_az" {
+                return Err(fail(400, "ClusterNotSupport", "Current instance cluster does not support this operation. (the instance is not zone-redundant)"));
+            }
+            if a == b {
+                return Err(fail(404, "InvalidParam", "Invalid parameter, please check. (DBClusterId and DBClusterIdBak are the same cluster)"));
+            }
+            let clusters = d["clusters"].as_array_mut().ok_or_else(|| internal("no clusters".into()))?;
+            let ia = clusters.iter().position(|c| c["DbClusterId"] == a.as_str());
+            let ib = clusters.iter().position(|c| c["DbClusterId"] == b.as_str());
+            let (Some(ia), Some(ib)) = (ia, ib) else {
+                return Err(fail(404, "InvalidClusterName.NotFound", "The specified cluster name is not available."));
+            };
+            if create {
+                if clusters[ia]["ZoneId"] == clusters[ib]["ZoneId"] {
+                    return Err(fail(400, "ClusterNotSupport", "Current instance cluster does not support this operation. (both clusters are in one zone)"));
+                }
+                if clusters[ia]["ChargeType"] != clusters[ib]["ChargeType"] {
+                    return Err(fail(400, "InvalidChargeType.NotSupport", "The specified parameter \"ChargeType\" does not meet the requirements. (the clusters are billed differently)"));
+                }
+                if clusters[ia]["Status"] != "ACTIVATION" || clusters[ib]["Status"] != "ACTIVATION" {
+                    return Err(fail(403, "DBClusterNotSupported", "The requested operation cannot be performed while the cluster is not running."));
+                }
+                let bound = |i: usize| clusters[i]["ClusterBinding"].as_str().unwrap_or("").to_string();
+                let (ba, bb) = (bound(ia), bound(ib));
+                if !(ba.is_empty() || ba == b) || !(bb.is_empty() || bb == a) {
+                    return Err(fail(403, "IncorrectDBInstanceState", "Current DB instance state does not support this operation. (a cluster is already bound to another)"));
+                }
+                clusters[ia]["ClusterBinding"] = json!(b);
+                clusters[ib]["ClusterBinding"] = json!(a);
+            } else {
+                if clusters[ia]["ClusterBinding"] != b.as_str() {
+                    return Err(fail(404, "InvalidParam", "Invalid parameter, please check. (the clusters are not bound to each other)"));
+                }
+                clusters[ia]["ClusterBinding"] = json!("");
+                clusters[ib]["ClusterBinding"] = json!("");
+            }
+            let numeric = d["numeric_id"].clone();
+            tx.put(COLL, &id, d);
+            Ok(if create {
+                json!({"Data": {"DbInstanceName": id, "DbInstanceId": numeric, "DbClusterId": a}})
+            } else {
+                json!({})
+            })
+        })
+        .map_err(internal)?
+}

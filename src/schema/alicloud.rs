@@ -1,0 +1,255 @@
+//! Schemas of the Alibaba Cloud family: AnalyticDB for PostgreSQL instances (create, clone
+//! from a snapshot backup) and their backups, DataWorks data sources (create, clone), SelectDB
+//! cluster bindings (bind) and instances, and the `alicloud` provider block.
+
+use super::{Attr, Default, Kind, Mode, Rule, Schema, Timeouts, Type, Verb};
+
+/// DataWorks clone names (`CloneDataSourceName`): a letter, then letters, digits and `_`,
+/// 60 characters at most.
+pub const CLONE_NAME_RULE: Rule = Rule::Pattern {
+    regex: r"^[A-Za-z][A-Za-z0-9_]{0,59}$",
+    what: "a cloned data source's name starts with a letter and has only letters, digits and \
+           '_', 60 characters at most",
+};
+/// DataWorks create names: letters, digits and `_`, not starting with a digit or `_`, ≤ 255.
+pub const CREATE_NAME_RULE: Rule = Rule::Pattern {
+    regex: r"^[A-Za-z][A-Za-z0-9_]{0,254}$",
+    what: "a data source name starts with a letter and has only letters, digits and '_', \
+           255 characters at most",
+};
+pub const ENGINE_VERSIONS: &[&str] = &["6.0", "7.0"];
+pub const INSTANCE_SPECS: &[&str] = &[
+    "2C8G", "2C16G", "4C16G", "4C32G", "8C32G", "16C64G", "16C128G",
+];
+pub const MODES: &[&str] = &["StorageElastic", "Serverless", "ServerlessPro", "Classic"];
+pub const CATEGORIES: &[&str] = &["HighAvailability", "Basic"];
+pub const PAY_TYPES: &[&str] = &["Postpaid", "Prepaid"];
+
+const GPDB_CLONE: &[Attr] = &[
+    Attr::new("source", Type::String, Mode::Required).doc("id of the instance to restore from"),
+    Attr::new("backup", Type::String, Mode::Required)
+        .doc("\"latest\" (the newest successful snapshot backup), or a snapshot backup set id"),
+];
+
+pub static GPDB_INSTANCE: Schema = Schema {
+    type_name: "alicloud_gpdb_instance",
+    kind: Kind::Resource,
+    description: "An AnalyticDB for PostgreSQL instance: created, or cloned from a snapshot \
+                  backup of another instance (CloneDBInstance)",
+    attrs: &[
+        Attr::new("zone_id", Type::String, Mode::Required)
+            .force_new()
+            .doc("e.g. cn-hangzhou-i"),
+        Attr::new("engine_version", Type::String, Mode::RequiredForCreate)
+            .force_new()
+            .rules(&[Rule::OneOf(ENGINE_VERSIONS)])
+            .doc("\"6.0\" or \"7.0\"; the source's when cloned"),
+        Attr::new("instance_spec", Type::String, Mode::RequiredForCreate)
+            .force_new()
+            .rules(&[Rule::OneOf(INSTANCE_SPECS)])
+            .doc("e.g. 4C32G; the source's when cloned"),
+        Attr::new("seg_node_num", Type::Int, Mode::RequiredForCreate)
+            .force_new()
+            .rules(&[Rule::Range {
+                min: 2,
+                max: 512,
+                step: 2,
+            }])
+            .doc("segment nodes (HighAvailability: 4–512 in steps of 4); the source's when cloned"),
+        Attr::new("storage_size", Type::Int, Mode::RequiredForCreate)
+            .force_new()
+            .rules(&[Rule::Range {
+                min: 50,
+                max: 8000,
+                step: 1,
+            }])
+            .doc("GB, 50–8000; the source's when cloned"),
+        Attr::new("db_instance_mode", Type::String, Mode::Optional)
+            .force_new()
+            .default(Default::Str("StorageElastic"))
+            .rules(&[Rule::OneOf(MODES)]),
+        Attr::new("db_instance_category", Type::String, Mode::Optional)
+            .force_new()
+            .default(Default::Str("HighAvailability"))
+            .rules(&[Rule::OneOf(CATEGORIES)]),
+        Attr::new("vpc_id", Type::String, Mode::OptionalComputed)
+            .force_new()
+            .doc("default: one the cloud chooses"),
+        Attr::new("vswitch_id", Type::String, Mode::OptionalComputed)
+            .force_new()
+            .doc("must be in zone_id; default: one the cloud chooses"),
+        Attr::new("pay_type", Type::String, Mode::Optional)
+            .force_new()
+            .default(Default::Str("Postpaid"))
+            .rules(&[Rule::OneOf(PAY_TYPES)]),
+        Attr::new("description", Type::String, Mode::Optional)
+            .rules(&[Rule::Length { min: 2, max: 256 }])
+            .doc("2–256 characters; changed in place"),
+        Attr::new("id", Type::String, Mode::Computed),
+        Attr::new("status", Type::String, Mode::Computed),
+        Attr::new("connection_string", Type::String, Mode::Computed),
+        Attr::new("port", Type::String, Mode::Computed),
+        Attr::new("backup_id", Type::String, Mode::Computed)
+            .doc("the backup set restored, when cloned"),
+    ],
+    verb: Verb::Create,
+    clone: Some(GPDB_CLONE),
+    updatable: true,
+    exactly_one_of: &[],
+    timeouts: Timeouts {
+        create_s: 3600,
+        update_s: 1800,
+        delete_s: 1800,
+    },
+};
+
+const BACKUP: &[Attr] = &[
+    Attr::new("id", Type::String, Mode::Computed),
+    Attr::new("method", Type::String, Mode::Computed),
+    Attr::new("status", Type::String, Mode::Computed),
+    Attr::new("end_time", Type::String, Mode::Computed),
+];
+
+pub static GPDB_BACKUPS: Schema = Schema::data_source(
+    "alicloud_gpdb_backups",
+    "The data backups of an AnalyticDB for PostgreSQL instance (DescribeDataBackups)",
+    &[
+        Attr::new("instance_id", Type::String, Mode::Required),
+        Attr::new("backups", Type::List(&Type::Object(BACKUP)), Mode::Computed),
+        Attr::new("latest_snapshot_id", Type::String, Mode::Computed)
+            .doc("the newest successful snapshot backup (what clone's backup: latest picks)"),
+    ],
+    &[],
+);
+
+const DATAWORKS_CLONE: &[Attr] =
+    &[Attr::new("source", Type::String, Mode::Required).doc("id of the data source to clone")];
+
+pub static DATAWORKS_DATA_SOURCE: Schema = Schema {
+    type_name: "alicloud_dataworks_data_source",
+    kind: Kind::Resource,
+    description: "A DataWorks data source (2024-05-18 API): created, or cloned (CloneDataSource)",
+    attrs: &[
+        Attr::new("name", Type::String, Mode::Required)
+            .force_new()
+            .rules(&[
+                Rule::OnClone(&CLONE_NAME_RULE),
+                Rule::OnCreate(&CREATE_NAME_RULE),
+            ]),
+        Attr::new("project_id", Type::Int, Mode::RequiredForCreate)
+            .force_new()
+            .doc("the workspace; the source's when cloned"),
+        Attr::new("type", Type::String, Mode::RequiredForCreate)
+            .force_new()
+            .doc("hologres, mysql, …; the source's when cloned"),
+        Attr::new(
+            "connection_properties_mode",
+            Type::String,
+            Mode::RequiredForCreate,
+        )
+        .rules(&[Rule::OneOf(&["UrlMode", "InstanceMode", "CdhMode"])]),
+        Attr::new(
+            "connection_properties",
+            Type::Map(&Type::String),
+            Mode::RequiredForCreate,
+        )
+        .rules(&[Rule::HasKey("envType")])
+        .doc("sent as JSON text; must hold envType (Dev or Prod)"),
+        Attr::new("description", Type::String, Mode::OptionalComputed)
+            .rules(&[Rule::Length { min: 0, max: 3000 }])
+            .doc("up to 3000 characters; a clone keeps its source's unless set"),
+        Attr::new("id", Type::String, Mode::Computed),
+        Attr::new("qualified_name", Type::String, Mode::Computed),
+        Attr::new("create_time", Type::String, Mode::Computed),
+    ],
+    verb: Verb::Create,
+    clone: Some(DATAWORKS_CLONE),
+    updatable: true,
+    exactly_one_of: &[],
+    timeouts: Timeouts::all(300),
+};
+
+pub static SELECTDB_BINDING: Schema = Schema {
+    type_name: "alicloud_selectdb_cluster_binding",
+    kind: Kind::Resource,
+    description: "A binding of two clusters of a zone-redundant SelectDB instance \
+                  (CreateDBClusterBinding)",
+    attrs: &[
+        Attr::new("instance_id", Type::String, Mode::Required).force_new(),
+        Attr::new("cluster_id", Type::String, Mode::Required).force_new(),
+        Attr::new("cluster_id_bak", Type::String, Mode::Required)
+            .force_new()
+            .doc("the other cluster, in another zone, with the same billing method"),
+        Attr::new("region_id", Type::String, Mode::OptionalComputed)
+            .force_new()
+            .doc("default: the provider's region"),
+        Attr::new("id", Type::String, Mode::Computed),
+        Attr::new("db_instance_numeric_id", Type::String, Mode::Computed),
+    ],
+    verb: Verb::Bind,
+    clone: None,
+    updatable: false,
+    exactly_one_of: &[],
+    timeouts: Timeouts::all(600),
+};
+
+const CLUSTER: &[Attr] = &[
+    Attr::new("id", Type::String, Mode::Computed),
+    Attr::new("zone_id", Type::String, Mode::Computed),
+    Attr::new("charge_type", Type::String, Mode::Computed),
+    Attr::new("status", Type::String, Mode::Computed),
+    Attr::new("binding", Type::String, Mode::Computed),
+];
+
+pub static SELECTDB_INSTANCE: Schema = Schema::data_source(
+    "alicloud_selectdb_instance",
+    "A SelectDB instance: deploy scheme, billing and clusters",
+    &[
+        Attr::new("id", Type::String, Mode::Required),
+        Attr::new("status", Type::String, Mode::Computed),
+        Attr::new("deploy_scheme", Type::String, Mode::Computed),
+        Attr::new("charge_type", Type::String, Mode::Computed),
+        Attr::new(
+            "clusters",
+            Type::List(&Type::Object(CLUSTER)),
+            Mode::Computed,
+        ),
+    ],
+    &[],
+);
+
+const ENDPOINTS: &[Attr] = &[
+    Attr::new("gpdb", Type::String, Mode::Optional),
+    Attr::new("dataworks", Type::String, Mode::Optional),
+    Attr::new("selectdb", Type::String, Mode::Optional),
+];
+
+pub static PROVIDER: Schema = Schema::provider(
+    "alicloud",
+    "Alibaba Cloud: region, endpoints and credentials",
+    &[
+        Attr::new("region", Type::String, Mode::Required).doc("e.g. cn-hangzhou"),
+        Attr::new("endpoint", Type::String, Mode::Optional).doc(
+            "\"sandbox\" for the embedded simulated cloud; otherwise each product's regional \
+             endpoint is used",
+        ),
+        Attr::new("endpoints", Type::Object(ENDPOINTS), Mode::Optional)
+            .doc("per-product endpoint overrides (base URLs)"),
+        Attr::new("access_key", Type::String, Mode::Optional)
+            .doc("default: ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        Attr::new("secret_key", Type::String, Mode::Optional)
+            .sensitive()
+            .doc("default: ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        Attr::new("max_concurrency", Type::Int, Mode::Optional)
+            .default(Default::Int(16))
+            .doc("calls in flight at once against each product's API"),
+    ],
+);
+
+pub static SCHEMAS: &[&Schema] = &[
+    &GPDB_INSTANCE,
+    &GPDB_BACKUPS,
+    &DATAWORKS_DATA_SOURCE,
+    &SELECTDB_BINDING,
+    &SELECTDB_INSTANCE,
+];

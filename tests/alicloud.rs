@@ -1,0 +1,643 @@
+//! The Alibaba Cloud family end to end, through the real binary against the sandbox: gpdb
+//! create and clone (from `latest` and from a named backup, waiting on the source's
+//! asynchronous creation), DataWorks clone, SelectDB bind, their data sources, destroy; the
+//! validation refusals; the seed's rules refused before any call; the documented API errors
+//! reaching the user with their codes; drift, import and timeouts. Plus the wire itself: a
+//! signed client against the sandbox's router (signature checks, IncorrectDBInstanceState,
+//! ClusterNotSupport, DBInstanceLocked).
+
+mod common;
+use common::Env;
+
+const PROVIDER: &str = "providers:\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\n";
+
+fn stack(env: &Env, dir: &str, resources: &str) {
+    env.write(
+        &format!("{dir}/main.yaml"),
+        &format!("{PROVIDER}resources:\n{resources}"),
+    );
+}
+
+const WAREHOUSE: &str = "  alicloud_gpdb_instance.src:
+    zone_id: cn-hangzhou-i
+    engine_version: \"6.0\"
+    instance_spec: 4C32G
+    seg_node_num: 4
+    storage_size: 100
+    description: source-warehouse
+";
+
+/// Objects of `kind` beyond the seeds, as (id, name).
+fn made(env: &Env, service: &str, kind: &str) -> Vec<(String, String)> {
+    let mut seeds = strata::sandbox::store::World::default();
+    strata::sandbox::seed(&mut seeds);
+    let coll = format!("{service}/{kind}");
+    env.sandbox()
+        .into_iter()
+        .filter(|o| o["service"] == service && o["kind"] == kind)
+        .filter(|o| seeds.get(&coll, o["id"].as_str().unwrap()).is_none())
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap().to_string(),
+                o["name"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
+    let env = Env::with_example("quickstart");
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    // each seed action is its own verb; the backup of a clone from latest is not known yet
+    assert!(
+        r.stdout
+            .contains("alicloud_gpdb_instance.warehouse_restore will be cloned"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("alicloud_selectdb_cluster_binding.main will be bound"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("alicloud_dataworks_data_source.holo_copy will be cloned"),
+        "{r:?}"
+    );
+    let json = env.ok(&["-C", "quickstart", "plan", "--format", "json"], 0);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let restore = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "alicloud_gpdb_instance.warehouse_restore")
+        .unwrap();
+    assert_eq!(restore["action"], "clone");
+    assert_eq!(restore["change"]["after_unknown"]["backup_id"], true);
+    assert_eq!(
+        restore["depends_on"],
+        serde_json::json!(["alicloud_gpdb_instance.warehouse"])
+    );
+
+    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    assert!(r.stdout.contains("1 bound"), "{r:?}");
+    let instances = made(&env, "gpdb", "instance");
+    assert_eq!(instances.len(), 2, "{instances:?}");
+    assert_eq!(made(&env, "dataworks", "data_source").len(), 1);
+    // the clone restored the source's newest snapshot
+    let out = env.ok(&["-C", "quickstart", "output", "--json"], 0);
+    let outputs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let backup = outputs["restored_backup"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let st = env.state_json("quickstart");
+    let source = st["resources"]["alicloud_gpdb_instance.warehouse"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    let restored_from = store
+        .read(|w| {
+            w.get(
+                "gpdb/instance",
+                outputs["restore_id"]["value"].as_str().unwrap(),
+            )
+            .unwrap()["restored_from"]
+                .clone()
+        })
+        .unwrap();
+    assert_eq!(restored_from["instance"], source.as_str());
+    assert_eq!(restored_from["backup"], backup.as_str());
+    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    assert!(r.stdout.contains("No changes."), "{r:?}");
+    // the binding is visible in the data source
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "state",
+            "show",
+            "data.alicloud_selectdb_instance.main",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("selectdb-cn-7213cjv2ez-be2"), "{r:?}");
+
+    env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
+    assert!(made(&env, "gpdb", "instance").is_empty());
+    assert!(
+        made(&env, "gpdb", "backup").is_empty(),
+        "backups go with their instance"
+    );
+    assert!(made(&env, "dataworks", "data_source").is_empty());
+    let bound = store
+        .read(|w| {
+            w.get("selectdb/instance", "selectdb-cn-7213cjv2ez")
+                .unwrap()["clusters"][0]["ClusterBinding"]
+                .clone()
+        })
+        .unwrap();
+    assert_eq!(bound, "", "unbound");
+}
+
+#[test]
+fn a_clone_waits_for_its_source_and_restores_through_restoring() {
+    let env = Env::new();
+    stack(
+        &env,
+        "s",
+        &format!(
+            "{WAREHOUSE}  alicloud_gpdb_instance.copy:
+    clone: {{ source: \"${{alicloud_gpdb_instance.src.id}}\", backup: latest }}
+    zone_id: cn-hangzhou-i
+"
+        ),
+    );
+    let r = env.run_with(
+        &["-C", "s", "apply", "--auto-approve"],
+        &[("STRATA_SANDBOX", "async_ms=700")],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let src_done = r
+        .stdout
+        .find("alicloud_gpdb_instance.src: Creation complete")
+        .unwrap();
+    let clone_start = r
+        .stdout
+        .find("alicloud_gpdb_instance.copy: Cloning...")
+        .unwrap();
+    assert!(
+        src_done < clone_start,
+        "the clone waited for its source: {r:?}"
+    );
+    assert!(r.stdout.contains("status Creating"), "{r:?}");
+    assert!(r.stdout.contains("status Restoring"), "{r:?}");
+    // the target was made like its source
+    let st = env.state_json("s");
+    let copy = &st["resources"]["alicloud_gpdb_instance.copy"]["attributes"];
+    assert_eq!(copy["storage_size"], 100);
+    assert_eq!(copy["status"], "Running");
+    env.ok(&["-C", "s", "plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn validate_refuses_what_the_apis_would_refuse() {
+    let env = Env::new();
+    stack(
+        &env,
+        "v",
+        "  alicloud_dataworks_data_source.bad:
+    clone: { source: 16036 }
+    name: 1-not-a-name
+  alicloud_dataworks_data_source.noenv:
+    name: fresh
+    project_id: 10001
+    type: mysql
+    connection_properties_mode: UrlMode
+    connection_properties: { address: x }
+  alicloud_gpdb_instance.g:
+    zone_id: z
+    engine_version: \"5.0\"
+    instance_spec: 4C32G
+    seg_node_num: 3
+    storage_size: 20
+  alicloud_selectdb_cluster_binding.b:
+    instance_id: i
+    cluster_id: c
+",
+    );
+    let r = env.ok(&["-C", "v", "validate"], 1);
+    let e = r.all();
+    for needle in [
+        "alicloud_dataworks_data_source.bad.name: \"1-not-a-name\"",
+        "starts with a letter",
+        "alicloud_dataworks_data_source.noenv.connection_properties: must contain the key \"envType\"",
+        "alicloud_gpdb_instance.g.engine_version",
+        "alicloud_gpdb_instance.g.seg_node_num: 3 is out of range",
+        "alicloud_gpdb_instance.g.storage_size: 20 is out of range",
+        "alicloud_selectdb_cluster_binding.b.cluster_id_bak: missing required argument",
+    ] {
+        assert!(e.contains(needle), "missing {needle:?} in:\n{e}");
+    }
+}
+
+#[test]
+fn the_seed_rules_are_refused_before_any_call() {
+    use strata::sandbox::alicloud::{gpdb, selectdb};
+    let env = Env::new();
+    let clone_of = |backup: &str| {
+        format!(
+            "  alicloud_gpdb_instance.c:
+    clone: {{ source: {}, backup: \"{backup}\" }}
+    zone_id: cn-hangzhou-i
+",
+            gpdb::SEED_INSTANCE
+        )
+    };
+    for (backup, why) in [
+        (
+            gpdb::SEED_LOGICAL,
+            "is a Logical backup: CloneDBInstance restores only snapshot backups",
+        ),
+        (gpdb::SEED_FAILED, "has status Failure"),
+        (
+            "9999999999",
+            "is not a backup of instance gp-bp1seedwarehouse01",
+        ),
+    ] {
+        stack(&env, "r", &clone_of(backup));
+        let r = env.ok(&["-C", "r", "apply", "--auto-approve"], 1);
+        assert!(r.all().contains(why), "{backup}: {r:?}");
+        assert!(r.all().contains("alicloud_gpdb_instance.c"), "{r:?}");
+        assert!(
+            made(&env, "gpdb", "instance").is_empty(),
+            "nothing was made for {backup}"
+        );
+    }
+    // a named snapshot that is the source's is accepted
+    stack(&env, "r", &clone_of(gpdb::SEED_SNAPSHOT));
+    env.ok(&["-C", "r", "apply", "--auto-approve"], 0);
+    env.ok(&["-C", "r", "destroy", "--auto-approve"], 0);
+
+    let bind = |instance: &str, a: &str, b: &str| {
+        format!(
+            "  alicloud_selectdb_cluster_binding.b:
+    instance_id: {instance}
+    cluster_id: {instance}-{a}
+    cluster_id_bak: {instance}-{b}
+"
+        )
+    };
+    for (instance, a, b, why) in [
+        (selectdb::SINGLE_ZONE, "be", "be2", "is not zone-redundant"),
+        (
+            selectdb::MIXED_BILLING,
+            "be",
+            "be2",
+            "must share a billing method",
+        ),
+        (
+            selectdb::SEED_INSTANCE,
+            "be",
+            "be",
+            "needs two different clusters",
+        ),
+        (
+            selectdb::SEED_INSTANCE,
+            "be",
+            "be9",
+            "has no cluster selectdb-cn-7213cjv2ez-be9",
+        ),
+    ] {
+        stack(&env, "b", &bind(instance, a, b));
+        let r = env.ok(&["-C", "b", "apply", "--auto-approve"], 1);
+        assert!(r.all().contains(why), "{instance}: {r:?}");
+        assert!(r.all().contains("RuleViolation"), "{r:?}");
+    }
+}
+
+#[test]
+fn documented_api_errors_reach_the_user_with_their_codes() {
+    use strata::sandbox::alicloud::selectdb;
+    let env = Env::new();
+    for (resources, code) in [
+        (
+            "  alicloud_gpdb_instance.c:\n    clone: { source: gp-doesnotexist, backup: latest }\n    zone_id: z\n",
+            "InvalidDBInstanceId.NotFound",
+        ),
+        (
+            "  alicloud_dataworks_data_source.d:\n    clone: { source: 99999 }\n    name: copy_of_nothing\n",
+            "DataSource.NotFound",
+        ),
+        (
+            &format!("  alicloud_selectdb_cluster_binding.b:\n    instance_id: {0}\n    cluster_id: {0}-be\n    cluster_id_bak: {0}-be2\n", selectdb::LOCKED),
+            "DBInstanceLocked",
+        ),
+        (
+            "  alicloud_dataworks_data_source.d:\n    clone: { source: 16036 }\n    name: demo_holo_source\n",
+            "ConnectionAlreadyExist",
+        ),
+    ] {
+        stack(&env, "e", resources);
+        let r = env.ok(&["-C", "e", "apply", "--auto-approve"], 1);
+        assert!(r.all().contains(code), "{code}: {r:?}");
+        assert!(r.all().contains("request id"), "the RequestId is shown: {r:?}");
+    }
+    // a data source naming an unknown instance
+    env.write(
+        "e/main.yaml",
+        &format!("{PROVIDER}data:\n  alicloud_selectdb_instance.x: {{ id: selectdb-cn-nope }}\n"),
+    );
+    let r = env.ok(&["-C", "e", "plan"], 1);
+    assert!(r.all().contains("InvalidDBInstanceId.NotFound"), "{r:?}");
+}
+
+#[test]
+fn dataworks_create_update_and_clone_with_properties() {
+    let env = Env::new();
+    let text = |desc: &str| {
+        format!(
+            "  alicloud_dataworks_data_source.mysql:
+    name: orders_db
+    project_id: 10001
+    type: mysql
+    connection_properties_mode: UrlMode
+    connection_properties: {{ envType: Dev, address: \"db:3306\" }}
+    description: {desc}
+  alicloud_dataworks_data_source.copy:
+    clone: {{ source: \"${{alicloud_dataworks_data_source.mysql.id}}\" }}
+    name: orders_db_copy
+    connection_properties: {{ envType: Dev, address: \"replica:3306\" }}
+"
+        )
+    };
+    stack(&env, "d", &text("first"));
+    env.ok(&["-C", "d", "apply", "--auto-approve"], 0);
+    env.ok(&["-C", "d", "plan", "--detailed-exitcode"], 0);
+    let st = env.state_json("d");
+    let copy = &st["resources"]["alicloud_dataworks_data_source.copy"]["attributes"];
+    assert_eq!(copy["connection_properties"]["address"], "replica:3306");
+    assert_eq!(
+        copy["project_id"], 10001,
+        "a clone lives in its source's workspace"
+    );
+    stack(&env, "d", &text("second"));
+    let r = env.ok(&["-C", "d", "apply", "--auto-approve"], 0);
+    assert!(r.stdout.contains("1 updated"), "{r:?}");
+    env.ok(&["-C", "d", "plan", "--detailed-exitcode"], 0);
+    env.ok(&["-C", "d", "destroy", "--auto-approve"], 0);
+    assert!(made(&env, "dataworks", "data_source").is_empty());
+}
+
+#[test]
+fn drift_import_and_timeouts() {
+    let env = Env::new();
+    stack(&env, "g", WAREHOUSE);
+    env.ok(&["-C", "g", "apply", "--auto-approve"], 0);
+    let id = env.state_json("g")["resources"]["alicloud_gpdb_instance.src"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // changed outside: planned back in place
+    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    store
+        .write(|tx| {
+            let mut d = tx.get("gpdb/instance", &id).unwrap().clone();
+            d["description"] = "edited by hand".into();
+            tx.put("gpdb/instance", &id, d);
+        })
+        .unwrap();
+    let r = env.ok(&["-C", "g", "plan", "--detailed-exitcode"], 2);
+    assert!(r.stdout.contains("edited by hand"), "{r:?}");
+    assert!(r.stdout.contains("updated in-place"), "{r:?}");
+    env.ok(&["-C", "g", "apply", "--auto-approve"], 0);
+    // imported into another stack's address
+    stack(&env, "h", &WAREHOUSE.replace(".src:", ".adopted:"));
+    env.ok(
+        &["-C", "h", "import", "alicloud_gpdb_instance.adopted", &id],
+        0,
+    );
+    env.ok(&["-C", "h", "plan", "--detailed-exitcode"], 0);
+    // deleted outside: reported, and planned for creation again
+    env.ok(
+        &["-C", "h", "state", "rm", "alicloud_gpdb_instance.adopted"],
+        0,
+    );
+    store.write(|tx| tx.delete("gpdb/instance", &id)).unwrap();
+    let r = env.ok(&["-C", "g", "plan"], 0);
+    assert!(r.stdout.contains("has been deleted"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("alicloud_gpdb_instance.src will be created"),
+        "{r:?}"
+    );
+    // a per-resource timeout on the asynchronous wait fails that resource only, naming the status
+    stack(
+        &env,
+        "t",
+        &format!(
+            "{WAREHOUSE}    timeouts: {{ create: 1s }}
+  alicloud_dataworks_data_source.other:
+    clone: {{ source: 16036 }}
+    name: unaffected
+"
+        ),
+    );
+    let r = env.run_with(
+        &["-C", "t", "apply", "--auto-approve"],
+        &[("STRATA_SANDBOX", "async_ms=60000")],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.all().contains("stuck in Creating"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("alicloud_dataworks_data_source.other: Clone complete"),
+        "{r:?}"
+    );
+    // the instance exists: recorded (tainted), never orphaned
+    let st = env.state_json("t");
+    assert!(
+        st["resources"]["alicloud_gpdb_instance.src"]["id"].is_string(),
+        "{st}"
+    );
+}
+
+#[test]
+fn per_product_endpoints_and_credentials_from_the_environment() {
+    use std::io::BufRead;
+    let server_dir = Env::new();
+    let mut server = server_dir
+        .command(&["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_string();
+    let env = Env::new();
+    env.write(
+        "o/main.yaml",
+        &format!(
+            "providers:\n  alicloud:\n    region: cn-hangzhou\n    endpoints:\n      gpdb: {url}/alicloud/gpdb\n      dataworks: {url}/alicloud/dataworks\n      selectdb: {url}/alicloud/selectdb\nresources:\n{WAREHOUSE}"
+        ),
+    );
+    // no endpoint: sandbox, so credentials must come from somewhere
+    let r = env.ok(&["-C", "o", "plan"], 1);
+    assert!(r.stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{r:?}");
+    let creds = [
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            strata::providers::alicloud::client::SANDBOX_AK,
+        ),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not the secret"),
+    ];
+    let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.all().contains("SignatureDoesNotMatch"),
+        "a wrong secret is refused: {r:?}"
+    );
+    let creds = [
+        creds[0],
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            strata::providers::alicloud::client::SANDBOX_SK,
+        ),
+    ];
+    let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        made(&server_dir, "gpdb", "instance").len(),
+        1,
+        "made through the override"
+    );
+    let r = env.run_with(&["-C", "o", "destroy", "--auto-approve"], &creds);
+    assert_eq!(r.code, 0, "{r:?}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+mod wire {
+    use strata::providers::alicloud::client::{Product, RpcClient};
+    use strata::sandbox::alicloud::{gpdb, selectdb};
+
+    async fn sandbox() -> (String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = strata::sandbox::open_store(&dir.path().join("sandbox.json"));
+        let spec = strata::sandbox::faults::FaultSpec::parse("async_ms=60000").unwrap();
+        let app = strata::sandbox::server::router(store, spec);
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (format!("http://{addr}"), dir)
+    }
+
+    fn client(base: &str, product: Product, secret: &str) -> RpcClient {
+        let url = format!("{base}/alicloud/{}", product.key());
+        RpcClient::new(
+            product,
+            "cn-hangzhou",
+            &url,
+            strata::providers::alicloud::client::SANDBOX_AK,
+            secret,
+            2,
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_sandbox_checks_signatures_states_and_rules() {
+        let (base, _dir) = sandbox().await;
+        let sk = strata::providers::alicloud::client::SANDBOX_SK;
+        // a wrong secret: the signature does not match
+        let bad = client(&base, Product::Gpdb, "wrong");
+        let e = bad
+            .call(
+                "DescribeDBInstanceAttribute",
+                &[("DBInstanceId", gpdb::SEED_INSTANCE.into())],
+                true,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "SignatureDoesNotMatch");
+        let g = client(&base, Product::Gpdb, sk);
+        // CloneDBInstance into an instance still Creating
+        let made = g
+            .call(
+                "CreateDBInstance",
+                &[
+                    ("RegionId", "cn-hangzhou".into()),
+                    ("ZoneId", "cn-hangzhou-i".into()),
+                    ("Engine", "gpdb".into()),
+                    ("EngineVersion", "6.0".into()),
+                    ("DBInstanceMode", "StorageElastic".into()),
+                    ("DBInstanceCategory", "HighAvailability".into()),
+                    ("InstanceSpec", "4C32G".into()),
+                    ("SegNodeNum", "4".into()),
+                    ("SegStorageType", "cloud_essd".into()),
+                    ("StorageSize", "50".into()),
+                ],
+                false,
+            )
+            .await
+            .unwrap();
+        let target = made["DBInstanceId"].as_str().unwrap().to_string();
+        let e = g
+            .call(
+                "CloneDBInstance",
+                &[
+                    ("DBInstanceId", target),
+                    ("SrcDbInstanceName", gpdb::SEED_INSTANCE.into()),
+                    ("BackupId", gpdb::SEED_SNAPSHOT.into()),
+                ],
+                false,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.status),
+            ("IncorrectDBInstanceState", Some(403))
+        );
+        // SelectDB: a single-zone instance's clusters cannot be bound
+        let s = client(&base, Product::SelectDb, sk);
+        let params = |i: &str| {
+            vec![
+                ("DBInstanceId", i.to_string()),
+                ("DBClusterId", format!("{i}-be")),
+                ("DBClusterIdBak", format!("{i}-be2")),
+                ("RegionId", "cn-hangzhou".to_string()),
+            ]
+        };
+        let e = s
+            .call(
+                "CreateDBClusterBinding",
+                &params(selectdb::SINGLE_ZONE),
+                false,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "ClusterNotSupport");
+        let e = s
+            .call(
+                "CreateDBClusterBinding",
+                &params(selectdb::MIXED_BILLING),
+                false,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "InvalidChargeType.NotSupport");
+        let ok = s
+            .call(
+                "CreateDBClusterBinding",
+                &params(selectdb::SEED_INSTANCE),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(ok["Data"]["DbInstanceId"], "6585");
+        assert!(ok["RequestId"].is_string());
+        // the wrong product's version is not an API
+        let wrong = RpcClient::new(
+            Product::DataWorks,
+            "cn-hangzhou",
+            &format!("{base}/alicloud/selectdb"),
+            strata::providers::alicloud::client::SANDBOX_AK,
+            sk,
+            1,
+        )
+        .unwrap();
+        let e = wrong
+            .call(
+                "DescribeDBInstanceAttribute",
+                &params(selectdb::SEED_INSTANCE)[..1],
+                true,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "InvalidApi.NotFound");
+    }
+}
