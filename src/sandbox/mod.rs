@@ -2,6 +2,7 @@
 //! error codes, signature checks, asynchronous states), persisted under `state/sandbox.json`.
 //! Runs in-process for `endpoint: sandbox`, or standalone with `strata sandbox serve`.
 
+pub mod commvault;
 pub mod faults;
 pub mod huawei;
 pub mod server;
@@ -15,6 +16,7 @@ use tokio::sync::OnceCell;
 /// Every service's seed objects.
 pub fn seed(w: &mut World) {
     huawei::seed(w);
+    commvault::seed(w);
 }
 
 /// Where the sandbox keeps its world by default.

@@ -66,6 +66,14 @@ pub fn router(store: Arc<Store>, spec: FaultSpec) -> Router {
                 &super::huawei::PROFILE,
             ),
         )
+        .nest(
+            "/commvault/commandcenter/api",
+            with_faults(
+                super::commvault::router(sb.clone()),
+                &sb,
+                &super::commvault::PROFILE,
+            ),
+        )
         .route(
             "/_sandbox/stats",
             axum::routing::get(move || {

@@ -82,11 +82,10 @@ pub static TEMPLATE_DATA: Schema = Schema {
     },
 };
 
-pub static PROVIDER: Schema = Schema {
-    type_name: "huaweicloud",
-    kind: Kind::Provider,
-    description: "Huawei Cloud: region, project and credentials",
-    attrs: &[
+pub static PROVIDER: Schema = Schema::provider(
+    "huaweicloud",
+    "Huawei Cloud: region, project and credentials",
+    &[
         Attr::new("region", Type::String, Mode::Required).doc("e.g. ap-southeast-1"),
         Attr::new("project_id", Type::String, Mode::Required),
         Attr::new("endpoint", Type::String, Mode::Optional)
@@ -100,15 +99,6 @@ pub static PROVIDER: Schema = Schema {
             .default(Default::Int(16))
             .doc("calls in flight at once against this API"),
     ],
-    verb: Verb::Create,
-    clone: None,
-    updatable: false,
-    exactly_one_of: &[],
-    timeouts: Timeouts {
-        create_s: 0,
-        update_s: 0,
-        delete_s: 0,
-    },
-};
+);
 
 pub static SCHEMAS: &[&Schema] = &[&TEMPLATE, &TEMPLATE_DATA];

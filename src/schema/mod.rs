@@ -2,6 +2,7 @@
 //! which changes force a replacement, which are sensitive, and the APIs' documented value rules.
 //! One checker (`check`) serves validate, plan and apply; diff and rendering read the same data.
 
+pub mod commvault;
 pub mod huaweicloud;
 pub mod jsonschema;
 pub mod providers;
@@ -167,6 +168,29 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The schema of a `providers:` block: settings only, no lifecycle.
+    pub const fn provider(
+        type_name: &'static str,
+        description: &'static str,
+        attrs: &'static [Attr],
+    ) -> Schema {
+        Schema {
+            type_name,
+            kind: Kind::Provider,
+            description,
+            attrs,
+            verb: Verb::Create,
+            clone: None,
+            updatable: false,
+            exactly_one_of: &[],
+            timeouts: Timeouts {
+                create_s: 0,
+                update_s: 0,
+                delete_s: 0,
+            },
+        }
+    }
+
     pub fn attr(&self, name: &str) -> Option<&'static Attr> {
         self.attrs.iter().find(|a| a.name == name)
     }
@@ -396,7 +420,7 @@ fn strsim(a: &str, b: &str) -> usize {
 }
 
 /// The schemas of each provider family (one line per family).
-static FAMILIES: &[&[&Schema]] = &[huaweicloud::SCHEMAS];
+static FAMILIES: &[&[&Schema]] = &[huaweicloud::SCHEMAS, commvault::SCHEMAS];
 
 /// Every resource and data-source schema strata knows.
 pub fn all() -> impl Iterator<Item = &'static Schema> {

@@ -89,7 +89,11 @@ impl Env {
         let mut c = Command::new(bin());
         c.args(args).current_dir(self.path());
         for (k, _) in std::env::vars() {
-            if k.starts_with("STRATA_") || k.starts_with("HW_") || k.starts_with("HUAWEICLOUD_") {
+            if k.starts_with("STRATA_")
+                || k.starts_with("HW_")
+                || k.starts_with("HUAWEICLOUD_")
+                || k.starts_with("COMMVAULT_")
+            {
                 c.env_remove(k);
             }
         }
@@ -221,5 +225,33 @@ impl Env {
         child.kill().expect("SIGKILL"); // std's kill is SIGKILL on unix
         child.wait().unwrap();
         pid
+    }
+}
+
+impl Env {
+    /// Start `strata sandbox serve` (its world under this directory) with `envs`: the
+    /// process and the URL it printed.
+    pub fn serve_sandbox(&self, envs: &[(&str, &str)]) -> (std::process::Child, String) {
+        use std::io::BufRead;
+        let mut c = self.command(&["sandbox", "serve", "--addr", "127.0.0.1:0"]);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let mut server = c
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn strata sandbox serve");
+        let mut first = String::new();
+        std::io::BufReader::new(server.stdout.take().expect("piped"))
+            .read_line(&mut first)
+            .expect("the banner");
+        let url = first
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+        (server, url)
     }
 }
