@@ -376,7 +376,7 @@ fn targets_and_replace() {
     );
     assert!(
         r.stdout.contains(
-            "Plan: 0 to create, 0 to clone, 0 to bind, 0 to update, 0 to replace, 3 to destroy."
+            "Plan: 0 to create, 0 to clone, 0 to bind, 0 to update, 0 to replace, 4 to destroy."
         ),
         "{r:?}"
     );

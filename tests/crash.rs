@@ -22,14 +22,24 @@ fn kill_at(env: &Env, checkpoint: &str) {
     assert!(env.path().join("state/quickstart.json.lock").exists());
 }
 
+/// Names of what the quickstart made: parameter templates and the Commvault instance.
 fn names(env: &Env) -> Vec<String> {
-    env.made("parameter_template")
+    let mut v: Vec<String> = env
+        .made("parameter_template")
         .into_iter()
+        .chain(env.made("instance"))
         .map(|(_, n)| n)
-        .collect()
+        .collect();
+    v.sort();
+    v
 }
 
-const ALL: [&str; 3] = ["base-staging", "base-staging-copy", "copy_by_v31"];
+const ALL: [&str; 4] = [
+    "base-staging",
+    "base-staging-copy",
+    "copy_by_v31",
+    "pgm-6gj1yy9fmpsm49d9[ap-south-1]",
+];
 
 #[test]
 fn killed_between_journal_and_fold_loses_nothing() {
@@ -45,7 +55,7 @@ fn killed_between_journal_and_fold_loses_nothing() {
     let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
     assert!(r.stderr.contains("recovered"), "{r:?}");
     let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
-    assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
+    assert_eq!(r.stdout.lines().count(), 5, "{r:?}");
     // The next apply clears the dead holder's lock, folds the journal and changes nothing.
     let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     assert!(r.stderr.contains("found and cleared a stale lock"), "{r:?}");
@@ -56,7 +66,7 @@ fn killed_between_journal_and_fold_loses_nothing() {
             .as_object()
             .unwrap()
             .len(),
-        4
+        5
     );
     assert_eq!(names(&env), ALL);
 }
@@ -143,7 +153,7 @@ fn ctrl_c_starts_nothing_new_saves_and_exits_130() {
     assert!(out.contains("Interrupt received"), "{out}");
     assert!(out.contains("Apply interrupted."), "{out}");
     let made = names(&env).len();
-    assert!(made < 3, "nothing new started after the interrupt: {made}");
+    assert!(made < 4, "nothing new started after the interrupt: {made}");
     // what was made is in the state; the next run finishes without duplicates
     let st = env.state_json("quickstart");
     let managed = st["resources"]

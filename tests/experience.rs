@@ -259,8 +259,8 @@ fn json_event_stream() {
     assert_eq!(events[0]["type"], "plan");
     assert_eq!(events[0]["plan"]["summary"]["clone"], 2);
     let count = |t: &str| events.iter().filter(|e| e["type"] == t).count();
-    assert_eq!(count("start"), 3);
-    assert_eq!(count("complete"), 3);
+    assert_eq!(count("start"), 4);
+    assert_eq!(count("complete"), 4);
     let done = events
         .iter()
         .find(|e| {

@@ -285,7 +285,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let doc: J = serde_json::from_str(&env.read("plan.json")).unwrap();
     assert_valid(&doc);
     let r = env.ok(&["-C", "quickstart", "show", "plan.json"], 0);
-    assert!(r.stdout.contains("Plan: 1 to create, 2 to clone"), "{r:?}");
+    assert!(r.stdout.contains("Plan: 2 to create, 2 to clone"), "{r:?}");
     assert!(
         r.stdout.contains("base_id     = (known after apply)"),
         "unknowns survive saving: {r:?}"
@@ -300,7 +300,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let r = env.ok(&["-C", "quickstart", "apply", "plan.json"], 0);
     assert!(
         r.stdout
-            .contains("Apply complete! Resources: 1 created, 2 cloned"),
+            .contains("Apply complete! Resources: 2 created, 2 cloned"),
         "{r:?}"
     );
     let names: Vec<String> = env

@@ -80,7 +80,7 @@ fn lifecycle_through_postgres() {
     );
     // state subcommands, refresh, output, show
     let r = with_pg(&env, &pg, &["-C", "quickstart", "state", "list"], 0);
-    assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
+    assert_eq!(r.stdout.lines().count(), 5, "{r:?}");
     with_pg(
         &env,
         &pg,
@@ -135,8 +135,9 @@ fn lifecycle_through_postgres() {
         &["-C", "quickstart", "destroy", "--auto-approve"],
         0,
     );
-    assert!(r.stdout.contains("3 destroyed"), "{r:?}");
+    assert!(r.stdout.contains("4 destroyed"), "{r:?}");
     assert!(env.made("parameter_template").is_empty());
+    assert!(env.made("instance").is_empty());
     // the same stack name from a config's backend block, the URL given on the command line
     env.write("quickstart/backend.yaml", "backend: { type: postgres }\n");
     let r = env.run(&[

@@ -21,7 +21,11 @@ fn quickstart_lifecycle() {
     ));
     assert!(r
         .stdout
-        .contains("Plan: 1 to create, 2 to clone, 0 to bind"));
+        .contains("# commvault_postgresql_instance.orders will be created"));
+    assert!(r.stdout.contains("password  = (sensitive value)"));
+    assert!(r
+        .stdout
+        .contains("Plan: 2 to create, 2 to clone, 0 to bind"));
     assert!(
         env.made("parameter_template").is_empty(),
         "plan must not change anything"
@@ -34,12 +38,16 @@ fn quickstart_lifecycle() {
     let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     assert!(
         r.stdout
-            .contains("Apply complete! Resources: 1 created, 2 cloned"),
+            .contains("Apply complete! Resources: 2 created, 2 cloned"),
         "{r:?}"
     );
     let made = env.made("parameter_template");
     let names: Vec<&str> = made.iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(names, ["base-staging", "base-staging-copy", "copy_by_v31"]);
+    // the database is protected: registered with Commvault
+    let protected = env.made("instance");
+    assert_eq!(protected.len(), 1);
+    assert_eq!(protected[0].1, "pgm-6gj1yy9fmpsm49d9[ap-south-1]");
 
     let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
     assert!(r.stdout.contains("No changes."), "{r:?}");
@@ -73,7 +81,7 @@ fn quickstart_lifecycle() {
     let r = env.ok(&["-C", "quickstart", "output", "seed_engine"], 0);
     assert_eq!(r.stdout.trim(), "sqlserver");
     let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
-    assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
+    assert_eq!(r.stdout.lines().count(), 5, "{r:?}");
 
     // an update and a replacement
     let text = common::quickstart_text()
@@ -111,14 +119,15 @@ fn quickstart_lifecycle() {
     );
 
     // destroy removes exactly what was made; the seeds stay
-    let seeds_before = env.sandbox().len() - 3;
+    let seeds_before = env.sandbox().len() - 4;
     let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
     assert!(
         r.stdout
-            .contains("Destroy complete! Resources: 3 destroyed."),
+            .contains("Destroy complete! Resources: 4 destroyed."),
         "{r:?}"
     );
     assert!(env.made("parameter_template").is_empty());
+    assert!(env.made("instance").is_empty());
     assert_eq!(env.sandbox().len(), seeds_before);
     let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
     assert_eq!(r.stdout.trim(), "");
@@ -149,7 +158,7 @@ fn json_plan_follows_the_contract() {
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["format_version"], "1");
     assert_eq!(doc["stack"], "quickstart");
-    assert_eq!(doc["summary"]["create"], 1);
+    assert_eq!(doc["summary"]["create"], 2);
     assert_eq!(doc["summary"]["clone"], 2);
     assert_eq!(doc["summary"]["read"], 1);
     let rc = doc["resource_changes"].as_array().unwrap();
