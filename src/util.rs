@@ -10,7 +10,8 @@ pub fn now_rfc3339() -> String {
 }
 
 /// Replaces every known secret in text with `(sensitive value)`: applied to every line that
-/// reports errors or progress, so an API echoing an input never leaks it.
+/// reports errors or progress, so an API echoing an input never leaks it — in the clear or
+/// base64-encoded, as some APIs take passwords (Commvault).
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     secrets: Vec<String>,
@@ -18,7 +19,15 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 3).collect();
+        use base64::Engine;
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
+            .filter(|s| s.len() >= 3)
+            .flat_map(|s| {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+                [s, b64]
+            })
+            .collect();
         // longest first, so a secret containing another is replaced whole
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
@@ -76,5 +85,6 @@ mod tests {
             r.redact("pw=abcdef, x=abc"),
             "pw=(sensitive value), x=(sensitive value)"
         );
+        assert_eq!(r.redact("b64=YWJjZGVm"), "b64=(sensitive value)");
     }
 }

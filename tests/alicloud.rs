@@ -27,24 +27,6 @@ const WAREHOUSE: &str = "  alicloud_gpdb_instance.src:
     description: source-warehouse
 ";
 
-/// Objects of `kind` beyond the seeds, as (id, name).
-fn made(env: &Env, service: &str, kind: &str) -> Vec<(String, String)> {
-    let mut seeds = strata::sandbox::store::World::default();
-    strata::sandbox::seed(&mut seeds);
-    let coll = format!("{service}/{kind}");
-    env.sandbox()
-        .into_iter()
-        .filter(|o| o["service"] == service && o["kind"] == kind)
-        .filter(|o| seeds.get(&coll, o["id"].as_str().unwrap()).is_none())
-        .map(|o| {
-            (
-                o["id"].as_str().unwrap().to_string(),
-                o["name"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
     let env = Env::with_example("quickstart");
@@ -82,9 +64,9 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
 
     let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     assert!(r.stdout.contains("1 bound"), "{r:?}");
-    let instances = made(&env, "gpdb", "instance");
+    let instances = env.made_in("gpdb", "instance");
     assert_eq!(instances.len(), 2, "{instances:?}");
-    assert_eq!(made(&env, "dataworks", "data_source").len(), 1);
+    assert_eq!(env.made_in("dataworks", "data_source").len(), 1);
     // the clone restored the source's newest snapshot
     let out = env.ok(&["-C", "quickstart", "output", "--json"], 0);
     let outputs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -126,12 +108,12 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
     assert!(r.stdout.contains("selectdb-cn-7213cjv2ez-be2"), "{r:?}");
 
     env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
-    assert!(made(&env, "gpdb", "instance").is_empty());
+    assert!(env.made_in("gpdb", "instance").is_empty());
     assert!(
-        made(&env, "gpdb", "backup").is_empty(),
+        env.made_in("gpdb", "backup").is_empty(),
         "backups go with their instance"
     );
-    assert!(made(&env, "dataworks", "data_source").is_empty());
+    assert!(env.made_in("dataworks", "data_source").is_empty());
     let bound = store
         .read(|w| {
             w.get("selectdb/instance", "selectdb-cn-7213cjv2ez")
@@ -252,7 +234,7 @@ fn the_seed_rules_are_refused_before_any_call() {
         assert!(r.all().contains(why), "{backup}: {r:?}");
         assert!(r.all().contains("alicloud_gpdb_instance.c"), "{r:?}");
         assert!(
-            made(&env, "gpdb", "instance").is_empty(),
+            env.made_in("gpdb", "instance").is_empty(),
             "nothing was made for {backup}"
         );
     }
@@ -368,7 +350,7 @@ fn dataworks_create_update_and_clone_with_properties() {
     assert!(r.stdout.contains("1 updated"), "{r:?}");
     env.ok(&["-C", "d", "plan", "--detailed-exitcode"], 0);
     env.ok(&["-C", "d", "destroy", "--auto-approve"], 0);
-    assert!(made(&env, "dataworks", "data_source").is_empty());
+    assert!(env.made_in("dataworks", "data_source").is_empty());
 }
 
 #[test]
@@ -446,18 +428,8 @@ fn drift_import_and_timeouts() {
 
 #[test]
 fn per_product_endpoints_and_credentials_from_the_environment() {
-    use std::io::BufRead;
     let server_dir = Env::new();
-    let mut server = server_dir
-        .command(&["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first.trim().rsplit(' ').next().unwrap().to_string();
+    let (mut server, url) = server_dir.serve_sandbox(&[]);
     let env = Env::new();
     env.write(
         "o/main.yaml",
@@ -491,7 +463,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
-        made(&server_dir, "gpdb", "instance").len(),
+        server_dir.made_in("gpdb", "instance").len(),
         1,
         "made through the override"
     );

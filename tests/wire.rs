@@ -3,7 +3,7 @@
 
 mod common;
 use common::Env;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 
 #[test]
 fn wrong_credentials_are_refused_by_the_signature_check() {
@@ -85,17 +85,7 @@ fn raw_http(addr: &str, request: &str) -> String {
 #[test]
 fn standalone_server_serves_the_same_api() {
     let server_dir = Env::new();
-    let mut server = server_dir
-        .command(&["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let (mut server, url) = server_dir.serve_sandbox(&[]);
     let host = url.trim_start_matches("http://").to_string();
 
     // unsigned requests are refused the way the real gateway refuses them

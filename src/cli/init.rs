@@ -7,13 +7,13 @@ use std::path::Path;
 /// The comment every starter opens with.
 macro_rules! header {
     () => {
-        "# A strata stack: every *.yaml file in this directory is part of it.
+        r#"# A strata stack: every *.yaml file in this directory is part of it.
 #   strata validate                      check it
 #   strata plan                          see what would change
-#   strata apply                         make it so (asks for \"yes\")
+#   strata apply                         make it so (asks for "yes")
 # The docs: strata --help, strata schema (every type and argument).
 
-"
+"#
     };
 }
 
@@ -79,6 +79,34 @@ resources:
 
 outputs:
   restore_id: ${alicloud_gpdb_instance.restore.id}
+"#
+        )),
+        "commvault" => Some(concat!(
+            header!(),
+            r#"providers:
+  # For a real Command Center: its API base URL (https://<host>/commandcenter/api) as the
+  # endpoint; credentials from COMMVAULT_USERNAME / COMMVAULT_PASSWORD or COMMVAULT_AUTHTOKEN.
+  commvault:
+    endpoint: sandbox # the embedded simulated Command Center
+
+variables:
+  # The database administrator's password: set it with STRATA_VAR_sa_password (or
+  # --var sa_password=…). The default works with the sandbox only.
+  sa_password: { default: sandbox-sa-password, sensitive: true }
+
+resources:
+  # An Alibaba PaaS PostgreSQL database registered with Commvault, so that it is backed up.
+  commvault_postgresql_instance.main:
+    instance_name: pgm-bp1z3k8m2n7q4w5e[cn-hangzhou]
+    client_name: alibaba-prod
+    version: "15"
+    plan_name: Server plan
+    maintenance_db: postgres
+    endpoint: pgm-bp1z3k8m2n7q4w5e.pg.rds.aliyuncs.com:5432
+    sa_user: { user_name: postgres, password: "${var.sa_password}" }
+
+outputs:
+  instance_id: ${commvault_postgresql_instance.main.id}
 "#
         )),
         _ => None,

@@ -1,8 +1,9 @@
 //! The provider interface: one driver per resource type and per data source, each calling its
-//! cloud's real API over HTTP. Families: `huaweicloud` (more in later issues). Drivers get
+//! cloud's real API over HTTP. Families: `huaweicloud`, `commvault` (more in later issues). Drivers get
 //! fully known arguments; the executor owns ordering, retries of whole operations, and state.
 
 pub mod alicloud;
+pub mod commvault;
 pub mod http;
 pub mod huaweicloud;
 pub mod registry;

@@ -2,6 +2,7 @@
 //! credentials and the sandbox) and hands out the driver for each resource and data type.
 
 use super::alicloud::{self, Product, RpcClient};
+use super::commvault::{client::Credentials, instance, CvClient};
 use super::huaweicloud::{client, template, RdsClient};
 use super::{DataDriver, ResourceDriver};
 use crate::config::eval::{eval_args, ObjectView, Scope};
@@ -85,6 +86,7 @@ impl Providers {
             match family.as_str() {
                 "huaweicloud" => p.add_huaweicloud(&s, sandbox).await?,
                 "alicloud" => p.add_alicloud(&s, sandbox).await?,
+                "commvault" => p.add_commvault(&s, sandbox).await?,
                 other => return Err(format!("unknown provider \"{other}\"")),
             }
         }
@@ -123,6 +125,12 @@ impl Providers {
             client: selectdb.clone(),
         }));
         self.add_data(Arc::new(alicloud::selectdb::Instance { client: selectdb }));
+        Ok(())
+    }
+
+    async fn add_commvault(&mut self, s: &Map, sandbox: &Connector) -> Result<(), String> {
+        let client = Arc::new(commvault_client(s, sandbox).await?);
+        self.add_resource(Arc::new(instance::PostgresInstance { client }));
         Ok(())
     }
 
@@ -219,4 +227,47 @@ async fn alicloud_client(
         .and_then(Value::as_i64)
         .unwrap_or(16) as usize;
     RpcClient::new(product, &region, &base, &ak, &sk, max)
+}
+
+/// The Commvault client: the sandbox or a Command Center base URL; a user name and password
+/// (block, then COMMVAULT_USERNAME / COMMVAULT_PASSWORD, then the sandbox's own) and/or a
+/// token (COMMVAULT_AUTHTOKEN).
+async fn commvault_client(s: &Map, sandbox: &Connector) -> Result<CvClient, String> {
+    let get = |k: &str| s.get(k).and_then(Value::as_str).map(String::from);
+    let endpoint = get("endpoint").unwrap_or_default();
+    let is_sandbox = endpoint == "sandbox";
+    let base = if is_sandbox {
+        format!("{}/commvault/commandcenter/api", sandbox.url().await?)
+    } else {
+        endpoint
+    };
+    let user = get("username").or_else(|| env_any(&["COMMVAULT_USERNAME"]));
+    let password = get("password").or_else(|| env_any(&["COMMVAULT_PASSWORD"]));
+    let token = env_any(&["COMMVAULT_AUTHTOKEN"]);
+    let credentials = match (user, password) {
+        (Some(username), Some(password)) => Some(Credentials { username, password }),
+        (Some(_), None) => {
+            return Err("commvault: a user name but no password: set COMMVAULT_PASSWORD".into())
+        }
+        (None, Some(_)) => {
+            return Err("commvault: a password but no user name: set COMMVAULT_USERNAME".into())
+        }
+        (None, None) if is_sandbox => Some(Credentials {
+            username: super::commvault::client::SANDBOX_USERNAME.into(),
+            password: super::commvault::client::SANDBOX_PASSWORD.into(),
+        }),
+        (None, None) => None,
+    };
+    if credentials.is_none() && token.is_none() {
+        return Err(
+            "commvault: no credentials: set COMMVAULT_USERNAME and COMMVAULT_PASSWORD \
+                    (or a token in COMMVAULT_AUTHTOKEN)"
+                .into(),
+        );
+    }
+    let max = s
+        .get("max_concurrency")
+        .and_then(Value::as_i64)
+        .unwrap_or(8) as usize;
+    CvClient::new(&base, credentials, token.as_deref(), max).map_err(|e| format!("commvault: {e}"))
 }

@@ -1,7 +1,9 @@
 //! Fault injection for the sandbox, from `STRATA_SANDBOX`
 //! (`latency_ms=200,fail_rate=0.2,throttle_rate=0.1,async_ms=500,seed=7`): latency on every
 //! call, throttling, and 5xx failures — half before the call takes effect, half after (the
-//! response is lost), so clients must cope with both.
+//! response is lost), so clients must cope with both. Also the sandbox's clocks: how long
+//! asynchronous operations take (`async_ms`) and how long an idle session token lives
+//! (`token_ttl_ms`, Commvault's 30 minutes by default), so tests can make them short.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -15,6 +17,8 @@ pub struct FaultSpec {
     pub throttle_rate: f64,
     /// How long asynchronous operations (instance creation, restore) take.
     pub async_ms: u64,
+    /// How long a session token (Commvault) stays valid without being used.
+    pub token_ttl_ms: u64,
     pub seed: Option<u64>,
 }
 
@@ -25,6 +29,7 @@ impl Default for FaultSpec {
             fail_rate: 0.0,
             throttle_rate: 0.0,
             async_ms: 300,
+            token_ttl_ms: 30 * 60 * 1000,
             seed: None,
         }
     }
@@ -41,6 +46,7 @@ impl FaultSpec {
             match k {
                 "latency_ms" => f.latency_ms = v.parse().map_err(|_| bad("milliseconds"))?,
                 "async_ms" => f.async_ms = v.parse().map_err(|_| bad("milliseconds"))?,
+                "token_ttl_ms" => f.token_ttl_ms = v.parse().map_err(|_| bad("milliseconds"))?,
                 "seed" => f.seed = Some(v.parse().map_err(|_| bad("an integer"))?),
                 "fail_rate" | "throttle_rate" => {
                     let r: f64 = v.parse().map_err(|_| bad("a rate from 0 to 1"))?;
@@ -56,7 +62,7 @@ impl FaultSpec {
                 _ => {
                     return Err(format!(
                         "STRATA_SANDBOX: unknown setting \"{k}\" (settings: latency_ms, \
-                         fail_rate, throttle_rate, async_ms, seed)"
+                         fail_rate, throttle_rate, async_ms, token_ttl_ms, seed)"
                     ))
                 }
             }
@@ -134,6 +140,11 @@ mod tests {
                 .unwrap();
         assert_eq!(f.latency_ms, 200);
         assert_eq!(f.seed, Some(7));
+        assert_eq!(f.token_ttl_ms, 30 * 60 * 1000);
+        assert_eq!(
+            FaultSpec::parse("token_ttl_ms=250").unwrap().token_ttl_ms,
+            250
+        );
         assert!(FaultSpec::parse("fail_rate=2").is_err());
         assert!(FaultSpec::parse("bogus=1").is_err());
         assert!(FaultSpec::parse("latency_ms").is_err());

@@ -3,6 +3,7 @@
 //! Runs in-process for `endpoint: sandbox`, or standalone with `strata sandbox serve`.
 
 pub mod alicloud;
+pub mod commvault;
 pub mod faults;
 pub mod huawei;
 pub mod server;
@@ -35,6 +36,7 @@ pub fn seed(w: &mut World) {
     alicloud::gpdb::seed(w);
     alicloud::dataworks::seed(w);
     alicloud::selectdb::seed(w);
+    commvault::seed(w);
 }
 
 /// Where the sandbox keeps its world by default.

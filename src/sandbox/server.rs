@@ -79,6 +79,14 @@ pub fn router(store: Arc<Store>, spec: FaultSpec) -> Router {
             "/alicloud/selectdb",
             alicloud_service(&sb, Product::SelectDb, super::alicloud::selectdb::handle),
         )
+        .nest(
+            "/commvault/commandcenter/api",
+            with_faults(
+                super::commvault::router(sb.clone()),
+                &sb,
+                &super::commvault::PROFILE,
+            ),
+        )
         .route(
             "/_sandbox/stats",
             axum::routing::get(move || {

@@ -3,6 +3,7 @@
 //! One checker (`check`) serves validate, plan and apply; diff and rendering read the same data.
 
 pub mod alicloud;
+pub mod commvault;
 pub mod huaweicloud;
 pub mod jsonschema;
 pub mod providers;
@@ -447,7 +448,7 @@ fn strsim(a: &str, b: &str) -> usize {
 }
 
 /// The schemas of each provider family (one line per family).
-static FAMILIES: &[&[&Schema]] = &[alicloud::SCHEMAS, huaweicloud::SCHEMAS];
+static FAMILIES: &[&[&Schema]] = &[alicloud::SCHEMAS, huaweicloud::SCHEMAS, commvault::SCHEMAS];
 
 /// Every resource and data-source schema strata knows.
 pub fn all() -> impl Iterator<Item = &'static Schema> {

@@ -99,7 +99,12 @@ impl Env {
         let mut c = Command::new(bin());
         c.args(args).current_dir(self.path());
         for (k, _) in std::env::vars() {
-            if k.starts_with("STRATA_") || k.starts_with("HW_") || k.starts_with("HUAWEICLOUD_") {
+            if k.starts_with("STRATA_")
+                || k.starts_with("HW_")
+                || k.starts_with("HUAWEICLOUD_")
+                || k.starts_with("COMMVAULT_")
+                || k.starts_with("ALIBABA_CLOUD_")
+            {
                 c.env_remove(k);
             }
         }
@@ -144,6 +149,31 @@ impl Env {
                     .as_str()
                     .unwrap_or_default()
                     .starts_with("Default-")
+            })
+            .map(|o| {
+                (
+                    o["id"].as_str().unwrap_or_default().to_string(),
+                    o["name"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v
+    }
+
+    /// Objects of one service's `kind` beyond the sandbox's seeds, as (id, name).
+    pub fn made_in(&self, service: &str, kind: &str) -> Vec<(String, String)> {
+        let mut seeds = strata::sandbox::store::World::default();
+        strata::sandbox::seed(&mut seeds);
+        let coll = format!("{service}/{kind}");
+        let mut v: Vec<(String, String)> = self
+            .sandbox()
+            .into_iter()
+            .filter(|o| o["service"] == service && o["kind"] == kind)
+            .filter(|o| {
+                seeds
+                    .get(&coll, o["id"].as_str().unwrap_or_default())
+                    .is_none()
             })
             .map(|o| {
                 (
@@ -231,5 +261,33 @@ impl Env {
         child.kill().expect("SIGKILL"); // std's kill is SIGKILL on unix
         child.wait().unwrap();
         pid
+    }
+}
+
+impl Env {
+    /// Start `strata sandbox serve` (its world under this directory) with `envs`: the
+    /// process and the URL it printed.
+    pub fn serve_sandbox(&self, envs: &[(&str, &str)]) -> (std::process::Child, String) {
+        use std::io::BufRead;
+        let mut c = self.command(&["sandbox", "serve", "--addr", "127.0.0.1:0"]);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let mut server = c
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn strata sandbox serve");
+        let mut first = String::new();
+        std::io::BufReader::new(server.stdout.take().expect("piped"))
+            .read_line(&mut first)
+            .expect("the banner");
+        let url = first
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+        (server, url)
     }
 }
