@@ -278,17 +278,7 @@ impl Sandbox {
     }
 
     fn http(&self, method: &str, path: &str) -> String {
-        use std::io::{Read, Write};
-        let host = self.url.trim_start_matches("http://");
-        let mut s = std::net::TcpStream::connect(host).unwrap();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
+        strata::sandbox::admin_request(&self.url, method, path).unwrap_or_default()
     }
 
     fn reset_stats(&self) {

@@ -467,6 +467,24 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
         1,
         "made through the override"
     );
+    // refresh lists the instances (one DescribeDBInstances), no describe per instance
+    let admin =
+        |method: &str| strata::sandbox::admin_request(&url, method, "/_sandbox/stats").unwrap();
+    admin("DELETE");
+    let r = env.run_with(&["-C", "o", "plan", "--detailed-exitcode"], &creds);
+    assert_eq!(r.code, 0, "{r:?}");
+    let stats: serde_json::Value = serde_json::from_str(&admin("GET")).unwrap();
+    let calls = &stats["requests"];
+    assert_eq!(
+        calls["POST /alicloud/gpdb DescribeDBInstances"], 1,
+        "{stats}"
+    );
+    assert!(
+        calls
+            .get("POST /alicloud/gpdb DescribeDBInstanceAttribute")
+            .is_none(),
+        "{stats}"
+    );
     let r = env.run_with(&["-C", "o", "destroy", "--auto-approve"], &creds);
     assert_eq!(r.code, 0, "{r:?}");
     server.kill().unwrap();

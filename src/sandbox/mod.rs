@@ -30,6 +30,21 @@ pub fn url_pairs(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A plain HTTP/1.1 request to a standalone sandbox's own routes (`/_sandbox/stats`): the
+/// answer's body. For benchmarks and tests that count calls.
+pub fn admin_request(base_url: &str, method: &str, path: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let host = base_url.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(host)?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string())
+}
+
 /// Every service's seed objects.
 pub fn seed(w: &mut World) {
     huawei::seed(w);

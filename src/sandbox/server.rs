@@ -127,6 +127,11 @@ async fn inject(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map(|m| m.as_str().to_string())
+        .or_else(|| {
+            req.extensions()
+                .get::<axum::extract::OriginalUri>()
+                .map(|u| u.0.path().to_string())
+        })
         .unwrap_or_else(|| req.uri().path().to_string());
     // RPC services share one path: count them by action
     let action = req

@@ -267,7 +267,7 @@ impl Env {
 impl Env {
     /// Start `strata sandbox serve` (its world under this directory) with `envs`: the
     /// process and the URL it printed.
-    pub fn serve_sandbox(&self, envs: &[(&str, &str)]) -> (std::process::Child, String) {
+    pub fn serve_sandbox(&self, envs: &[(&str, &str)]) -> (Server, String) {
         use std::io::BufRead;
         let mut c = self.command(&["sandbox", "serve", "--addr", "127.0.0.1:0"]);
         for (k, v) in envs {
@@ -288,6 +288,30 @@ impl Env {
             .unwrap_or_default()
             .to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-        (server, url)
+        (Server(server), url)
+    }
+}
+
+/// A standalone sandbox process, killed when dropped (also when a test fails half-way, so it
+/// never outlives the test holding its output pipe).
+pub struct Server(pub std::process::Child);
+
+impl std::ops::Deref for Server {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -84,6 +84,23 @@ fn attribute(id: &str, d: &Value) -> Value {
     })
 }
 
+/// A DescribeDBInstances item: the list's fields only (no spec, connection string or port).
+fn summary(id: &str, d: &Value) -> Value {
+    let mut full = attribute(id, d);
+    if let Some(o) = full.as_object_mut() {
+        for k in [
+            "InstanceSpec",
+            "ConnectionString",
+            "Port",
+            "SupportRestore",
+            "LockReason",
+        ] {
+            o.remove(k);
+        }
+    }
+    full
+}
+
 pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
     let r = match action {
         "CreateDBInstance" => create(sb, p),
@@ -241,7 +258,7 @@ fn list(sb: &Sandbox, p: &Params) -> Reply {
                         && (ids.is_empty() || ids.contains(id))
                         && wanted.iter().all(|(k, v)| d["tags"][k] == v.as_str())
                 })
-                .map(|(id, d)| attribute(id, d))
+                .map(|(id, d)| summary(id, d))
                 .collect();
             let total = all.len();
             let items: Vec<Value> = all.into_iter().skip((page - 1) * size).take(size).collect();
