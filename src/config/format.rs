@@ -4,7 +4,8 @@
 //! literal blocks, blank lines between blocks. The file is re-emitted from its parsed values,
 //! so comments are carried over explicitly: a full-line comment stays with the key that
 //! follows it, an end-of-line comment with its key; comments before nothing stay at the end;
-//! a comment block at the top of the file, ended by a blank line, stays at the top.
+//! a comment block at the top of the file, ended by a blank line, stays at the top; a comment
+//! after a block's last entry, indented as its entries, stays at the end of that block.
 
 use super::lines::key_lines;
 use crate::schema;
@@ -27,6 +28,8 @@ const VARIABLE_KEYS: &[&str] = &["default", "type", "sensitive", "description"];
 struct Comments {
     leading: HashMap<Vec<String>, Vec<String>>,
     trailing: HashMap<Vec<String>, String>,
+    /// Comments after the last entry of a block, indented as its entries: path → lines.
+    closing: HashMap<Vec<String>, Vec<String>>,
     /// The file's header: comments before the first key, ended by a blank line.
     header: Vec<String>,
     tail: Vec<String>,
@@ -57,7 +60,10 @@ fn collect_comments(text: &str) -> Comments {
         }
     }
     let mut c = Comments::default();
-    let mut pending: Vec<String> = Vec::new();
+    // (indent, comment) not yet given to a key; the keys seen so far that may still have
+    // entries after them: (indent, path)
+    let mut pending: Vec<(usize, String)> = Vec::new();
+    let mut open: Vec<(usize, Vec<String>)> = Vec::new();
     let mut block_indent: Option<usize> = None; // inside a literal / folded block scalar
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
@@ -70,12 +76,12 @@ fn collect_comments(text: &str) -> Comments {
             block_indent = None;
         }
         if trimmed.starts_with('#') {
-            pending.push(trimmed.to_string());
+            pending.push((indent, trimmed.to_string()));
             continue;
         }
         if trimmed.is_empty() {
             if by_line.keys().all(|&k| k > n) && c.header.is_empty() {
-                c.header.append(&mut pending);
+                c.header.extend(pending.drain(..).map(|(_, t)| t));
             }
             continue;
         }
@@ -83,11 +89,14 @@ fn collect_comments(text: &str) -> Comments {
         let code = raw[..code_end].trim_end();
         let trailing = (code_end < raw.len()).then(|| raw[code_end..].trim().to_string());
         if let Some(path) = by_line.get(&n) {
+            close_blocks(&mut c, &mut pending, &open, indent);
+            open.retain(|(i, _)| *i < indent);
+            open.push((indent, path.clone()));
             if !pending.is_empty() {
                 c.leading
                     .entry(path.clone())
                     .or_default()
-                    .append(&mut pending);
+                    .extend(pending.drain(..).map(|(_, t)| t));
             }
             if let Some(t) = trailing {
                 c.trailing.insert(path.clone(), t);
@@ -99,11 +108,37 @@ fn collect_comments(text: &str) -> Comments {
         } else if let Some(t) = trailing {
             // an end-of-line comment on a line that is not a key (a list item, a
             // continuation): keep it with the next key
-            pending.push(t);
+            pending.push((indent, t));
         }
     }
-    c.tail = pending;
+    close_blocks(&mut c, &mut pending, &open, 0);
+    c.tail = pending.into_iter().map(|(_, t)| t).collect();
     c
+}
+
+/// Comments indented deeper than the next key (at `next_indent`) close the innermost block
+/// still open at their indentation: they are kept at the end of that block.
+fn close_blocks(
+    c: &mut Comments,
+    pending: &mut Vec<(usize, String)>,
+    open: &[(usize, Vec<String>)],
+    next_indent: usize,
+) {
+    pending.retain(|(indent, text)| {
+        if *indent <= next_indent {
+            return true;
+        }
+        match open.iter().rev().find(|(i, _)| i < indent) {
+            Some((_, path)) => {
+                c.closing
+                    .entry(path.clone())
+                    .or_default()
+                    .push(text.clone());
+                false
+            }
+            None => true,
+        }
+    });
 }
 
 /// Whether a string must be quoted to stay a string (and the same string) in YAML.
@@ -255,6 +290,7 @@ impl Emitter<'_> {
                 None => {
                     self.line(indent, &format!("{k}:{tail}"));
                     self.body(indent + 2, path, v, order);
+                    self.closing(indent + 2, path);
                 }
             },
         }
@@ -263,7 +299,18 @@ impl Emitter<'_> {
 
     fn has_nested_comments(&self, path: &[String]) -> bool {
         let deeper = |p: &Vec<String>| p.len() > path.len() && p.starts_with(path);
-        self.comments.leading.keys().any(deeper) || self.comments.trailing.keys().any(deeper)
+        self.comments.leading.keys().any(deeper)
+            || self.comments.trailing.keys().any(deeper)
+            || self.comments.closing.keys().any(|p| p.starts_with(path))
+    }
+
+    /// The comments that closed the block at `path`, at its entries' indentation.
+    fn closing(&mut self, indent: usize, path: &[String]) {
+        if let Some(cs) = self.comments.closing.get(path) {
+            for c in cs.clone() {
+                self.line(indent, &c);
+            }
+        }
     }
 
     fn body(
@@ -469,6 +516,7 @@ pub fn format(text: &str) -> Result<String, String> {
                     }
                     other => e.body(2, &mut path, other, &order),
                 }
+                e.closing(2, &path);
             }
         }
         Value::Null => {}
@@ -539,6 +587,21 @@ providers:
         );
         assert!(
             out.contains("huaweicloud: { region: r, project_id: p, endpoint: sandbox }"),
+            "{out}"
+        );
+        assert_eq!(format(&out).unwrap(), out, "idempotent");
+    }
+
+    #[test]
+    fn a_comment_closing_a_block_stays_in_it() {
+        let text = "providers:\n  huaweicloud:\n    region: r\n    project_id: p\n    # the last word on the provider\nresources: {}\n";
+        let out = format(text).unwrap();
+        assert!(
+            out.contains("    project_id: p\n    # the last word on the provider\n"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("# the last word on the provider\nresources"),
             "{out}"
         );
         assert_eq!(format(&out).unwrap(), out, "idempotent");
