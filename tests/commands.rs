@@ -446,11 +446,7 @@ fn create_before_destroy_makes_the_replacement_first() {
     );
     let st = env.state_json("quickstart");
     assert!(st.get("deposed").is_none(), "no deposed object left: {st}");
-    let names: Vec<String> = env
-        .made("parameter_template")
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(
         names,
         ["base-staging-copy", "base-staging-v2", "copy_by_v31"]

@@ -295,7 +295,8 @@ fn http(
 }
 
 fn logins(host: &str) -> u64 {
-    let (_, stats) = http(host, "GET", "/_sandbox/stats", None, "");
+    let body = strata::sandbox::admin_request(host, "GET", "/_sandbox/stats").unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
     stats["requests"][format!("POST {API}/Login")]
         .as_u64()
         .unwrap_or(0)

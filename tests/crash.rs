@@ -23,10 +23,7 @@ fn kill_at(env: &Env, checkpoint: &str) {
 }
 
 fn names(env: &Env) -> Vec<String> {
-    env.made("parameter_template")
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect()
+    env.made_names("parameter_template")
 }
 
 const ALL: [&str; 3] = ["base-staging", "base-staging-copy", "copy_by_v31"];

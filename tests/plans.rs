@@ -303,11 +303,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
             .contains("Apply complete! Resources: 1 created, 2 cloned"),
         "{r:?}"
     );
-    let names: Vec<String> = env
-        .made("parameter_template")
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(names, ["base-staging", "base-staging-copy", "copy_by_v31"]);
     // applying it again: the state moved
     let r = env.ok(&["-C", "quickstart", "apply", "plan.json"], 1);
@@ -417,47 +413,27 @@ fn saved_plans_never_hold_secrets_and_need_them_again() {
 #[test]
 fn detailed_exit_codes_in_every_format() {
     let env = Env::huawei_quickstart();
-    for f in ["text", "json", "markdown"] {
-        env.ok(
-            &[
-                "-C",
-                "quickstart",
-                "plan",
-                "--format",
-                f,
-                "--detailed-exitcode",
-            ],
-            2,
-        );
-    }
+    // in every format: 2 with changes, 0 without, 1 on an error
+    let plan_exits = |code: i32| {
+        for f in ["text", "json", "markdown"] {
+            env.ok(
+                &[
+                    "-C",
+                    "quickstart",
+                    "plan",
+                    "--format",
+                    f,
+                    "--detailed-exitcode",
+                ],
+                code,
+            );
+        }
+    };
+    plan_exits(2);
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    for f in ["text", "json", "markdown"] {
-        env.ok(
-            &[
-                "-C",
-                "quickstart",
-                "plan",
-                "--format",
-                f,
-                "--detailed-exitcode",
-            ],
-            0,
-        );
-    }
+    plan_exits(0);
     env.write("quickstart/broken.yaml", "resources: [");
-    for f in ["text", "json", "markdown"] {
-        env.ok(
-            &[
-                "-C",
-                "quickstart",
-                "plan",
-                "--format",
-                f,
-                "--detailed-exitcode",
-            ],
-            1,
-        );
-    }
+    plan_exits(1);
 }
 
 #[test]

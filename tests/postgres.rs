@@ -244,11 +244,7 @@ fn killed_applies_recover_from_the_postgres_journal() {
             r.stderr.contains("found and cleared a stale lock"),
             "{checkpoint}: the dead holder's lock: {r:?}"
         );
-        let names: Vec<String> = env
-            .made("parameter_template")
-            .into_iter()
-            .map(|(_, n)| n)
-            .collect();
+        let names: Vec<String> = env.made_names("parameter_template");
         assert_eq!(
             names,
             ["base-staging", "base-staging-copy", "copy_by_v31"],
@@ -273,21 +269,11 @@ fn killed_applies_recover_from_the_postgres_journal() {
 fn force_unlock_ends_a_hung_holder() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
-    let marker = env.path().join("paused");
-    let mut hung = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
-        .env("STRATA_PG_URL", pg.url())
-        .env("STRATA_TEST_PAUSE_AT", "intent_written")
-        .env("STRATA_TEST_PAUSE_FILE", &marker)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !marker.exists() {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut hung = env.pause_at(
+        &["-C", "quickstart", "apply", "--auto-approve"],
+        &[("STRATA_PG_URL", &pg.url())],
+        "intent_written",
+    );
     let r = with_pg(
         &env,
         &pg,

@@ -126,11 +126,7 @@ fn apply_and_destroy_converge_through_injected_faults() {
     let faults = [("STRATA_SANDBOX", "fail_rate=0.3,throttle_rate=0.2,seed=11")];
     let r = env.run_with(&["-C", "quickstart", "apply", "--auto-approve"], &faults);
     assert_eq!(r.code, 0, "{r:?}");
-    let names: Vec<String> = env
-        .made("parameter_template")
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(
         names,
         ["base-staging", "base-staging-copy", "copy_by_v31"],

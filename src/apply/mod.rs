@@ -190,18 +190,13 @@ impl Shared {
             .enumerate()
             .map(|(i, c)| ((c.addr.clone(), c.deposed.clone()), i))
             .collect();
-        let mut referenced: HashSet<Address> = plan
+        let referenced: HashSet<Address> = plan
             .changes
             .iter()
-            .flat_map(|c| c.depends_on.iter().cloned())
+            .flat_map(|c| c.depends_on.iter())
+            .chain(cfg.output_refs())
+            .cloned()
             .collect();
-        for o in cfg.outputs.values() {
-            for r in o.value.refs() {
-                if let crate::config::expr::Target::Object(a) = &r.target {
-                    referenced.insert(a.clone());
-                }
-            }
-        }
         Shared {
             cfg,
             providers,

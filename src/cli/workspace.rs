@@ -198,9 +198,16 @@ impl Workspace {
                 return Err(Failure::quiet(super::EXIT_ERROR));
             }
         };
+        let ws = Workspace::assemble(cli, cfg, values)?;
+        print_diags(&diags, &ws.redactor);
+        Ok(ws)
+    }
+
+    /// The workspace of a loaded config and its variable values: the backend it names, and
+    /// a redactor for every secret (sensitive variables, a backend password).
+    fn assemble(cli: &Cli, cfg: Config, values: Vars) -> Result<Workspace, Failure> {
         let (backend, pw) = backend(cli, &cfg)?;
         let redactor = Redactor::new(secrets(&values).into_iter().chain(pw));
-        print_diags(&diags, &redactor);
         Ok(Workspace {
             cfg: Arc::new(cfg),
             vars: values,
@@ -251,15 +258,7 @@ impl Workspace {
                 },
             );
         }
-        let (backend, pw) = backend(cli, &cfg)?;
-        let redactor = Redactor::new(secrets(&values).into_iter().chain(pw));
-        Ok(Workspace {
-            cfg: Arc::new(cfg),
-            vars: values,
-            backend,
-            sandbox: Connector::new(crate::sandbox::default_path()),
-            redactor,
-        })
+        Workspace::assemble(cli, cfg, values)
     }
 
     /// The saved parts of a plan: config files, non-sensitive values, fingerprints of the rest.
@@ -320,14 +319,7 @@ impl Workspace {
         } else {
             cfg
         };
-        let (backend, pw) = backend(cli, &cfg)?;
-        Ok(Workspace {
-            backend,
-            cfg: Arc::new(cfg),
-            vars: Vars::new(),
-            sandbox: Connector::new(crate::sandbox::default_path()),
-            redactor: Redactor::new(pw),
-        })
+        Workspace::assemble(cli, cfg, Vars::new())
     }
 
     /// Providers for every family the config and the state use.

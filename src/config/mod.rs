@@ -167,6 +167,17 @@ impl Config {
             .unwrap_or_default()
     }
 
+    /// The objects the outputs refer to (they must be read back after apply).
+    pub fn output_refs(&self) -> impl Iterator<Item = &Address> + '_ {
+        self.outputs
+            .values()
+            .flat_map(|o| o.value.refs())
+            .filter_map(|r| match &r.target {
+                expr::Target::Object(a) => Some(a),
+                _ => None,
+            })
+    }
+
     /// Resolve the `yaml_path` of each diagnostic to a file line.
     pub fn resolve_lines(&self, diags: &mut crate::diag::Diagnostics) {
         lines::resolve(&self.files, diags);

@@ -84,19 +84,12 @@ fn clone_changed(config: Option<&Value>, made: &Made) -> bool {
 
 /// Every address some block or output refers to.
 fn referenced(cfg: &Config) -> HashSet<Address> {
-    let mut out: HashSet<Address> = cfg
-        .resources
+    cfg.resources
         .values()
-        .flat_map(|b| b.deps.iter().cloned())
-        .collect();
-    for o in cfg.outputs.values() {
-        for r in o.value.refs() {
-            if let crate::config::expr::Target::Object(a) = &r.target {
-                out.insert(a.clone());
-            }
-        }
-    }
-    out
+        .flat_map(|b| b.deps.iter())
+        .chain(cfg.output_refs())
+        .cloned()
+        .collect()
 }
 
 /// How a clone source is named in a plan: the reference as written, or the literal id.

@@ -244,26 +244,12 @@ async fn destroy_and_targets() {
     assert_eq!(action(&p, "a"), Action::Delete);
     assert_eq!(action(&p, "b"), Action::Delete);
     // targeting the clone plans its source too; targeting the source alone does not
-    let p = run(
-        BASE,
-        &State::new("t"),
-        Options {
-            targets: vec![addr("b")],
+    for (target, planned) in [("b", 2), ("a", 1)] {
+        let options = Options {
+            targets: vec![addr(target)],
             ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(p.changes.len(), 2);
-    let p = run(
-        BASE,
-        &State::new("t"),
-        Options {
-            targets: vec![addr("a")],
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(p.changes.len(), 1);
+        };
+        let p = run(BASE, &State::new("t"), options).await.unwrap();
+        assert_eq!(p.changes.len(), planned, "--target {target}");
+    }
 }

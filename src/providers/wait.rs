@@ -17,16 +17,17 @@ fn interval(start: Duration, max: Duration, n: u32) -> Duration {
     Duration::from_secs_f64(grown.min(max.as_secs_f64()))
 }
 
-/// Poll `read` until the status is one of `target`. `failed` statuses end the wait at once;
-/// the object disappearing ends it too. `what` names the object in messages.
-pub async fn for_status<F, Fut>(
+/// The polling loop both waits share: read, report a changed status, let `done` decide
+/// (`Some` ends the wait), and give up at the operation's timeout naming the last status.
+/// `goal` says what was awaited ("Running", "deleted") in the timeout message.
+async fn poll<T, F, Fut>(
     cx: &CallCx<'_>,
     what: &str,
-    target: &[&str],
-    failed: &[&str],
+    goal: &str,
     max_interval: Duration,
     mut read: F,
-) -> Result<String>
+    mut done: impl FnMut(&Seen) -> Option<Result<T>>,
+) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Seen>>,
@@ -35,40 +36,20 @@ where
     let mut last = String::from("(not read yet)");
     let mut n = 0;
     loop {
-        match read().await? {
-            Seen::Gone => {
-                return Err(ProviderError::new(
-                    "Vanished",
-                    format!(
-                        "{what} disappeared while waiting for it to be {}",
-                        target.join(" or ")
-                    ),
-                ))
+        let seen = read().await?;
+        if let Seen::Status(s) = &seen {
+            if *s != last {
+                cx.status(s);
+                last = s.clone();
             }
-            Seen::Status(s) => {
-                if s != last {
-                    cx.status(&s);
-                    last = s.clone();
-                }
-                if target.iter().any(|t| *t == s) {
-                    return Ok(s);
-                }
-                if failed.iter().any(|f| *f == s) {
-                    return Err(ProviderError::new(
-                        "FailedState",
-                        format!(
-                            "{what} went to {s} while waiting for {}",
-                            target.join(" or ")
-                        ),
-                    ));
-                }
-            }
+        }
+        if let Some(result) = done(&seen) {
+            return result;
         }
         if started.elapsed() >= cx.timeout {
             return Err(ProviderError::timeout(format!(
-                "timed out after {}s waiting for {what} to be {}: it was stuck in {last}",
-                cx.timeout.as_secs(),
-                target.join(" or ")
+                "timed out after {}s waiting for {what} to be {goal}: it was stuck in {last}",
+                cx.timeout.as_secs()
             )));
         }
         let pause = interval(Duration::from_millis(100), max_interval, n)
@@ -79,42 +60,51 @@ where
     }
 }
 
+/// Poll `read` until the status is one of `target`. `failed` statuses end the wait at once;
+/// the object disappearing ends it too. `what` names the object in messages.
+pub async fn for_status<F, Fut>(
+    cx: &CallCx<'_>,
+    what: &str,
+    target: &[&str],
+    failed: &[&str],
+    max_interval: Duration,
+    read: F,
+) -> Result<String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Seen>>,
+{
+    let goal = target.join(" or ");
+    poll(cx, what, &goal, max_interval, read, |seen| match seen {
+        Seen::Gone => Some(Err(ProviderError::new(
+            "Vanished",
+            format!("{what} disappeared while waiting for it to be {goal}"),
+        ))),
+        Seen::Status(s) if target.contains(&s.as_str()) => Some(Ok(s.clone())),
+        Seen::Status(s) if failed.contains(&s.as_str()) => Some(Err(ProviderError::new(
+            "FailedState",
+            format!("{what} went to {s} while waiting for {goal}"),
+        ))),
+        Seen::Status(_) => None,
+    })
+    .await
+}
+
 /// Poll `read` until the object is gone.
 pub async fn for_gone<F, Fut>(
     cx: &CallCx<'_>,
     what: &str,
     max_interval: Duration,
-    mut read: F,
+    read: F,
 ) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Seen>>,
 {
-    let started = Instant::now();
-    let mut last = String::from("(not read yet)");
-    let mut n = 0;
-    loop {
-        match read().await? {
-            Seen::Gone => return Ok(()),
-            Seen::Status(s) => {
-                if s != last {
-                    cx.status(&s);
-                    last = s;
-                }
-            }
-        }
-        if started.elapsed() >= cx.timeout {
-            return Err(ProviderError::timeout(format!(
-                "timed out after {}s waiting for {what} to be deleted: it was stuck in {last}",
-                cx.timeout.as_secs()
-            )));
-        }
-        let pause = interval(Duration::from_millis(100), max_interval, n)
-            .min(cx.timeout.saturating_sub(started.elapsed()))
-            .max(Duration::from_millis(10));
-        tokio::time::sleep(pause).await;
-        n += 1;
-    }
+    poll(cx, what, "deleted", max_interval, read, |seen| {
+        matches!(seen, Seen::Gone).then_some(Ok(()))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -161,6 +161,11 @@ impl Env {
         v
     }
 
+    /// The names of what `made(kind)` lists, in name order.
+    pub fn made_names(&self, kind: &str) -> Vec<String> {
+        self.made(kind).into_iter().map(|(_, n)| n).collect()
+    }
+
     /// Objects of one service's `kind` beyond the sandbox's seeds, as (id, name).
     pub fn made_in(&self, service: &str, kind: &str) -> Vec<(String, String)> {
         let mut seeds = strata::sandbox::store::World::default();
@@ -226,8 +231,14 @@ pub fn snapshot_settings() -> insta::Settings {
 }
 
 impl Env {
-    /// Start `strata args` with `envs`, let it reach test checkpoint `checkpoint`, SIGKILL it.
-    pub fn kill_at(&self, args: &[&str], envs: &[(&str, &str)], checkpoint: &str) -> u32 {
+    /// Start `strata args` with `envs` and return it paused at test checkpoint `checkpoint`
+    /// (it waits there until killed).
+    pub fn pause_at(
+        &self,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        checkpoint: &str,
+    ) -> std::process::Child {
         let marker = self.path().join("paused");
         let _ = std::fs::remove_file(&marker);
         let mut c = self.command(args);
@@ -252,6 +263,12 @@ impl Env {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
+        child
+    }
+
+    /// Start `strata args` with `envs`, let it reach test checkpoint `checkpoint`, SIGKILL it.
+    pub fn kill_at(&self, args: &[&str], envs: &[(&str, &str)], checkpoint: &str) -> u32 {
+        let mut child = self.pause_at(args, envs, checkpoint);
         let pid = child.id();
         // While it runs, a local lock file names it.
         let lock = self.read("state/quickstart.json.lock");
