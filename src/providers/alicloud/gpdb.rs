@@ -99,23 +99,29 @@ fn param(v: &Value) -> Option<String> {
 }
 
 impl Instance {
-    async fn describe(&self, id: &str) -> Result<Option<Json>> {
-        match self
+    /// DescribeDBInstanceAttribute: the instance, `None` when the API lists none (or another);
+    /// the API's errors, `InvalidDBInstanceId.NotFound` included, come back as they are.
+    async fn describe_strict(&self, id: &str) -> Result<Option<Json>> {
+        let b = self
             .client
             .call(
                 "DescribeDBInstanceAttribute",
                 &[("DBInstanceId", id.to_string())],
                 true,
             )
-            .await
-        {
-            Ok(b) => Ok(b["Items"]["DBInstanceAttribute"]
-                .as_array()
-                .and_then(|a| a.first())
-                .filter(|i| i["DBInstanceId"] == id)
-                .cloned()),
+            .await?;
+        Ok(b["Items"]["DBInstanceAttribute"]
+            .as_array()
+            .and_then(|a| a.first())
+            .filter(|i| i["DBInstanceId"] == id)
+            .cloned())
+    }
+
+    /// The instance, or `None` when it does not exist.
+    async fn describe(&self, id: &str) -> Result<Option<Json>> {
+        match self.describe_strict(id).await {
             Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(e),
+            other => other,
         }
     }
 
@@ -262,18 +268,18 @@ impl ResourceDriver for Instance {
             let wanted = arg_str(clone, "backup")?;
             // the API's own not-found error (code, request id), naming what was looked for
             let src = self
-                .client
-                .call(
-                    "DescribeDBInstanceAttribute",
-                    &[("DBInstanceId", source.clone())],
-                    true,
-                )
+                .describe_strict(&source)
                 .await
                 .map_err(|mut e| {
                     e.message = format!("clone source instance {source}: {}", e.message);
                     e
-                })?["Items"]["DBInstanceAttribute"][0]
-                .clone();
+                })?
+                .ok_or_else(|| {
+                    ProviderError::new(
+                        "InvalidDBInstanceId.NotFound",
+                        format!("clone source instance {source} does not exist"),
+                    )
+                })?;
             let backup = self.resolve_backup(&source, wanted).await?;
             // the target is made like the source, where the config leaves it open
             let like = attributes(&src);
