@@ -5,8 +5,8 @@
 //! `STRATA_KILL_POINTS` sets how many kill points (default 32).
 
 mod common;
-use common::Env;
-use std::collections::{BTreeMap, BTreeSet};
+use common::{inventory, Env};
+use inventory::made_objects;
 use std::time::{Duration, Instant};
 
 const FAULTS: &str = "latency_ms=40,async_ms=150,seed=3";
@@ -18,64 +18,8 @@ fn apply(env: &Env) -> common::Run {
     )
 }
 
-/// Objects the sandbox holds beyond its seeds: (kind, name) → ids.
-fn made_objects(env: &Env) -> BTreeMap<(String, String), Vec<String>> {
-    let mut seeds = strata::sandbox::store::World::default();
-    strata::sandbox::seed(&mut seeds);
-    let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for o in env.sandbox() {
-        let coll = format!(
-            "{}/{}",
-            o["service"].as_str().unwrap(),
-            o["kind"].as_str().unwrap()
-        );
-        let id = o["id"].as_str().unwrap().to_string();
-        // seeds, and the automatic backups that come and go with each gpdb instance
-        if seeds.get(&coll, &id).is_some() || coll == "gpdb/backup" {
-            continue;
-        }
-        out.entry((coll, o["name"].as_str().unwrap_or_default().to_string()))
-            .or_default()
-            .push(id);
-    }
-    out
-}
-
 fn check_converged(env: &Env, point: &str) {
-    let made = made_objects(env);
-    for ((kind, name), ids) in &made {
-        assert_eq!(
-            ids.len(),
-            1,
-            "{point}: {kind} {name:?} exists {} times: {ids:?}",
-            ids.len()
-        );
-    }
-    let st = env.state_json("quickstart");
-    let state_ids: BTreeSet<String> = st["resources"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(a, _)| !a.starts_with("data."))
-        .map(|(_, r)| r["id"].as_str().unwrap().to_string())
-        .collect();
-    for ((kind, name), ids) in &made {
-        assert!(
-            state_ids.contains(&ids[0]),
-            "{point}: {kind} {name:?} ({}) exists in the cloud but not in the state: orphaned",
-            ids[0]
-        );
-    }
-    assert!(
-        st.get("deposed").is_none(),
-        "{point}: deposed objects left: {st}"
-    );
-    let r = env.run_with(
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        &[("STRATA_SANDBOX", FAULTS)],
-    );
-    assert_eq!(r.code, 0, "{point}: the final plan is not empty: {r:?}");
-    assert!(r.stdout.contains("No changes."), "{point}: {r:?}");
+    inventory::check_converged(env, "quickstart", &[("STRATA_SANDBOX", FAULTS)], point);
 }
 
 /// Returns whether the kill hit a running apply.

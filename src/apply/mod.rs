@@ -251,7 +251,11 @@ impl Outcome {
 
 /// Walk the graph. Returns what happened; state has been journaled as it went, and is
 /// persisted (folded) by the caller.
-pub async fn execute(shared: Arc<Shared>, parallelism: usize) -> Outcome {
+pub async fn execute(
+    shared: Arc<Shared>,
+    parallelism: usize,
+    protected: &signals::Protected,
+) -> Outcome {
     let plan = shared.plan.clone();
     let plan = plan.as_ref();
     let nodes = {
@@ -286,7 +290,7 @@ pub async fn execute(shared: Arc<Shared>, parallelism: usize) -> Outcome {
         .map(|(n, _)| n.clone())
         .collect();
     let mut running: JoinSet<(Node, Result<&'static str, String>)> = JoinSet::new();
-    let mut interrupts = signals::Interrupts::new();
+    let mut interrupts = protected.interrupts();
     let mut blocked: HashSet<Node> = HashSet::new();
     loop {
         while running.len() < parallelism.max(1) && !outcome.interrupted {

@@ -182,11 +182,10 @@ struct Record {
     tainted: bool,
 }
 
-/// What a create made, or what was found after its answer was lost.
+/// What a create made, or what was found (and finished) after its answer was lost.
 struct Adopted {
     id: String,
     attributes: Map,
-    complete: bool,
 }
 
 impl Work<'_> {
@@ -308,17 +307,15 @@ impl Work<'_> {
                         "{addr}: the {} call's answer was lost; found {} and adopted it",
                         self.verb, created.id
                     ));
-                    if created.complete {
-                        attrs = converge(driver.as_ref(), &self.cx, &created.id, attrs, &self.args)
-                            .await?;
-                    }
+                    attrs =
+                        converge(driver.as_ref(), &self.cx, &created.id, attrs, &self.args).await?;
                 }
                 self.store(Record {
                     id: created.id.clone(),
                     attrs,
                     made,
                     intent: Some(intent),
-                    tainted: !created.complete,
+                    tainted: false,
                 })
                 .await?;
                 Ok(created.id)
@@ -424,6 +421,10 @@ impl Work<'_> {
 }
 
 /// Create; after an ambiguous failure, look for what the call made before trying again.
+/// Once an attempt may have landed, a refusal of a later attempt ("already exists", Commvault
+/// 409 code 3, Huawei DBS.200001 …) is checked the same way: what the earlier attempt made is
+/// adopted. A failing look-up fails the create as ambiguous, so its intent stays open and the
+/// next run looks again; it is never taken for "not found".
 async fn create_or_adopt(
     driver: &dyn ResourceDriver,
     cx: &CallCx<'_>,
@@ -431,41 +432,77 @@ async fn create_or_adopt(
     natural: &Value,
 ) -> Result<(Adopted, bool), ProviderError> {
     let policy = RetryPolicy::default();
+    let mut may_have_landed = false;
     let mut n = 0;
     loop {
-        match driver.create(cx, req).await {
+        let e = match driver.create(cx, req).await {
             Ok(c) => {
-                return Ok((
-                    Adopted {
-                        id: c.id,
-                        attributes: c.attributes,
-                        complete: true,
-                    },
-                    false,
-                ))
+                let adopted = Adopted {
+                    id: c.id,
+                    attributes: c.attributes,
+                };
+                return Ok((adopted, false));
             }
-            Err(e) if e.ambiguous && e.made_id.is_none() => {
-                if let Ok(Some(found)) = driver.find(cx, natural, req.token).await {
-                    if let Ok(Some(attributes)) = driver.read(cx, &found.id, req.args).await {
-                        return Ok((
-                            Adopted {
-                                id: found.id,
-                                attributes,
-                                complete: found.complete,
-                            },
-                            true,
-                        ));
-                    }
-                }
-                if n + 1 >= policy.attempts {
-                    return Err(e);
-                }
-                tokio::time::sleep(policy.delay(n)).await;
-                n += 1;
-            }
-            Err(e) => return Err(e),
+            Err(e) if e.made_id.is_some() => return Err(e),
+            Err(e) => e,
+        };
+        if !e.ambiguous && !may_have_landed {
+            return Err(e);
         }
+        if let Some(found) = look_for(driver, cx, req, natural).await? {
+            return Ok((found, true));
+        }
+        if !e.ambiguous || n + 1 >= policy.attempts {
+            return Err(e);
+        }
+        may_have_landed = true;
+        tokio::time::sleep(policy.delay(n)).await;
+        n += 1;
     }
+}
+
+/// What an earlier create attempt made, if it exists; an object found unfinished (still being
+/// created, a clone not yet restored) is finished as the create would have finished it.
+async fn look_for(
+    driver: &dyn ResourceDriver,
+    cx: &CallCx<'_>,
+    req: &CreateRequest<'_>,
+    natural: &Value,
+) -> Result<Option<Adopted>, ProviderError> {
+    let lookup_failed = |e: ProviderError| ProviderError {
+        ambiguous: true,
+        message: format!(
+            "the create's answer was lost, and looking for what it made failed ({}); it is \
+             looked for again on the next run",
+            e.message
+        ),
+        ..e
+    };
+    let Some(found) = driver
+        .find(cx, natural, req.token)
+        .await
+        .map_err(lookup_failed)?
+    else {
+        return Ok(None);
+    };
+    if !found.complete {
+        let done = driver
+            .finish(cx, &found.id, req)
+            .await
+            .map_err(|e| e.with_made(&found.id))?;
+        return Ok(Some(Adopted {
+            id: done.id,
+            attributes: done.attributes,
+        }));
+    }
+    let attributes = driver
+        .read(cx, &found.id, req.args)
+        .await
+        .map_err(lookup_failed)?;
+    Ok(attributes.map(|attributes| Adopted {
+        id: found.id,
+        attributes,
+    }))
 }
 
 /// After adopting an object, bring what it holds in line with the config.

@@ -141,7 +141,7 @@ fn stale(plan: &Plan, loaded: &Loaded) -> Option<String> {
             plan.serial, st.serial
         ));
     }
-    if loaded.replayed > 0 || !loaded.open_intents.is_empty() {
+    if loaded.replayed > 0 || !loaded.state.intents.is_empty() {
         return Some(format!(
             "stale plan: an interrupted run recorded {} step(s) in the journal since the plan \
              was made: make a new plan",
@@ -178,7 +178,7 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
         return Err(Failure::new(why));
     }
     ws.check_sensitive(&saved, &loaded.state)?;
-    let providers = ws.providers(&loaded.state, Some(&loaded)).await?;
+    let providers = ws.providers(&loaded.state).await?;
     let base = loaded.state.header();
     let mut state = loaded.state;
     for e in &saved.entries {
@@ -195,7 +195,7 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
     finish(&ws, prep, guard, Approval::Saved, a.parallelism, style).await
 }
 
-fn confirm(destroy: bool) -> Result<bool, Failure> {
+async fn confirm(destroy: bool) -> Result<bool, Failure> {
     let (q, what) = if destroy {
         (
             "Do you really want to destroy all resources?",
@@ -209,11 +209,14 @@ fn confirm(destroy: bool) -> Result<bool, Failure> {
     };
     outln!("\n{q}\n  {what}\n  Only 'yes' will be accepted to approve.\n");
     out!("  Enter a value: ");
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Failure::new(format!("reading the answer: {e}")))?;
+    // Read on a blocking thread, so an interrupt while waiting cancels the command.
+    let line = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|e| Failure::new(format!("reading the answer: {e}")))?
+    .map_err(|e| Failure::new(format!("reading the answer: {e}")))?;
     let _ = std::io::stdout().flush();
     Ok(line.trim() == "yes")
 }
@@ -370,7 +373,7 @@ async fn finish(
             ))
             .await;
         }
-        if !confirm(destroy)? {
+        if !confirm(destroy).await? {
             if dirty {
                 ws.backend.persist(&mut state_now).await?;
             }
@@ -417,7 +420,9 @@ async fn finish(
         plan.clone(),
         reporter,
     ));
-    let mut outcome = execute(shared, parallelism).await;
+    // From here on interrupts are the executor's to handle, and the fold always runs.
+    let protected = crate::apply::signals::protect();
+    let mut outcome = execute(shared, parallelism, &protected).await;
     if let Some(b) = &bars {
         b.finish();
     }

@@ -45,7 +45,7 @@ pub async fn run(
             r.id
         )));
     }
-    let providers = ws.providers(&loaded.state, Some(&loaded)).await?;
+    let providers = ws.providers(&loaded.state).await?;
     let driver = providers.resource(&addr.ty).map_err(Failure::new)?;
     outln!(
         "{}: Importing from ID \"{id}\"...",

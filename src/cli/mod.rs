@@ -434,7 +434,17 @@ pub fn main() -> i32 {
             return EXIT_ERROR;
         }
     };
-    let result = runtime.block_on(dispatch(&cli, out));
+    let result = runtime.block_on(async {
+        crate::apply::signals::install();
+        tokio::select! {
+            r = dispatch(&cli, out) => r,
+            _ = crate::apply::signals::cancelled() => Err(Failure {
+                message: "Interrupted: stopped at a safe point (nothing is half-written; the state lock is released). Run the command again."
+                    .into(),
+                code: EXIT_INTERRUPTED,
+            }),
+        }
+    });
     // Do not wait for the in-process sandbox server: it ends with the process.
     runtime.shutdown_background();
     match result {

@@ -20,14 +20,13 @@ pub async fn run(
     }
     let loaded = ws.backend.load().await?;
     print_notes(&loaded, &p);
-    let providers = ws.providers(&loaded.state, Some(&loaded)).await?;
+    let providers = ws.providers(&loaded.state).await?;
     let replayed = loaded.replayed;
     let mut state = loaded.state;
     let base = state.header();
-    let (mut entries, reconciled) =
-        refresh::reconcile(&mut state, &loaded.open_intents, &providers)
-            .await
-            .map_err(Failure::new)?;
+    let (mut entries, reconciled) = refresh::reconcile(&mut state, &providers)
+        .await
+        .map_err(Failure::new)?;
     let (drift, more) = refresh::refresh(&mut state, &providers, parallelism)
         .await
         .map_err(|e| Failure::new(e.join("\n")))?;

@@ -105,7 +105,7 @@ pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs) -> CmdRes
     let wait = lock_timeout(lock)?;
     let _src_guard = ws.backend.lock("state migrate", wait).await?;
     let loaded = ws.backend.load().await?;
-    if loaded.replayed > 0 || !loaded.open_intents.is_empty() {
+    if loaded.replayed > 0 || !loaded.state.intents.is_empty() {
         return Err(Failure::new(
             "the source state has steps from an interrupted run in its journal: finish it first \
              (strata apply or strata refresh), then migrate",

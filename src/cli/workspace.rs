@@ -323,11 +323,7 @@ impl Workspace {
     }
 
     /// Providers for every family the config and the state use.
-    pub async fn providers(
-        &self,
-        state: &State,
-        loaded: Option<&Loaded>,
-    ) -> Result<Providers, Failure> {
+    pub async fn providers(&self, state: &State) -> Result<Providers, Failure> {
         let mut families: BTreeSet<String> = self
             .cfg
             .resources
@@ -336,9 +332,7 @@ impl Workspace {
             .collect();
         families.extend(state.resources.keys().map(|a| a.provider().to_string()));
         families.extend(state.deposed.iter().map(|d| d.addr.provider().to_string()));
-        if let Some(l) = loaded {
-            families.extend(l.open_intents.iter().map(|i| i.addr.provider().to_string()));
-        }
+        families.extend(state.intents.iter().map(|i| i.addr.provider().to_string()));
         Providers::configure(&self.cfg, &self.vars, &families, &self.sandbox)
             .await
             .map_err(Failure::new)
@@ -351,13 +345,12 @@ impl Workspace {
         options: Options,
         parallelism: usize,
     ) -> Result<Prepared, Failure> {
-        let providers = self.providers(&loaded.state, Some(&loaded)).await?;
+        let providers = self.providers(&loaded.state).await?;
         let mut state = loaded.state;
         let base = state.header();
-        let (mut entries, reconciled) =
-            refresh::reconcile(&mut state, &loaded.open_intents, &providers)
-                .await
-                .map_err(|e| Failure::new(self.redactor.redact(&e)))?;
+        let (mut entries, reconciled) = refresh::reconcile(&mut state, &providers)
+            .await
+            .map_err(|e| Failure::new(self.redactor.redact(&e)))?;
         let drift = if options.refresh {
             let (drift, more) = refresh::refresh(&mut state, &providers, parallelism)
                 .await

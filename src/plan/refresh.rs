@@ -5,9 +5,9 @@
 use super::sensitive;
 use super::{Action, Drift};
 use crate::address::Address;
-use crate::providers::{CallCx, NoProgress, Providers};
-use crate::state::backend::OpenIntent;
+use crate::providers::{CallCx, Found, NoProgress, Providers, ResourceDriver};
 use crate::state::journal::Entry;
+use crate::state::OpenIntent;
 use crate::state::{Made, ResourceState, State};
 use crate::value::{parse_path, Map, Path, Value};
 use std::time::Duration;
@@ -67,146 +67,147 @@ fn cx(addr: &Address) -> CallCx<'_> {
     }
 }
 
-/// Reconcile open intents. Returns the journal entries that record the outcome and one line
-/// per intent saying what was found.
+/// Reconcile the intents the state holds open (a run was killed or interrupted after writing
+/// them). Every outcome is applied to `state`; returns the journal entries that record it and
+/// one line per intent saying what was found. A failing look-up fails the whole reconcile and
+/// leaves the intent open: an object a call may have made is never forgotten.
 pub async fn reconcile(
     state: &mut State,
-    intents: &[OpenIntent],
     providers: &Providers,
 ) -> Result<(Vec<Entry>, Vec<String>), String> {
     let mut entries = Vec::new();
     let mut lines = Vec::new();
     let fkey = state.fingerprint_key();
-    for i in intents {
+    for i in state.intents.clone() {
         let driver = providers.resource(&i.addr.ty)?;
-        let c = cx(&i.addr);
-        let fail = |e: crate::providers::ProviderError| {
+        let (entry, line) = match i.action.as_str() {
+            "create" | "clone" | "bind" => reconcile_create(&i, driver.as_ref(), &fkey).await,
+            "delete" | "delete_deposed" => reconcile_delete(&i, driver.as_ref()).await,
+            // An interrupted update: the refresh below reads what is really there.
+            _ => Ok((
+                Entry::Settle {
+                    intent: i.id.clone(),
+                },
+                format!("{}: an interrupted {} is re-read from the cloud", i.addr, i.action),
+            )),
+        }
+        .map_err(|e| {
             format!(
-                "{}: could not reconcile an interrupted {}: {e}",
+                "{}: could not reconcile an interrupted {} (it stays recorded and is looked for again on the next run): {e}",
                 i.addr, i.action
             )
-        };
-        match i.action.as_str() {
-            "create" | "clone" | "bind" => {
-                let natural = i.key.get("natural").cloned().unwrap_or_default();
-                let found = driver.find(&c, &natural, &i.token).await.map_err(fail)?;
-                let Some(crate::providers::Found { id, complete }) = found else {
-                    entries.push(Entry::Settle {
-                        intent: i.id.clone(),
-                    });
-                    lines.push(format!(
-                        "{}: the interrupted {} had not taken effect; it is planned again",
-                        i.addr, i.action
-                    ));
-                    continue;
-                };
-                let Some(attrs) = driver.read(&c, &id, &Map::new()).await.map_err(fail)? else {
-                    entries.push(Entry::Settle {
-                        intent: i.id.clone(),
-                    });
-                    continue;
-                };
-                let mut attrs = Value::Map(attrs);
-                let mut paths = driver.schema().sensitive_paths();
-                paths.extend(key_paths(&i.key));
-                let sensitive = sensitive::mask(&mut attrs, &paths, &fkey);
-                let made = match i.action.as_str() {
-                    "clone" => Made::Cloned {
-                        from: i.key.get("clone").cloned().unwrap_or_default(),
-                    },
-                    "bind" => Made::Bound,
-                    _ => Made::Created,
-                };
-                let dependencies = i
-                    .key
-                    .get("dependencies")
-                    .and_then(Value::as_list)
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|a| a.as_str().and_then(|s| Address::parse(s).ok()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let mut r = ResourceState::new(
-                    &i.addr,
-                    crate::state::Object {
-                        id: id.clone(),
-                        attributes: attrs,
-                        made,
-                        sensitive,
-                    },
-                    dependencies,
-                );
-                r.provider = i.addr.provider().to_string();
-                r.tainted = !complete;
-                let e = Entry::Put {
-                    addr: i.addr.clone(),
-                    resource: r,
-                    intent: Some(i.id.clone()),
-                };
-                state.apply(&e);
-                entries.push(e);
-                lines.push(if complete {
-                    format!(
-                        "{}: adopted {id}, made by an interrupted {} whose result was not recorded",
-                        i.addr, i.action
-                    )
-                } else {
-                    format!(
-                        "{}: adopted {id}, left unfinished by an interrupted {}; it is tainted and will be replaced",
-                        i.addr, i.action
-                    )
-                });
-            }
-            "delete" | "delete_deposed" => {
-                let id = i.key.get("id").and_then(Value::as_str).unwrap_or_default();
-                let gone = driver
-                    .read(&c, id, &Map::new())
-                    .await
-                    .map_err(fail)?
-                    .is_none();
-                if gone {
-                    let e = if i.action == "delete" {
-                        Entry::Remove {
-                            addr: i.addr.clone(),
-                            intent: Some(i.id.clone()),
-                        }
-                    } else {
-                        Entry::RemoveDeposed {
-                            addr: i.addr.clone(),
-                            id: id.to_string(),
-                            intent: Some(i.id.clone()),
-                        }
-                    };
-                    state.apply(&e);
-                    entries.push(e);
-                    lines.push(format!(
-                        "{}: confirmed that the interrupted delete of {id} took effect",
-                        i.addr
-                    ));
-                } else {
-                    entries.push(Entry::Settle {
-                        intent: i.id.clone(),
-                    });
-                    lines.push(format!(
-                        "{}: the interrupted delete of {id} had not taken effect; it is planned again",
-                        i.addr
-                    ));
-                }
-            }
-            _ => {
-                // An interrupted update: the refresh below reads what is really there.
-                entries.push(Entry::Settle {
-                    intent: i.id.clone(),
-                });
-                lines.push(format!(
-                    "{}: an interrupted {} is re-read from the cloud",
-                    i.addr, i.action
-                ));
-            }
-        }
+        })?;
+        state.apply(&entry);
+        entries.push(entry);
+        lines.push(line);
     }
     Ok((entries, lines))
+}
+
+type Reconciled = Result<(Entry, String), crate::providers::ProviderError>;
+
+fn made_of(i: &OpenIntent) -> Made {
+    match i.action.as_str() {
+        "clone" => Made::Cloned {
+            from: i.key.get("clone").cloned().unwrap_or_default(),
+        },
+        "bind" => Made::Bound,
+        _ => Made::Created,
+    }
+}
+
+fn key_dependencies(key: &Value) -> Vec<Address> {
+    key.get("dependencies")
+        .and_then(Value::as_list)
+        .map(|l| {
+            l.iter()
+                .filter_map(|a| a.as_str().and_then(|s| Address::parse(s).ok()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn reconcile_create(i: &OpenIntent, driver: &dyn ResourceDriver, fkey: &[u8]) -> Reconciled {
+    let c = cx(&i.addr);
+    let settle = |why: &str| {
+        (
+            Entry::Settle {
+                intent: i.id.clone(),
+            },
+            format!(
+                "{}: the interrupted {} {why}; it is planned again",
+                i.addr, i.action
+            ),
+        )
+    };
+    let natural = i.key.get("natural").cloned().unwrap_or_default();
+    let Some(Found { id, complete }) = driver.find(&c, &natural, &i.token).await? else {
+        return Ok(settle("had not taken effect"));
+    };
+    let Some(attrs) = driver.read(&c, &id, &Map::new()).await? else {
+        return Ok(settle(&format!("made {id}, which is gone again")));
+    };
+    let mut attrs = Value::Map(attrs);
+    let mut paths = driver.schema().sensitive_paths();
+    paths.extend(key_paths(&i.key));
+    let sensitive = sensitive::mask(&mut attrs, &paths, fkey);
+    let object = crate::state::Object {
+        id: id.clone(),
+        attributes: attrs,
+        made: made_of(i),
+        sensitive,
+    };
+    let mut r = ResourceState::new(&i.addr, object, key_dependencies(&i.key));
+    r.tainted = !complete;
+    let line = if complete {
+        format!(
+            "{}: adopted {id}, made by an interrupted {} whose result was not recorded",
+            i.addr, i.action
+        )
+    } else {
+        format!(
+            "{}: adopted {id}, left unfinished by an interrupted {}; it is tainted and will be replaced",
+            i.addr, i.action
+        )
+    };
+    let put = Entry::Put {
+        addr: i.addr.clone(),
+        resource: r,
+        intent: Some(i.id.clone()),
+    };
+    Ok((put, line))
+}
+
+async fn reconcile_delete(i: &OpenIntent, driver: &dyn ResourceDriver) -> Reconciled {
+    let id = i.key.get("id").and_then(Value::as_str).unwrap_or_default();
+    let gone = driver.read(&cx(&i.addr), id, &Map::new()).await?.is_none();
+    if !gone {
+        let line = format!(
+            "{}: the interrupted delete of {id} had not taken effect; it is planned again",
+            i.addr
+        );
+        let settle = Entry::Settle {
+            intent: i.id.clone(),
+        };
+        return Ok((settle, line));
+    }
+    let e = if i.action == "delete" {
+        Entry::Remove {
+            addr: i.addr.clone(),
+            intent: Some(i.id.clone()),
+        }
+    } else {
+        Entry::RemoveDeposed {
+            addr: i.addr.clone(),
+            id: id.to_string(),
+            intent: Some(i.id.clone()),
+        }
+    };
+    let line = format!(
+        "{}: confirmed that the interrupted delete of {id} took effect",
+        i.addr
+    );
+    Ok((e, line))
 }
 
 /// Attribute maps equal up to "empty is unset" (`null`, `""`, `{}`, `[]`).

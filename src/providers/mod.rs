@@ -188,6 +188,20 @@ pub trait ResourceDriver: Send + Sync {
     /// multi-step action (e.g. create, then restore) did not finish: it is adopted as tainted.
     async fn find(&self, cx: &CallCx<'_>, key: &Value, token: &str) -> Result<Option<Found>>;
 
+    /// Finish an object `find` found unfinished (`Found::complete` false) after a create's
+    /// answer was lost: the steps the create takes after making it (wait until it runs,
+    /// restore a clone …). The default has nothing left to do and reads the object.
+    async fn finish(&self, cx: &CallCx<'_>, id: &str, req: &CreateRequest<'_>) -> Result<Created> {
+        let attributes = self.read(cx, id, req.args).await?.ok_or_else(|| {
+            ProviderError::new("NotFound", format!("{id} vanished while being finished"))
+        })?;
+        Ok(Created {
+            id: id.to_string(),
+            attributes,
+            made: Made::Created,
+        })
+    }
+
     /// Read many objects at once (refresh). The default reads them one by one, `parallelism`
     /// at a time; drivers whose API lists objects override it to make far fewer calls.
     async fn read_many(

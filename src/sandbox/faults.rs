@@ -4,6 +4,10 @@
 //! response is lost), so clients must cope with both. Also the sandbox's clocks: how long
 //! asynchronous operations take (`async_ms`) and how long an idle session token lives
 //! (`token_ttl_ms`, Commvault's 30 minutes by default), so tests can make them short.
+//! Targeted faults for tests that need one exact failure: `lose=CreateDBInstance` lets the
+//! first call whose name (`METHOD /route Action`) contains that text take effect and answers
+//! it with a 5xx; `fail=DescribeDBInstances*2` fails the first two such calls before they take
+//! effect. Several rules are joined with `+`.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -20,6 +24,39 @@ pub struct FaultSpec {
     /// How long a session token (Commvault) stays valid without being used.
     pub token_ttl_ms: u64,
     pub seed: Option<u64>,
+    /// Calls whose answer is lost (they take effect, then a 5xx).
+    pub lose: Vec<Targeted>,
+    /// Calls that fail with a 5xx before taking effect.
+    pub fail: Vec<Targeted>,
+}
+
+/// A fault for the first `times` calls whose name contains `call`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Targeted {
+    pub call: String,
+    pub times: u32,
+}
+
+fn parse_targeted(v: &str) -> Result<Vec<Targeted>, String> {
+    v.split('+')
+        .map(|rule| {
+            let (call, times) = match rule.split_once('*') {
+                Some((c, n)) => (
+                    c,
+                    n.parse()
+                        .map_err(|_| format!("\"{rule}\": expected NAME*COUNT"))?,
+                ),
+                None => (rule, 1),
+            };
+            if call.is_empty() {
+                return Err(format!("\"{rule}\": expected a call name"));
+            }
+            Ok(Targeted {
+                call: call.to_string(),
+                times,
+            })
+        })
+        .collect()
 }
 
 impl Default for FaultSpec {
@@ -31,6 +68,8 @@ impl Default for FaultSpec {
             async_ms: 300,
             token_ttl_ms: 30 * 60 * 1000,
             seed: None,
+            lose: Vec::new(),
+            fail: Vec::new(),
         }
     }
 }
@@ -48,6 +87,8 @@ impl FaultSpec {
                 "async_ms" => f.async_ms = v.parse().map_err(|_| bad("milliseconds"))?,
                 "token_ttl_ms" => f.token_ttl_ms = v.parse().map_err(|_| bad("milliseconds"))?,
                 "seed" => f.seed = Some(v.parse().map_err(|_| bad("an integer"))?),
+                "lose" => f.lose = parse_targeted(v).map_err(|e| bad(&e))?,
+                "fail" => f.fail = parse_targeted(v).map_err(|e| bad(&e))?,
                 "fail_rate" | "throttle_rate" => {
                     let r: f64 = v.parse().map_err(|_| bad("a rate from 0 to 1"))?;
                     if !(0.0..=1.0).contains(&r) {
@@ -62,7 +103,7 @@ impl FaultSpec {
                 _ => {
                     return Err(format!(
                         "STRATA_SANDBOX: unknown setting \"{k}\" (settings: latency_ms, \
-                         fail_rate, throttle_rate, async_ms, token_ttl_ms, seed)"
+                         fail_rate, throttle_rate, async_ms, token_ttl_ms, seed, lose, fail)"
                     ))
                 }
             }
@@ -92,6 +133,8 @@ pub enum Fault {
 pub struct Faults {
     pub spec: FaultSpec,
     rng: Mutex<StdRng>,
+    /// How many calls each targeted rule (`lose` then `fail`) has hit.
+    hits: Mutex<Vec<u32>>,
 }
 
 impl Faults {
@@ -100,9 +143,11 @@ impl Faults {
             Some(s) => StdRng::seed_from_u64(s),
             None => StdRng::from_os_rng(),
         };
+        let rules = spec.lose.len() + spec.fail.len();
         Faults {
             spec,
             rng: Mutex::new(rng),
+            hits: Mutex::new(vec![0; rules]),
         }
     }
 
@@ -110,7 +155,11 @@ impl Faults {
         Duration::from_millis(self.spec.latency_ms)
     }
 
-    pub fn roll(&self, mutating: bool) -> Fault {
+    /// The fault for the call named `call` (`METHOD /route Action`).
+    pub fn roll(&self, call: &str, mutating: bool) -> Fault {
+        if let Some(f) = self.targeted(call) {
+            return f;
+        }
         if self.spec.fail_rate == 0.0 && self.spec.throttle_rate == 0.0 {
             return Fault::None;
         }
@@ -126,6 +175,21 @@ impl Faults {
             };
         }
         Fault::None
+    }
+}
+
+impl Faults {
+    fn targeted(&self, call: &str) -> Option<Fault> {
+        let rules = self.spec.lose.iter().map(|t| (t, Fault::FailAfter));
+        let rules = rules.chain(self.spec.fail.iter().map(|t| (t, Fault::FailBefore)));
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, (t, fault)) in rules.enumerate() {
+            if call.contains(t.call.as_str()) && hits[i] < t.times {
+                hits[i] += 1;
+                return Some(fault);
+            }
+        }
+        None
     }
 }
 
@@ -155,11 +219,31 @@ mod tests {
         let spec = FaultSpec::parse("fail_rate=0.3,throttle_rate=0.2,seed=1").unwrap();
         let a = Faults::new(spec.clone());
         let b = Faults::new(spec);
-        let ra: Vec<Fault> = (0..200).map(|_| a.roll(true)).collect();
-        let rb: Vec<Fault> = (0..200).map(|_| b.roll(true)).collect();
+        let ra: Vec<Fault> = (0..200).map(|_| a.roll("POST /x", true)).collect();
+        let rb: Vec<Fault> = (0..200).map(|_| b.roll("POST /x", true)).collect();
         assert_eq!(ra, rb);
         let none = ra.iter().filter(|f| **f == Fault::None).count();
         assert!(none > 60 && none < 140, "{none}");
         assert!(ra.contains(&Fault::FailAfter));
+    }
+
+    #[test]
+    fn targeted_faults_hit_the_named_calls_as_often_as_asked() {
+        let f =
+            Faults::new(FaultSpec::parse("lose=CreateDBInstance+Create,fail=Describe*2").unwrap());
+        let c = "POST / CreateDBInstance";
+        assert_eq!(f.roll(c, true), Fault::FailAfter);
+        assert_eq!(
+            f.roll(c, true),
+            Fault::FailAfter,
+            "the second rule matches too"
+        );
+        assert_eq!(f.roll(c, true), Fault::None);
+        let d = "POST / DescribeDBInstances";
+        assert_eq!(f.roll(d, false), Fault::FailBefore);
+        assert_eq!(f.roll(d, false), Fault::FailBefore);
+        assert_eq!(f.roll(d, false), Fault::None);
+        assert!(FaultSpec::parse("lose=X*many").is_err());
+        assert!(FaultSpec::parse("fail=").is_err());
     }
 }

@@ -140,12 +140,14 @@ async fn inject(
         .and_then(|v| v.to_str().ok())
         .map(|a| format!(" {a}"))
         .unwrap_or_default();
-    stats.count(format!("{} {route}{action}", req.method()));
+    let call = format!("{} {route}{action}", req.method());
+    let fault = faults.roll(&call, (profile.mutating)(&req));
+    stats.count(call);
     let latency = faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    match faults.roll((profile.mutating)(&req)) {
+    match fault {
         Fault::None => next.run(req).await,
         Fault::Throttle => (profile.throttle)(),
         Fault::FailBefore => (profile.internal)(),

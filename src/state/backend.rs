@@ -3,27 +3,17 @@
 
 use super::journal::Entry;
 use super::{State, StateError};
-use crate::address::Address;
-use crate::value::Value;
 use async_trait::async_trait;
 use std::time::Duration;
 
-/// An intent whose call may or may not have happened: reconciled on the next run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenIntent {
-    pub id: String,
-    pub addr: Address,
-    pub action: String,
-    pub key: Value,
-    pub token: String,
-}
+pub use super::OpenIntent;
 
 #[derive(Debug)]
 pub struct Loaded {
     pub state: State,
-    /// Whether anything was stored before (a snapshot or a journal).
+    /// Whether anything was stored before (a snapshot or a journal). The intents left open
+    /// (by this journal or kept by earlier folds) are `state.intents`.
     pub exists: bool,
-    pub open_intents: Vec<OpenIntent>,
     /// Journal entries replayed from a run that did not finish.
     pub replayed: usize,
     pub notes: Vec<String>,
@@ -50,30 +40,9 @@ pub trait Backend: Send + Sync {
     async fn force_unlock(&self, id: &str) -> Result<String, StateError>;
 }
 
-/// Replay journal entries onto a state; returns the intents left open.
-pub fn replay(state: &mut State, entries: &[Entry]) -> Vec<OpenIntent> {
-    let mut open: Vec<OpenIntent> = Vec::new();
+/// Replay journal entries onto a state (which then holds the intents left open).
+pub fn replay(state: &mut State, entries: &[Entry]) {
     for e in entries {
-        if let Entry::Intent {
-            id,
-            addr,
-            action,
-            key,
-            token,
-        } = e
-        {
-            open.push(OpenIntent {
-                id: id.clone(),
-                addr: addr.clone(),
-                action: action.clone(),
-                key: key.clone(),
-                token: token.clone(),
-            });
-        }
-        if let Some(closed) = e.closes() {
-            open.retain(|i| i.id != closed);
-        }
         state.apply(e);
     }
-    open
 }

@@ -107,7 +107,6 @@ impl Backend for LocalBackend {
         let nothing_to_replay = |state, notes| Loaded {
             state,
             exists,
-            open_intents: Vec::new(),
             replayed: 0,
             notes,
         };
@@ -150,7 +149,7 @@ impl Backend for LocalBackend {
         if read.torn_tail {
             notes.push("the last journal entry was cut short by a crash and was dropped".into());
         }
-        let open_intents = replay(&mut state, &read.entries);
+        replay(&mut state, &read.entries);
         if !read.entries.is_empty() {
             notes.push(format!(
                 "recovered {} step(s) from the journal of a run that did not finish",
@@ -160,7 +159,6 @@ impl Backend for LocalBackend {
         Ok(Loaded {
             state,
             exists: true,
-            open_intents,
             replayed: read.entries.len(),
             notes,
         })
@@ -295,15 +293,15 @@ mod tests {
         let l2 = b2.load().await.unwrap();
         assert_eq!(l2.state.lineage, base.lineage);
         assert_eq!(l2.state.resources[&a].id, "x1");
-        assert_eq!(l2.open_intents.len(), 1);
-        assert_eq!(l2.open_intents[0].id, "i2");
+        assert_eq!(l2.state.intents.len(), 1);
+        assert_eq!(l2.state.intents[0].id, "i2");
         let mut st = l2.state;
         b2.persist(&mut st).await.unwrap();
         assert_eq!(st.serial, 1);
         assert!(!b2.journal_path().exists());
         let l3 = LocalBackend::new(path.clone(), "s").load().await.unwrap();
         assert_eq!(l3.state, st);
-        assert!(l3.open_intents.is_empty());
+        assert_eq!(l3.state.intents.len(), 1, "a fold keeps the open intent");
     }
 
     #[tokio::test]

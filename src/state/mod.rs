@@ -33,6 +33,20 @@ pub struct State {
     /// Objects replaced under create_before_destroy that still wait to be deleted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<Deposed>,
+    /// Intents whose call may have been sent but whose outcome is not recorded. They are part
+    /// of the state, so a fold keeps them: only reconciling (or the call's result) closes one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intents: Vec<OpenIntent>,
+}
+
+/// An intent whose call may or may not have happened: reconciled on the next run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenIntent {
+    pub id: String,
+    pub addr: Address,
+    pub action: String,
+    pub key: Value,
+    pub token: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -148,6 +162,7 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             deposed: Vec::new(),
+            intents: Vec::new(),
         }
     }
 
@@ -162,14 +177,31 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             deposed: Vec::new(),
+            intents: Vec::new(),
         }
     }
 
     /// Apply one journal entry.
     pub fn apply(&mut self, e: &journal::Entry) {
         use journal::Entry;
+        if let Some(closed) = e.closes() {
+            self.intents.retain(|i| i.id != closed);
+        }
         match e {
-            Entry::Intent { .. } | Entry::Settle { .. } => {}
+            Entry::Intent {
+                id,
+                addr,
+                action,
+                key,
+                token,
+            } => self.intents.push(OpenIntent {
+                id: id.clone(),
+                addr: addr.clone(),
+                action: action.clone(),
+                key: key.clone(),
+                token: token.clone(),
+            }),
+            Entry::Settle { .. } => {}
             Entry::Put { addr, resource, .. } => {
                 self.resources.insert(addr.clone(), resource.clone());
             }

@@ -518,7 +518,7 @@ impl Backend for PgBackend {
             }
             entries.extend(parsed.entries);
         }
-        let open_intents = replay(&mut state, &entries);
+        replay(&mut state, &entries);
         if !entries.is_empty() {
             notes.push(format!(
                 "recovered {} step(s) from the journal of a run that did not finish",
@@ -528,7 +528,6 @@ impl Backend for PgBackend {
         Ok(Loaded {
             state,
             exists: exists || !entries.is_empty(),
-            open_intents,
             replayed: entries.len(),
             notes,
         })

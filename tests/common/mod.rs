@@ -2,6 +2,8 @@
 //! and the sandbox's world) and the real `strata` binary run inside it.
 #![allow(dead_code)]
 
+pub mod inventory;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -196,6 +196,61 @@ impl Instance {
 }
 
 impl Instance {
+    /// The steps after CreateDBInstance: wait until the instance runs; for a clone, restore the
+    /// backup (unless the instance already carries the restored tag), wait through
+    /// `Restoring`, then tag it restored. Restoring the same backup again, when an earlier
+    /// run's restore was not recorded, gives the same result.
+    async fn complete(
+        &self,
+        cx: &CallCx<'_>,
+        id: &str,
+        restore: Option<(String, String)>,
+        clone: Option<&Map>,
+    ) -> Result<Created> {
+        self.wait_running(cx, id).await?;
+        let made = match (restore, clone) {
+            (Some((source, backup)), Some(clone)) => {
+                let restored = self
+                    .describe(id)
+                    .await?
+                    .is_some_and(|i| tag(&i, RESTORED_TAG).is_some());
+                if !restored {
+                    self.restore(id, &source, &backup).await?;
+                    // the restore starts at once: wait through Restoring back to Running
+                    self.wait_running(cx, id).await?;
+                    self.tag_restored(id, backup).await?;
+                }
+                Made::Cloned {
+                    from: Value::Map(clone.clone()),
+                }
+            }
+            _ => Made::Created,
+        };
+        let attributes = self.read_attrs(id).await?;
+        Ok(Created {
+            id: id.to_string(),
+            attributes,
+            made,
+        })
+    }
+
+    async fn tag_restored(&self, id: &str, backup: String) -> Result<()> {
+        self.client
+            .call(
+                "TagResources",
+                &[
+                    ("RegionId", self.client.region.clone()),
+                    ("ResourceType", "instance".into()),
+                    ("ResourceId.1", id.to_string()),
+                    ("Tag.1.Key", RESTORED_TAG.into()),
+                    ("Tag.1.Value", backup),
+                ],
+                true,
+            )
+            .await
+            .map(|_| ())
+    }
+
     /// CloneDBInstance into `target`. When its answer is lost (a 5xx, a dropped connection),
     /// the target's status says whether it took effect: `Restoring` means it did; still
     /// `Running` means it did not, and it is sent again.
@@ -317,38 +372,27 @@ impl ResourceDriver for Instance {
                 ProviderError::new("BadResponse", "CreateDBInstance returned no DBInstanceId")
             })?
             .to_string();
-        let made = |e: ProviderError| e.with_made(&id);
-        self.wait_running(cx, &id).await.map_err(made)?;
-        let made_how = if let (Some((source, backup)), Some(clone)) = (restore, req.clone) {
-            self.restore(&id, &source, &backup).await.map_err(made)?;
-            // the restore starts at once: wait through Restoring back to Running
-            self.wait_running(cx, &id).await.map_err(made)?;
-            self.client
-                .call(
-                    "TagResources",
-                    &[
-                        ("RegionId", self.client.region.clone()),
-                        ("ResourceType", "instance".into()),
-                        ("ResourceId.1", id.clone()),
-                        ("Tag.1.Key", RESTORED_TAG.into()),
-                        ("Tag.1.Value", backup),
-                    ],
-                    true,
-                )
-                .await
-                .map_err(made)?;
-            Made::Cloned {
-                from: Value::Map(clone.clone()),
+        self.complete(cx, &id, restore, req.clone)
+            .await
+            .map_err(|e| e.with_made(&id))
+    }
+
+    /// An instance found after CreateDBInstance's answer was lost: finish it as `create` would
+    /// (a clone's backup is resolved again, as at its create).
+    async fn finish(&self, cx: &CallCx<'_>, id: &str, req: &CreateRequest<'_>) -> Result<Created> {
+        let restore = match req.clone {
+            Some(clone) => {
+                let source = arg_str(clone, "source")?.to_string();
+                let backup = self
+                    .resolve_backup(&source, arg_str(clone, "backup")?)
+                    .await?;
+                Some((source, backup))
             }
-        } else {
-            Made::Created
+            None => None,
         };
-        let attributes = self.read_attrs(&id).await.map_err(made)?;
-        Ok(Created {
-            id,
-            attributes,
-            made: made_how,
-        })
+        self.complete(cx, id, restore, req.clone)
+            .await
+            .map_err(|e| e.with_made(id))
     }
 
     async fn read(&self, _cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<Option<Map>> {
