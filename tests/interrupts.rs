@@ -159,3 +159,32 @@ fn a_signal_before_the_executor_stops_at_once_and_releases_the_lock() {
         assert!(!r.stderr.contains("stale lock"), "{r:?}");
     }
 }
+
+#[test]
+fn a_plan_beside_a_live_apply_leaves_its_calls_in_flight_alone() {
+    let env = Env::huawei_quickstart();
+    let args = [
+        "-C",
+        "quickstart",
+        "apply",
+        "--auto-approve",
+        "--parallelism",
+        "1",
+    ];
+    let mut child = env.pause_at(&args, &[], "call_returned");
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(
+        !r.all().contains("interrupted run"),
+        "a live apply's call is not an interrupted run's: {r:?}"
+    );
+    assert!(r.stderr.contains("1 operation(s) are in flight"), "{r:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Once its holder is dead, the same intent is an interrupted run's, and is reconciled.
+    let r = env.ok(&["-C", "quickstart", "plan"], 0);
+    assert!(
+        r.stdout
+            .contains("Reconciled operations left open by an interrupted run"),
+        "{r:?}"
+    );
+}

@@ -376,7 +376,7 @@ fn saved_plans_go_stale_in_postgres_too() {
     let r = with_pg(&env, &pg, &["-C", "quickstart", "apply", "p.json"], 1);
     assert!(
         r.stderr
-            .contains("stale plan: the state moved from serial 0"),
+            .contains("stale plan: the state moved from serial 1"),
         "{r:?}"
     );
 }

@@ -104,6 +104,7 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
     }
     let schema = block.schema;
     schema.apply_defaults(&mut args);
+    change.check_agrees(&args, clone.clone().map(Value::Map).as_ref())?;
     let mut sens_paths = schema.sensitive_paths();
     for p in var_sens {
         if !sens_paths.contains(&p) {
@@ -276,7 +277,12 @@ impl Work<'_> {
             addr: addr.clone(),
             action: self.verb.to_string(),
             key: intent_key(
-                natural.clone(),
+                sensitive::withhold(
+                    natural.clone(),
+                    &Value::Map(self.args.clone()),
+                    &self.sens_paths,
+                    &s.base.fingerprint_key(),
+                ),
                 clone_v.as_ref(),
                 &self.deps,
                 &self.sens_paths,

@@ -124,8 +124,9 @@ async fn run(
     .await
 }
 
-/// Why a saved plan no longer applies, if it does not.
-fn stale(plan: &Plan, loaded: &Loaded) -> Option<String> {
+/// Why a saved plan no longer applies, if it does not. Intents the plan reconciled (its
+/// entries close them) are expected to be still open; any other means a run since.
+fn stale(plan: &Plan, loaded: &Loaded, entries: &[crate::state::journal::Entry]) -> Option<String> {
     let st = &loaded.state;
     if st.lineage != plan.lineage {
         return Some(format!(
@@ -141,7 +142,14 @@ fn stale(plan: &Plan, loaded: &Loaded) -> Option<String> {
             plan.serial, st.serial
         ));
     }
-    if loaded.replayed > 0 || !loaded.state.intents.is_empty() {
+    let closed: std::collections::HashSet<&str> =
+        entries.iter().filter_map(|e| e.closes()).collect();
+    let unseen = st
+        .intents
+        .iter()
+        .filter(|i| !closed.contains(i.id.as_str()))
+        .count();
+    if loaded.replayed > 0 || unseen > 0 {
         return Some(format!(
             "stale plan: an interrupted run recorded {} step(s) in the journal since the plan \
              was made: make a new plan",
@@ -154,27 +162,28 @@ fn stale(plan: &Plan, loaded: &Loaded) -> Option<String> {
 async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter) -> CmdResult {
     let style = Style::of(a.json, p);
     let p = style.painter();
-    let saved = saved::read(file).map_err(Failure::new)?;
-    let ws = Workspace::from_saved(cli, &saved, &a.vars)?;
-    let op = if saved.plan.options.destroy {
-        "destroy"
-    } else {
-        "apply"
-    };
-    let guard = ws.backend.lock(op, lock_timeout(&a.lock)?).await?;
+    // The state comes from the working directory's config, never from the file: the file is
+    // authenticated by a key only that state holds.
+    let here = super::workspace::here_config(cli);
+    let opened = super::workspace::backend(cli, &here)?;
+    let backend = opened.0.clone();
+    let guard = backend.lock("apply", lock_timeout(&a.lock)?).await?;
     if let Some(c) = guard.cleared() {
         errln!("{} {c}", p.yellow("Note:"));
     }
-    let mut loaded = ws.backend.load().await?;
+    let loaded = backend.load().await?;
     print_notes(&loaded, &p);
-    if let Some(new) = &saved.new_state {
-        // Planned before the state existed: if it still does not, it takes the plan's identity.
-        if !loaded.exists && loaded.state.serial == 0 {
-            loaded.state.lineage = new.lineage.clone();
-            loaded.state.fingerprint_key = new.fingerprint_key.clone();
-        }
+    let saved = saved::read(file, &loaded.state).map_err(Failure::new)?;
+    if saved.plan.stack != here.stack {
+        return Err(Failure::new(format!(
+            "the saved plan is for stack \"{}\", but {} is stack \"{}\"",
+            saved.plan.stack,
+            cli.dir.display(),
+            here.stack
+        )));
     }
-    if let Some(why) = stale(&saved.plan, &loaded) {
+    let ws = Workspace::from_saved(&saved, &a.vars, opened)?;
+    if let Some(why) = stale(&saved.plan, &loaded, &saved.entries) {
         return Err(Failure::new(why));
     }
     ws.check_sensitive(&saved, &loaded.state)?;

@@ -5,6 +5,8 @@ use super::{Cli, CmdResult, Failure, PlanArgs, PlanFormat, EXIT_CHANGES, EXIT_OK
 use crate::config::vars::Missing;
 use crate::plan::render::{json, markdown, style::Painter, text};
 use crate::plan::{saved, Options};
+use crate::state::backend::Loaded;
+use crate::state::StateError;
 
 pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     let ws = Workspace::open(cli, &a.vars, Missing::Error)?;
@@ -14,8 +16,20 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         targets: parse_addrs(&a.target, "--target")?,
         replace: parse_addrs(&a.replace, "--replace")?,
     };
-    let loaded = ws.backend.load().await?;
+    let mut loaded = ws.backend.load().await?;
     print_notes(&loaded, &p);
+    if a.out.is_some() && !loaded.exists {
+        // The key that authenticates a saved plan stays in the state backend: a stack with
+        // no state yet gets an empty one (serial 1) to hold it.
+        let _guard = ws
+            .backend
+            .lock("plan --out", std::time::Duration::ZERO)
+            .await?;
+        ws.backend.persist(&mut loaded.state).await?;
+        loaded.exists = true;
+    }
+    leave_live_intents(&ws, &mut loaded, &p).await;
+    let mac_key = saved::mac_key(&loaded.state);
     let prep = ws.prepare(loaded, options, a.parallelism).await?;
     let plan = &prep.plan;
     let rendered = match a.format {
@@ -30,7 +44,7 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         return Err(Failure::new(ws.redactor.redact(&report)));
     }
     if let Some(file) = &a.out {
-        saved::write(file, &ws.save(&prep)).map_err(Failure::new)?;
+        saved::write(file, &ws.save(&prep), &mac_key).map_err(Failure::new)?;
         if a.format == PlanFormat::Text {
             outln!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    strata -C {} apply {}",
@@ -50,4 +64,26 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     crate::util::leak_at_exit(prep);
     crate::util::leak_at_exit(ws);
     Ok(code)
+}
+
+/// A plan takes no lock: when the open intents belong to an apply that is running now (it
+/// holds the lock), they are its calls in flight, not an interrupted run's. They are left to
+/// it — not reconciled, and not reported as left open.
+async fn leave_live_intents(ws: &Workspace, loaded: &mut Loaded, p: &Painter) {
+    if loaded.state.intents.is_empty() {
+        return;
+    }
+    match ws.backend.lock("plan", std::time::Duration::ZERO).await {
+        Ok(probe) => drop(probe),
+        Err(StateError::Locked(holder)) => {
+            errln!(
+                "{} {} operation(s) are in flight in a running command ({holder}); this plan \
+                 shows the state as last recorded and leaves them to it.",
+                p.yellow("Note:"),
+                loaded.state.intents.len()
+            );
+            loaded.state.intents.clear();
+        }
+        Err(_) => {}
+    }
 }

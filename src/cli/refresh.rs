@@ -24,9 +24,7 @@ pub async fn run(
     let replayed = loaded.replayed;
     let mut state = loaded.state;
     let base = state.header();
-    let (mut entries, reconciled) = refresh::reconcile(&mut state, &providers)
-        .await
-        .map_err(Failure::new)?;
+    let (mut entries, reconciled) = ws.reconcile(&mut state, &providers).await?;
     let (drift, more) = refresh::refresh(&mut state, &providers, parallelism)
         .await
         .map_err(|e| Failure::new(e.join("\n")))?;

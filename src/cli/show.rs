@@ -12,7 +12,10 @@ pub async fn run(
     p: Painter,
 ) -> CmdResult {
     if let Some(file) = plan_file {
-        let saved = crate::plan::saved::read(file).map_err(Failure::new)?;
+        // Authenticated with the key of the working directory's state, as `apply` does.
+        let here = Workspace::state_only(cli)?;
+        let loaded = here.backend.load().await?;
+        let saved = crate::plan::saved::read(file, &loaded.state).map_err(Failure::new)?;
         if json {
             let doc = crate::plan::render::json::render(&saved.plan);
             outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());

@@ -181,8 +181,25 @@ pub fn parse_addrs(list: &[String], flag: &str) -> Result<Vec<Address>, Failure>
         .collect()
 }
 
+/// The working directory's config, read only for its stack name and backend (it may be
+/// absent: the stack is then named after the directory).
+pub fn here_config(cli: &Cli) -> Config {
+    let (cfg, _) = config::load(&cli.dir);
+    if cfg.stack.is_empty() {
+        Config {
+            stack: config::validate::stack_name(&cli.dir),
+            ..cfg
+        }
+    } else {
+        cfg
+    }
+}
+
+/// An open backend, and a secret of it to keep out of messages (a database password).
+pub type Opened = (Arc<dyn Backend>, Option<String>);
+
 /// The local backend for a config (or the error saying why the backend is unavailable).
-fn backend(cli: &Cli, cfg: &Config) -> Result<(Arc<dyn Backend>, Option<String>), Failure> {
+pub fn backend(cli: &Cli, cfg: &Config) -> Result<Opened, Failure> {
     open_backend(&place(cli, cfg)?, &cfg.stack)
 }
 
@@ -206,20 +223,29 @@ impl Workspace {
     /// The workspace of a loaded config and its variable values: the backend it names, and
     /// a redactor for every secret (sensitive variables, a backend password).
     fn assemble(cli: &Cli, cfg: Config, values: Vars) -> Result<Workspace, Failure> {
-        let (backend, pw) = backend(cli, &cfg)?;
+        let opened = backend(cli, &cfg)?;
+        Ok(Workspace::assemble_with(cfg, values, opened))
+    }
+
+    fn assemble_with(cfg: Config, values: Vars, (backend, pw): Opened) -> Workspace {
         let redactor = Redactor::new(secrets(&values).into_iter().chain(pw));
-        Ok(Workspace {
+        Workspace {
             cfg: Arc::new(cfg),
             vars: values,
             backend,
             sandbox: Connector::new(crate::sandbox::default_path()),
             redactor,
-        })
+        }
     }
 
-    /// The workspace a saved plan was made in: its own config files and variable values.
-    /// Sensitive variables are not in the file: they come from --var / STRATA_VAR_ again.
-    pub fn from_saved(cli: &Cli, saved: &Saved, var_args: &VarArgs) -> Result<Workspace, Failure> {
+    /// The workspace a saved plan was made in: its own config files and variable values, with
+    /// the state backend `opened` from the working directory's config, never one the file
+    /// names. Sensitive variables are not in the file: they come from --var / STRATA_VAR_ again.
+    pub fn from_saved(
+        saved: &Saved,
+        var_args: &VarArgs,
+        opened: Opened,
+    ) -> Result<Workspace, Failure> {
         let (cfg, diags) =
             config::load_sources(&saved.config_dir, &saved.plan.stack, saved.files.clone());
         if diags.has_errors() {
@@ -258,7 +284,7 @@ impl Workspace {
                 },
             );
         }
-        Workspace::assemble(cli, cfg, values)
+        Ok(Workspace::assemble_with(cfg, values, opened))
     }
 
     /// The saved parts of a plan: config files, non-sensitive values, fingerprints of the rest.
@@ -283,10 +309,6 @@ impl Workspace {
             files: self.cfg.files.clone(),
             variables,
             sensitive_variables,
-            new_state: (prep.base.serial == 0).then(|| crate::plan::saved::NewState {
-                lineage: prep.base.lineage.clone(),
-                fingerprint_key: prep.base.fingerprint_key.clone(),
-            }),
         }
     }
 
@@ -310,16 +332,52 @@ impl Workspace {
     /// For commands that read or edit the state without planning: the config is read only
     /// for the stack name and backend, and may be absent.
     pub fn state_only(cli: &Cli) -> Result<Workspace, Failure> {
-        let (cfg, _) = config::load(&cli.dir);
-        let cfg = if cfg.stack.is_empty() {
-            Config {
-                stack: config::validate::stack_name(&cli.dir),
-                ..cfg
-            }
-        } else {
-            cfg
-        };
-        Workspace::assemble(cli, cfg, Vars::new())
+        Workspace::assemble(cli, here_config(cli), Vars::new())
+    }
+
+    /// Reconcile the state's open intents (see `refresh::reconcile`), recovering a withheld
+    /// natural key from the configuration.
+    pub async fn reconcile(
+        &self,
+        state: &mut State,
+        providers: &Providers,
+    ) -> Result<(Vec<Entry>, Vec<String>), Failure> {
+        if state.intents.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let now = state.clone();
+        let recover = |addr: &Address| self.natural_now(&now, providers, addr);
+        refresh::reconcile(state, providers, &recover)
+            .await
+            .map_err(|e| Failure::new(self.redactor.redact(&e)))
+    }
+
+    /// The natural key the configuration gives `addr` now, evaluated against `state`; `None`
+    /// when it cannot be known yet.
+    fn natural_now(
+        &self,
+        state: &State,
+        providers: &Providers,
+        addr: &Address,
+    ) -> Option<crate::value::Value> {
+        let block = self.cfg.resources.get(addr)?;
+        let scope = crate::plan::scope::PlanScope::new(self.vars.clone(), state);
+        let mut diags = crate::diag::Diagnostics::default();
+        let file = self.cfg.file_path(block.file);
+        let (mut args, clone, _) = config::validate::check_block_values(
+            block,
+            &scope,
+            &file,
+            &block.yaml_path(),
+            &addr.to_string(),
+            &mut diags,
+        )?;
+        if diags.has_errors() || args.values().any(crate::value::Value::has_unknown) {
+            return None;
+        }
+        block.schema.apply_defaults(&mut args);
+        let driver = providers.resource(&addr.ty).ok()?;
+        Some(driver.natural_key(&args, clone.as_ref()))
     }
 
     /// Providers for every family the config and the state use.
@@ -348,9 +406,7 @@ impl Workspace {
         let providers = self.providers(&loaded.state).await?;
         let mut state = loaded.state;
         let base = state.header();
-        let (mut entries, reconciled) = refresh::reconcile(&mut state, &providers)
-            .await
-            .map_err(|e| Failure::new(self.redactor.redact(&e)))?;
+        let (mut entries, reconciled) = self.reconcile(&mut state, &providers).await?;
         let drift = if options.refresh {
             let (drift, more) = refresh::refresh(&mut state, &providers, parallelism)
                 .await

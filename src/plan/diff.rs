@@ -557,6 +557,13 @@ impl Planner<'_> {
                     Some(b) if *b != planned => Action::Update,
                     Some(_) => Action::NoOp,
                 };
+                // A sensitive output's planned value is never kept in the plan (nor, so, in a
+                // saved plan): only whether it is known yet.
+                let after = match (sensitive, after.has_unknown()) {
+                    (false, _) => after,
+                    (true, true) => Value::Unknown,
+                    (true, false) => Value::Null,
+                };
                 out.push(OutputChange {
                     name: o.name.clone(),
                     action,

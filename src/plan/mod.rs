@@ -247,3 +247,60 @@ impl Plan {
             .find(|c| &c.addr == addr && c.deposed.is_none())
     }
 }
+
+impl Change {
+    /// Whether arguments evaluated at apply time are the ones this change planned: every value
+    /// known when planning (sensitive ones aside, which are checked by fingerprint) must be the
+    /// same, so `apply` does exactly what the plan shows. Names the first attribute that
+    /// differs.
+    pub fn check_agrees(
+        &self,
+        args: &crate::value::Map,
+        clone: Option<&Value>,
+    ) -> Result<(), String> {
+        let after = self.after.as_ref().and_then(Value::as_map);
+        for (k, now) in args {
+            let planned = after.and_then(|m| m.get(k)).unwrap_or(&Value::Null);
+            let path = vec![crate::value::PathSeg::Key(k.clone())];
+            self.agree(planned, now, path)?;
+        }
+        if let (Some(planned), Some(now)) = (&self.clone, clone) {
+            self.agree(planned, now, vec![crate::value::key("clone")])?;
+        }
+        Ok(())
+    }
+
+    fn agree(&self, planned: &Value, now: &Value, path: Path) -> Result<(), String> {
+        if matches!(planned, Value::Unknown)
+            || sensitive::is_sensitive(&path, &self.after_sensitive)
+        {
+            return Ok(());
+        }
+        match (planned, now) {
+            (Value::Map(p), Value::Map(n)) => {
+                for k in p.keys().chain(n.keys()) {
+                    let mut sub = path.clone();
+                    sub.push(crate::value::PathSeg::Key(k.clone()));
+                    let null = Value::Null;
+                    self.agree(p.get(k).unwrap_or(&null), n.get(k).unwrap_or(&null), sub)?;
+                }
+                Ok(())
+            }
+            (Value::List(p), Value::List(n)) if p.len() == n.len() => {
+                for (i, (a, b)) in p.iter().zip(n).enumerate() {
+                    let mut sub = path.clone();
+                    sub.push(crate::value::PathSeg::Index(i));
+                    self.agree(a, b, sub)?;
+                }
+                Ok(())
+            }
+            _ if diff::equivalent(Some(planned), Some(now)) => Ok(()),
+            _ => Err(format!(
+                "{} evaluates to {} at apply time, but the plan shows {}: nothing was changed; make a new plan",
+                crate::value::path_string(&path),
+                now.to_json(),
+                planned.to_json()
+            )),
+        }
+    }
+}

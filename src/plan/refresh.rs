@@ -74,6 +74,7 @@ fn cx(addr: &Address) -> CallCx<'_> {
 pub async fn reconcile(
     state: &mut State,
     providers: &Providers,
+    recover: &Recover<'_>,
 ) -> Result<(Vec<Entry>, Vec<String>), String> {
     let mut entries = Vec::new();
     let mut lines = Vec::new();
@@ -81,7 +82,9 @@ pub async fn reconcile(
     for i in state.intents.clone() {
         let driver = providers.resource(&i.addr.ty)?;
         let (entry, line) = match i.action.as_str() {
-            "create" | "clone" | "bind" => reconcile_create(&i, driver.as_ref(), &fkey).await,
+            "create" | "clone" | "bind" => {
+                reconcile_create(&i, driver.as_ref(), &fkey, recover).await
+            }
             "delete" | "delete_deposed" => reconcile_delete(&i, driver.as_ref()).await,
             // An interrupted update: the refresh below reads what is really there.
             _ => Ok((
@@ -106,6 +109,22 @@ pub async fn reconcile(
 
 type Reconciled = Result<(Entry, String), crate::providers::ProviderError>;
 
+/// The natural key the configuration gives an address now: used when an intent's key was
+/// withheld from the journal because it held a sensitive value (it is used only if its
+/// fingerprint is the one journaled).
+pub type Recover<'a> = dyn Fn(&Address) -> Option<Value> + Send + Sync + 'a;
+
+/// The intent's natural key, recovered from the configuration if it was withheld.
+fn natural_key(i: &OpenIntent, fkey: &[u8], recover: &Recover<'_>) -> Value {
+    let natural = i.key.get("natural").cloned().unwrap_or_default();
+    let Some(fp) = sensitive::withheld(&natural) else {
+        return natural;
+    };
+    recover(&i.addr)
+        .filter(|v| crate::state::fingerprint(fkey, v) == fp)
+        .unwrap_or_default()
+}
+
 fn made_of(i: &OpenIntent) -> Made {
     match i.action.as_str() {
         "clone" => Made::Cloned {
@@ -127,7 +146,12 @@ fn key_dependencies(key: &Value) -> Vec<Address> {
         .unwrap_or_default()
 }
 
-async fn reconcile_create(i: &OpenIntent, driver: &dyn ResourceDriver, fkey: &[u8]) -> Reconciled {
+async fn reconcile_create(
+    i: &OpenIntent,
+    driver: &dyn ResourceDriver,
+    fkey: &[u8],
+    recover: &Recover<'_>,
+) -> Reconciled {
     let c = cx(&i.addr);
     let settle = |why: &str| {
         (
@@ -140,7 +164,7 @@ async fn reconcile_create(i: &OpenIntent, driver: &dyn ResourceDriver, fkey: &[u
             ),
         )
     };
-    let natural = i.key.get("natural").cloned().unwrap_or_default();
+    let natural = natural_key(i, fkey, recover);
     let Some(Found { id, complete }) = driver.find(&c, &natural, &i.token).await? else {
         return Ok(settle("had not taken effect"));
     };

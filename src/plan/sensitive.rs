@@ -20,6 +20,55 @@ pub fn mask(attrs: &mut Value, paths: &[Path], key: &[u8]) -> BTreeMap<String, S
     fps
 }
 
+const WITHHELD: &str = "withheld";
+
+/// What to journal in place of `v` (an intent's natural key) when it holds one of the
+/// sensitive values of `args` at `paths` (whole, or inside a longer string): its keyed
+/// fingerprint only, under `withheld`. Otherwise `v` itself.
+pub fn withhold(v: Value, args: &Value, paths: &[Path], key: &[u8]) -> Value {
+    let secrets: Vec<&Value> = paths
+        .iter()
+        .filter_map(|p| args.at(p))
+        .filter(|s| !s.is_null())
+        .collect();
+    if !holds_any(&v, &secrets) {
+        return v;
+    }
+    let mut m = crate::value::Map::new();
+    m.insert(WITHHELD.into(), Value::str(fingerprint(key, &v)));
+    Value::Map(m)
+}
+
+/// The fingerprint a withheld value was journaled as, if it was.
+pub fn withheld(v: &Value) -> Option<&str> {
+    v.get(WITHHELD).and_then(Value::as_str)
+}
+
+fn holds_any(v: &Value, secrets: &[&Value]) -> bool {
+    let mut leaves = Vec::new();
+    for s in secrets {
+        scalars(s, &mut leaves);
+    }
+    let mut mine = Vec::new();
+    scalars(v, &mut mine);
+    mine.iter().any(|leaf| {
+        leaves.iter().any(|secret| match (leaf, secret) {
+            (Value::String(a), Value::String(b)) => !b.is_empty() && a.contains(b.as_str()),
+            _ => leaf == secret,
+        })
+    })
+}
+
+/// Every scalar inside a value.
+fn scalars<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Map(m) => m.values().for_each(|x| scalars(x, out)),
+        Value::List(l) => l.iter().for_each(|x| scalars(x, out)),
+        Value::Null | Value::Unknown => {}
+        _ => out.push(v),
+    }
+}
+
 /// Paths (as text) whose fingerprints differ between two fingerprint maps.
 pub fn changed(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
     let mut out: Vec<String> = a
