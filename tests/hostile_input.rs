@@ -265,3 +265,68 @@ fn a_directory_named_yaml_is_an_error() {
         "stack/x.yaml: cannot read the file: it is a directory, not a regular file",
     );
 }
+
+// ---- sensitive values in rule messages (point 7) ----
+
+const SECRET: &str = "Zq7-Distinct_Pw-2931";
+
+fn secret_stack() -> Env {
+    let text = format!(
+        "{PROVIDER}variables:
+  pw: {{ default: \"{SECRET}!\", sensitive: true }}
+  num: {{ type: number, sensitive: true }}
+resources:
+  huaweicloud_rds_parameter_template.a:
+    name: \"${{var.pw}}-${{var.pw}}-${{var.pw}}-${{var.pw}}\"
+    description: \"${{var.pw}}<\"
+    datastore: {{ type: \"${{var.pw}}\", version: \"8.0\" }}
+"
+    );
+    stack(&[("main.yaml", &text)])
+}
+
+fn no_secret(r: &Run) {
+    assert!(
+        !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+        "the sensitive value leaked:\n{r:?}"
+    );
+}
+
+#[test]
+fn rule_messages_never_show_a_sensitive_value() {
+    let env = secret_stack();
+    let bad = format!("num={SECRET}");
+    let r = fails(&env, &["validate", "--var", &bad]);
+    no_secret(&r);
+    let a = "stack/main.yaml:8: huaweicloud_rds_parameter_template.a";
+    has(&r, &format!("{a}.name: the sensitive value is not valid: a parameter template name is 1–64 characters"));
+    has(&r, "stack/main.yaml:9: huaweicloud_rds_parameter_template.a.description: the sensitive value contains characters that are not allowed: ! < > = & \" '");
+    has(
+        &r,
+        "datastore.type: the sensitive value is not one of: MySQL, PostgreSQL, SQLServer, MariaDB",
+    );
+    has(
+        &r,
+        "variable \"num\" from --var num: the sensitive value is not a number",
+    );
+
+    let r = fails(&env, &["validate", "--json", "--var", &bad]);
+    no_secret(&r);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let messages: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert_eq!(doc["error_count"], 4, "{messages:?}");
+    assert!(
+        messages
+            .contains(&"the sensitive value is not one of: MySQL, PostgreSQL, SQLServer, MariaDB"),
+        "{messages:?}"
+    );
+
+    let r = fails(&env, &["plan", "--var", "num=3"]);
+    no_secret(&r);
+    has(&r, "the sensitive value is not valid");
+}
