@@ -1,6 +1,7 @@
 //! The config language: YAML files of one directory merged into one stack of providers,
 //! variables, resources, data sources, outputs and a backend.
-//! `load` parses; `validate` checks everything against the schemas; `eval` computes values.
+//! `scan` bounds and checks a file's YAML before `load` parses it; `validate` checks
+//! everything against the schemas; `eval` computes values.
 
 pub mod eval;
 pub mod expr;

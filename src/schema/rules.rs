@@ -1,5 +1,7 @@
 //! The documented value rules of the APIs (name patterns, lengths, forbidden characters,
 //! enumerations, ranges), checked at validate time before any call is made.
+//! Invariant: a message about a masked (sensitive) value shows nothing of it — not the value,
+//! its offending characters, nor its length.
 
 use crate::value::Value;
 use regex::Regex;
