@@ -26,7 +26,7 @@ pub fn run(cli: &Cli, check: bool, diff: bool, p: Painter) -> CmdResult {
     let mut unformatted = 0;
     let mut broken = 0;
     for f in &files {
-        let text = std::fs::read_to_string(f)
+        let text = crate::config::read_source(f)
             .map_err(|e| Failure::new(format!("{}: {e}", f.display())))?;
         let formatted = match crate::config::format::format(&text) {
             Ok(t) => t,

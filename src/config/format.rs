@@ -6,6 +6,8 @@
 //! follows it, an end-of-line comment with its key; comments before nothing stay at the end;
 //! a comment block at the top of the file, ended by a blank line, stays at the top; a comment
 //! after a block's last entry, indented as its entries, stays at the end of that block.
+//! A byte-order mark at the start is kept. A file that `config::scan` refuses (too deep) or
+//! that gives a key twice is left unchanged: re-emitting it would drop one of the two.
 
 use super::lines::key_lines;
 use crate::schema;
@@ -467,8 +469,24 @@ fn is_block(path: &[String]) -> bool {
     }
 }
 
-/// Format one file's text. `Err` when it is not valid YAML (nothing is changed then).
+/// Format one file's text. `Err` when it is not valid YAML, or nested too deeply, or gives a
+/// key twice in one mapping (formatting would drop one): nothing is changed then. A leading
+/// byte-order mark is kept.
 pub fn format(text: &str) -> Result<String, String> {
+    match text.strip_prefix(super::load::BOM) {
+        Some(rest) => Ok(format!("{}{}", super::load::BOM, format_text(rest)?)),
+        None => format_text(text),
+    }
+}
+
+fn format_text(text: &str) -> Result<String, String> {
+    let scanned = super::scan::scan(text);
+    if let Some(r) = scanned.refusal {
+        return Err(format!("line {}: {}", r.line, r.message));
+    }
+    if let Some(d) = scanned.duplicates.first() {
+        return Err(format!("line {}: {}", d.line, d.message()));
+    }
     let doc: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
     let comments = collect_comments(text);
     let written = key_lines(text);

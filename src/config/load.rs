@@ -1,7 +1,11 @@
 //! Loading a config directory: every `*.yaml` / `*.yml` file is parsed and merged into one
 //! stack. Problems are collected (never the first only) with file, line and address.
+//! Invariants: no entry with those extensions is skipped (one that is not a readable regular
+//! file is an error); a file is handed to serde_yaml only after `scan` has bounded its nesting
+//! and size; a key given twice in one mapping is an error, never "the last wins".
 
 use super::expr::Expr;
+use super::scan;
 use super::{
     parse_duration, Backend, Block, Config, Lifecycle, Output, ProviderBlock, SourceFile, VarType,
     Variable,
@@ -43,14 +47,15 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
             return (cfg, diags);
         }
     };
+    // Every *.yaml / *.yml entry, whatever its type: one that is not a readable regular file
+    // is an error, never skipped (what it held would be planned for destruction).
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml") | Some("yml")
-                )
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml") | Some("yml")
+            )
         })
         .collect();
     paths.sort();
@@ -65,16 +70,9 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
     let mut sources = Vec::new();
     for path in paths {
         let shown = display_path(&path);
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => sources.push(SourceFile { path: shown, text }),
-                Err(_) => {
-                    diags.push(Diagnostic::error("the file is not valid UTF-8 text").file(&shown))
-                }
-            },
-            Err(e) => {
-                diags.push(Diagnostic::error(format!("cannot read the file: {e}")).file(&shown))
-            }
+        match read_source(&path) {
+            Ok(text) => sources.push(SourceFile { path: shown, text }),
+            Err(msg) => diags.push(Diagnostic::error(msg).file(&shown)),
         }
     }
     parse_sources(&mut cfg, sources, &mut diags);
@@ -94,10 +92,27 @@ pub fn load_sources(dir: &Path, stack: &str, files: Vec<SourceFile>) -> (Config,
 }
 
 fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnostics) {
-    for file in files {
+    for mut file in files {
+        if let Some(text) = file.text.strip_prefix(BOM) {
+            file.text = text.to_string();
+        }
         let idx = cfg.files.len();
         let shown = file.path.clone();
         cfg.files.push(file);
+        let scanned = scan::scan(&cfg.files[idx].text);
+        if let Some(r) = scanned.refusal {
+            diags.push(Diagnostic::error(r.message).file(&shown).line(r.line));
+            continue; // never handed to serde_yaml
+        }
+        for dup in scanned.duplicates {
+            let at: Vec<&str> = dup.path.iter().map(String::as_str).collect();
+            let mut cx = FileCx {
+                idx,
+                path: shown.clone(),
+                diags,
+            };
+            cx.err(&at, dup.message()).line = Some(dup.line);
+        }
         // Straight into strata's values: no intermediate YAML tree.
         let parsed: Result<Value, _> = serde_yaml::from_str(&cfg.files[idx].text);
         match parsed {
@@ -111,6 +126,79 @@ fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnosti
             }
             Ok(doc) => merge_file(cfg, idx, doc, diags),
         }
+    }
+}
+
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+pub const BOM: char = '\u{feff}';
+
+/// The largest config file strata reads (real stacks are far smaller: 10,000 resources take
+/// about 2 MB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Read one config file as text. Only a regular file is read: a FIFO, a directory, a device,
+/// a dangling or looping symbolic link is an error saying so. The file is opened without
+/// blocking (a FIFO would wait for a writer) and its type checked on the open handle; at most
+/// [`MAX_FILE_BYTES`] are read.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| open_error(path, &e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "cannot read the file: it is {}, not a regular file",
+            file_kind(&meta.file_type())
+        ));
+    }
+    let too_big = |n: u64| {
+        format!("the file is {n} bytes: a config file may be at most {MAX_FILE_BYTES} bytes")
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64)); // it grew while being read
+    }
+    String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8 text".to_string())
+}
+
+fn open_error(path: &Path, e: &std::io::Error) -> String {
+    let link = std::fs::read_link(path).ok();
+    match (link, e.raw_os_error()) {
+        (Some(_), Some(libc::ELOOP)) => {
+            "cannot read the file: it is a symbolic link that loops back on itself".into()
+        }
+        (Some(target), _) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "cannot read the file: it is a symbolic link to {}, which does not exist",
+            target.display()
+        ),
+        _ => format!("cannot read the file: {e}"),
+    }
+}
+
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
     }
 }
 
@@ -696,9 +784,8 @@ fn merge_outputs(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
         let (expr_v, sensitive, description) = match long {
             Some(f) => (
                 f.get("value").cloned().unwrap_or_default(),
-                f.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
-                f.get("description")
-                    .and_then(|d| d.as_str().map(String::from)),
+                output_flag(cx, name, f.get("sensitive")),
+                output_description(cx, name, f.get("description")),
             ),
             None => (v.clone(), false, None),
         };
@@ -715,6 +802,35 @@ fn merge_outputs(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
             );
         }
     }
+}
+
+/// An output's `sensitive:` — true or false; anything else is an error (never "not sensitive").
+fn output_flag(cx: &mut FileCx, name: &str, v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            output_field_error(cx, name, "sensitive", "true or false", other);
+            true // kept secret until the config is fixed
+        }
+    }
+}
+
+fn output_description(cx: &mut FileCx, name: &str, v: Option<&Value>) -> Option<String> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            output_field_error(cx, name, "description", "a string", other);
+            None
+        }
+    }
+}
+
+fn output_field_error(cx: &mut FileCx, name: &str, field: &str, want: &str, got: &Value) {
+    let at = ["outputs", name, field];
+    let d = cx.err(&at, format!("expected {want}, got a {}", got.kind()));
+    d.attribute = Some(format!("outputs.{name}.{field}"));
 }
 
 fn merge_backend(cfg: &mut Config, cx: &mut FileCx, body: &Value) {

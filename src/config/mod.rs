@@ -1,16 +1,18 @@
 //! The config language: YAML files of one directory merged into one stack of providers,
 //! variables, resources, data sources, outputs and a backend.
-//! `load` parses; `validate` checks everything against the schemas; `eval` computes values.
+//! `scan` bounds and checks a file's YAML before `load` parses it; `validate` checks
+//! everything against the schemas; `eval` computes values.
 
 pub mod eval;
 pub mod expr;
 pub mod format;
 mod lines;
 pub(crate) mod load;
+pub mod scan;
 pub mod validate;
 pub mod vars;
 
-pub use load::{load, load_sources};
+pub use load::{load, load_sources, read_source};
 
 use crate::address::Address;
 use crate::schema::Schema;
@@ -184,34 +186,50 @@ impl Config {
     }
 }
 
-/// Parse durations such as `90s`, `10m`, `1h30m` or a plain number of seconds.
+/// The longest timeout accepted (longer ones would overflow deadlines, and no cloud
+/// operation takes more than a month).
+pub const MAX_DURATION: Duration = Duration::from_secs(720 * 3600);
+
+/// Parse durations such as `90s`, `10m`, `1h30m` or a plain number of seconds, at most
+/// [`MAX_DURATION`].
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
+    let too_long = || format!("\"{s}\" is too long: a timeout may be at most 720h (30 days)");
+    let not_a_duration = || format!("\"{s}\" is not a duration: write e.g. 90s, 10m or 1h30m");
+    let max = MAX_DURATION.as_secs();
     let mut total = 0u64;
     let mut num = String::new();
-    for c in s.chars() {
+    // a plain number is seconds
+    let units = if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+        format!("{s}s")
+    } else {
+        s.to_string()
+    };
+    for c in units.chars() {
         if c.is_ascii_digit() {
             num.push(c);
             continue;
         }
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("\"{s}\" is not a duration: write e.g. 90s, 10m or 1h30m"))?;
-        num.clear();
-        total += n * match c {
+        if num.is_empty() {
+            return Err(not_a_duration());
+        }
+        let unit = match c {
             's' => 1,
             'm' => 60,
             'h' => 3600,
             _ => return Err(format!("\"{s}\" is not a duration: units are s, m and h")),
         };
+        // digits only, so a failed parse means a number too large for u64
+        let n: u64 = num.parse().map_err(|_| too_long())?;
+        num.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .filter(|t| *t <= max)
+            .ok_or_else(too_long)?;
     }
     if !num.is_empty() || total == 0 {
-        return Err(format!(
-            "\"{s}\" is not a duration: write e.g. 90s, 10m or 1h30m"
-        ));
+        return Err(not_a_duration());
     }
     Ok(Duration::from_secs(total))
 }
@@ -228,5 +246,16 @@ mod tests {
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("10m5").is_err());
+        assert!(parse_duration("h").is_err());
+        assert_eq!(parse_duration("720h").unwrap(), MAX_DURATION);
+        for long in [
+            "721h",
+            "18446744073709551615h",
+            "18446744073709551615",
+            "9".repeat(30).as_str(),
+        ] {
+            let e = parse_duration(long).unwrap_err();
+            assert!(e.contains("is too long"), "{long}: {e}");
+        }
     }
 }

@@ -190,7 +190,7 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
             let Value::Map(mut m) = ev.value else {
                 continue;
             };
-            for prob in schema::check(schema, &mut m, false) {
+            for prob in schema::check_masked(schema, &mut m, false, &ev.sensitive) {
                 push_problem(
                     diags,
                     &file,
@@ -381,7 +381,7 @@ pub fn check_block_values(
         None => None,
         Some(c) => match eval_args(c, scope) {
             Ok(ev) => match ev.value {
-                Value::Map(m) => Some(m),
+                Value::Map(m) => Some((m, ev.sensitive)),
                 _ => None,
             },
             Err(errs) => {
@@ -406,21 +406,20 @@ pub fn check_block_values(
         return None;
     };
     let cloning = b.clone.is_some();
-    for prob in schema::check(b.schema, &mut args, cloning) {
+    // Problems of values derived from sensitive inputs never show them.
+    for prob in schema::check_masked(b.schema, &mut args, cloning, &ev.sensitive) {
         push_problem(diags, file, base, addr, None, prob);
     }
     let mut clone = clone;
-    if let (Some(c), Some(cattrs)) = (clone.as_mut(), b.schema.clone) {
-        let mut probs = Vec::new();
-        schema::check_attrs(cattrs, c, true, &mut Vec::new(), &mut probs);
-        for prob in probs {
+    if let (Some((c, sensitive)), Some(cattrs)) = (clone.as_mut(), b.schema.clone) {
+        for prob in schema::check_attrs(cattrs, c, true, sensitive) {
             push_problem(diags, file, base, addr, Some("clone"), prob);
         }
     }
     if failed {
         return None;
     }
-    Some((args, clone, ev.sensitive))
+    Some((args, clone.map(|(c, _)| c), ev.sensitive))
 }
 
 /// Evaluate one output (used by plan and apply once objects are known).

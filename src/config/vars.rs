@@ -63,7 +63,7 @@ pub fn resolve(
                 env(&format!("STRATA_VAR_{name}")).map(|v| (v, format!("STRATA_VAR_{name}")))
             });
         let value = match (given, &var.default) {
-            (Some((text, source)), _) => match convert(&text, var.ty.as_ref()) {
+            (Some((text, source)), _) => match convert(&text, var.ty.as_ref(), var.sensitive) {
                 Ok(v) => v,
                 Err(e) => {
                     diags.push(
@@ -101,7 +101,14 @@ pub fn resolve(
     (out, diags)
 }
 
-fn convert(text: &str, ty: Option<&VarType>) -> Result<Value, String> {
+/// Convert a given value's text to the variable's type. The error names the value, unless
+/// the variable is sensitive.
+fn convert(text: &str, ty: Option<&VarType>, sensitive: bool) -> Result<Value, String> {
+    let shown = if sensitive {
+        "the sensitive value".to_string()
+    } else {
+        format!("\"{text}\"")
+    };
     match ty {
         None | Some(VarType::String) => Ok(Value::str(text)),
         Some(VarType::Number) => {
@@ -113,17 +120,26 @@ fn convert(text: &str, ty: Option<&VarType>) -> Result<Value, String> {
                 .ok()
                 .and_then(serde_json::Number::from_f64)
                 .map(Value::Number)
-                .ok_or_else(|| format!("\"{text}\" is not a number"))
+                .ok_or_else(|| format!("{shown} is not a number"))
         }
         Some(VarType::Bool) => match text.trim() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
-            _ => Err(format!("\"{text}\" is not true or false")),
+            _ => Err(format!("{shown} is not true or false")),
         },
         Some(t @ (VarType::List | VarType::Map)) => {
-            let y: serde_yaml::Value =
-                serde_yaml::from_str(text).map_err(|e| format!("cannot parse \"{text}\": {e}"))?;
-            let v = super::load::from_yaml(&y)?;
+            // the parser's own messages may quote the text
+            let detail = |e: String| {
+                if sensitive {
+                    String::new()
+                } else {
+                    format!(": {e}")
+                }
+            };
+            let y: serde_yaml::Value = serde_yaml::from_str(text)
+                .map_err(|e| format!("cannot parse {shown}{}", detail(e.to_string())))?;
+            let v = super::load::from_yaml(&y)
+                .map_err(|e| format!("cannot parse {shown}{}", detail(e)))?;
             match (t, &v) {
                 (VarType::List, Value::List(_)) | (VarType::Map, Value::Map(_)) => Ok(v),
                 _ => Err(format!(

@@ -273,8 +273,19 @@ impl Problem {
 /// integer, `4` for a string). Unknown values pass: they are checked again once known.
 /// `cloning` says whether the object is made by `clone:` (relaxing `RequiredForCreate`).
 pub fn check(schema: &Schema, args: &mut Map, cloning: bool) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    check_attrs(schema.attrs, args, cloning, &mut Vec::new(), &mut problems);
+    check_masked(schema, args, cloning, &[])
+}
+
+/// [`check`], where `sensitive` lists the paths (within `args`) of values derived from
+/// sensitive inputs: like attributes the schema marks sensitive, their problems are described
+/// without showing them.
+pub fn check_masked(
+    schema: &Schema,
+    args: &mut Map,
+    cloning: bool,
+    sensitive: &[Path],
+) -> Vec<Problem> {
+    let mut problems = check_attrs(schema.attrs, args, cloning, sensitive);
     for group in schema.exactly_one_of {
         let set: Vec<&str> = group
             .iter()
@@ -294,106 +305,130 @@ pub fn check(schema: &Schema, args: &mut Map, cloning: bool) -> Vec<Problem> {
     problems
 }
 
+/// Check a map of arguments against `attrs` (a schema's, or its `clone:` block's).
 pub(crate) fn check_attrs(
     attrs: &[Attr],
     args: &mut Map,
     cloning: bool,
-    prefix: &mut Path,
-    problems: &mut Vec<Problem>,
-) {
-    for name in args.keys() {
-        if attrs.iter().all(|a| a.name != name) {
-            prefix.push(key(name));
-            let mut p = Problem::new(prefix, "unknown argument");
-            p.hint = suggest(name, attrs.iter().filter(|a| a.settable()).map(|a| a.name));
-            if p.hint.is_none() {
-                p.hint = Some(format!(
-                    "valid arguments here: {}",
-                    attrs
-                        .iter()
-                        .filter(|a| a.settable())
-                        .map(|a| a.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            problems.push(p);
-            prefix.pop();
-        }
-    }
-    for a in attrs {
-        prefix.push(key(a.name));
-        let present = args.get(a.name).is_some_and(|v| !v.is_null());
-        match a.mode {
-            Mode::Computed if present => {
-                problems.push(Problem::new(
-                    prefix,
-                    "is computed by the cloud and cannot be set",
-                ));
-            }
-            Mode::Required if !present => {
-                problems.push(Problem::new(prefix, "missing required argument"));
-            }
-            Mode::RequiredForCreate if !present && !cloning => {
-                let mut p = Problem::new(prefix, "missing required argument");
-                p.hint = Some("it may be left out only when the resource is made by clone:".into());
-                problems.push(p);
-            }
-            _ => {}
-        }
-        if present && a.mode != Mode::Computed {
-            if let Some(v) = args.get_mut(a.name) {
-                check_value(a, &a.ty, v, cloning, prefix, problems, true);
-            }
-        }
-        prefix.pop();
-    }
+    sensitive: &[Path],
+) -> Vec<Problem> {
+    let mut c = Checker {
+        cloning,
+        sensitive,
+        path: Vec::new(),
+        problems: Vec::new(),
+    };
+    c.attrs(attrs, args, false);
+    c.problems
 }
 
-fn check_value(
-    attr: &Attr,
-    ty: &Type,
-    v: &mut Value,
+/// One walk of [`check_attrs`]: where it is, and what it found.
+struct Checker<'a> {
     cloning: bool,
-    path: &mut Path,
-    problems: &mut Vec<Problem>,
-    top: bool,
-) {
-    if matches!(v, Value::Unknown) {
-        return;
+    sensitive: &'a [Path],
+    path: Path,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, message: impl Into<String>) -> &mut Problem {
+        self.problems.push(Problem::new(&self.path, message));
+        self.problems.last_mut().expect("just pushed")
     }
-    match coerce(ty, v) {
-        Err(msg) => {
-            problems.push(Problem::new(path, msg));
+
+    /// Whether the value at the current path is, holds or is part of a sensitive value.
+    fn sensitive_here(&self) -> bool {
+        self.sensitive
+            .iter()
+            .any(|s| s.starts_with(&self.path) || self.path.starts_with(s))
+    }
+
+    fn attrs(&mut self, attrs: &[Attr], args: &mut Map, masked: bool) {
+        for name in args.keys() {
+            if attrs.iter().all(|a| a.name != name) {
+                self.path.push(key(name));
+                let hint = suggest(name, attrs.iter().filter(|a| a.settable()).map(|a| a.name))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "valid arguments here: {}",
+                            attrs
+                                .iter()
+                                .filter(|a| a.settable())
+                                .map(|a| a.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+                self.problem("unknown argument").hint = Some(hint);
+                self.path.pop();
+            }
+        }
+        for a in attrs {
+            self.path.push(key(a.name));
+            let present = args.get(a.name).is_some_and(|v| !v.is_null());
+            match a.mode {
+                Mode::Computed if present => {
+                    self.problem("is computed by the cloud and cannot be set");
+                }
+                Mode::Required if !present => {
+                    self.problem("missing required argument");
+                }
+                Mode::RequiredForCreate if !present && !self.cloning => {
+                    self.problem("missing required argument").hint =
+                        Some("it may be left out only when the resource is made by clone:".into());
+                }
+                _ => {}
+            }
+            if present && a.mode != Mode::Computed {
+                if let Some(v) = args.get_mut(a.name) {
+                    self.value(a, &a.ty, v, masked || a.sensitive, true);
+                }
+            }
+            self.path.pop();
+        }
+    }
+
+    fn value(&mut self, attr: &Attr, ty: &Type, v: &mut Value, masked: bool, top: bool) {
+        if matches!(v, Value::Unknown) {
             return;
         }
-        Ok(Some(c)) => *v = c,
-        Ok(None) => {}
-    }
-    match (ty, &mut *v) {
-        (Type::List(inner), Value::List(items)) => {
-            for (i, item) in items.iter_mut().enumerate() {
-                path.push(PathSeg::Index(i));
-                check_value(attr, inner, item, cloning, path, problems, false);
-                path.pop();
+        let masked = masked || self.sensitive_here();
+        match coerce(ty, v) {
+            Err(_) if masked => {
+                let msg = format!("expected {}, got a sensitive {}", ty.describe(), v.kind());
+                self.problem(msg);
+                return;
             }
-        }
-        (Type::Map(inner), Value::Map(m)) => {
-            for (k, item) in m.iter_mut() {
-                path.push(key(k));
-                check_value(attr, inner, item, cloning, path, problems, false);
-                path.pop();
+            Err(msg) => {
+                self.problem(msg);
+                return;
             }
+            Ok(Some(c)) => *v = c,
+            Ok(None) => {}
         }
-        (Type::Object(inner), Value::Map(m)) => {
-            check_attrs(inner, m, cloning, path, problems);
+        match (ty, &mut *v) {
+            (Type::List(inner), Value::List(items)) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.path.push(PathSeg::Index(i));
+                    self.value(attr, inner, item, masked, false);
+                    self.path.pop();
+                }
+            }
+            (Type::Map(inner), Value::Map(m)) => {
+                for (k, item) in m.iter_mut() {
+                    self.path.push(key(k));
+                    self.value(attr, inner, item, masked, false);
+                    self.path.pop();
+                }
+            }
+            (Type::Object(inner), Value::Map(m)) => self.attrs(inner, m, masked),
+            _ => {}
         }
-        _ => {}
-    }
-    if top {
-        for rule in attr.rules {
-            if let Some(msg) = rule.check(v, cloning) {
-                problems.push(Problem::new(path, msg));
+        if top {
+            for rule in attr.rules {
+                if let Some(msg) = rule.check(v, self.cloning, masked) {
+                    self.problem(msg);
+                }
             }
         }
     }
@@ -503,6 +538,37 @@ mod tests {
         assert_eq!(
             args["values"].get("max_connections"),
             Some(&Value::str("10"))
+        );
+    }
+
+    #[test]
+    fn problems_of_sensitive_values_never_show_them() {
+        static ATTRS: &[Attr] = &[
+            Attr::new("secret", Type::String, Mode::Optional)
+                .sensitive()
+                .rules(&[Rule::OneOf(&["a"])]),
+            Attr::new("count", Type::Int, Mode::Optional),
+        ];
+        let args = || map(serde_json::json!({"secret": "Zq7-1", "count": "Zq7-2"}));
+        let messages = |sensitive: &[Path]| -> Vec<String> {
+            let probs = check_attrs(ATTRS, &mut args(), false, sensitive);
+            probs.into_iter().map(|p| p.message).collect()
+        };
+        // the schema's sensitive attribute is masked; a plain one shows its value…
+        assert_eq!(
+            messages(&[]),
+            [
+                "the sensitive value is not one of: a",
+                "expected an integer, got \"Zq7-2\""
+            ]
+        );
+        // …unless it derives from a sensitive input
+        assert_eq!(
+            messages(&[vec![key("count")]]),
+            [
+                "the sensitive value is not one of: a",
+                "expected integer, got a sensitive string"
+            ]
         );
     }
 

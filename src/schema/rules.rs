@@ -1,5 +1,7 @@
 //! The documented value rules of the APIs (name patterns, lengths, forbidden characters,
 //! enumerations, ranges), checked at validate time before any call is made.
+//! Invariant: a message about a masked (sensitive) value shows nothing of it — not the value,
+//! its offending characters, nor its length.
 
 use crate::value::Value;
 use regex::Regex;
@@ -48,12 +50,34 @@ fn regex(pattern: &'static str) -> &'static Regex {
     })
 }
 
+/// How a value is named in a rule's message: quoted, or — when it is sensitive — not at all.
+fn subject(s: &str, masked: bool) -> String {
+    if masked {
+        "the sensitive value".to_string()
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
 impl Rule {
-    /// `Some(message)` when `v` breaks the rule.
-    pub fn check(&self, v: &Value, cloning: bool) -> Option<String> {
+    /// `Some(message)` when `v` breaks the rule. `masked`: the value is sensitive, and the
+    /// message must not show it, nor any part or measure of it.
+    pub fn check(&self, v: &Value, cloning: bool, masked: bool) -> Option<String> {
         match self {
-            Rule::OnClone(r) => return if cloning { r.check(v, cloning) } else { None },
-            Rule::OnCreate(r) => return if cloning { None } else { r.check(v, cloning) },
+            Rule::OnClone(r) => {
+                return if cloning {
+                    r.check(v, cloning, masked)
+                } else {
+                    None
+                }
+            }
+            Rule::OnCreate(r) => {
+                return if cloning {
+                    None
+                } else {
+                    r.check(v, cloning, masked)
+                }
+            }
             Rule::HasKey(k) => {
                 let has = match v {
                     Value::Map(m) => m.contains_key(*k),
@@ -75,38 +99,64 @@ impl Rule {
                 } else {
                     String::new()
                 };
-                return Some(format!("{n} is out of range: must be {min}–{max}{steps}"));
+                let what = if masked {
+                    "the sensitive value".to_string()
+                } else {
+                    n.to_string()
+                };
+                return Some(format!(
+                    "{what} is out of range: must be {min}–{max}{steps}"
+                ));
             }
             return None;
         }
         let s = v.as_str()?;
         match self {
-            Rule::Pattern { regex: r, what } => {
-                (!regex(r).is_match(s)).then(|| format!("\"{s}\" is not valid: {what}"))
-            }
+            Rule::Pattern { regex: r, what } => (!regex(r).is_match(s))
+                .then(|| format!("{} is not valid: {what}", subject(s, masked))),
             Rule::Length { min, max } => {
                 let n = s.chars().count();
-                (n < *min || n > *max)
-                    .then(|| format!("is {n} characters long: must be {min}–{max} characters"))
+                let bounds = format!("must be {min}–{max} characters");
+                (n < *min || n > *max).then(|| match (masked, n < *min) {
+                    (false, _) => format!("is {n} characters long: {bounds}"),
+                    (true, true) => format!("the sensitive value is too short: {bounds}"),
+                    (true, false) => format!("the sensitive value is too long: {bounds}"),
+                })
             }
             Rule::NoChars(chars) => {
                 let bad: Vec<char> = s.chars().filter(|c| chars.contains(*c)).collect();
                 (!bad.is_empty()).then(|| {
                     let list: Vec<String> = chars.chars().map(|c| c.to_string()).collect();
+                    let list = list.join(" ");
+                    if masked {
+                        return format!(
+                            "the sensitive value contains characters that are not allowed: {list}"
+                        );
+                    }
                     format!(
-                        "contains {}: these characters are not allowed: {}",
+                        "contains {}: these characters are not allowed: {list}",
                         bad.iter()
                             .map(|c| format!("'{c}'"))
                             .collect::<Vec<_>>()
                             .join(", "),
-                        list.join(" ")
                     )
                 })
             }
-            Rule::OneOf(options) => (!options.contains(&s))
-                .then(|| format!("\"{s}\" is not one of: {}", options.join(", "))),
+            Rule::OneOf(options) => (!options.contains(&s)).then(|| {
+                format!(
+                    "{} is not one of: {}",
+                    subject(s, masked),
+                    options.join(", ")
+                )
+            }),
             Rule::OneOfIgnoreCase(options) => (!options.iter().any(|o| o.eq_ignore_ascii_case(s)))
-                .then(|| format!("\"{s}\" is not one of: {}", options.join(", "))),
+                .then(|| {
+                    format!(
+                        "{} is not one of: {}",
+                        subject(s, masked),
+                        options.join(", ")
+                    )
+                }),
             _ => None,
         }
     }
@@ -117,27 +167,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn masked_messages_show_nothing_of_the_value() {
+        let secret = "Zq7-Distinct_Pw-2931<";
+        let rules = [
+            Rule::Pattern {
+                regex: "^[a-z]+$",
+                what: "lower-case letters",
+            },
+            Rule::Length { min: 1, max: 4 },
+            Rule::Length { min: 40, max: 64 },
+            Rule::NoChars("<>"),
+            Rule::OneOf(&["a", "b"]),
+            Rule::OneOfIgnoreCase(&["a", "b"]),
+            Rule::OnCreate(&Rule::OneOf(&["a"])),
+        ];
+        for r in &rules {
+            let plain = r.check(&Value::str(secret), false, false).expect("broken");
+            let masked = r.check(&Value::str(secret), false, true).expect("broken");
+            assert!(masked.starts_with("the sensitive value "), "{masked}");
+            assert!(
+                !masked.contains("Zq7") && !masked.contains("21"),
+                "{masked}"
+            );
+            assert!(!masked.contains("'<'"), "{masked}");
+            assert_ne!(plain, masked);
+        }
+        let range = Rule::Range {
+            min: 1,
+            max: 10,
+            step: 1,
+        };
+        let m = range.check(&Value::int(2931), false, true).unwrap();
+        assert_eq!(m, "the sensitive value is out of range: must be 1–10");
+    }
+
+    #[test]
     fn rules_say_what_is_wrong() {
         let r = Rule::NoChars("!<>=&\"'");
-        assert!(r.check(&Value::str("fine"), false).is_none());
-        let m = r.check(&Value::str("a<b=c"), false).unwrap();
+        assert!(r.check(&Value::str("fine"), false, false).is_none());
+        let m = r.check(&Value::str("a<b=c"), false, false).unwrap();
         assert!(m.contains("'<', '='"), "{m}");
         let len = Rule::Length { min: 1, max: 3 };
-        assert!(len.check(&Value::str("abcd"), false).is_some());
+        assert!(len.check(&Value::str("abcd"), false, false).is_some());
         let range = Rule::Range {
             min: 4,
             max: 512,
             step: 4,
         };
-        assert!(range.check(&Value::int(6), false).is_some());
-        assert!(range.check(&Value::int(8), false).is_none());
+        assert!(range.check(&Value::int(6), false, false).is_some());
+        assert!(range.check(&Value::int(8), false, false).is_none());
         let onclone = Rule::OnClone(&Rule::Length { min: 1, max: 2 });
-        assert!(onclone.check(&Value::str("abc"), false).is_none());
-        assert!(onclone.check(&Value::str("abc"), true).is_some());
+        assert!(onclone.check(&Value::str("abc"), false, false).is_none());
+        assert!(onclone.check(&Value::str("abc"), true, false).is_some());
         let has = Rule::HasKey("envType");
         assert!(has
-            .check(&Value::str("{\"envType\":\"Dev\"}"), false)
+            .check(&Value::str("{\"envType\":\"Dev\"}"), false, false)
             .is_none());
-        assert!(has.check(&Value::str("{}"), false).is_some());
+        assert!(has.check(&Value::str("{}"), false, false).is_some());
     }
 }
