@@ -6,7 +6,7 @@
 //! process), with the holder's details in `strata_lock` for whoever waits. TLS follows the
 //! URL's `sslmode` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`, `sslrootcert`).
 
-use super::backend::{replay, Backend, Loaded, LockGuard};
+use super::backend::{check_directory, replay, Backend, Loaded, LockGuard};
 use super::journal::{self, Entry};
 use super::lock::LockInfo;
 use super::snapshot;
@@ -307,6 +307,8 @@ async fn migrate(c: &mut Client) -> Result<(), StateError> {
 pub struct PgBackend {
     url: PgUrl,
     stack: String,
+    /// The stack directory (canonical), recorded in the state and checked on load.
+    directory: Option<String>,
     client: OnceCell<tokio::sync::Mutex<Client>>,
 }
 
@@ -315,8 +317,15 @@ impl PgBackend {
         Ok(PgBackend {
             url: PgUrl::parse(url)?,
             stack: stack.to_string(),
+            directory: None,
             client: OnceCell::new(),
         })
+    }
+
+    /// Record (and check) that the state belongs to the stack in `directory` (canonical).
+    pub fn for_directory(mut self, directory: &str) -> PgBackend {
+        self.directory = Some(directory.to_string());
+        self
     }
 
     /// The URL's password, so it can be kept out of every message.
@@ -471,8 +480,8 @@ impl Backend for PgBackend {
             Some(r) => {
                 let body: String = r.get(0);
                 let path = std::path::PathBuf::from(format!("postgres:{}", self.stack));
-                snapshot::verify(&body, &path)
-                    .map_err(|_| self.corrupt("its checksum does not match its content"))?;
+                snapshot::require_checksum(&body, &path)
+                    .map_err(|_| self.corrupt("its checksum is missing or does not match"))?;
                 let st: State = serde_json::from_str(&body)
                     .map_err(|e| self.corrupt(&format!("it is not a state ({e})")))?;
                 if st.version > STATE_VERSION {
@@ -483,8 +492,15 @@ impl Backend for PgBackend {
                 }
                 st
             }
-            None => State::new(&self.stack),
+            None => State {
+                directory: self.directory.clone(),
+                ..State::new(&self.stack)
+            },
         };
+        let mut notes: Vec<String> =
+            check_directory(&state, self.directory.as_deref(), &self.describe())?
+                .into_iter()
+                .collect();
         let rows = c
             .query(
                 "SELECT seq, lineage, base_serial, line FROM strata_journal WHERE stack = $1 ORDER BY seq",
@@ -493,7 +509,6 @@ impl Backend for PgBackend {
             .await
             .map_err(db_err("read the journal"))?;
         let mut entries = Vec::new();
-        let mut notes = Vec::new();
         for r in rows {
             let (seq, lineage, base): (i64, String, i64) = (r.get(0), r.get(1), r.get(2));
             if lineage != state.lineage || base < state.serial as i64 {
@@ -593,6 +608,9 @@ impl Backend for PgBackend {
             _ => {}
         }
         state.serial += 1;
+        if self.directory.is_some() {
+            state.directory = self.directory.clone();
+        }
         let body = String::from_utf8(snapshot::encode(state)?).unwrap_or_default();
         let serial = state.serial as i64;
         if current.is_some() {
