@@ -3,8 +3,12 @@
 //! writes fold the journal with compare-and-swap on `serial` in one transaction, so a writer
 //! that lost a race is told so and overwrites nothing; the lock is a session advisory lock
 //! per stack, held on one dedicated connection for the whole command (it dies with the
-//! process), with the holder's details in `strata_lock` for whoever waits. TLS follows the
-//! URL's `sslmode` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`, `sslrootcert`).
+//! process; it is released explicitly, and the answer awaited, when the command ends), with
+//! the holder's details in `strata_lock` for whoever waits (a lock held with no holder row is
+//! one starting or ending: waited for briefly, never reported as a failure at once). TLS
+//! follows the URL's `sslmode` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`,
+//! `sslrootcert`). The state records its stack directory, checked on load as the local
+//! backend does (`backend::check_directory`).
 
 use super::backend::{check_directory, replay, Backend, Loaded, LockGuard};
 use super::journal::{self, Entry};
@@ -54,6 +58,11 @@ const HISTORY: i64 = 20;
 
 /// Advisory-lock key space for strata (the first of the two 32-bit keys).
 const LOCK_CLASS: i32 = 0x5354_5241; // "STRA"
+
+/// How long a waiter keeps trying when the advisory lock is held but no holder row names
+/// anyone: a holder that is just starting (its row not yet written) or just ending (its
+/// session not yet gone) — either way a matter of moments, not a reason to fail.
+const NAMELESS_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tls {
@@ -358,6 +367,7 @@ impl PgBackend {
 struct PgLock {
     client: Option<Client>,
     stack: String,
+    key: i32,
     id: String,
     cleared: Option<String>,
 }
@@ -376,10 +386,12 @@ impl Drop for PgLock {
         let Some(client) = self.client.take() else {
             return;
         };
-        // Remove our holder row, then close the session (which releases the advisory lock).
+        // Remove our holder row, then release the advisory lock and wait for the server's
+        // answer, so the next command finds it free the moment this one exits (closing the
+        // session would release it too, but only once the server notices).
         if let Ok(h) = tokio::runtime::Handle::try_current() {
             if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
-                let (stack, id) = (self.stack.clone(), self.id.clone());
+                let (stack, id, key) = (self.stack.clone(), self.id.clone(), self.key);
                 tokio::task::block_in_place(|| {
                     h.block_on(async move {
                         let _ = client
@@ -387,6 +399,9 @@ impl Drop for PgLock {
                                 "DELETE FROM strata_lock WHERE stack = $1 AND lock_id = $2",
                                 &[&stack, &id],
                             )
+                            .await;
+                        let _ = client
+                            .execute("SELECT pg_advisory_unlock($1, $2)", &[&LOCK_CLASS, &key])
                             .await;
                     })
                 });
@@ -413,7 +428,8 @@ impl Backend for PgBackend {
         drop(self.client().await?);
         let client = self.url.connect().await?;
         let key = lock_key(&self.stack);
-        let deadline = Instant::now() + wait;
+        let start = Instant::now();
+        let deadline = start + wait;
         loop {
             let got: bool = client
                 .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LOCK_CLASS, &key])
@@ -451,11 +467,13 @@ impl Backend for PgBackend {
                 return Ok(Box::new(PgLock {
                     client: Some(client),
                     stack: self.stack.clone(),
+                    key,
                     id: info.id,
                     cleared,
                 }));
             }
-            if Instant::now() >= deadline {
+            let nameless = holder.is_none() && start.elapsed() < NAMELESS_GRACE;
+            if Instant::now() >= deadline && !nameless {
                 return Err(super::lock::held(
                     &format!("the state of stack \"{}\"", self.stack),
                     holder.as_ref(),
