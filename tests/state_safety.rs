@@ -70,6 +70,32 @@ fn stacks_sharing_a_base_name_keep_separate_states() {
     );
 }
 
+#[test]
+fn a_stack_outside_the_current_directory_gets_a_state_named_by_its_path() {
+    let env = Env::new();
+    stack(&env, "db", "outside-db");
+    std::fs::create_dir_all(env.path().join("work")).unwrap();
+    let r = common::Run::from(
+        env.command(&["-C", "../db", "apply", "--auto-approve"])
+            .current_dir(env.path().join("work"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let names: Vec<String> = std::fs::read_dir(env.path().join("work/state"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json") && n != "sandbox.json")
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let n = &names[0];
+    assert!(
+        n.starts_with("db-") && n.len() == "db-".len() + 8 + ".json".len(),
+        "{n}"
+    );
+    assert!(!env.path().join("work/state/db.json").exists());
+}
+
 /// Rewrite a state file as an older strata wrote it: no `directory` field.
 fn make_legacy(path: &std::path::Path) {
     let text = std::fs::read_to_string(path).unwrap();

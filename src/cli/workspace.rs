@@ -151,12 +151,20 @@ pub fn place(cli: &Cli, cfg: &Config) -> Result<Place, Failure> {
 /// A state kept by stack name alone (`state/<stack>.json`, before states were kept per
 /// directory) is moved there once, with a note.
 fn default_file(cfg: &Config) -> Result<PathBuf, Failure> {
-    let dir = PathBuf::from(crate::state::backend::canonical_dir(&cfg.dir));
+    use std::path::Component;
     let here = std::env::current_dir()
         .ok()
         .and_then(|d| std::fs::canonicalize(d).ok());
+    let dir = std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| match &here {
+        Some(h) => h.join(&cfg.dir),
+        None => cfg.dir.clone(),
+    });
     let legacy = PathBuf::from("state").join(format!("{}.json", cfg.stack));
-    let path = match here.as_deref().and_then(|h| dir.strip_prefix(h).ok()) {
+    let rel = here
+        .as_deref()
+        .and_then(|h| dir.strip_prefix(h).ok())
+        .filter(|r| r.components().all(|c| matches!(c, Component::Normal(_))));
+    let path = match rel {
         Some(rel) if rel.as_os_str().is_empty() => legacy.clone(),
         Some(rel) => {
             let mut name = rel.as_os_str().to_owned();
@@ -170,6 +178,9 @@ fn default_file(cfg: &Config) -> Result<PathBuf, Failure> {
             PathBuf::from("state").join(format!("{}-{key}.json", cfg.stack))
         }
     };
+    if !cfg.dir.is_dir() {
+        return Ok(path); // no stack there: nothing to migrate for it
+    }
     if let Some(note) = crate::state::local::adopt_legacy(&legacy, &path)? {
         errln!("Note: {note}");
     }

@@ -92,11 +92,13 @@ pub fn canonical_dir(dir: &std::path::Path) -> String {
 /// Check that a loaded state belongs to the stack directory `mine` (canonical). A state
 /// recorded for another directory that still exists is refused, naming both and the way on;
 /// one whose directory no longer exists here (the stack moved, or the state came from
-/// another machine) is taken over, with a note. `where_` names the state in messages.
+/// another machine) is taken over, with a note. `where_` names the state in messages, `way`
+/// says how to give this stack a state of its own.
 pub fn check_directory(
     state: &State,
     mine: Option<&str>,
     where_: &str,
+    way: &str,
 ) -> Result<Option<String>, StateError> {
     let (Some(theirs), Some(mine)) = (state.directory.as_deref(), mine) else {
         return Ok(None);
@@ -107,8 +109,7 @@ pub fn check_directory(
     if std::path::Path::new(theirs).is_dir() {
         return Err(StateError::Other(format!(
             "{where_} is the state of the stack in {theirs}, not of this one in {mine}: each \
-             stack directory has its own state, and nothing was used. Run this stack without \
-             --state (its own default file), or give it its own with --state FILE"
+             stack directory has its own state, and nothing was used. {way}"
         )));
     }
     Ok(Some(format!(
@@ -127,10 +128,10 @@ mod tests {
         let mut st = State::new("db");
         let theirs = a.path().display().to_string();
         st.directory = Some(theirs.clone());
-        assert!(check_directory(&st, Some(&theirs), "s.json")
+        assert!(check_directory(&st, Some(&theirs), "s.json", "")
             .unwrap()
             .is_none());
-        let err = check_directory(&st, Some("/elsewhere/db"), "s.json")
+        let err = check_directory(&st, Some("/elsewhere/db"), "s.json", "")
             .unwrap_err()
             .to_string();
         assert!(
@@ -138,10 +139,10 @@ mod tests {
             "{err}"
         );
         st.directory = Some("/no/such/dir/db".into());
-        let note = check_directory(&st, Some("/elsewhere/db"), "s.json").unwrap();
+        let note = check_directory(&st, Some("/elsewhere/db"), "s.json", "").unwrap();
         assert!(note.unwrap().contains("does not exist here"));
         st.directory = None;
-        assert!(check_directory(&st, Some("/elsewhere/db"), "s.json")
+        assert!(check_directory(&st, Some("/elsewhere/db"), "s.json", "")
             .unwrap()
             .is_none());
     }

@@ -397,6 +397,8 @@ impl Backend for LocalBackend {
             &state,
             self.directory.as_deref(),
             &self.path.display().to_string(),
+            "Run this stack without --state (its own default file), or give it its own with \
+             --state FILE",
         )?);
         let jpath = self.journal_path();
         let nothing_to_replay = |state, notes| Loaded {

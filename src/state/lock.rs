@@ -73,8 +73,11 @@ pub struct LocalLock {
 
 impl Drop for LocalLock {
     fn drop(&mut self) {
-        // Remove the file while still holding the lock, so nobody locks a file about to vanish.
-        let _ = std::fs::remove_file(&self.path);
+        // Remove the file while still holding the lock, so nobody locks a file about to vanish
+        // (unless it was replaced under us: then it is another holder's).
+        if self.identity().is_none_or(|id| names(&self.path, id)) {
+            let _ = std::fs::remove_file(&self.path);
+        }
         let _ = self.file.unlock();
     }
 }

@@ -515,10 +515,16 @@ impl Backend for PgBackend {
                 ..State::new(&self.stack)
             },
         };
-        let mut notes: Vec<String> =
-            check_directory(&state, self.directory.as_deref(), &self.describe())?
-                .into_iter()
-                .collect();
+        let mut notes: Vec<String> = check_directory(
+            &state,
+            self.directory.as_deref(),
+            &self.describe(),
+            "In PostgreSQL a state is keyed by the stack's name (its directory's name): give \
+                 one of the two directories another name, or keep this stack's state elsewhere \
+                 with --state FILE",
+        )?
+        .into_iter()
+        .collect();
         let rows = c
             .query(
                 "SELECT seq, lineage, base_serial, line FROM strata_journal WHERE stack = $1 ORDER BY seq",
