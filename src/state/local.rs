@@ -185,7 +185,7 @@ impl LocalBackend {
 
     /// Compare-and-swap: the snapshot on disk must still be the one `state` started from.
     fn check_unchanged(&self, state: &State) -> Result<(), StateError> {
-        match Self::read_snapshot(&self.path)? {
+        match read_identity(&self.path)? {
             Some(now) if now.lineage != state.lineage || now.serial != state.serial => {
                 Err(StateError::Locked(format!(
                     "another writer changed {} while this command ran (it is now lineage {}, \
@@ -233,6 +233,26 @@ impl LocalBackend {
         };
         Ok(OpenJournal { file, _lock: lock })
     }
+}
+
+/// What the compare-and-swap compares: a snapshot's lineage and serial.
+#[derive(Deserialize)]
+struct Identity {
+    lineage: String,
+    serial: u64,
+}
+
+/// The lineage and serial of the snapshot at `path` (checksum checked, the rest not built).
+fn read_identity(path: &Path) -> Result<Option<Identity>, StateError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path, e)),
+    };
+    snapshot::require_checksum(&text, path)?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| snapshot::corrupt_error(path, &format!("it is not a state file ({e})")))
 }
 
 /// A path that is a symbolic link to nothing is an error (the state is elsewhere, not absent).
