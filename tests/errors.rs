@@ -131,17 +131,16 @@ fn the_error_messages() {
             "    name: t\n    lifecycle: { prevent_destroy: true }\n",
         ),
     );
-    env.ok(&["-C", "protected", "--state", "state/ok.json", "plan"], 0);
+    case(
+        "the state of another stack directory",
+        env.run(&["-C", "protected", "--state", "state/ok.json", "plan"]),
+    );
+    std::fs::remove_dir_all(env.path().join("ok")).unwrap();
+    std::fs::rename(env.path().join("protected"), env.path().join("ok")).unwrap();
+    env.ok(&["-C", "ok", "plan"], 0);
     case(
         "prevent_destroy",
-        env.run(&[
-            "-C",
-            "protected",
-            "--state",
-            "state/ok.json",
-            "destroy",
-            "--auto-approve",
-        ]),
+        env.run(&["-C", "ok", "destroy", "--auto-approve"]),
     );
     let state = env.path().join("state/ok.json");
     let text = std::fs::read_to_string(&state).unwrap();
@@ -165,6 +164,7 @@ fn the_error_messages() {
         s.add_filter(r"lock ID [0-9a-f-]{36}", "lock ID [lock]");
         s.add_filter(r"lineage [0-9a-f-]{36}", "lineage [lineage]");
         s.add_filter(r"request id [0-9a-f]+", "request id [request]");
+        s.add_filter(r"/[^ ]*/\.tmp[A-Za-z0-9]+", "[dir]");
         s
     };
     settings.bind(|| insta::assert_snapshot!("error_messages", out));

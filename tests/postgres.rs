@@ -153,6 +153,107 @@ fn lifecycle_through_postgres() {
 }
 
 #[test]
+fn a_stack_of_another_directory_with_the_same_name_is_refused() {
+    let pg = Pg::start();
+    let env = Env::new();
+    for (dir, name) in [
+        ("envs/staging/db", "staging-db"),
+        ("envs/prod/db", "prod-db"),
+    ] {
+        env.write(
+            &format!("{dir}/main.yaml"),
+            &format!("providers:\n  huaweicloud: {{ region: r, project_id: p, endpoint: sandbox }}\nresources:\n  huaweicloud_rds_parameter_template.db:\n    name: {name}\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n"),
+        );
+    }
+    with_pg(
+        &env,
+        &pg,
+        &["-C", "envs/staging/db", "apply", "--auto-approve"],
+        0,
+    );
+    // both are stack "db" in one database: the second is refused, not planned as a rename
+    let r = with_pg(&env, &pg, &["-C", "envs/prod/db", "plan"], 1);
+    assert!(r.stderr.contains("is the state of the stack in"), "{r:?}");
+    assert!(r.stderr.contains("envs/staging/db"), "{r:?}");
+    assert!(r.stderr.contains("envs/prod/db"), "{r:?}");
+    assert_eq!(env.made_names("parameter_template"), ["staging-db"]);
+}
+
+/// The stack's advisory-lock keys, as `state::postgres` derives them.
+fn lock_keys(stack: &str) -> (i32, i32) {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(format!("strata:{stack}").as_bytes());
+    (0x5354_5241, i32::from_be_bytes([h[0], h[1], h[2], h[3]]))
+}
+
+#[test]
+fn a_lock_held_with_no_holder_row_is_waited_for_not_refused() {
+    let pg = Pg::start();
+    let env = Env::huawei_quickstart();
+    let apply = ["-C", "quickstart", "apply", "--auto-approve"];
+    with_pg(&env, &pg, &apply, 0);
+    let rt = rt();
+    rt.block_on(async {
+        // A finishing holder's session still holds the lock, its row already deleted.
+        let c = pg.client().await;
+        let (class, key) = lock_keys("quickstart");
+        c.execute("SELECT pg_advisory_lock($1, $2)", &[&class, &key])
+            .await
+            .unwrap();
+        let mut child = env
+            .command(&apply)
+            .env("STRATA_PG_URL", pg.url())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Release it only once strata has tried for it (and, before the fix, failed).
+        loop {
+            let tried: i64 = c
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() \
+                     AND query LIKE 'SELECT pg_try_advisory_lock%'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if tried > 0 || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        c.execute("SELECT pg_advisory_unlock($1, $2)", &[&class, &key])
+            .await
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let r = common::Run::from(out);
+        assert_eq!(r.code, 0, "{r:?}");
+        assert!(r.stdout.contains("No changes."), "{r:?}");
+    });
+}
+
+#[test]
+fn a_command_right_after_another_finds_the_lock_free() {
+    let pg = Pg::start();
+    let env = Env::huawei_quickstart();
+    for _ in 0..3 {
+        with_pg(
+            &env,
+            &pg,
+            &["-C", "quickstart", "apply", "--auto-approve"],
+            0,
+        );
+    }
+    let rt = rt();
+    let held: i64 = rt.block_on(scalar_i64(
+        &pg,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1398035009",
+    ));
+    assert_eq!(held, 0, "every command released its lock before it exited");
+}
+
+#[test]
 fn two_applies_on_one_stack_and_two_stacks_at_once() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();

@@ -114,7 +114,7 @@ pub struct Cli {
     /// The config directory (every *.yaml / *.yml in it is one stack)
     #[arg(short = 'C', value_name = "DIR", default_value = ".", global = true)]
     pub dir: PathBuf,
-    /// The state file (default: state/<stack>.json under the current directory)
+    /// The state file (default: state/<the stack directory relative to the current one>.json)
     #[arg(long, value_name = "FILE", global = true)]
     pub state: Option<PathBuf>,
     /// Backend settings: url=postgres://… (or STRATA_PG_URL), path=FILE (repeatable)

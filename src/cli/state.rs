@@ -100,7 +100,7 @@ pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs) -> CmdRes
     } else {
         Place::File(std::path::PathBuf::from(to))
     };
-    let (dest, pw) = open_backend(&dest_place, &ws.cfg.stack)?;
+    let (dest, pw) = open_backend(&dest_place, &ws.cfg)?;
     let hide = crate::util::Redactor::new(pw);
     let wait = lock_timeout(lock)?;
     let _src_guard = ws.backend.lock("state migrate", wait).await?;

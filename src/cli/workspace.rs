@@ -108,7 +108,7 @@ fn backend_config(cli: &Cli, key: &str) -> Result<Option<String>, Failure> {
 
 /// The state's place: `--state FILE`; else the config's `backend:` block (its URL from the
 /// block, `--backend-config url=…` or `STRATA_PG_URL`); else `STRATA_PG_URL` or
-/// `--backend-config url=…` alone select PostgreSQL; else `state/<stack>.json`.
+/// `--backend-config url=…` alone select PostgreSQL; else the default file (`default_file`).
 pub fn place(cli: &Cli, cfg: &Config) -> Result<Place, Failure> {
     if let Some(p) = &cli.state {
         return Ok(Place::File(p.clone()));
@@ -117,6 +117,15 @@ pub fn place(cli: &Cli, cfg: &Config) -> Result<Place, Failure> {
     let env_url = std::env::var("STRATA_PG_URL")
         .ok()
         .filter(|u| !u.is_empty());
+    let file = |configured: Option<&PathBuf>| -> Result<Place, Failure> {
+        let given = backend_config(cli, "path")?
+            .map(PathBuf::from)
+            .or_else(|| configured.cloned());
+        Ok(Place::File(match given {
+            Some(p) => p,
+            None => default_file(cfg)?,
+        }))
+    };
     match &cfg.backend {
         Some(BackendCfg::Postgres { url }) => flag_url
             .or_else(|| url.clone())
@@ -127,36 +136,71 @@ pub fn place(cli: &Cli, cfg: &Config) -> Result<Place, Failure> {
                     "backend: postgres needs a URL: give url: in the block, STRATA_PG_URL, or --backend-config url=…",
                 )
             }),
-        Some(BackendCfg::Local { path }) => Ok(Place::File(
-            backend_config(cli, "path")?
-                .map(PathBuf::from)
-                .or_else(|| path.clone())
-                .unwrap_or_else(|| default_file(cfg)),
-        )),
-        None => Ok(match flag_url.or(env_url) {
-            Some(url) => Place::Postgres(url),
-            None => Place::File(
-                backend_config(cli, "path")?
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| default_file(cfg)),
-            ),
-        }),
+        Some(BackendCfg::Local { path }) => file(path.as_ref()),
+        None => match flag_url.or(env_url) {
+            Some(url) => Ok(Place::Postgres(url)),
+            None => file(None),
+        },
     }
 }
 
-fn default_file(cfg: &Config) -> PathBuf {
-    PathBuf::from("state").join(format!("{}.json", cfg.stack))
+/// The default state file, one per stack directory: `state/<the stack directory relative to
+/// the current one>.json` — `state/<stack>.json` when run inside the stack directory or for
+/// `-C <stack>`, `state/envs/prod/db.json` for `-C envs/prod/db` — or, for a stack outside
+/// the current directory, `state/<stack>-<8 hex digits of its canonical path>.json`.
+/// A state kept by stack name alone (`state/<stack>.json`, before states were kept per
+/// directory) is moved there once, with a note.
+fn default_file(cfg: &Config) -> Result<PathBuf, Failure> {
+    use std::path::Component;
+    let here = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let dir = std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| match &here {
+        Some(h) => h.join(&cfg.dir),
+        None => cfg.dir.clone(),
+    });
+    let legacy = PathBuf::from("state").join(format!("{}.json", cfg.stack));
+    let rel = here
+        .as_deref()
+        .and_then(|h| dir.strip_prefix(h).ok())
+        .filter(|r| r.components().all(|c| matches!(c, Component::Normal(_))));
+    let path = match rel {
+        Some(rel) if rel.as_os_str().is_empty() => legacy.clone(),
+        Some(rel) => {
+            let mut name = rel.as_os_str().to_owned();
+            name.push(".json");
+            PathBuf::from("state").join(name)
+        }
+        None => {
+            use sha2::Digest;
+            let h = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());
+            let key = hex::encode(&h[..4]);
+            PathBuf::from("state").join(format!("{}-{key}.json", cfg.stack))
+        }
+    };
+    if !cfg.dir.is_dir() {
+        return Ok(path); // no stack there: nothing to migrate for it
+    }
+    if let Some(note) = crate::state::local::adopt_legacy(&legacy, &path)? {
+        errln!("Note: {note}");
+    }
+    Ok(path)
 }
 
-/// Open the backend at a place; the second value is a secret to keep out of messages.
+/// Open the backend at a place for the stack of `cfg` (its name and directory, both recorded
+/// and checked); the second value is a secret to keep out of messages.
 pub fn open_backend(
     place: &Place,
-    stack: &str,
+    cfg: &Config,
 ) -> Result<(Arc<dyn Backend>, Option<String>), Failure> {
+    let dir = crate::state::backend::canonical_dir(&cfg.dir);
     Ok(match place {
-        Place::File(p) => (Arc::new(LocalBackend::new(p.clone(), stack)), None),
+        Place::File(p) => (
+            Arc::new(LocalBackend::new(p.clone(), &cfg.stack).for_directory(&dir)),
+            None,
+        ),
         Place::Postgres(url) => {
-            let b = crate::state::postgres::PgBackend::new(url, stack)?;
+            let b = crate::state::postgres::PgBackend::new(url, &cfg.stack)?.for_directory(&dir);
             let pw = b.password();
             (Arc::new(b), pw)
         }
@@ -200,7 +244,7 @@ pub type Opened = (Arc<dyn Backend>, Option<String>);
 
 /// The local backend for a config (or the error saying why the backend is unavailable).
 pub fn backend(cli: &Cli, cfg: &Config) -> Result<Opened, Failure> {
-    open_backend(&place(cli, cfg)?, &cfg.stack)
+    open_backend(&place(cli, cfg)?, cfg)
 }
 
 impl Workspace {

@@ -1,6 +1,8 @@
 //! Append-only journal files: one header line, then one line per entry, each line
 //! `<checksum> <json>`, written with one `write` and fsynced before the caller goes on.
-//! A torn last line (a crash mid-write) is dropped; a damaged line before it is refused.
+//! Invariant: only a last line without its newline is a torn write (a crash mid-write) and
+//! is dropped; a complete line (newline-terminated, so written and fsynced whole) that fails
+//! its checksum is damage and is refused, wherever it is.
 //! Used for state (steps and intents) and for the sandbox's persistence.
 
 use super::{io_err, snapshot, ResourceState, StateError};
@@ -220,9 +222,9 @@ pub struct Lines<T> {
     pub torn_tail: bool,
 }
 
-/// Parse checksummed lines. `first_line` numbers lines in messages. A last line cut short
-/// (or with a bad checksum and nothing after it) is a torn write and is dropped; a bad line
-/// with more after it is damage, refused.
+/// Parse checksummed lines. `first_line` numbers lines in messages. A last line without its
+/// newline is a torn write and is dropped; a complete line with a bad checksum is damage,
+/// refused (even the last one: its newline proves it was written whole).
 pub fn parse_lines<T: DeserializeOwned>(
     bytes: &[u8],
     path: &Path,
@@ -242,10 +244,6 @@ pub fn parse_lines<T: DeserializeOwned>(
         let l = &bytes[start..start + rel_end];
         start += rel_end + 1;
         if l.len() < 18 || l[16] != b' ' || l[..16] != *sum(&l[17..]).as_bytes() {
-            if start >= bytes.len() {
-                torn_tail = true;
-                break;
-            }
             return Err(damaged(path, n, "the checksum does not match"));
         }
         entries.push(
@@ -296,5 +294,15 @@ mod tests {
         bytes[second] ^= 1;
         std::fs::write(&p, &bytes).unwrap();
         assert!(read::<Header, Entry>(&p).is_err());
+        // so is a complete last line (its newline was written) that fails its checksum
+        let q = dir.path().join("k");
+        let mut k = JournalFile::create(&q, &h).unwrap();
+        k.append(&[Entry::Settle { intent: "a".into() }]).unwrap();
+        let mut bytes = std::fs::read(&q).unwrap();
+        let end = bytes.len();
+        bytes[end - 3] ^= 1;
+        std::fs::write(&q, &bytes).unwrap();
+        let err = read::<Header, Entry>(&q).err().unwrap().to_string();
+        assert!(err.contains("damaged at line 2"), "{err}");
     }
 }

@@ -2,6 +2,8 @@
 //! even by `kill -9`) on `<state>.lock`, whose content names the holder. A lock file left by
 //! a dead holder on this machine is cleared and reported; one from another host needs
 //! `force-unlock`.
+//! Invariant: a holder can tell whether the path still names the file it locked
+//! (`LocalLock::identity`, `names`), so a lock file removed or replaced under it is noticed.
 
 use super::{io_err, StateError};
 use serde::{Deserialize, Serialize};
@@ -71,10 +73,29 @@ pub struct LocalLock {
 
 impl Drop for LocalLock {
     fn drop(&mut self) {
-        // Remove the file while still holding the lock, so nobody locks a file about to vanish.
-        let _ = std::fs::remove_file(&self.path);
+        // Remove the file while still holding the lock, so nobody locks a file about to vanish
+        // (unless it was replaced under us: then it is another holder's).
+        if self.identity().is_none_or(|id| names(&self.path, id)) {
+            let _ = std::fs::remove_file(&self.path);
+        }
         let _ = self.file.unlock();
     }
+}
+
+impl LocalLock {
+    /// The locked file's identity (device, inode), to check later that `path` still names it.
+    pub fn identity(&self) -> Option<FileId> {
+        self.file.metadata().ok().map(|m| file_id(&m))
+    }
+}
+
+/// A file's identity: (device, inode) on unix.
+pub type FileId = (u64, u64);
+
+/// Whether `path` names the file whose identity is `id` (false when it was removed or
+/// replaced).
+pub fn names(path: &Path, id: FileId) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| file_id(&m) == id)
 }
 
 fn read_info(file: &mut File) -> Option<LockInfo> {
@@ -151,15 +172,19 @@ pub fn acquire(path: &Path, operation: &str, wait: Duration) -> Result<LocalLock
     }
 }
 
-#[cfg(unix)]
 fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    file_id(a) == file_id(b)
+}
+
+#[cfg(unix)]
+fn file_id(m: &std::fs::Metadata) -> FileId {
     use std::os::unix::fs::MetadataExt;
-    a.ino() == b.ino() && a.dev() == b.dev()
+    (m.dev(), m.ino())
 }
 
 #[cfg(not(unix))]
-fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
-    true
+fn file_id(_: &std::fs::Metadata) -> FileId {
+    (0, 0)
 }
 
 /// Remove a lock by its ID. Refuses when a live process on this machine holds it.
@@ -231,7 +256,10 @@ mod tests {
         );
         assert!(err.contains("operation: apply"), "{err}");
         assert!(force_unlock(&p, &l.info.id).is_err(), "live holder");
+        let id = l.identity().unwrap();
+        assert!(names(&p, id));
         drop(l);
+        assert!(!names(&p, id));
         assert!(!p.exists());
     }
 

@@ -22,6 +22,11 @@ pub struct State {
     pub lineage: String,
     pub serial: u64,
     pub stack: String,
+    /// The stack directory (canonical path) this state belongs to: a state recorded for
+    /// another directory that still exists is refused (`backend::check_directory`). Absent in
+    /// states written before it was recorded; every write records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<String>,
     /// Key for fingerprints of sensitive values (so a changed secret is detected without the
     /// secret ever being stored). `STRATA_FINGERPRINT_KEY` overrides it.
     #[serde(default)]
@@ -158,6 +163,7 @@ impl State {
             lineage: uuid::Uuid::new_v4().to_string(),
             serial: 0,
             stack: stack.to_string(),
+            directory: None,
             fingerprint_key: hex::encode(rand::random::<[u8; 32]>()),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
@@ -173,6 +179,7 @@ impl State {
             lineage: self.lineage.clone(),
             serial: self.serial,
             stack: self.stack.clone(),
+            directory: self.directory.clone(),
             fingerprint_key: self.fingerprint_key.clone(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),

@@ -3,10 +3,14 @@
 //! writes fold the journal with compare-and-swap on `serial` in one transaction, so a writer
 //! that lost a race is told so and overwrites nothing; the lock is a session advisory lock
 //! per stack, held on one dedicated connection for the whole command (it dies with the
-//! process), with the holder's details in `strata_lock` for whoever waits. TLS follows the
-//! URL's `sslmode` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`, `sslrootcert`).
+//! process; it is released explicitly, and the answer awaited, when the command ends), with
+//! the holder's details in `strata_lock` for whoever waits (a lock held with no holder row is
+//! one starting or ending: waited for briefly, never reported as a failure at once). TLS
+//! follows the URL's `sslmode` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`,
+//! `sslrootcert`). The state records its stack directory, checked on load as the local
+//! backend does (`backend::check_directory`).
 
-use super::backend::{replay, Backend, Loaded, LockGuard};
+use super::backend::{check_directory, replay, Backend, Loaded, LockGuard};
 use super::journal::{self, Entry};
 use super::lock::LockInfo;
 use super::snapshot;
@@ -54,6 +58,11 @@ const HISTORY: i64 = 20;
 
 /// Advisory-lock key space for strata (the first of the two 32-bit keys).
 const LOCK_CLASS: i32 = 0x5354_5241; // "STRA"
+
+/// How long a waiter keeps trying when the advisory lock is held but no holder row names
+/// anyone: a holder that is just starting (its row not yet written) or just ending (its
+/// session not yet gone) — either way a matter of moments, not a reason to fail.
+const NAMELESS_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tls {
@@ -307,6 +316,8 @@ async fn migrate(c: &mut Client) -> Result<(), StateError> {
 pub struct PgBackend {
     url: PgUrl,
     stack: String,
+    /// The stack directory (canonical), recorded in the state and checked on load.
+    directory: Option<String>,
     client: OnceCell<tokio::sync::Mutex<Client>>,
 }
 
@@ -315,8 +326,15 @@ impl PgBackend {
         Ok(PgBackend {
             url: PgUrl::parse(url)?,
             stack: stack.to_string(),
+            directory: None,
             client: OnceCell::new(),
         })
+    }
+
+    /// Record (and check) that the state belongs to the stack in `directory` (canonical).
+    pub fn for_directory(mut self, directory: &str) -> PgBackend {
+        self.directory = Some(directory.to_string());
+        self
     }
 
     /// The URL's password, so it can be kept out of every message.
@@ -349,6 +367,7 @@ impl PgBackend {
 struct PgLock {
     client: Option<Client>,
     stack: String,
+    key: i32,
     id: String,
     cleared: Option<String>,
 }
@@ -367,10 +386,12 @@ impl Drop for PgLock {
         let Some(client) = self.client.take() else {
             return;
         };
-        // Remove our holder row, then close the session (which releases the advisory lock).
+        // Remove our holder row, then release the advisory lock and wait for the server's
+        // answer, so the next command finds it free the moment this one exits (closing the
+        // session would release it too, but only once the server notices).
         if let Ok(h) = tokio::runtime::Handle::try_current() {
             if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
-                let (stack, id) = (self.stack.clone(), self.id.clone());
+                let (stack, id, key) = (self.stack.clone(), self.id.clone(), self.key);
                 tokio::task::block_in_place(|| {
                     h.block_on(async move {
                         let _ = client
@@ -378,6 +399,9 @@ impl Drop for PgLock {
                                 "DELETE FROM strata_lock WHERE stack = $1 AND lock_id = $2",
                                 &[&stack, &id],
                             )
+                            .await;
+                        let _ = client
+                            .execute("SELECT pg_advisory_unlock($1, $2)", &[&LOCK_CLASS, &key])
                             .await;
                     })
                 });
@@ -404,7 +428,8 @@ impl Backend for PgBackend {
         drop(self.client().await?);
         let client = self.url.connect().await?;
         let key = lock_key(&self.stack);
-        let deadline = Instant::now() + wait;
+        let start = Instant::now();
+        let deadline = start + wait;
         loop {
             let got: bool = client
                 .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LOCK_CLASS, &key])
@@ -442,11 +467,13 @@ impl Backend for PgBackend {
                 return Ok(Box::new(PgLock {
                     client: Some(client),
                     stack: self.stack.clone(),
+                    key,
                     id: info.id,
                     cleared,
                 }));
             }
-            if Instant::now() >= deadline {
+            let nameless = holder.is_none() && start.elapsed() < NAMELESS_GRACE;
+            if Instant::now() >= deadline && !nameless {
                 return Err(super::lock::held(
                     &format!("the state of stack \"{}\"", self.stack),
                     holder.as_ref(),
@@ -471,8 +498,8 @@ impl Backend for PgBackend {
             Some(r) => {
                 let body: String = r.get(0);
                 let path = std::path::PathBuf::from(format!("postgres:{}", self.stack));
-                snapshot::verify(&body, &path)
-                    .map_err(|_| self.corrupt("its checksum does not match its content"))?;
+                snapshot::require_checksum(&body, &path)
+                    .map_err(|_| self.corrupt("its checksum is missing or does not match"))?;
                 let st: State = serde_json::from_str(&body)
                     .map_err(|e| self.corrupt(&format!("it is not a state ({e})")))?;
                 if st.version > STATE_VERSION {
@@ -483,8 +510,21 @@ impl Backend for PgBackend {
                 }
                 st
             }
-            None => State::new(&self.stack),
+            None => State {
+                directory: self.directory.clone(),
+                ..State::new(&self.stack)
+            },
         };
+        let mut notes: Vec<String> = check_directory(
+            &state,
+            self.directory.as_deref(),
+            &self.describe(),
+            "In PostgreSQL a state is keyed by the stack's name (its directory's name): give \
+                 one of the two directories another name, or keep this stack's state elsewhere \
+                 with --state FILE",
+        )?
+        .into_iter()
+        .collect();
         let rows = c
             .query(
                 "SELECT seq, lineage, base_serial, line FROM strata_journal WHERE stack = $1 ORDER BY seq",
@@ -493,7 +533,6 @@ impl Backend for PgBackend {
             .await
             .map_err(db_err("read the journal"))?;
         let mut entries = Vec::new();
-        let mut notes = Vec::new();
         for r in rows {
             let (seq, lineage, base): (i64, String, i64) = (r.get(0), r.get(1), r.get(2));
             if lineage != state.lineage || base < state.serial as i64 {
@@ -592,6 +631,9 @@ impl Backend for PgBackend {
             _ => {}
         }
         state.serial += 1;
+        if self.directory.is_some() {
+            state.directory = self.directory.clone();
+        }
         let body = String::from_utf8(snapshot::encode(state)?).unwrap_or_default();
         let serial = state.serial as i64;
         if current.is_some() {
