@@ -434,7 +434,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     env.write(
         "o/main.yaml",
         &format!(
-            "providers:\n  alicloud:\n    region: cn-hangzhou\n    endpoints:\n      gpdb: {url}/alicloud/gpdb\n      dataworks: {url}/alicloud/dataworks\n      selectdb: {url}/alicloud/selectdb\nresources:\n{WAREHOUSE}"
+            "providers:\n  alicloud:\n    region: cn-hangzhou\n    insecure_http: true # a standalone sandbox over http\n    endpoints:\n      gpdb: {url}/alicloud/gpdb\n      dataworks: {url}/alicloud/dataworks\n      selectdb: {url}/alicloud/selectdb\nresources:\n{WAREHOUSE}"
         ),
     );
     // no endpoint: sandbox, so credentials must come from somewhere

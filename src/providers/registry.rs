@@ -55,7 +55,7 @@ fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
     };
     if let Some(s) = schema::providers::provider(family) {
         s.apply_defaults(&mut m);
-        let problems = schema::check(s, &mut m, false);
+        let problems = schema::providers::check(s, &mut m);
         if let Some(p) = problems.first() {
             return Err(format!(
                 "providers.{family}.{}: {}",
@@ -69,7 +69,20 @@ fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
             "providers.{family}: a setting has no value yet (an unset variable?)"
         ));
     }
+    warn_insecure(family, &m);
     Ok(m)
+}
+
+/// A plain-http endpoint the block allowed (`insecure_http: true`) still gets a warning.
+fn warn_insecure(family: &str, m: &Map) {
+    use std::io::Write as _;
+    for (_, url) in schema::providers::plain_http_endpoints(m) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: providers.{family}: \"{url}\" is plain http (insecure_http: true): \
+             credentials are sent unencrypted"
+        );
+    }
 }
 
 impl Providers {
