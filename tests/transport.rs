@@ -161,3 +161,219 @@ fn max_concurrency_out_of_range_is_a_validate_error() {
         env.ok(&["-C", "s", "plan"], 0);
     }
 }
+
+/// Run openssl in `dir`, insisting on success.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// In `dir`: a CA (`ca.crt`) and, signed by it with one key (`leaf.key`), server certificates
+/// for 127.0.0.1 (`ok.crt`), for another host (`other.crt`) and for 127.0.0.1 but expired in
+/// 2020 (`expired.crt`).
+fn make_certs(dir: &std::path::Path) {
+    let cnf = "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\n\
+               serial = serial\ndefault_md = sha256\npolicy = p\ncopy_extensions = copy\n\
+               [p]\ncommonName = supplied\n";
+    std::fs::write(dir.join("ca.cnf"), cnf).unwrap();
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("serial"), "01\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=strata test CA",
+        ],
+    );
+    openssl(dir, &["genrsa", "-out", "leaf.key", "2048"]);
+    for (name, san, dates) in [
+        ("ok", "IP:127.0.0.1", ["-days", "2"]),
+        ("other", "DNS:other.example", ["-days", "2"]),
+        ("expired", "IP:127.0.0.1", ["-enddate", "20200102000000Z"]),
+    ] {
+        let csr = format!("{name}.csr");
+        let crt = format!("{name}.crt");
+        let ext = format!("subjectAltName={san}");
+        let subject = format!("/CN=strata test {name}");
+        openssl(
+            dir,
+            &[
+                "req", "-new", "-key", "leaf.key", "-out", &csr, "-subj", &subject, "-addext", &ext,
+            ],
+        );
+        let mut args = vec![
+            "ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile",
+            "ca.key", "-in", &csr, "-out", &crt,
+        ];
+        if dates[0] == "-enddate" {
+            args.extend(["-startdate", "20200101000000Z"]);
+        }
+        args.extend(dates);
+        openssl(dir, &args);
+    }
+}
+
+/// An HTTPS front on 127.0.0.1 serving `cert` (key `leaf.key` beside it) and piping each
+/// decrypted connection to `backend` (a standalone sandbox): its address and the number of
+/// TCP connections it accepted.
+fn tls_front(cert: &std::path::Path, backend: &str) -> (String, Arc<AtomicUsize>) {
+    use pki_types::pem::PemObject;
+    use tokio_rustls::rustls::{self, pki_types};
+    let certs = pki_types::CertificateDer::pem_file_iter(cert)
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = pki_types::PrivateKeyDer::from_pem_file(cert.with_file_name("leaf.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let (count, backend) = (accepted.clone(), backend.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((tcp, _)) = l.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                let (acceptor, backend) = (acceptor.clone(), backend.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut up) = tokio::net::TcpStream::connect(&backend).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
+                });
+            }
+        });
+    });
+    (addr, accepted)
+}
+
+/// A Huawei stack of one template against `endpoint`, with `extra` provider settings.
+fn huawei_stack(endpoint: &str, extra: &str) -> String {
+    format!(
+        "providers:\n  huaweicloud:\n    region: r\n    project_id: p\n    \
+         endpoint: \"{endpoint}\"\n{extra}resources:\n  \
+         huaweicloud_rds_parameter_template.t:\n    name: tls\n    \
+         datastore: {{ type: MySQL, version: \"8.0\" }}\n"
+    )
+}
+
+const HW_CREDS: [(&str, &str); 2] = [
+    (
+        "HW_ACCESS_KEY",
+        strata::providers::huaweicloud::client::SANDBOX_AK,
+    ),
+    (
+        "HW_SECRET_KEY",
+        strata::providers::huaweicloud::client::SANDBOX_SK,
+    ),
+];
+
+#[test]
+fn tls_certificate_failures_are_final_named_and_fixed_by_ca_file() {
+    let server_dir = Env::new();
+    let (_server, url) = server_dir.serve_sandbox(&[]);
+    let backend = url.trim_start_matches("http://").to_string();
+    let env = Env::new();
+    make_certs(env.path());
+    let ca = env.path().join("ca.crt").display().to_string();
+    let apply = |endpoint: &str, extra: &str| {
+        env.write("s/main.yaml", &huawei_stack(endpoint, extra));
+        env.run_with(&["-C", "s", "apply", "--auto-approve"], &HW_CREDS)
+    };
+    let with_ca = format!("    ca_file: \"{ca}\"\n");
+    for (cert, extra, problem) in [
+        (
+            "ok",
+            "",
+            "TLSError: the server's certificate is not signed by a trusted CA (self-signed or \
+             a private CA): to trust a private or self-signed CA, set ca_file: <its PEM file> \
+             in the provider block",
+        ),
+        (
+            "other",
+            with_ca.as_str(),
+            "TLSError: the server's certificate is for another host (wrong host): it names \
+             other.example, not 127.0.0.1",
+        ),
+        (
+            "expired",
+            with_ca.as_str(),
+            "TLSError: the server's certificate has expired",
+        ),
+    ] {
+        let (front, accepted) = tls_front(&env.path().join(format!("{cert}.crt")), &backend);
+        let r = apply(&format!("https://{front}/huaweicloud/rds"), extra);
+        assert_eq!(r.code, 1, "{cert}: {r:?}");
+        assert!(
+            r.stderr.contains(problem),
+            "{cert}: missing {problem:?}: {r:?}"
+        );
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "{cert}: one attempt, no retries"
+        );
+    }
+    assert!(server_dir.made("parameter_template").is_empty());
+
+    // trusting the CA, the same server works
+    let (front, _) = tls_front(&env.path().join("ok.crt"), &backend);
+    let r = apply(&format!("https://{front}/huaweicloud/rds"), &with_ca);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(server_dir.made("parameter_template").len(), 1);
+
+    // a ca_file that is missing or not PEM is a clear error
+    std::fs::write(env.path().join("not.pem"), "hello\n").unwrap();
+    for (file, problem) in [
+        ("missing.pem", "cannot read"),
+        ("not.pem", "holds no certificate"),
+    ] {
+        let path = env.path().join(file).display().to_string();
+        let r = apply(
+            &format!("https://{front}/huaweicloud/rds"),
+            &format!("    ca_file: \"{path}\"\n"),
+        );
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(
+            r.stderr.contains("providers.huaweicloud.ca_file: "),
+            "{r:?}"
+        );
+        assert!(r.stderr.contains(problem), "{problem}: {r:?}");
+        assert!(r.stderr.contains(&path), "{r:?}");
+    }
+}

@@ -1,6 +1,6 @@
 //! Schemas of the Huawei Cloud RDS parameter-template family (resource and data source).
 
-use super::{Attr, Default, Kind, Mode, Rule, Schema, Timeouts, Type, Verb};
+use super::{Attr, Kind, Mode, Rule, Schema, Timeouts, Type, Verb};
 
 /// Names: 1–64 characters of letters, digits, `.`, `_` and `-` (case-sensitive).
 pub const NAME_RULE: Rule = Rule::Pattern {
