@@ -5,7 +5,7 @@
 //! CA (`ca_file`); `max_concurrency` is bounded.
 
 mod common;
-use common::Env;
+use common::{openssl, Env};
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -162,20 +162,6 @@ fn max_concurrency_out_of_range_is_a_validate_error() {
     }
 }
 
-/// Run openssl in `dir`, insisting on success.
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl is installed");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// In `dir`: a CA (`ca.crt`) and, signed by it with one key (`leaf.key`), server certificates
 /// for 127.0.0.1 (`ok.crt`), for another host (`other.crt`) and for 127.0.0.1 but expired in
 /// 2020 (`expired.crt`).
@@ -186,24 +172,7 @@ fn make_certs(dir: &std::path::Path) {
     std::fs::write(dir.join("ca.cnf"), cnf).unwrap();
     std::fs::write(dir.join("index.txt"), "").unwrap();
     std::fs::write(dir.join("serial"), "01\n").unwrap();
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=strata test CA",
-        ],
-    );
+    common::make_ca(dir);
     openssl(dir, &["genrsa", "-out", "leaf.key", "2048"]);
     for (name, san, dates) in [
         ("ok", "IP:127.0.0.1", ["-days", "2"]),
