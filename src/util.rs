@@ -1,4 +1,5 @@
-//! Small shared helpers: time formatting, secret redaction, crash-test checkpoints.
+//! Small shared helpers: time formatting, secret redaction, crash-test checkpoints (compiled
+//! in only with the `test-hooks` feature, which only the tests enable).
 
 /// Now, as RFC 3339 UTC (`2026-11-22T10:00:00Z`).
 pub fn now_rfc3339() -> String {
@@ -53,8 +54,10 @@ pub fn leak_at_exit<T>(v: T) {
 }
 
 /// Test hook for crash tests: when `STRATA_TEST_PAUSE_AT` names this checkpoint, announce it
-/// by creating the file `STRATA_TEST_PAUSE_FILE` and wait there until killed. Off otherwise
-/// (one environment look-up).
+/// by creating the file `STRATA_TEST_PAUSE_FILE` and wait there until killed. Compiled only
+/// with the `test-hooks` feature, which only the tests enable; off otherwise (one environment
+/// look-up).
+#[cfg(feature = "test-hooks")]
 pub fn checkpoint(name: &str) {
     let Ok(at) = std::env::var("STRATA_TEST_PAUSE_AT") else {
         return;
@@ -69,6 +72,12 @@ pub fn checkpoint(name: &str) {
         std::thread::sleep(std::time::Duration::from_secs(3600));
     }
 }
+
+/// Without the `test-hooks` feature (every build but the tests'), checkpoints do nothing and
+/// the variables are never read.
+#[cfg(not(feature = "test-hooks"))]
+#[inline(always)]
+pub fn checkpoint(_name: &str) {}
 
 #[cfg(test)]
 mod tests {

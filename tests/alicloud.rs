@@ -434,7 +434,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     env.write(
         "o/main.yaml",
         &format!(
-            "providers:\n  alicloud:\n    region: cn-hangzhou\n    endpoints:\n      gpdb: {url}/alicloud/gpdb\n      dataworks: {url}/alicloud/dataworks\n      selectdb: {url}/alicloud/selectdb\nresources:\n{WAREHOUSE}"
+            "providers:\n  alicloud:\n    region: cn-hangzhou\n    insecure_http: true # a standalone sandbox over http\n    endpoints:\n      gpdb: {url}/alicloud/gpdb\n      dataworks: {url}/alicloud/dataworks\n      selectdb: {url}/alicloud/selectdb\nresources:\n{WAREHOUSE}"
         ),
     );
     // no endpoint: sandbox, so credentials must come from somewhere
@@ -489,6 +489,38 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     assert_eq!(r.code, 0, "{r:?}");
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+#[test]
+fn a_bound_cluster_pair_belongs_to_one_stack() {
+    use strata::sandbox::alicloud::selectdb::SEED_INSTANCE;
+    let env = Env::new();
+    let binding = |name: &str| {
+        format!(
+            "  alicloud_selectdb_cluster_binding.{name}:\n    instance_id: {SEED_INSTANCE}\n    \
+             cluster_id: {SEED_INSTANCE}-be\n    cluster_id_bak: {SEED_INSTANCE}-be2\n"
+        )
+    };
+    stack(&env, "one", &binding("main"));
+    stack(&env, "two", &binding("copy"));
+    env.ok(&["-C", "one", "apply", "--auto-approve"], 0);
+    // the second stack is refused, with its address and the cluster's current peer
+    let r = env.ok(&["-C", "two", "apply", "--auto-approve"], 1);
+    for needle in [
+        "alicloud_selectdb_cluster_binding.copy",
+        &format!("cluster {SEED_INSTANCE}-be is already bound to {SEED_INSTANCE}-be2"),
+    ] {
+        assert!(r.stderr.contains(needle), "missing {needle:?}: {r:?}");
+    }
+    let st = env.state_json("two");
+    assert!(
+        st["resources"].as_object().is_none_or(|m| m.is_empty()),
+        "{st}"
+    );
+    // destroying the second stack leaves the first one's binding alone
+    env.ok(&["-C", "two", "destroy", "--auto-approve"], 0);
+    env.ok(&["-C", "one", "plan", "--detailed-exitcode"], 0);
+    env.ok(&["-C", "one", "destroy", "--auto-approve"], 0);
 }
 
 mod wire {
@@ -610,6 +642,23 @@ mod wire {
             .unwrap();
         assert_eq!(ok["Data"]["DbInstanceId"], "6585");
         assert!(ok["RequestId"].is_string());
+        // a bound cluster cannot be bound again, not even to the same peer (seed 004:
+        // 403 IncorrectDBInstanceState)
+        let mut swapped = params(selectdb::SEED_INSTANCE);
+        let (be, be2) = (swapped[1].1.clone(), swapped[2].1.clone());
+        (swapped[1].1, swapped[2].1) = (be2, be);
+        for p in [params(selectdb::SEED_INSTANCE), swapped] {
+            let e = s
+                .call("CreateDBClusterBinding", &p, false)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (e.code.as_str(), e.status),
+                ("IncorrectDBInstanceState", Some(403)),
+                "{p:?}"
+            );
+            assert!(e.message.contains("is already bound to"), "{}", e.message);
+        }
         // the wrong product's version is not an API
         let wrong = RpcClient::new(
             Product::DataWorks,

@@ -16,8 +16,13 @@ const E3: &str = "pgm-uf6a1b2c3d4e5f6g.pgsql.rds.aliyuncs.com:1921";
 const API: &str = "/commvault/commandcenter/api";
 
 fn head(endpoint: &str) -> String {
+    head_with(endpoint, "")
+}
+
+/// `head` with more provider settings (`extra`, starting with a comma).
+fn head_with(endpoint: &str, extra: &str) -> String {
     format!(
-        "providers:\n  commvault: {{ endpoint: \"{endpoint}\" }}\nvariables:\n  \
+        "providers:\n  commvault: {{ endpoint: \"{endpoint}\"{extra} }}\nvariables:\n  \
          sa_password: {{ sensitive: true }}\n  other_password: {{ sensitive: true, default: x }}\n\
          resources:\n"
     )
@@ -355,9 +360,15 @@ fn sessions_tokens_expiry_and_refused_credentials() {
     assert_eq!(logins(&host), before + 1, "logged in again once");
 
     // a real endpoint URL: no sandbox credentials to fall back on
+    // (over plain http, which the block must allow)
     let endpoint = format!("{url}{API}");
-    env.write("s/main.yaml", &(head(&endpoint) + &instance("db", &[])));
+    let stack = head_with(&endpoint, ", insecure_http: true") + &instance("db", &[]);
+    env.write("s/main.yaml", &stack);
     let r = expect(&env, &["-C", "s", "plan"], &with_token, 1);
+    assert!(
+        r.stderr.contains("is plain http (insecure_http: true)"),
+        "{r:?}"
+    );
     for s in [
         "commvault_postgresql_instance.db",
         "5: Access Denied",

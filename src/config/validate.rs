@@ -190,7 +190,7 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
             let Value::Map(mut m) = ev.value else {
                 continue;
             };
-            for prob in schema::check_masked(schema, &mut m, false, &ev.sensitive) {
+            for prob in schema::providers::check(schema, &mut m, &ev.sensitive) {
                 push_problem(
                     diags,
                     &file,

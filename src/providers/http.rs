@@ -1,27 +1,83 @@
-//! The HTTP transport shared by every provider: one reqwest client (rustls), error
-//! classification (retryable, ambiguous), and retries with exponential backoff and jitter
-//! for calls that are safe to repeat.
+//! The HTTP transport shared by every provider: reqwest clients (rustls, the public webpki
+//! roots plus a provider block's `ca_file`), error classification (retryable, ambiguous), and
+//! retries with exponential backoff and jitter for calls that are safe to repeat.
+//!
+//! Invariant: a TLS failure (a certificate refused, a handshake that cannot succeed) is final —
+//! never retried, never ambiguous (no request was sent) — and its message names the problem
+//! and how to trust a private CA.
 
 use super::ProviderError;
 use rand::Rng;
+use std::collections::HashMap;
 use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-/// One shared client: connection pooling across all calls of a run.
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(64)
+        .user_agent(concat!("strata/", env!("CARGO_PKG_VERSION")))
+}
+
+/// One shared client trusting the public roots: connection pooling across all calls of a run.
 pub fn client() -> reqwest::Client {
-    use std::sync::OnceLock;
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .timeout(Duration::from_secs(60))
-                .pool_max_idle_per_host(64)
-                .user_agent(concat!("strata/", env!("CARGO_PKG_VERSION")))
+            builder()
                 .build()
                 .expect("the HTTP client configuration is static")
         })
         .clone()
+}
+
+/// A client that also trusts the CA certificates of the PEM file `ca_file` (one per file and
+/// process, so families sharing a CA share a pool). `None`: the shared [`client`].
+pub fn client_with_ca(ca_file: Option<&Path>) -> Result<reqwest::Client, String> {
+    let Some(path) = ca_file else {
+        return Ok(client());
+    };
+    static CLIENTS: OnceLock<Mutex<HashMap<PathBuf, reqwest::Client>>> = OnceLock::new();
+    let mut clients = CLIENTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = clients.get(path) {
+        return Ok(c.clone());
+    }
+    let mut b = builder();
+    for cert in ca_certificates(path)? {
+        b = b.add_root_certificate(cert);
+    }
+    let c = b
+        .build()
+        .map_err(|e| format!("\"{}\": {e}", path.display()))?;
+    clients.insert(path.to_path_buf(), c.clone());
+    Ok(c)
+}
+
+/// The certificates of a PEM file; a file that cannot be read or holds none is an error.
+fn ca_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let shown = path.display();
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read \"{shown}\": {e}"))?;
+    let ders = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("\"{shown}\" is not a valid PEM file: {e:?}"))?;
+    if ders.is_empty() {
+        return Err(format!(
+            "\"{shown}\" holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    ders.iter()
+        .map(|d| {
+            reqwest::Certificate::from_der(d)
+                .map_err(|e| format!("\"{shown}\": a certificate is not valid: {e}"))
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +111,18 @@ impl RetryPolicy {
     }
 }
 
-/// Transport failures: `ambiguous` when the request may have reached the server.
+/// Transport failures: `ambiguous` when the request may have reached the server; TLS
+/// failures final (see [`tls_problem`]).
 pub fn transport_error(e: &reqwest::Error) -> ProviderError {
+    if let Some(tls) = rustls_error(e) {
+        return ProviderError::new(
+            "TLSError",
+            match e.url() {
+                Some(url) => format!("{} ({url})", tls_problem(tls)),
+                None => tls_problem(tls),
+            },
+        );
+    }
     let (code, ambiguous) = if e.is_connect() {
         ("ConnectionError", false)
     } else if e.is_timeout() {
@@ -68,6 +134,79 @@ pub fn transport_error(e: &reqwest::Error) -> ProviderError {
     err.retryable = true;
     err.ambiguous = ambiguous;
     err
+}
+
+/// The rustls error somewhere in `e`'s source chain. An `io::Error` wraps it (in another
+/// `io::Error`, as hyper-rustls does) without exposing it as its source, so an `io::Error` is
+/// looked into instead.
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        cur = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+const TRUST_HINT: &str = "to trust a private or self-signed CA, set ca_file: <its PEM file> in \
+                          the provider block";
+
+/// What is wrong, in words, and what to do about it.
+pub fn tls_problem(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let cert = match e {
+        rustls::Error::InvalidCertificate(c) => c,
+        other => {
+            return format!("the TLS handshake failed ({other}): is the endpoint an https server?")
+        }
+    };
+    match cert {
+        C::UnknownIssuer => format!(
+            "the server's certificate is not signed by a trusted CA (self-signed or a private \
+             CA): {TRUST_HINT}"
+        ),
+        C::Expired | C::ExpiredContext { .. } => {
+            "the server's certificate has expired: the server must renew it".to_string()
+        }
+        C::NotValidYet | C::NotValidYetContext { .. } => {
+            "the server's certificate is not valid yet (is this machine's clock right?)".to_string()
+        }
+        C::NotValidForNameContext {
+            expected,
+            presented,
+        } => format!(
+            "the server's certificate is for another host (wrong host): it names {}, not {}: \
+             use a host name the certificate names in the endpoint URL",
+            presented
+                .iter()
+                .map(|n| bare_name(n))
+                .collect::<Vec<_>>()
+                .join(", "),
+            expected.to_str()
+        ),
+        C::NotValidForName => "the server's certificate is for another host (wrong host): use \
+                               a host name the certificate names in the endpoint URL"
+            .to_string(),
+        C::Revoked => "the server's certificate has been revoked".to_string(),
+        other => format!("the server's certificate was refused ({other:?}): {TRUST_HINT}"),
+    }
+}
+
+/// `other.example` for rustls's `DnsName("other.example")` (the names a certificate presents
+/// come as debug text).
+fn bare_name(n: &str) -> &str {
+    match (n.find('('), n.rfind(')')) {
+        (Some(a), Some(b)) if a < b => n[a + 1..b].trim_matches('"'),
+        _ => n,
+    }
 }
 
 /// Run `call` until it succeeds, fails for good, or attempts run out. `idempotent` calls are
@@ -189,6 +328,36 @@ mod tests {
         .await;
         assert!(r.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn certificate_problems_are_named() {
+        use rustls::CertificateError as C;
+        let name = |c: C| tls_problem(&rustls::Error::InvalidCertificate(c));
+        assert!(name(C::UnknownIssuer).contains("self-signed or a private CA"));
+        assert!(name(C::UnknownIssuer).contains("ca_file"));
+        assert!(name(C::Expired).contains("has expired"));
+        let host = C::NotValidForNameContext {
+            expected: rustls::pki_types::ServerName::try_from("db.example").unwrap(),
+            presented: vec!["DnsName(\"other.example\")".into()],
+        };
+        assert!(name(host).contains("it names other.example, not db.example"));
+        assert!(tls_problem(&rustls::Error::DecryptError).contains("is the endpoint an https"));
+    }
+
+    #[test]
+    fn a_ca_file_must_hold_pem_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let e = client_with_ca(Some(&missing)).unwrap_err();
+        assert!(
+            e.starts_with(&format!("cannot read \"{}\"", missing.display())),
+            "{e}"
+        );
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate").unwrap();
+        let e = client_with_ca(Some(&empty)).unwrap_err();
+        assert!(e.contains("holds no certificate"), "{e}");
     }
 
     #[test]

@@ -55,7 +55,7 @@ fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
     };
     if let Some(s) = schema::providers::provider(family) {
         s.apply_defaults(&mut m);
-        let problems = schema::check(s, &mut m, false);
+        let problems = schema::providers::check(s, &mut m, &ev.sensitive);
         if let Some(p) = problems.first() {
             return Err(format!(
                 "providers.{family}.{}: {}",
@@ -69,7 +69,42 @@ fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
             "providers.{family}: a setting has no value yet (an unset variable?)"
         ));
     }
+    warn_insecure(family, &m);
     Ok(m)
+}
+
+type Http = reqwest::Client;
+type R = Result<(), String>;
+
+/// `max_concurrency` (checked to be 1–256 and defaulted by the schema).
+fn concurrency(s: &Map) -> usize {
+    s.get("max_concurrency")
+        .and_then(Value::as_i64)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(1)
+}
+
+/// The HTTP client for a block: trusting its `ca_file` (relative to the stack directory)
+/// besides the public roots.
+fn http_client(cfg: &Config, family: &str, s: &Map) -> Result<Http, String> {
+    let ca = s
+        .get("ca_file")
+        .and_then(Value::as_str)
+        .map(|f| cfg.dir.join(f));
+    super::http::client_with_ca(ca.as_deref())
+        .map_err(|e| format!("providers.{family}.ca_file: {e}"))
+}
+
+/// A plain-http endpoint the block allowed (`insecure_http: true`) still gets a warning.
+fn warn_insecure(family: &str, m: &Map) {
+    use std::io::Write as _;
+    for (_, url) in schema::providers::plain_http_endpoints(m) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: providers.{family}: \"{url}\" is plain http (insecure_http: true): \
+             credentials are sent unencrypted"
+        );
+    }
 }
 
 impl Providers {
@@ -83,10 +118,11 @@ impl Providers {
         let mut p = Providers::default();
         for family in families {
             let s = settings(cfg, vars, family)?;
+            let http = http_client(cfg, family, &s)?;
             match family.as_str() {
-                "huaweicloud" => p.add_huaweicloud(&s, sandbox).await?,
-                "alicloud" => p.add_alicloud(&s, sandbox).await?,
-                "commvault" => p.add_commvault(&s, sandbox).await?,
+                "huaweicloud" => p.add_huaweicloud(&s, sandbox, http).await?,
+                "alicloud" => p.add_alicloud(&s, sandbox, http).await?,
+                "commvault" => p.add_commvault(&s, sandbox, http).await?,
                 other => return Err(format!("unknown provider \"{other}\"")),
             }
         }
@@ -101,8 +137,8 @@ impl Providers {
         self.data.insert(d.schema().type_name, d);
     }
 
-    async fn add_huaweicloud(&mut self, s: &Map, sandbox: &Connector) -> Result<(), String> {
-        let rds = Arc::new(huawei_client(s, sandbox).await?);
+    async fn add_huaweicloud(&mut self, s: &Map, sandbox: &Connector, http: Http) -> R {
+        let rds = Arc::new(huawei_client(s, sandbox).await?.with_http(http));
         self.add_resource(Arc::new(template::Template {
             client: rds.clone(),
         }));
@@ -110,10 +146,15 @@ impl Providers {
         Ok(())
     }
 
-    async fn add_alicloud(&mut self, s: &Map, sandbox: &Connector) -> Result<(), String> {
-        let gpdb = Arc::new(alicloud_client(s, sandbox, Product::Gpdb).await?);
-        let dataworks = Arc::new(alicloud_client(s, sandbox, Product::DataWorks).await?);
-        let selectdb = Arc::new(alicloud_client(s, sandbox, Product::SelectDb).await?);
+    async fn add_alicloud(&mut self, s: &Map, sandbox: &Connector, http: Http) -> R {
+        let http = &http;
+        let client = |product| async move {
+            let c = alicloud_client(s, sandbox, product).await?;
+            Ok::<_, String>(Arc::new(c.with_http(http.clone())))
+        };
+        let gpdb = client(Product::Gpdb).await?;
+        let dataworks = client(Product::DataWorks).await?;
+        let selectdb = client(Product::SelectDb).await?;
         self.add_resource(Arc::new(alicloud::gpdb::Instance {
             client: gpdb.clone(),
         }));
@@ -128,8 +169,8 @@ impl Providers {
         Ok(())
     }
 
-    async fn add_commvault(&mut self, s: &Map, sandbox: &Connector) -> Result<(), String> {
-        let client = Arc::new(commvault_client(s, sandbox).await?);
+    async fn add_commvault(&mut self, s: &Map, sandbox: &Connector, http: Http) -> R {
+        let client = Arc::new(commvault_client(s, sandbox).await?.with_http(http));
         self.add_resource(Arc::new(instance::PostgresInstance { client }));
         Ok(())
     }
@@ -175,11 +216,7 @@ async fn huawei_client(s: &Map, sandbox: &Connector) -> Result<RdsClient, String
                     .into(),
             ),
         };
-    let max = s
-        .get("max_concurrency")
-        .and_then(Value::as_i64)
-        .unwrap_or(16) as usize;
-    RdsClient::new(&base, &project, &ak, &sk, max)
+    RdsClient::new(&base, &project, &ak, &sk, concurrency(s))
 }
 
 /// One product's client: the endpoint (sandbox, per-product override, or the product's
@@ -222,11 +259,7 @@ async fn alicloud_client(
             )
         }
     };
-    let max = s
-        .get("max_concurrency")
-        .and_then(Value::as_i64)
-        .unwrap_or(16) as usize;
-    RpcClient::new(product, &region, &base, &ak, &sk, max)
+    RpcClient::new(product, &region, &base, &ak, &sk, concurrency(s))
 }
 
 /// The Commvault client: the sandbox or a Command Center base URL; a user name and password
@@ -265,9 +298,6 @@ async fn commvault_client(s: &Map, sandbox: &Connector) -> Result<CvClient, Stri
                 .into(),
         );
     }
-    let max = s
-        .get("max_concurrency")
-        .and_then(Value::as_i64)
-        .unwrap_or(8) as usize;
-    CvClient::new(&base, credentials, token.as_deref(), max).map_err(|e| format!("commvault: {e}"))
+    CvClient::new(&base, credentials, token.as_deref(), concurrency(s))
+        .map_err(|e| format!("commvault: {e}"))
 }

@@ -240,9 +240,9 @@ pub static PROVIDER: Schema = Schema::provider(
         Attr::new("secret_key", Type::String, Mode::Optional)
             .sensitive()
             .doc("default: ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-        Attr::new("max_concurrency", Type::Int, Mode::Optional)
-            .default(Default::Int(16))
-            .doc("calls in flight at once against each product's API"),
+        super::providers::max_concurrency(16),
+        super::providers::CA_FILE,
+        super::providers::INSECURE_HTTP,
     ],
 );
 

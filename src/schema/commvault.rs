@@ -99,9 +99,9 @@ pub static PROVIDER: Schema = Schema::provider(
         Attr::new("password", Type::String, Mode::Optional)
             .sensitive()
             .doc("default: COMMVAULT_PASSWORD (or a token in COMMVAULT_AUTHTOKEN)"),
-        Attr::new("max_concurrency", Type::Int, Mode::Optional)
-            .default(Default::Int(8))
-            .doc("calls in flight at once against this API"),
+        super::providers::max_concurrency(8),
+        super::providers::CA_FILE,
+        super::providers::INSECURE_HTTP,
     ],
 );
 

@@ -1,6 +1,6 @@
 //! Schemas of the Huawei Cloud RDS parameter-template family (resource and data source).
 
-use super::{Attr, Default, Kind, Mode, Rule, Schema, Timeouts, Type, Verb};
+use super::{Attr, Kind, Mode, Rule, Schema, Timeouts, Type, Verb};
 
 /// Names: 1–64 characters of letters, digits, `.`, `_` and `-` (case-sensitive).
 pub const NAME_RULE: Rule = Rule::Pattern {
@@ -82,9 +82,9 @@ pub static PROVIDER: Schema = Schema::provider(
         Attr::new("secret_key", Type::String, Mode::Optional)
             .sensitive()
             .doc("default: HW_SECRET_KEY / HUAWEICLOUD_SECRET_KEY"),
-        Attr::new("max_concurrency", Type::Int, Mode::Optional)
-            .default(Default::Int(16))
-            .doc("calls in flight at once against this API"),
+        super::providers::max_concurrency(16),
+        super::providers::CA_FILE,
+        super::providers::INSECURE_HTTP,
     ],
 );
 

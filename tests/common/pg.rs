@@ -194,33 +194,8 @@ fn rand_suffix() -> String {
 
 /// A CA and a server certificate for localhost / 127.0.0.1, made with openssl.
 fn make_certs(dir: &Path, data: &Path) -> PathBuf {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl is installed");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=strata test CA",
-    ]);
+    let run = |args: &[&str]| crate::common::openssl(dir, args);
+    crate::common::make_ca(dir);
     run(&[
         "req",
         "-newkey",

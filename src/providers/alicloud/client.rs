@@ -99,6 +99,7 @@ pub struct RpcClient {
     secret: String,
     limit: Arc<Semaphore>,
     policy: RetryPolicy,
+    http: reqwest::Client,
 }
 
 /// Codes the SDK and the Terraform provider treat as "try again later".
@@ -134,7 +135,14 @@ impl RpcClient {
             secret: secret.to_string(),
             limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
             policy: RetryPolicy::default(),
+            http: http::client(),
         })
+    }
+
+    /// Send through `client` (one trusting the provider block's `ca_file`).
+    pub fn with_http(mut self, client: reqwest::Client) -> Self {
+        self.http = client;
+        self
     }
 
     /// Call `action` with query parameters; `idempotent` calls are retried on any retryable
@@ -226,7 +234,8 @@ impl RpcClient {
         );
         let mut url = self.base.clone();
         url.set_query(Some(&crate::providers::signing::canonical_query(query)));
-        let mut req = http::client()
+        let mut req = self
+            .http
             .request(method.clone(), url)
             .header("Authorization", auth)
             .header("Accept", "application/json");

@@ -1,8 +1,10 @@
 //! `alicloud_selectdb_cluster_binding`: bind two clusters of a SelectDB instance
 //! (CreateDBClusterBinding) after checking the seed's rules against DescribeDBInstanceAttribute
 //! — the instance zone-redundant, the clusters different, in different zones, with the same
-//! billing method — read it back from `DBClusterList[].ClusterBinding`, and unbind it
-//! (DeleteDBClusterBinding). Also the data source `alicloud_selectdb_instance`.
+//! billing method, neither bound already (the API refuses a second binding with 403
+//! `IncorrectDBInstanceState`; the check names the cluster's peer) — read it back from
+//! `DBClusterList[].ClusterBinding`, and unbind it (DeleteDBClusterBinding). Also the data
+//! source `alicloud_selectdb_instance`.
 
 use super::{is_not_found, RpcClient};
 use crate::providers::{
@@ -124,6 +126,16 @@ fn check_rules(inst: &Json, p: &Pair) -> std::result::Result<(), String> {
             p.bak,
             a["ZoneId"].as_str().unwrap_or("?")
         ));
+    }
+    for c in [a, b] {
+        let peer = c["ClusterBinding"].as_str().unwrap_or_default();
+        if !peer.is_empty() {
+            return Err(format!(
+                "cluster {} is already bound to {peer} (by another stack, or outside strata): \
+                 a binding has one owner — unbind it there first, or `strata import` it here",
+                c["DbClusterId"].as_str().unwrap_or("?")
+            ));
+        }
     }
     if a["ChargeType"] != b["ChargeType"] {
         return Err(format!(

@@ -43,6 +43,7 @@ pub struct CvClient {
     session: Mutex<Session>,
     limit: Arc<Semaphore>,
     policy: RetryPolicy,
+    http: reqwest::Client,
 }
 
 /// `QSDK <token>` as the header wants it (a bare token gets the prefix, as cvpysdk does).
@@ -157,7 +158,14 @@ impl CvClient {
             }),
             limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
             policy: RetryPolicy::default(),
+            http: http::client(),
         })
+    }
+
+    /// Send through `client` (one trusting the provider block's `ca_file`).
+    pub fn with_http(mut self, client: reqwest::Client) -> Self {
+        self.http = client;
+        self
     }
 
     /// Call the API with the session's token; returns the JSON body (`Null` when empty).
@@ -290,7 +298,8 @@ impl CvClient {
             .acquire()
             .await
             .map_err(|_| ProviderError::new("Closed", "client closed"))?;
-        let mut req = http::client()
+        let mut req = self
+            .http
             .request(method.clone(), format!("{}{path}", self.base))
             .header("Accept", "application/json");
         if let Some(t) = token {

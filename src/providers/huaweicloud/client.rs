@@ -21,6 +21,7 @@ pub struct RdsClient {
     secret_key: String,
     limit: Arc<Semaphore>,
     policy: RetryPolicy,
+    http: reqwest::Client,
 }
 
 /// `https://rds.<region>.myhuaweicloud.com`, with the documented `.eu` exception.
@@ -54,7 +55,14 @@ impl RdsClient {
             secret_key: secret_key.to_string(),
             limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
             policy: RetryPolicy::default(),
+            http: http::client(),
         })
+    }
+
+    /// Send through `client` (one trusting the provider block's `ca_file`).
+    pub fn with_http(mut self, client: reqwest::Client) -> Self {
+        self.http = client;
+        self
     }
 
     /// `/v3/{project_id}/configurations…`
@@ -105,7 +113,8 @@ impl RdsClient {
             },
         );
         let url = format!("{}{}", self.base, path);
-        let mut req = http::client()
+        let mut req = self
+            .http
             .request(method.clone(), &url)
             .header("X-Sdk-Date", &date)
             .header("X-Project-Id", &self.project_id)

@@ -1,7 +1,7 @@
 //! ApsaraDB for SelectDB (2023-05-22) as the real service answers for cluster bindings:
 //! DescribeDBInstanceAttribute, CreateDBClusterBinding and DeleteDBClusterBinding, with the
 //! seed's rules (zone-redundant instance, two different clusters in different zones with the
-//! same billing method) and its documented errors. Seeded: the API example's ZRS instance
+//! same billing method, neither cluster bound already) and its documented errors. Seeded: the API example's ZRS instance
 //! `selectdb-cn-7213cjv2ez` (clusters `-be` and `-be2` in two zones, both pay-as-you-go), a
 //! single-zone instance, a ZRS instance whose clusters are billed differently, and a locked one.
 
@@ -121,6 +121,21 @@ fn describe(sb: &Sandbox, p: &Params) -> Reply {
     }))
 }
 
+/// A cluster's id and its peer when it is bound. A bound cluster cannot be bound again — not
+/// to another cluster, and not to the same one a second time (which would let two owners
+/// share, and one of them undo, a single binding): the API answers 403
+/// `IncorrectDBInstanceState`, the code the CreateDBClusterBinding page documents for an
+/// instance whose state does not allow the operation (seed 004, API-FACTS.md §5).
+fn bound_to(cluster: &Value) -> Option<(String, String)> {
+    let peer = cluster["ClusterBinding"]
+        .as_str()
+        .filter(|p| !p.is_empty())?;
+    Some((
+        cluster["DbClusterId"].as_str()?.to_string(),
+        peer.to_string(),
+    ))
+}
+
 /// CreateDBClusterBinding (`create`) or DeleteDBClusterBinding.
 fn bind(sb: &Sandbox, p: &Params, create: bool) -> Reply {
     let id = required(p, "DBInstanceId")?.to_string();
@@ -157,10 +172,8 @@ fn bind(sb: &Sandbox, p: &Params, create: bool) -> Reply {
                 if clusters[ia]["Status"] != "ACTIVATION" || clusters[ib]["Status"] != "ACTIVATION" {
                     return Err(fail(403, "DBClusterNotSupported", "The requested operation cannot be performed while the cluster is not running."));
                 }
-                let bound = |i: usize| clusters[i]["ClusterBinding"].as_str().unwrap_or("").to_string();
-                let (ba, bb) = (bound(ia), bound(ib));
-                if !(ba.is_empty() || ba == b) || !(bb.is_empty() || bb == a) {
-                    return Err(fail(403, "IncorrectDBInstanceState", "Current DB instance state does not support this operation. (a cluster is already bound to another)"));
+                if let Some((id, peer)) = [ia, ib].iter().find_map(|&i| bound_to(&clusters[i])) {
+                    return Err(fail(403, "IncorrectDBInstanceState", format!("Current DB instance state does not support this operation. (cluster {id} is already bound to {peer})")));
                 }
                 clusters[ia]["ClusterBinding"] = json!(b);
                 clusters[ib]["ClusterBinding"] = json!(a);
