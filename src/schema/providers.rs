@@ -110,7 +110,7 @@ mod tests {
 
     fn messages(family: &str, j: serde_json::Value) -> Vec<String> {
         let mut m = args(j);
-        check(provider(family).unwrap(), &mut m)
+        check(provider(family).unwrap(), &mut m, &[])
             .into_iter()
             .map(|p| format!("{}: {}", crate::value::path_string(&p.path), p.message))
             .collect()
