@@ -86,3 +86,51 @@ fn a_failing_look_up_keeps_the_intent_open_and_never_creates_again() {
     assert_eq!(env.made_names("parameter_template"), ["lost-answer"]);
     inventory::check_converged(&env, "t", &[], "after a failing look-up");
 }
+
+/// Half of all calls fail (half of those after taking effect) and a fifth are throttled, on
+/// the whole quickstart: every apply that exits 0 has left everything complete — each object
+/// once, in state, and a plan with nothing to do. `STRATA_FAULT_SEEDS` sets how many seeds.
+#[test]
+fn at_fifty_percent_faults_an_apply_that_exits_0_is_really_complete() {
+    let seeds: u64 = std::env::var("STRATA_FAULT_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6);
+    let zero_exits = std::sync::atomic::AtomicUsize::new(0);
+    let failed_runs = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for worker in 0..2 {
+            let (zero_exits, failed_runs) = (&zero_exits, &failed_runs);
+            scope.spawn(move || {
+                for seed in (1..=seeds).filter(|s| s % 2 == worker) {
+                    let faults =
+                        format!("fail_rate=0.5,throttle_rate=0.2,async_ms=150,seed={seed}");
+                    let env = Env::with_example("quickstart");
+                    let mut converged = false;
+                    for attempt in 0..8 {
+                        let r = env.run_with(
+                            &["-C", "quickstart", "apply", "--auto-approve"],
+                            &[("STRATA_SANDBOX", &faults)],
+                        );
+                        assert!(!r.all().contains("panicked"), "seed {seed}: {r:?}");
+                        if r.code == 0 {
+                            zero_exits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let point = format!("seed {seed}, apply {attempt} exited 0");
+                            inventory::check_converged(&env, "quickstart", &[], &point);
+                            converged = true;
+                            break;
+                        }
+                        failed_runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    assert!(converged, "seed {seed}: never converged in 8 applies");
+                }
+            });
+        }
+    });
+    eprintln!(
+        "50% faults: {seeds} seeds; {} applies exited 0, each complete; {} exited 1 (a fault \
+         outlasted the retries) and were run again",
+        zero_exits.into_inner(),
+        failed_runs.into_inner()
+    );
+}

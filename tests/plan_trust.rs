@@ -186,3 +186,44 @@ resources:
     let state = env.read("state/s.json");
     assert!(!state.contains(SECRET), "{state}");
 }
+
+#[test]
+fn a_sensitive_default_is_withheld_from_a_saved_plan_and_taken_again_at_apply() {
+    let env = Env::with_example("quickstart");
+    let text = env.read("quickstart/commvault.yaml");
+    let default = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("sa_password:"))
+        .and_then(|rest| rest.split("default:").nth(1))
+        .map(|d| {
+            d.trim_matches(|c: char| " \"}".contains(c))
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .expect("the quickstart's sa_password has a default");
+    assert!(default.len() >= 4, "{default}");
+    env.ok(&["-C", "quickstart", "plan", "--out", "q.json"], 0);
+    let file = env.read("q.json");
+    for f in forms(&default) {
+        assert!(!file.contains(&f), "the saved plan holds the default {f:?}");
+    }
+    let r = env.ok(&["-C", "quickstart", "apply", "q.json"], 0);
+    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    assert_eq!(env.made_in("commvault", "instance").len(), 1);
+    // The same secret written elsewhere too: the plan cannot withhold it, and says so.
+    env.write(
+        "s/main.yaml",
+        &STACK
+            .replace(
+                "note: { sensitive: true }",
+                "note: { sensitive: true, default: Zq7-Distinct_Pw-2931 }",
+            )
+            .replace("tpl-reviewed", "Zq7-Distinct_Pw-2931"),
+    );
+    let r = env.run(&["-C", "s", "plan", "--out", "s.json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("also stands elsewhere"), "{r:?}");
+    assert!(!env.path().join("s.json").exists());
+}

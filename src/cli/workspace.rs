@@ -288,6 +288,7 @@ impl Workspace {
     pub fn from_saved(
         saved: &Saved,
         var_args: &VarArgs,
+        here: &Config,
         opened: Opened,
     ) -> Result<Workspace, Failure> {
         let (cfg, diags) =
@@ -308,9 +309,18 @@ impl Workspace {
         let (resolved, _) = vars::resolve(&cfg, &assignments, &env, Missing::Unknown);
         let mut values = Vars::new();
         for (name, var) in &cfg.variables {
+            // A withheld default comes from the working directory's config again (checked by
+            // fingerprint, like every sensitive value).
+            let withheld = crate::value::Value::str(crate::plan::saved::WITHHELD_DEFAULT);
+            let here_default = || here.variables.get(name).and_then(|v| v.default.clone());
             let value = if var.sensitive {
                 match resolved.get(name) {
-                    Some(v) if !matches!(v.value, crate::value::Value::Unknown) => v.value.clone(),
+                    Some(v) if v.value == withheld && here_default().is_some() => {
+                        here_default().unwrap_or_default()
+                    }
+                    Some(v) if !matches!(v.value, crate::value::Value::Unknown) && v.value != withheld => {
+                        v.value.clone()
+                    }
                     _ => {
                         return Err(Failure::new(format!(
                             "the saved plan needs the sensitive variable \"{name}\" (its value is never saved): set it with --var {name}=… or STRATA_VAR_{name}"
@@ -331,8 +341,9 @@ impl Workspace {
         Ok(Workspace::assemble_with(cfg, values, opened))
     }
 
-    /// The saved parts of a plan: config files, non-sensitive values, fingerprints of the rest.
-    pub fn save(&self, prep: &Prepared) -> Saved {
+    /// The saved parts of a plan: config files (sensitive defaults withheld), non-sensitive
+    /// values, fingerprints of the rest.
+    pub fn save(&self, prep: &Prepared) -> Result<Saved, Failure> {
         let key = prep.state.fingerprint_key();
         let mut variables = std::collections::BTreeMap::new();
         let mut sensitive_variables = std::collections::BTreeMap::new();
@@ -343,17 +354,17 @@ impl Workspace {
                 variables.insert(name.clone(), v.value.clone());
             }
         }
-        Saved {
+        Ok(Saved {
             format: crate::plan::saved::FORMAT,
             strata_version: env!("CARGO_PKG_VERSION").to_string(),
             created: crate::util::now_rfc3339(),
             plan: prep.plan.clone(),
             entries: prep.entries.clone(),
             config_dir: self.cfg.dir.clone(),
-            files: self.cfg.files.clone(),
+            files: crate::plan::saved::files_without_secrets(&self.cfg).map_err(Failure::new)?,
             variables,
             sensitive_variables,
-        }
+        })
     }
 
     /// Sensitive values given now must be the ones the plan was made with.

@@ -136,3 +136,79 @@ pub fn read(path: &Path, state: &State) -> Result<Saved, String> {
         )
     })
 }
+
+/// What a saved plan's copy of the config holds in place of a sensitive variable's default.
+pub const WITHHELD_DEFAULT: &str = "strata-withheld-sensitive-default";
+
+/// The config's files as a saved plan keeps them: every sensitive variable's default (a secret
+/// written in the config) replaced by `WITHHELD_DEFAULT`; `apply` takes it from the working
+/// directory's config again. Refused when the secret also stands elsewhere in the files, or is
+/// not a string strata can find there, so a copy never holds it and never means anything else.
+pub fn files_without_secrets(cfg: &crate::config::Config) -> Result<Vec<SourceFile>, String> {
+    let mut secrets: Vec<(&str, String)> = Vec::new();
+    for v in cfg.variables.values().filter(|v| v.sensitive) {
+        match &v.default {
+            None => {}
+            Some(Value::String(s)) if s.chars().count() >= 4 => secrets.push((&v.name, s.clone())),
+            Some(_) => {
+                return Err(format!(
+                    "variable \"{}\" is sensitive and has a default that is not a string of 4 or \
+                     more characters, which a saved plan cannot hold without it: remove the default \
+                     and give the value with STRATA_VAR_{}",
+                    v.name, v.name
+                ))
+            }
+        }
+    }
+    if secrets.is_empty() {
+        return Ok(cfg.files.clone());
+    }
+    secrets.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
+    let files: Vec<SourceFile> = cfg
+        .files
+        .iter()
+        .map(|f| SourceFile {
+            path: f.path.clone(),
+            text: secrets.iter().fold(f.text.clone(), |t, (_, s)| {
+                t.replace(s.as_str(), WITHHELD_DEFAULT)
+            }),
+        })
+        .collect();
+    let (copy, diags) = crate::config::load_sources(&cfg.dir, &cfg.stack, files.clone());
+    let names: Vec<&str> = secrets.iter().map(|(n, _)| *n).collect();
+    if diags.has_errors() || same_but_defaults(cfg, &copy, &names).is_err() {
+        return Err(format!(
+            "the default of sensitive variable \"{}\" also stands elsewhere in the config, or is \
+             written in a way a saved plan cannot withhold: give its value with STRATA_VAR_{} \
+             instead of a default",
+            names[0], names[0]
+        ));
+    }
+    Ok(files)
+}
+
+/// `copy` is `cfg` but for the defaults of the variables `names`, which must be withheld.
+fn same_but_defaults(
+    cfg: &crate::config::Config,
+    copy: &crate::config::Config,
+    names: &[&str],
+) -> Result<(), ()> {
+    let same =
+        |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
+    let parts_same = same(&cfg.resources, &copy.resources)
+        && same(&cfg.outputs, &copy.outputs)
+        && same(&cfg.providers, &copy.providers)
+        && same(&cfg.backend, &copy.backend);
+    let vars_same = cfg.variables.len() == copy.variables.len()
+        && cfg.variables.iter().all(|(k, v)| {
+            let Some(c) = copy.variables.get(k) else {
+                return false;
+            };
+            if names.contains(&k.as_str()) {
+                c.default == Some(Value::str(WITHHELD_DEFAULT)) && c.sensitive
+            } else {
+                same(v, c)
+            }
+        });
+    (parts_same && vars_same).then_some(()).ok_or(())
+}
