@@ -78,15 +78,15 @@ fn the_error_messages() {
             &[("STRATA_SANDBOX", "fail_rate=lots")],
         ),
     );
+    write(
+        "creds",
+        &format!(
+            "providers:\n  huaweicloud: {{ region: r, project_id: p, endpoint: sandbox, access_key: SANDBOXHWAK0000000001, secret_key: wrong }}\n{ONE}"
+        ),
+    );
     case(
         "wrong credentials",
-        env.run_with(
-            &["-C", "ok", "apply", "--auto-approve"],
-            &[
-                ("HW_ACCESS_KEY", "SANDBOXHWAK0000000001"),
-                ("HW_SECRET_KEY", "wrong"),
-            ],
-        ),
+        env.run(&["-C", "creds", "apply", "--auto-approve"]),
     );
     write("api", &format!("{PROVIDER}resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t\n    datastore: {{ type: MySQL, version: \"9.9\" }}\n"));
     case(

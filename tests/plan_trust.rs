@@ -224,6 +224,9 @@ fn a_sensitive_default_is_withheld_from_a_saved_plan_and_taken_again_at_apply() 
     );
     let r = env.run(&["-C", "s", "plan", "--out", "s.json"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("also stands elsewhere"), "{r:?}");
+    assert!(
+        r.stderr.contains("also stands elsewhere in the config"),
+        "{r:?}"
+    );
     assert!(!env.path().join("s.json").exists());
 }

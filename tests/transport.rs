@@ -16,6 +16,8 @@ struct Listener {
     addr: String,
     connections: Arc<AtomicUsize>,
     bytes: Arc<AtomicUsize>,
+    /// What arrived (the first read of each connection).
+    received: Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 impl Listener {
@@ -24,7 +26,8 @@ impl Listener {
         let addr = l.local_addr().unwrap().to_string();
         let connections = Arc::new(AtomicUsize::new(0));
         let bytes = Arc::new(AtomicUsize::new(0));
-        let (c, b) = (connections.clone(), bytes.clone());
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, b, r) = (connections.clone(), bytes.clone(), received.clone());
         std::thread::spawn(move || {
             for mut s in l.incoming().flatten() {
                 c.fetch_add(1, Ordering::SeqCst);
@@ -32,6 +35,7 @@ impl Listener {
                 let mut buf = [0u8; 4096];
                 if let Ok(n) = s.read(&mut buf) {
                     b.fetch_add(n, Ordering::SeqCst);
+                    r.lock().unwrap().extend_from_slice(&buf[..n]);
                 }
             }
         });
@@ -39,6 +43,7 @@ impl Listener {
             addr,
             connections,
             bytes,
+            received,
         }
     }
 
@@ -67,6 +72,30 @@ fn commvault_stack(endpoint: &str, extra: &str) -> String {
          maintenance_db: postgres\n    endpoint: pgm-6gj1yy9fmpsm49d9.pg.rds.aliyuncs.com:5432\n    \
          sa_user: {{ user_name: postgres, password: \"${{var.sa_password}}\" }}\n"
     )
+}
+
+#[test]
+fn credentials_from_the_environment_never_go_to_a_sandbox() {
+    use base64::Engine;
+    let server = Listener::start();
+    let env = Env::new();
+    env.write("s/main.yaml", &commvault_stack("sandbox", ""));
+    let mut envs = CV_CREDS.to_vec();
+    let url = format!("http://{}", server.addr);
+    envs.push(("STRATA_SANDBOX_URL", &url));
+    envs.push(("STRATA_RETRY_ATTEMPTS", "1"));
+    let r = env.run_with(&["-C", "s", "apply", "--auto-approve"], &envs);
+    assert_eq!(r.code, 1, "the listener answers nothing: {r:?}");
+    let got = String::from_utf8_lossy(&server.received.lock().unwrap()).into_owned();
+    assert!(
+        got.contains("POST /commvault/commandcenter/api/Login"),
+        "{got}"
+    );
+    let b64 = base64::engine::general_purpose::STANDARD.encode("the-real-password");
+    assert!(
+        !got.contains("the-real-password") && !got.contains(&b64),
+        "{got}"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Maps YAML key paths to line numbers, built only when a diagnostic needs a line (so the
-//! happy path parses each file once).
+//! happy path parses each file once); and finds where a scalar value stands in the text.
 
 use super::SourceFile;
 use crate::diag::Diagnostics;
@@ -13,6 +13,10 @@ struct Indexer {
     stack: Vec<(bool, bool, usize)>,
     path: Vec<String>,
     lines: HashMap<Vec<String>, usize>,
+    /// Scalar values of mappings: key path → (char index of the value, char index of the next
+    /// event), so the value's text lies between them.
+    spans: HashMap<Vec<String>, (usize, usize)>,
+    open_span: Option<(Vec<String>, usize)>,
 }
 
 impl Indexer {
@@ -38,6 +42,9 @@ impl Indexer {
 impl MarkedEventReceiver for Indexer {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let line = mark.line();
+        if let Some((path, start)) = self.open_span.take() {
+            self.spans.entry(path).or_insert((start, mark.index()));
+        }
         match ev {
             Event::Scalar(text, ..) => {
                 if let Some((true, true, _)) = self.stack.last() {
@@ -49,8 +56,14 @@ impl MarkedEventReceiver for Indexer {
                     }
                 } else {
                     self.enter_value();
-                    if let Some((false, _, _)) = self.stack.last() {
-                        self.lines.entry(self.path.clone()).or_insert(line);
+                    match self.stack.last() {
+                        Some((false, _, _)) => {
+                            self.lines.entry(self.path.clone()).or_insert(line);
+                        }
+                        Some((true, _, _)) => {
+                            self.open_span = Some((self.path.clone(), mark.index()))
+                        }
+                        None => {}
                     }
                     self.leave_value();
                 }
@@ -95,6 +108,21 @@ fn index(text: &str) -> HashMap<Vec<String>, usize> {
     // A syntax error stops the walk; what was indexed before it is still useful.
     let _ = parser.load(&mut ix, false);
     ix.lines
+}
+
+/// Where the scalar value at `path` stands in `text`: the byte range from its first character
+/// to the next thing the parser sees (so it may hold trailing blanks, a comment or a comma).
+pub fn scalar_region(text: &str, path: &[String]) -> Option<std::ops::Range<usize>> {
+    let mut ix = Indexer::default();
+    let mut parser = Parser::new_from_str(text);
+    let _ = parser.load(&mut ix, false);
+    let (start, end) = *ix.spans.get(path)?;
+    let byte = |chars: usize| {
+        text.char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(b, _)| b)
+    };
+    Some(byte(start)..byte(end))
 }
 
 /// Every key path of a YAML text with the line its key is on.

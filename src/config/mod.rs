@@ -7,6 +7,7 @@ pub mod eval;
 pub mod expr;
 pub mod format;
 mod lines;
+pub use lines::scalar_region;
 pub(crate) mod load;
 pub mod scan;
 pub mod validate;

@@ -142,49 +142,104 @@ pub const WITHHELD_DEFAULT: &str = "strata-withheld-sensitive-default";
 
 /// The config's files as a saved plan keeps them: every sensitive variable's default (a secret
 /// written in the config) replaced by `WITHHELD_DEFAULT`; `apply` takes it from the working
-/// directory's config again. Refused when the secret also stands elsewhere in the files, or is
-/// not a string strata can find there, so a copy never holds it and never means anything else.
+/// directory's config again. Each replacement is checked by loading the copy: it must mean the
+/// same config but for the withheld defaults, and hold none of them, or `plan --out` is refused.
 pub fn files_without_secrets(cfg: &crate::config::Config) -> Result<Vec<SourceFile>, String> {
-    let mut secrets: Vec<(&str, String)> = Vec::new();
-    for v in cfg.variables.values().filter(|v| v.sensitive) {
-        match &v.default {
-            None => {}
-            Some(Value::String(s)) if s.chars().count() >= 4 => secrets.push((&v.name, s.clone())),
-            Some(_) => {
-                return Err(format!(
-                    "variable \"{}\" is sensitive and has a default that is not a string of 4 or \
-                     more characters, which a saved plan cannot hold without it: remove the default \
-                     and give the value with STRATA_VAR_{}",
-                    v.name, v.name
-                ))
-            }
+    let names: Vec<&str> = cfg
+        .variables
+        .values()
+        .filter(|v| v.sensitive && v.default.is_some())
+        .map(|v| v.name.as_str())
+        .collect();
+    let mut files = cfg.files.clone();
+    let mut done: Vec<&str> = Vec::new();
+    for name in &names {
+        let refuse = || {
+            format!(
+                "the default of sensitive variable \"{name}\" is written in a way a saved plan \
+                 cannot withhold, or also stands elsewhere in the config: give its value with \
+                 STRATA_VAR_{name} instead of a default"
+            )
+        };
+        let file = cfg.variables[*name].file;
+        let path = ["variables", name, "default"].map(String::from);
+        let text = &files[file].text;
+        let region = crate::config::scalar_region(text, &path).ok_or_else(refuse)?;
+        done.push(name);
+        let replaced = literal_ends(&text[region.clone()])
+            .into_iter()
+            .find_map(|len| {
+                let mut t = text.clone();
+                t.replace_range(
+                    region.start..region.start + len,
+                    &format!("\"{WITHHELD_DEFAULT}\""),
+                );
+                let mut trial = files.clone();
+                trial[file].text = t.clone();
+                let (copy, diags) = crate::config::load_sources(&cfg.dir, &cfg.stack, trial);
+                (!diags.has_errors() && same_but_defaults(cfg, &copy, &done)).then_some(t)
+            });
+        files[file].text = replaced.ok_or_else(refuse)?;
+    }
+    for v in names
+        .iter()
+        .filter_map(|n| cfg.variables[*n].default.as_ref())
+    {
+        let secret = v
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| v.to_json().to_string());
+        if secret.len() >= 4 && files.iter().any(|f| f.text.contains(&secret)) {
+            return Err(format!(
+                "a sensitive variable's default also stands elsewhere in the config (in clear): \
+                 give it with STRATA_VAR_… instead of a default, and remove it from {}",
+                files
+                    .iter()
+                    .find(|f| f.text.contains(&secret))
+                    .map_or(String::new(), |f| f.path.display().to_string())
+            ));
         }
     }
-    if secrets.is_empty() {
-        return Ok(cfg.files.clone());
-    }
-    secrets.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
-    let files: Vec<SourceFile> = cfg
-        .files
-        .iter()
-        .map(|f| SourceFile {
-            path: f.path.clone(),
-            text: secrets.iter().fold(f.text.clone(), |t, (_, s)| {
-                t.replace(s.as_str(), WITHHELD_DEFAULT)
-            }),
-        })
-        .collect();
-    let (copy, diags) = crate::config::load_sources(&cfg.dir, &cfg.stack, files.clone());
-    let names: Vec<&str> = secrets.iter().map(|(n, _)| *n).collect();
-    if diags.has_errors() || same_but_defaults(cfg, &copy, &names).is_err() {
-        return Err(format!(
-            "the default of sensitive variable \"{}\" also stands elsewhere in the config, or is \
-             written in a way a saved plan cannot withhold: give its value with STRATA_VAR_{} \
-             instead of a default",
-            names[0], names[0]
-        ));
-    }
     Ok(files)
+}
+
+/// Where a scalar's own text may end within `region` (the text up to the next token): before
+/// a comment, before a flow separator, or at the end, blanks trimmed; longest last.
+fn literal_ends(region: &str) -> Vec<usize> {
+    let mut ends: Vec<usize> = [" #", "\t#", ","]
+        .iter()
+        .filter_map(|sep| region.find(sep))
+        .chain([region.len()])
+        .chain(quoted_end(region))
+        .map(|cut| region[..cut].trim_end().len())
+        .filter(|&n| n > 0)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends
+}
+
+/// Where a quoted scalar at the start of `region` ends (just after its closing quote).
+fn quoted_end(region: &str) -> Option<usize> {
+    let quote = region.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let mut chars = region.char_indices().skip(1);
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            _ if c == quote => {
+                // '' inside single quotes is an escaped quote
+                if quote == '\'' && region[i + 1..].starts_with('\'') {
+                    chars.next();
+                    continue;
+                }
+                return Some(i + 1);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `copy` is `cfg` but for the defaults of the variables `names`, which must be withheld.
@@ -192,7 +247,7 @@ fn same_but_defaults(
     cfg: &crate::config::Config,
     copy: &crate::config::Config,
     names: &[&str],
-) -> Result<(), ()> {
+) -> bool {
     let same =
         |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
     let parts_same = same(&cfg.resources, &copy.resources)
@@ -210,5 +265,49 @@ fn same_but_defaults(
                 same(v, c)
             }
         });
-    (parts_same && vars_same).then_some(()).ok_or(())
+    parts_same && vars_same
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> crate::config::Config {
+        let files = vec![SourceFile {
+            path: "main.yaml".into(),
+            text: text.to_string(),
+        }];
+        let (cfg, diags) = crate::config::load_sources(Path::new("."), "s", files);
+        assert!(!diags.has_errors(), "{diags}");
+        cfg
+    }
+
+    #[test]
+    fn sensitive_defaults_are_withheld_however_they_are_written() {
+        let text = "variables:\n  a: { default: \"x, y\", sensitive: true }\n  b:\n    sensitive: true\n    default: s3cr3t-block   # a comment\n  c: { sensitive: true, default: 'q' }\n  open: { default: visible }\n";
+        let cfg = load(text);
+        let files = files_without_secrets(&cfg).unwrap();
+        for secret in ["x, y", "s3cr3t-block"] {
+            assert!(!files[0].text.contains(secret), "{}", files[0].text);
+        }
+        let copy = load(&files[0].text);
+        for name in ["a", "b", "c"] {
+            assert_eq!(
+                copy.variables[name].default,
+                Some(Value::str(WITHHELD_DEFAULT))
+            );
+            assert!(copy.variables[name].sensitive);
+        }
+        assert_eq!(copy.variables["open"].default, Some(Value::str("visible")));
+        assert!(files[0].text.contains("# a comment"));
+    }
+
+    #[test]
+    fn a_default_that_also_stands_elsewhere_is_refused() {
+        let cfg = load(
+            "variables:\n  a: { default: pw-1234, sensitive: true }\noutputs:\n  o: pw-1234\n",
+        );
+        let e = files_without_secrets(&cfg).unwrap_err();
+        assert!(e.contains("also stands elsewhere"), "{e}");
+    }
 }

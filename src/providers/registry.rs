@@ -201,8 +201,10 @@ async fn huawei_client(s: &Map, sandbox: &Connector) -> Result<RdsClient, String
         Some(url) => url.to_string(),
         None => client::regional_endpoint(&region),
     };
-    let ak = get("access_key").or_else(|| env_any(&["HW_ACCESS_KEY", "HUAWEICLOUD_ACCESS_KEY"]));
-    let sk = get("secret_key").or_else(|| env_any(&["HW_SECRET_KEY", "HUAWEICLOUD_SECRET_KEY"]));
+    let ak = get("access_key")
+        .or_else(|| env_unless(is_sandbox, &["HW_ACCESS_KEY", "HUAWEICLOUD_ACCESS_KEY"]));
+    let sk = get("secret_key")
+        .or_else(|| env_unless(is_sandbox, &["HW_SECRET_KEY", "HUAWEICLOUD_SECRET_KEY"]));
     let (ak, sk) =
         match (ak, sk) {
             (Some(a), Some(s)) => (a, s),
@@ -217,6 +219,16 @@ async fn huawei_client(s: &Map, sandbox: &Connector) -> Result<RdsClient, String
             ),
         };
     RdsClient::new(&base, &project, &ak, &sk, concurrency(s))
+}
+
+/// Credentials from the environment are for real clouds: never sent to a sandbox (which may
+/// be another process, over plain http), which gets its own.
+fn env_unless(sandbox: bool, names: &[&str]) -> Option<String> {
+    if sandbox {
+        None
+    } else {
+        env_any(names)
+    }
 }
 
 /// One product's client: the endpoint (sandbox, per-product override, or the product's
@@ -242,8 +254,9 @@ async fn alicloud_client(
         (None, Some(url)) => url,
         (None, None) => product.endpoint(&region),
     };
-    let ak = get("access_key").or_else(|| env_any(&["ALIBABA_CLOUD_ACCESS_KEY_ID"]));
-    let sk = get("secret_key").or_else(|| env_any(&["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]));
+    let ak = get("access_key").or_else(|| env_unless(is_sandbox, &["ALIBABA_CLOUD_ACCESS_KEY_ID"]));
+    let sk =
+        get("secret_key").or_else(|| env_unless(is_sandbox, &["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]));
     let (ak, sk) = match (ak, sk) {
         (Some(a), Some(s)) => (a, s),
         _ if is_sandbox => (
@@ -274,8 +287,8 @@ async fn commvault_client(s: &Map, sandbox: &Connector) -> Result<CvClient, Stri
     } else {
         endpoint
     };
-    let user = get("username").or_else(|| env_any(&["COMMVAULT_USERNAME"]));
-    let password = get("password").or_else(|| env_any(&["COMMVAULT_PASSWORD"]));
+    let user = get("username").or_else(|| env_unless(is_sandbox, &["COMMVAULT_USERNAME"]));
+    let password = get("password").or_else(|| env_unless(is_sandbox, &["COMMVAULT_PASSWORD"]));
     let token = env_any(&["COMMVAULT_AUTHTOKEN"]);
     let credentials = match (user, password) {
         (Some(username), Some(password)) => Some(Credentials { username, password }),
