@@ -419,17 +419,7 @@ fn create_before_destroy_makes_the_replacement_first() {
         "{r:?}"
     );
     assert!(r.stdout.contains("create replacement and then destroy"));
-    let r = env.ok(
-        &[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ],
-        0,
-    );
+    let r = env.ok(&common::APPLY_SERIALLY, 0);
     let pos = |needle: &str| {
         r.stdout
             .find(needle)

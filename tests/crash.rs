@@ -9,14 +9,7 @@ use std::time::{Duration, Instant};
 
 /// Start `apply`, let it reach `checkpoint`, kill it with SIGKILL.
 fn kill_at(env: &Env, checkpoint: &str) {
-    let args = [
-        "-C",
-        "quickstart",
-        "apply",
-        "--auto-approve",
-        "--parallelism",
-        "1",
-    ];
+    let args = common::APPLY_SERIALLY;
     env.kill_at(&args, &[], checkpoint);
     // the lock it held named it (checked by kill_at); the file is still there
     assert!(env.path().join("state/quickstart.json.lock").exists());
@@ -101,14 +94,7 @@ fn killed_after_the_intent_before_the_call_plans_it_again() {
 fn ctrl_c_starts_nothing_new_saves_and_exits_130() {
     let env = Env::huawei_quickstart();
     let mut child = env
-        .command(&[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ])
+        .command(&common::APPLY_SERIALLY)
         .env("STRATA_SANDBOX", "latency_ms=400")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -163,14 +163,7 @@ fn a_signal_before_the_executor_stops_at_once_and_releases_the_lock() {
 #[test]
 fn a_plan_beside_a_live_apply_leaves_its_calls_in_flight_alone() {
     let env = Env::huawei_quickstart();
-    let args = [
-        "-C",
-        "quickstart",
-        "apply",
-        "--auto-approve",
-        "--parallelism",
-        "1",
-    ];
+    let args = common::APPLY_SERIALLY;
     let mut child = env.pause_at(&args, &[], "call_returned");
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     assert!(

@@ -107,6 +107,7 @@ fn at_fifty_percent_faults_an_apply_that_exits_0_is_really_complete() {
                         format!("fail_rate=0.5,throttle_rate=0.2,async_ms=150,seed={seed}");
                     let env = Env::with_example("quickstart");
                     let mut converged = false;
+                    let mut last = String::new();
                     for attempt in 0..8 {
                         let r = env.run_with(
                             &["-C", "quickstart", "apply", "--auto-approve"],
@@ -121,8 +122,12 @@ fn at_fifty_percent_faults_an_apply_that_exits_0_is_really_complete() {
                             break;
                         }
                         failed_runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        last = format!("{r:?}");
                     }
-                    assert!(converged, "seed {seed}: never converged in 8 applies");
+                    assert!(
+                        converged,
+                        "seed {seed}: never converged in 8 applies; the last: {last}"
+                    );
                 }
             });
         }

@@ -318,14 +318,7 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
 }
 
 fn kill_at(env: &Env, pg: &Pg, checkpoint: &str) {
-    let args = [
-        "-C",
-        "quickstart",
-        "apply",
-        "--auto-approve",
-        "--parallelism",
-        "1",
-    ];
+    let args = common::APPLY_SERIALLY;
     env.kill_at(&args, &[("STRATA_PG_URL", &pg.url())], checkpoint);
 }
 

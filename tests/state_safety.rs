@@ -10,14 +10,7 @@ use common::Env;
 const TEMPLATE: &str = "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.db:\n    name: NAME\n    datastore: { type: MySQL, version: \"8.0\" }\n";
 
 /// Apply the quickstart one call at a time (so a checkpoint is reached by the first call).
-const APPLY_ONE_AT_A_TIME: [&str; 6] = [
-    "-C",
-    "quickstart",
-    "apply",
-    "--auto-approve",
-    "--parallelism",
-    "1",
-];
+const APPLY_ONE_AT_A_TIME: [&str; 6] = common::APPLY_SERIALLY;
 
 fn stack(env: &Env, dir: &str, name: &str) {
     env.write(&format!("{dir}/main.yaml"), &TEMPLATE.replace("NAME", name));

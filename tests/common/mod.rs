@@ -4,6 +4,16 @@
 
 pub mod inventory;
 
+/// `apply` of the quickstart, one operation at a time (so a checkpoint is reached in order).
+pub const APPLY_SERIALLY: [&str; 6] = [
+    "-C",
+    "quickstart",
+    "apply",
+    "--auto-approve",
+    "--parallelism",
+    "1",
+];
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
