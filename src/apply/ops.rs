@@ -642,3 +642,143 @@ async fn destroy(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::{Created, Found, NoProgress, Result as PResult};
+    use crate::schema::Schema;
+    use async_trait::async_trait;
+
+    /// A cloud whose answers are scripted: every create makes the object (once) and then
+    /// answers the next of `creates`; every look-up answers the next of `finds` — `Ok(None)`:
+    /// not visible yet, `Ok(Some(complete))`: the object made.
+    struct Scripted {
+        made: Mutex<Option<String>>,
+        creates: Mutex<Vec<ProviderError>>,
+        finds: Mutex<Vec<PResult<Option<bool>>>>,
+        finished: Mutex<u32>,
+    }
+
+    fn err(code: &str, ambiguous: bool) -> ProviderError {
+        ProviderError {
+            ambiguous,
+            ..ProviderError::new(code, "scripted")
+        }
+    }
+
+    fn next<T>(list: &Mutex<Vec<T>>) -> T {
+        let mut l = list.lock().unwrap();
+        assert!(!l.is_empty(), "a call the script did not expect");
+        l.remove(0)
+    }
+
+    #[async_trait]
+    impl ResourceDriver for Scripted {
+        fn schema(&self) -> &'static Schema {
+            &crate::schema::huaweicloud::TEMPLATE
+        }
+        async fn create(&self, _: &CallCx<'_>, _: &CreateRequest<'_>) -> PResult<Created> {
+            let mut made = self.made.lock().unwrap();
+            made.get_or_insert_with(|| "obj-1".into());
+            drop(made);
+            Err(next(&self.creates))
+        }
+        async fn read(&self, _: &CallCx<'_>, id: &str, _: &Map) -> PResult<Option<Map>> {
+            Ok(Some(Map::from([("id".to_string(), Value::str(id))])))
+        }
+        async fn update(&self, _: &CallCx<'_>, _: &str, p: &Map, _: &Map) -> PResult<Map> {
+            Ok(p.clone())
+        }
+        async fn delete(&self, _: &CallCx<'_>, _: &str, _: &Map) -> PResult<()> {
+            Ok(())
+        }
+        fn natural_key(&self, _: &Map, _: Option<&Map>) -> Value {
+            Value::str("name")
+        }
+        async fn find(&self, _: &CallCx<'_>, _: &Value, _: &str) -> PResult<Option<Found>> {
+            let made = self.made.lock().unwrap().clone();
+            Ok(next(&self.finds)?.and_then(|complete| made.map(|id| Found { id, complete })))
+        }
+        async fn finish(
+            &self,
+            cx: &CallCx<'_>,
+            id: &str,
+            req: &CreateRequest<'_>,
+        ) -> PResult<Created> {
+            *self.finished.lock().unwrap() += 1;
+            let attributes = self.read(cx, id, req.args).await?.unwrap_or_default();
+            let made = crate::state::Made::Created;
+            Ok(Created {
+                id: id.into(),
+                attributes,
+                made,
+            })
+        }
+    }
+
+    fn scripted(creates: Vec<ProviderError>, finds: Vec<PResult<Option<bool>>>) -> Scripted {
+        Scripted {
+            made: Mutex::new(None),
+            creates: Mutex::new(creates),
+            finds: Mutex::new(finds),
+            finished: Mutex::new(0),
+        }
+    }
+
+    async fn run(d: &Scripted) -> Result<(Adopted, bool), ProviderError> {
+        let addr = Address::managed("huaweicloud_rds_parameter_template", "t");
+        let cx = CallCx {
+            addr: &addr,
+            timeout: Duration::from_secs(5),
+            progress: &NoProgress,
+        };
+        let args = Map::new();
+        let req = CreateRequest {
+            args: &args,
+            clone: None,
+            token: "tok",
+        };
+        create_or_adopt(d, &cx, &req, &Value::str("name")).await
+    }
+
+    /// The first create lands but its answer is lost and the object is not visible yet; the
+    /// retry is refused as a duplicate: what the first attempt made is adopted.
+    #[tokio::test]
+    async fn a_duplicate_refusal_after_a_lost_answer_adopts_what_the_first_attempt_made() {
+        let creates = vec![err("InternalError", true), err("DBS.200001", false)];
+        let d = scripted(creates, vec![Ok(None), Ok(Some(true))]);
+        let (adopted, lost) = run(&d).await.expect("adopted");
+        assert!(lost);
+        assert_eq!(adopted.id, "obj-1");
+    }
+
+    /// A refusal of the first attempt is someone else's object: never adopted, never looked for.
+    #[tokio::test]
+    async fn a_first_refusal_is_not_adopted() {
+        let d = scripted(vec![err("DBS.200001", false)], vec![]);
+        let e = run(&d).await.err().expect("refused");
+        assert_eq!(e.code, "DBS.200001");
+    }
+
+    #[tokio::test]
+    async fn a_failing_look_up_fails_as_ambiguous_and_never_creates_again() {
+        let d = scripted(
+            vec![err("InternalError", true)],
+            vec![Err(err("Throttling", false))],
+        );
+        let e = run(&d).await.err().expect("failed");
+        assert!(e.ambiguous, "the intent must stay open: {e}");
+        assert!(e.message.contains("looking for what it made failed"), "{e}");
+        assert!(d.creates.lock().unwrap().is_empty(), "one create only");
+    }
+
+    #[tokio::test]
+    async fn an_object_found_unfinished_is_finished_not_tainted() {
+        let d = scripted(vec![err("InternalError", true)], vec![Ok(Some(false))]);
+        let (adopted, lost) = run(&d).await.expect("finished");
+        assert!(lost);
+        assert_eq!(adopted.id, "obj-1");
+        assert_eq!(*d.finished.lock().unwrap(), 1);
+    }
+}
