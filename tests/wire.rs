@@ -8,13 +8,16 @@ use std::io::{Read, Write};
 #[test]
 fn wrong_credentials_are_refused_by_the_signature_check() {
     let env = Env::with_example("quickstart");
-    let r = env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[
-            ("HW_ACCESS_KEY", "SANDBOXHWAK0000000001"),
-            ("HW_SECRET_KEY", "not-the-secret"),
-        ],
+    // Credentials from the environment never go to a sandbox: wrong ones are given in the
+    // provider block.
+    let text = env.read("quickstart/main.yaml");
+    let wrong =
+        "endpoint: sandbox\n    access_key: SANDBOXHWAK0000000001\n    secret_key: not-the-secret";
+    env.write(
+        "quickstart/main.yaml",
+        &text.replacen("endpoint: sandbox", wrong, 1),
     );
+    let r = env.run(&["-C", "quickstart", "apply", "--auto-approve"]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.all().contains("APIGW.0301"), "{r:?}");
     assert!(r.all().contains("verify aksk signature fail"), "{r:?}");
