@@ -265,17 +265,21 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
     let first = env
         .command(&["-C", "quickstart", "apply", "--auto-approve"])
         .env("STRATA_PG_URL", pg.url())
-        .env("STRATA_SANDBOX", slow)
+        // slow enough that it still holds the lock when the second apply starts, even on a
+        // busy machine
+        .env("STRATA_SANDBOX", "latency_ms=1000,seed=2")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let rt = rt();
     let start = Instant::now();
-    while rt.block_on(scalar_i64(
-        &pg,
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-    )) == 0
+    // The stack's session lock (not the schema migration's transaction lock, objid 0) is
+    // held, and its holder is named.
+    let held =
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid <> 0";
+    while rt.block_on(scalar_i64(&pg, held)) == 0
+        || rt.block_on(scalar_i64(&pg, "SELECT count(*) FROM strata_lock")) == 0
     {
         assert!(
             start.elapsed() < Duration::from_secs(30),
