@@ -367,7 +367,84 @@ pub fn path_string(path: &[PathSeg]) -> String {
 
 /// Parse `a.b["c"][0]` back into a path (the inverse of [`path_string`]).
 pub fn parse_path(s: &str) -> Option<Path> {
-    crate::config::expr::parse_path_segments(s).ok()
+    parse_path_segments(s).ok()
+}
+
+/// Parse `a.b["c"][0].d` into path segments.
+pub fn parse_path_segments(s: &str) -> Result<Path, String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    let mut out = Vec::new();
+    let ident = |i: &mut usize| -> Option<String> {
+        let start = *i;
+        while *i < chars.len()
+            && (chars[*i].is_ascii_alphanumeric() || chars[*i] == '_' || chars[*i] == '-')
+        {
+            *i += 1;
+        }
+        (*i > start).then(|| chars[start..*i].iter().collect())
+    };
+    if s.trim().is_empty() {
+        return Err("empty reference".into());
+    }
+    match ident(&mut i) {
+        Some(name) => out.push(PathSeg::Key(name)),
+        None => return Err(format!("expected a name at \"{s}\"")),
+    }
+    while i < chars.len() {
+        match chars[i] {
+            '.' => {
+                i += 1;
+                match ident(&mut i) {
+                    Some(name) => out.push(PathSeg::Key(name)),
+                    None => return Err("expected a name after '.'".into()),
+                }
+            }
+            '[' => {
+                i += 1;
+                if chars.get(i) == Some(&'"') {
+                    i += 1;
+                    let mut key = String::new();
+                    loop {
+                        match chars.get(i) {
+                            None => return Err("unterminated string in [\"…\"]".into()),
+                            Some('\\') => {
+                                if let Some(c) = chars.get(i + 1) {
+                                    key.push(*c);
+                                }
+                                i += 2;
+                            }
+                            Some('"') => {
+                                i += 1;
+                                break;
+                            }
+                            Some(c) => {
+                                key.push(*c);
+                                i += 1;
+                            }
+                        }
+                    }
+                    out.push(PathSeg::Key(key));
+                } else {
+                    let start = i;
+                    while i < chars.len() && chars[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    let digits: String = chars[start..i].iter().collect();
+                    let n = digits
+                        .parse()
+                        .map_err(|_| "expected a number or a \"key\" inside [ ]".to_string())?;
+                    out.push(PathSeg::Index(n));
+                }
+                if chars.get(i) != Some(&']') {
+                    return Err("expected ']'".into());
+                }
+                i += 1;
+            }
+            c => return Err(format!("unexpected '{c}'")),
+        }
+    }
+    Ok(out)
 }
 
 pub fn is_ident(s: &str) -> bool {

@@ -366,23 +366,6 @@ pub async fn execute(
     outcome
 }
 
-/// How an output is stored: sensitive ones as a fingerprint only.
-pub fn output_state(base: &State, v: crate::value::Value, sensitive: bool) -> OutputState {
-    if sensitive {
-        OutputState {
-            fingerprint: Some(crate::state::fingerprint(&base.fingerprint_key(), &v)),
-            value: crate::value::Value::Null,
-            sensitive: true,
-        }
-    } else {
-        OutputState {
-            value: v,
-            sensitive: false,
-            fingerprint: None,
-        }
-    }
-}
-
 async fn record_outputs(shared: &Shared, plan: &Plan) -> Result<(), String> {
     let mut outputs = BTreeMap::new();
     if !plan.options.destroy {
@@ -395,7 +378,7 @@ async fn record_outputs(shared: &Shared, plan: &Plan) -> Result<(), String> {
             }
             outputs.insert(
                 o.name.clone(),
-                output_state(&shared.base, v, o.sensitive || sens),
+                OutputState::of(&shared.base, v, o.sensitive || sens),
             );
         }
     }

@@ -550,7 +550,7 @@ impl Planner<'_> {
                 };
                 let sensitive = o.sensitive || sens;
                 let before = state.outputs.get(&o.name);
-                let planned = crate::apply::output_state(state, after.clone(), sensitive);
+                let planned = crate::state::OutputState::of(state, after.clone(), sensitive);
                 let action = match before {
                     None => Action::Create,
                     Some(_) if after.has_unknown() => Action::Update,

@@ -156,6 +156,25 @@ pub struct OutputState {
     pub fingerprint: Option<String>,
 }
 
+impl OutputState {
+    /// How an output of `state` is stored: a sensitive one as its keyed fingerprint only.
+    pub fn of(state: &State, v: Value, sensitive: bool) -> OutputState {
+        if sensitive {
+            OutputState {
+                fingerprint: Some(fingerprint(&state.fingerprint_key(), &v)),
+                value: Value::Null,
+                sensitive: true,
+            }
+        } else {
+            OutputState {
+                value: v,
+                sensitive: false,
+                fingerprint: None,
+            }
+        }
+    }
+}
+
 impl State {
     pub fn new(stack: &str) -> State {
         State {
