@@ -1,4 +1,4 @@
-//! Saved plans (`plan --out FILE`): the plan JSON document (DESIGN.md's contract, so tools read
+//! Saved plans (`plan --out FILE`): the plan JSON document (docs/plan-json.md's contract, so tools read
 //! it unchanged) plus a `saved` section with everything needed to apply exactly that plan —
 //! the config's files, non-sensitive variable values, fingerprints of sensitive ones (their
 //! values are never written), and the journal entries of what reconcile and refresh saw —

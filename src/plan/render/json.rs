@@ -1,4 +1,4 @@
-//! The plan as JSON (DESIGN.md "Plan JSON", a contract): strata's `action` beside Terraform's
+//! The plan as JSON (docs/plan-json.md, a contract): strata's `action` beside Terraform's
 //! `change.actions`, before/after/after_unknown, sensitivity trees, replace paths, reasons,
 //! dependencies, output changes and drift.
 

@@ -1,4 +1,4 @@
-//! The plan as markdown for pull-request comments (DESIGN.md "Markdown plan"): a hidden marker
+//! The plan as markdown for pull-request comments (docs/plan-json.md "Markdown plan"): a hidden marker
 //! to find and update the comment, the counts in one line, a warning for every delete and
 //! replace (a louder one when `prevent_destroy` forbids the plan), a table, the full diff and
 //! the drift folded in `<details>`, and the state it was planned against — never longer than

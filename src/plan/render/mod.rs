@@ -1,5 +1,5 @@
 //! Plan renderings: text for people (Terraform's style), markdown for pull requests, JSON for
-//! machines (DESIGN.md's contract, readable by tools built for `terraform show -json`).
+//! machines (docs/plan-json.md's contract, readable by tools built for `terraform show -json`).
 
 pub mod json;
 pub mod markdown;
