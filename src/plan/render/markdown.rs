@@ -178,67 +178,108 @@ pub fn render(plan: &Plan) -> String {
     out.push_str(&marker(&plan.stack));
     out.push('\n');
     out.push_str(&format!("### strata plan for {}\n\n", code(&plan.stack)));
+    out.push_str(&counts(plan));
+    let sections = [
+        conflicts(plan),
+        destructive(plan),
+        table(plan),
+        Some(Section {
+            head: "<details><summary>Full plan</summary>\n\n```diff\n".into(),
+            lines: diff_lines(plan),
+            tail: "```\n\n</details>\n\n".into(),
+        }),
+        drift(plan),
+        reconciled(plan),
+    ];
+    let footer = format!(
+        "<sub>Planned against state lineage `{}`, serial {}.</sub>\n",
+        plan.lineage, plan.serial
+    );
+    sections_fit(&mut out, sections.into_iter().flatten().collect(), &footer);
+    out
+}
+
+/// The summary line of counts per action.
+fn counts(plan: &Plan) -> String {
     let s = plan.summary();
-    if plan.has_changes() {
-        out.push_str(&format!(
-            "**Plan:** {} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n",
-            s.create,
-            s.clone,
-            s.bind,
-            s.update,
-            s.replace,
-            s.delete,
-            if s.read > 0 { format!(" · {} to read", s.read) } else { String::new() }
-        ));
+    if !plan.has_changes() {
+        return "**No changes.** The infrastructure matches the configuration.\n\n".into();
+    }
+    format!(
+        "**Plan:** {} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n",
+        s.create,
+        s.clone,
+        s.bind,
+        s.update,
+        s.replace,
+        s.delete,
+        if s.read > 0 { format!(" · {} to read", s.read) } else { String::new() }
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
     } else {
-        out.push_str("**No changes.** The infrastructure matches the configuration.\n\n");
+        "s"
     }
-    let mut sections = Vec::new();
-    if !plan.conflicts.is_empty() {
-        let lines = plan
-            .conflicts
-            .iter()
-            .map(|c| {
-                let m = c.message.strip_prefix("Error: ").unwrap_or(&c.message);
-                format!("> - {}", m.replace("\n  hint: ", " — "))
-            })
-            .collect();
-        sections.push(Section {
-            head: "> [!CAUTION]\n> **This plan cannot be applied: it would destroy resources protected by `lifecycle.prevent_destroy`.**\n".into(),
-            lines,
-            tail: "\n".into(),
-        });
+}
+
+/// The loud block for `prevent_destroy` conflicts.
+fn conflicts(plan: &Plan) -> Option<Section> {
+    if plan.conflicts.is_empty() {
+        return None;
     }
+    let lines = plan
+        .conflicts
+        .iter()
+        .map(|c| {
+            let m = c.message.strip_prefix("Error: ").unwrap_or(&c.message);
+            format!("> - {}", m.replace("\n  hint: ", " — "))
+        })
+        .collect();
+    Some(Section {
+        head: "> [!CAUTION]\n> **This plan cannot be applied: it would destroy resources protected by `lifecycle.prevent_destroy`.**\n".into(),
+        lines,
+        tail: "\n".into(),
+    })
+}
+
+/// The warning listing every delete and replace with its reason.
+fn destructive(plan: &Plan) -> Option<Section> {
     let destructive: Vec<&Change> = plan
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
         .collect();
-    if !destructive.is_empty() {
-        let n = destructive.len();
-        sections.push(Section {
-            head: format!(
-                "> [!WARNING]\n> **{n} object{} will be destroyed or replaced:**\n",
-                if n == 1 { "" } else { "s" }
-            ),
-            lines: destructive
-                .iter()
-                .map(|c| {
-                    let verb = if c.action == Action::Delete {
-                        "destroy"
-                    } else {
-                        "replace"
-                    };
-                    format!(
-                        "> - **{verb}** {} — {}",
-                        code(&c.addr.to_string()),
-                        reason(c)
-                    )
-                })
-                .collect(),
-            tail: "\n".into(),
-        });
+    if destructive.is_empty() {
+        return None;
     }
+    let n = destructive.len();
+    let line = |c: &&Change| {
+        let verb = if c.action == Action::Delete {
+            "destroy"
+        } else {
+            "replace"
+        };
+        format!(
+            "> - **{verb}** {} — {}",
+            code(&c.addr.to_string()),
+            reason(c)
+        )
+    };
+    Some(Section {
+        head: format!(
+            "> [!WARNING]\n> **{n} object{} will be destroyed or replaced:**\n",
+            plural(n)
+        ),
+        lines: destructive.iter().map(line).collect(),
+        tail: "\n".into(),
+    })
+}
+
+/// The table of action | address | reason.
+fn table(plan: &Plan) -> Option<Section> {
     let rows: Vec<String> = plan
         .changes
         .iter()
@@ -253,41 +294,37 @@ pub fn render(plan: &Plan) -> String {
             )
         })
         .collect();
-    if !rows.is_empty() {
-        sections.push(Section {
-            head: "| action | address | reason |\n|---|---|---|\n".into(),
-            lines: rows,
-            tail: "\n".into(),
-        });
+    (!rows.is_empty()).then(|| Section {
+        head: "| action | address | reason |\n|---|---|---|\n".into(),
+        lines: rows,
+        tail: "\n".into(),
+    })
+}
+
+/// Drift found by refresh, folded.
+fn drift(plan: &Plan) -> Option<Section> {
+    if plan.drift.is_empty() {
+        return None;
     }
-    sections.push(Section {
-        head: "<details><summary>Full plan</summary>\n\n```diff\n".into(),
-        lines: diff_lines(plan),
+    let findings = text::render_findings(&[], &plan.drift, &Painter { color: false });
+    let n = plan.drift.len();
+    Some(Section {
+        head: format!(
+            "<details><summary>Drift: {n} object{} changed outside strata since the last apply</summary>\n\n```\n",
+            plural(n)
+        ),
+        lines: findings.lines().map(String::from).collect(),
         tail: "```\n\n</details>\n\n".into(),
-    });
-    if !plan.drift.is_empty() {
-        let findings = text::render_findings(&[], &plan.drift, &Painter { color: false });
-        let n = plan.drift.len();
-        sections.push(Section {
-            head: format!(
-                "<details><summary>Drift: {n} object{} changed outside strata since the last apply</summary>\n\n```\n",
-                if n == 1 { "" } else { "s" }
-            ),
-            lines: findings.lines().map(String::from).collect(),
-            tail: "```\n\n</details>\n\n".into(),
-        });
-    }
-    if !plan.reconciled.is_empty() {
-        sections.push(Section {
-            head: "<details><summary>Reconciled operations left open by an interrupted run</summary>\n\n".into(),
-            lines: plan.reconciled.iter().map(|r| format!("- {r}")).collect(),
-            tail: "\n</details>\n\n".into(),
-        });
-    }
-    let footer = format!(
-        "<sub>Planned against state lineage `{}`, serial {}.</sub>\n",
-        plan.lineage, plan.serial
-    );
-    sections_fit(&mut out, sections, &footer);
-    out
+    })
+}
+
+/// Operations an interrupted run left open, as reconciled, folded.
+fn reconciled(plan: &Plan) -> Option<Section> {
+    (!plan.reconciled.is_empty()).then(|| Section {
+        head:
+            "<details><summary>Reconciled operations left open by an interrupted run</summary>\n\n"
+                .into(),
+        lines: plan.reconciled.iter().map(|r| format!("- {r}")).collect(),
+        tail: "\n</details>\n\n".into(),
+    })
 }

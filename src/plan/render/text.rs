@@ -99,132 +99,124 @@ impl Ctx<'_> {
         }
     }
 
-    /// Lines for one attribute (or map element) at `path`, indented by `indent`.
-    #[allow(clippy::too_many_arguments)]
-    fn attr(
-        &self,
-        out: &mut Vec<String>,
-        indent: usize,
-        name: &str,
-        width: usize,
-        path: &Path,
-        ty: Option<Type>,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        deleting: bool,
-    ) {
-        let pad = " ".repeat(indent);
-        let sb = self.sens_before(path);
-        let sa = self.sens_after(path);
-        let label = format!("{name:width$}");
-        let tail = if self.forces(path) {
-            format!(" {}", self.p.red("# forces replacement"))
-        } else {
-            String::new()
+    /// Lines for one attribute (or map element) `row`, indented by `indent`.
+    fn attr(&self, out: &mut Vec<String>, indent: usize, row: &Row<'_>) {
+        let (sb, sa) = (self.sens_before(&row.path), self.sens_after(&row.path));
+        let hidden = sa || sb;
+        let (before, after) = (row.before, row.after);
+        let head = RowHead {
+            pad: " ".repeat(indent),
+            mark: self.sym_of(row, sb, sa).mark(&self.p),
+            label: format!("{:width$}", row.name, width = row.width),
+            tail: if self.forces(&row.path) {
+                format!(" {}", self.p.red("# forces replacement"))
+            } else {
+                String::new()
+            },
         };
-        let sym = match (before, after) {
+        if !hidden && is_container(before) && matches!(after, Some(Value::Unknown)) {
+            self.container_becoming_unknown(out, indent, row, &head);
+        } else if !hidden && nests(before, after) {
+            self.nested(out, indent, row, &head);
+        } else if !hidden
+            && (is_multiline(before) || is_multiline(after))
+            && self.sym_of(row, sb, sa) == Sym::Change
+        {
+            self.heredoc(out, row, &head);
+        } else {
+            let text = match self.sym_of(row, sb, sa) {
+                Sym::Add | Sym::Same => self.show(after, sa),
+                Sym::Del => format!("{} -> null", self.show(before, sb)),
+                Sym::Change => format!("{} -> {}", self.show(before, sb), self.show(after, sa)),
+            };
+            let RowHead {
+                pad,
+                mark,
+                label,
+                tail,
+            } = head;
+            out.push(format!("{pad}{mark} {label} = {text}{tail}"));
+        }
+    }
+
+    /// How a row changes: added, removed, changed or the same.
+    fn sym_of(&self, row: &Row<'_>, sb: bool, sa: bool) -> Sym {
+        match (row.before, row.after) {
             (None, Some(_)) => Sym::Add,
             (Some(_), None) => Sym::Del,
-            _ if deleting => Sym::Del,
-            _ if self.secret_changes.iter().any(|p| p.starts_with(path)) => Sym::Change,
+            _ if row.deleting => Sym::Del,
+            _ if self.secret_changes.iter().any(|p| p.starts_with(&row.path)) => Sym::Change,
             (Some(b), Some(a)) if sb == sa && crate::plan::diff::equivalent(Some(b), Some(a)) => {
                 Sym::Same
             }
             _ => Sym::Change,
-        };
-        let m = sym.mark(&self.p);
-        // A container that becomes unknown: list what it held, then "-> (known after apply)".
-        if !sa && !sb && is_container(before) && matches!(after, Some(Value::Unknown)) {
-            let is_list = matches!(before, Some(Value::List(_)));
-            let (open, close) = if is_list { ("[", "]") } else { ("{", "}") };
-            out.push(format!("{pad}{m} {label} = {open}{tail}"));
-            self.children(out, indent + 4, path, ty, before, None, true);
-            out.push(format!("{pad}  {close} -> {UNKNOWN}"));
-            return;
         }
-        // Containers open a nested block unless sensitive or unknown.
-        let nest = !sa
-            && !sb
-            && (is_container(before) || is_container(after))
-            && !matches!(after, Some(Value::Unknown))
-            && before.is_none_or(|b| matches!(b, Value::Map(_) | Value::List(_) | Value::Null))
-            && after.is_none_or(|a| matches!(a, Value::Map(_) | Value::List(_) | Value::Null));
-        if nest {
-            let is_list = matches!(after.or(before), Some(Value::List(_)));
-            let (open, close) = if is_list { ("[", "]") } else { ("{", "}") };
-            out.push(format!("{pad}{m} {label} = {open}{tail}"));
-            self.children(out, indent + 4, path, ty, before, after, deleting);
-            let end = if sym == Sym::Del && !deleting {
-                format!("{close} -> null")
-            } else {
-                close.to_string()
-            };
-            out.push(format!("{pad}  {end}"));
-            return;
-        }
-        if !sa && !sb && (is_multiline(before) || is_multiline(after)) && sym == Sym::Change {
-            let b = before.and_then(Value::as_str).unwrap_or_default();
-            let a = after.and_then(Value::as_str).unwrap_or_default();
-            out.push(format!("{pad}{m} {label} = <<-EOT{tail}"));
-            let diff = similar::TextDiff::from_lines(b, a);
-            for change in diff.iter_all_changes() {
-                let line = change.value().trim_end_matches('\n');
-                let s = match change.tag() {
-                    similar::ChangeTag::Delete => self.p.red("-"),
-                    similar::ChangeTag::Insert => self.p.green("+"),
-                    similar::ChangeTag::Equal => " ".into(),
-                };
-                out.push(format!("{pad}    {s} {line}"));
-            }
-            out.push(format!("{pad}  EOT"));
-            return;
-        }
-        let text = match sym {
-            Sym::Add => self.show(after, sa),
-            Sym::Del => format!("{} -> null", self.show(before, sb)),
-            Sym::Same => self.show(after, sa),
-            Sym::Change => format!("{} -> {}", self.show(before, sb), self.show(after, sa)),
-        };
-        out.push(format!("{pad}{m} {label} = {text}{tail}"));
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn children(
+    /// A container that becomes unknown: what it held, then "-> (known after apply)".
+    fn container_becoming_unknown(
         &self,
         out: &mut Vec<String>,
         indent: usize,
-        path: &Path,
-        ty: Option<Type>,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        deleting: bool,
+        row: &Row<'_>,
+        h: &RowHead,
     ) {
-        let quoted = !matches!(ty, Some(Type::Object(_)));
-        let mut rows: Vec<(PathSeg, Option<&Value>, Option<&Value>)> = Vec::new();
-        match (before, after) {
-            (b, a) if matches!(a.or(b), Some(Value::List(_))) => {
-                let bl = b.and_then(Value::as_list).map(Vec::as_slice).unwrap_or(&[]);
-                let al = a.and_then(Value::as_list).map(Vec::as_slice).unwrap_or(&[]);
-                for i in 0..bl.len().max(al.len()) {
-                    rows.push((PathSeg::Index(i), bl.get(i), al.get(i)));
-                }
-            }
-            (b, a) => {
-                let bm = b.and_then(Value::as_map);
-                let am = a.and_then(Value::as_map);
-                let mut keys: Vec<&String> = bm
-                    .into_iter()
-                    .flat_map(|m| m.keys())
-                    .chain(am.into_iter().flat_map(|m| m.keys()))
-                    .collect();
-                keys.sort();
-                keys.dedup();
-                for k in keys {
-                    rows.push((key(k), bm.and_then(|m| m.get(k)), am.and_then(|m| m.get(k))));
-                }
-            }
+        let (open, close) = brackets(row.before);
+        out.push(format!(
+            "{}{} {} = {open}{}",
+            h.pad, h.mark, h.label, h.tail
+        ));
+        let old = Row {
+            after: None,
+            deleting: true,
+            ..row.clone()
+        };
+        self.children(out, indent + 4, &old);
+        out.push(format!("{}  {close} -> {UNKNOWN}", h.pad));
+    }
+
+    /// A map or list opening a nested block of its elements.
+    fn nested(&self, out: &mut Vec<String>, indent: usize, row: &Row<'_>, h: &RowHead) {
+        let (open, close) = brackets(row.after.or(row.before));
+        out.push(format!(
+            "{}{} {} = {open}{}",
+            h.pad, h.mark, h.label, h.tail
+        ));
+        self.children(out, indent + 4, row);
+        let removed = matches!((row.before, row.after), (Some(_), None)) && !row.deleting;
+        let end = if removed {
+            format!("{close} -> null")
+        } else {
+            close.to_string()
+        };
+        out.push(format!("{}  {end}", h.pad));
+    }
+
+    /// A multi-line string diffed line by line.
+    fn heredoc(&self, out: &mut Vec<String>, row: &Row<'_>, h: &RowHead) {
+        let b = row.before.and_then(Value::as_str).unwrap_or_default();
+        let a = row.after.and_then(Value::as_str).unwrap_or_default();
+        out.push(format!(
+            "{}{} {} = <<-EOT{}",
+            h.pad, h.mark, h.label, h.tail
+        ));
+        for change in similar::TextDiff::from_lines(b, a).iter_all_changes() {
+            let line = change.value().trim_end_matches('\n');
+            let s = match change.tag() {
+                similar::ChangeTag::Delete => self.p.red("-"),
+                similar::ChangeTag::Insert => self.p.green("+"),
+                similar::ChangeTag::Equal => " ".into(),
+            };
+            out.push(format!("{}    {s} {line}", h.pad));
         }
-        let is_list = matches!(after.or(before), Some(Value::List(_)));
+        out.push(format!("{}  EOT", h.pad));
+    }
+
+    /// The elements of a map, object or list, unchanged ones hidden and counted.
+    fn children(&self, out: &mut Vec<String>, indent: usize, parent: &Row<'_>) {
+        let (before, after) = (parent.before, parent.after);
+        let quoted = !matches!(parent.ty, Some(Type::Object(_)));
+        let rows = child_rows(before, after);
         let names: Vec<String> = rows
             .iter()
             .map(|(seg, _, _)| match seg {
@@ -235,33 +227,29 @@ impl Ctx<'_> {
         let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
         let mut hidden = 0;
         for ((seg, b, a), name) in rows.into_iter().zip(names) {
-            let mut p = path.clone();
-            p.push(seg.clone());
             let same = before.is_some()
                 && after.is_some()
                 && crate::plan::diff::equivalent(b, a)
                 && !a.is_some_and(Value::has_unknown);
-            if same && !deleting {
+            if same && !parent.deleting {
                 hidden += 1;
                 continue;
             }
-            let cty = child_type(ty.as_ref(), &seg);
-            if is_list {
-                let pad = " ".repeat(indent);
-                let sym = match (b, a) {
-                    (None, Some(_)) => Sym::Add,
-                    (Some(_), None) => Sym::Del,
-                    _ if deleting => Sym::Del,
-                    _ => Sym::Change,
-                };
-                let v = if sym == Sym::Del { b } else { a };
-                out.push(format!(
-                    "{pad}{} {},",
-                    sym.mark(&self.p),
-                    self.show(v, self.sens_after(&p) || self.sens_before(&p))
-                ));
+            let mut path = parent.path.clone();
+            path.push(seg.clone());
+            let row = Row {
+                name: &name,
+                width,
+                ty: child_type(parent.ty.as_ref(), &seg),
+                path,
+                before: b,
+                after: a,
+                deleting: parent.deleting,
+            };
+            if matches!(after.or(before), Some(Value::List(_))) {
+                self.list_item(out, indent, &row);
             } else {
-                self.attr(out, indent, &name, width, &p, cty, b, a, deleting);
+                self.attr(out, indent, &row);
             }
         }
         if hidden > 0 {
@@ -272,6 +260,100 @@ impl Ctx<'_> {
             )));
         }
     }
+
+    /// One element of a list: its mark and value.
+    fn list_item(&self, out: &mut Vec<String>, indent: usize, row: &Row<'_>) {
+        let sym = match (row.before, row.after) {
+            (None, Some(_)) => Sym::Add,
+            (Some(_), None) => Sym::Del,
+            _ if row.deleting => Sym::Del,
+            _ => Sym::Change,
+        };
+        let v = if sym == Sym::Del {
+            row.before
+        } else {
+            row.after
+        };
+        let sensitive = self.sens_after(&row.path) || self.sens_before(&row.path);
+        out.push(format!(
+            "{}{} {},",
+            " ".repeat(indent),
+            sym.mark(&self.p),
+            self.show(v, sensitive)
+        ));
+    }
+}
+
+/// One attribute or element to render: its label (padded to `width`), path, schema type and
+/// both sides.
+#[derive(Clone)]
+struct Row<'a> {
+    name: &'a str,
+    width: usize,
+    path: Path,
+    ty: Option<Type>,
+    before: Option<&'a Value>,
+    after: Option<&'a Value>,
+    deleting: bool,
+}
+
+/// The parts of a row's first line.
+struct RowHead {
+    pad: String,
+    mark: String,
+    label: String,
+    tail: String,
+}
+
+/// Whether a value pair opens a nested block (maps and lists that stay maps and lists).
+fn nests(before: Option<&Value>, after: Option<&Value>) -> bool {
+    let shape = |v: Option<&Value>| {
+        v.is_none_or(|v| matches!(v, Value::Map(_) | Value::List(_) | Value::Null))
+    };
+    (is_container(before) || is_container(after))
+        && !matches!(after, Some(Value::Unknown))
+        && shape(before)
+        && shape(after)
+}
+
+fn brackets(v: Option<&Value>) -> (&'static str, &'static str) {
+    if matches!(v, Some(Value::List(_))) {
+        ("[", "]")
+    } else {
+        ("{", "}")
+    }
+}
+
+/// The elements of both sides, by index for lists and by sorted key for maps.
+fn child_rows<'a>(
+    before: Option<&'a Value>,
+    after: Option<&'a Value>,
+) -> Vec<(PathSeg, Option<&'a Value>, Option<&'a Value>)> {
+    if matches!(after.or(before), Some(Value::List(_))) {
+        let bl = before
+            .and_then(Value::as_list)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let al = after
+            .and_then(Value::as_list)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        return (0..bl.len().max(al.len()))
+            .map(|i| (PathSeg::Index(i), bl.get(i), al.get(i)))
+            .collect();
+    }
+    let bm = before.and_then(Value::as_map);
+    let am = after.and_then(Value::as_map);
+    let mut keys: Vec<&String> = bm
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .chain(am.into_iter().flat_map(|m| m.keys()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .map(|k| (key(k), bm.and_then(|m| m.get(k)), am.and_then(|m| m.get(k))))
+        .collect()
 }
 
 fn header(c: &Change) -> String {
@@ -323,31 +405,57 @@ fn schema_of(c: &Change) -> Option<&'static Schema> {
     crate::config::validate::schema_for(&c.addr)
 }
 
+/// The symbol of a change, as in Terraform's plans.
+fn symbol(p: &Painter, c: &Change) -> String {
+    match c.action {
+        Action::Create | Action::Clone | Action::Bind => format!("  {}", p.green("+")),
+        Action::Update => format!("  {}", p.yellow("~")),
+        Action::Replace if c.create_before_destroy => {
+            format!("{}{}{}", p.green("+"), p.yellow("/"), p.red("-"))
+        }
+        Action::Replace => format!("{}{}{}", p.red("-"), p.yellow("/"), p.green("+")),
+        Action::Delete => format!("  {}", p.red("-")),
+        Action::Read => format!(" {}", p.cyan("<=")),
+        Action::NoOp => "   ".into(),
+    }
+}
+
+/// The word before a block's type: what kind of change makes it.
+fn keyword(a: Action) -> &'static str {
+    match a {
+        Action::Clone => "clone",
+        Action::Bind => "bind",
+        Action::Read => "data",
+        _ => "resource",
+    }
+}
+
+/// What a symbol means, in the legend; `None` for what the legend never lists.
+fn meaning(c: &Change) -> Option<&'static str> {
+    Some(match c.action {
+        Action::Create => "create",
+        Action::Clone => "clone",
+        Action::Bind => "bind",
+        Action::Update => "update in-place",
+        Action::Replace if c.create_before_destroy => "create replacement and then destroy",
+        Action::Replace => "destroy and then create replacement",
+        Action::Delete => "destroy",
+        Action::Read => "read (data resources)",
+        Action::NoOp => return None,
+    })
+}
+
 fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
-    let (sym, keyword) = match c.action {
-        Action::Create => (format!("  {}", p.green("+")), "resource"),
-        Action::Clone => (format!("  {}", p.green("+")), "clone"),
-        Action::Bind => (format!("  {}", p.green("+")), "bind"),
-        Action::Update => (format!("  {}", p.yellow("~")), "resource"),
-        Action::Replace if c.create_before_destroy => (
-            format!("{}{}{}", p.green("+"), p.yellow("/"), p.red("-")),
-            "resource",
-        ),
-        Action::Replace => (
-            format!("{}{}{}", p.red("-"), p.yellow("/"), p.green("+")),
-            "resource",
-        ),
-        Action::Delete => (format!("  {}", p.red("-")), "resource"),
-        Action::Read => (format!(" {}", p.cyan("<=")), "data"),
-        Action::NoOp => ("   ".into(), "resource"),
-    };
     out.push(format!("  {}", p.bold(&header(c))));
     if let Some(n) = reason_note(c) {
         out.push(format!("  {n}"));
     }
     out.push(format!(
-        "{sym} {keyword} \"{}\" \"{}\" {{",
-        c.addr.ty, c.addr.name
+        "{} {} \"{}\" \"{}\" {{",
+        symbol(p, c),
+        keyword(c.action),
+        c.addr.ty,
+        c.addr.name
     ));
     let ctx = Ctx {
         p: *p,
@@ -363,20 +471,69 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
     } else {
         c.before.as_ref()
     };
-    // Computed attributes of a replacement are unknown: show id -> (known after apply).
-    let replaced = match (c.action, &c.after, schema) {
-        (Action::Replace, Some(Value::Map(a)), Some(s)) => {
-            let mut a = a.clone();
-            for attr in s.attrs.iter().filter(|x| x.mode == schema::Mode::Computed) {
-                a.entry(attr.name.to_string()).or_insert(Value::Unknown);
-            }
-            Some(Value::Map(a))
-        }
-        _ => None,
-    };
+    let replaced = replacement_after(c, schema);
     let after = replaced.as_ref().or(c.after.as_ref());
-    let bm = before.and_then(Value::as_map);
-    let am = after.and_then(Value::as_map);
+    let (rows, hidden) = shown_rows(
+        c,
+        before.and_then(Value::as_map),
+        after.and_then(Value::as_map),
+    );
+    let clone_row = c
+        .clone
+        .as_ref()
+        .filter(|_| c.action.makes() || c.action == Action::Replace);
+    let width = rows
+        .iter()
+        .map(|(n, _, _)| n.len())
+        .chain(clone_row.iter().map(|_| 5))
+        .max()
+        .unwrap_or(0);
+    if let Some(cv) = clone_row {
+        clone_attr(out, &ctx, c, schema, width, cv);
+    }
+    for (n, b, a) in rows {
+        let row = Row {
+            name: &n,
+            width,
+            path: vec![key(&n)],
+            ty: schema.and_then(|s| s.attr(&n)).map(|x| x.ty),
+            before: b,
+            after: a,
+            deleting,
+        };
+        ctx.attr(out, 6, &row);
+    }
+    if hidden > 0 {
+        out.push(p.dim(&format!(
+            "        # ({hidden} unchanged attribute{} hidden)",
+            if hidden == 1 { "" } else { "s" }
+        )));
+    }
+    out.push("    }".into());
+}
+
+/// Computed attributes of a replacement are unknown: shown as id -> (known after apply).
+fn replacement_after(c: &Change, schema: Option<&Schema>) -> Option<Value> {
+    let (Action::Replace, Some(Value::Map(a)), Some(s)) = (c.action, &c.after, schema) else {
+        return None;
+    };
+    let mut a = a.clone();
+    for attr in s.attrs.iter().filter(|x| x.mode == schema::Mode::Computed) {
+        a.entry(attr.name.to_string()).or_insert(Value::Unknown);
+    }
+    Some(Value::Map(a))
+}
+
+type AttrRow<'a> = (String, Option<&'a Value>, Option<&'a Value>);
+
+/// Which rows to show: everything set for create/delete; for updates, what changed plus id
+/// and name for context. Returns the rows and how many were hidden.
+fn shown_rows<'a>(
+    c: &Change,
+    bm: Option<&'a crate::value::Map>,
+    am: Option<&'a crate::value::Map>,
+) -> (Vec<AttrRow<'a>>, usize) {
+    let deleting = c.action == Action::Delete;
     let mut names: Vec<&String> = bm
         .into_iter()
         .flat_map(|m| m.keys())
@@ -384,18 +541,7 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
         .collect();
     names.sort();
     names.dedup();
-    let mut clone_row = None;
-    if let (Some(cv), true) = (&c.clone, c.action.makes() || c.action == Action::Replace) {
-        clone_row = Some(cv.clone());
-    }
-    let clone_before = if c.action == Action::Replace {
-        c.prior_clone.clone()
-    } else {
-        None
-    };
-    // Which rows to show: everything for create/delete; for updates, what changed plus id
-    // and name for context.
-    let mut rows: Vec<(String, Option<&Value>, Option<&Value>)> = Vec::new();
+    let mut rows = Vec::new();
     let mut hidden = 0;
     for n in names {
         let b = bm.and_then(|m| m.get(n));
@@ -412,90 +558,71 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
             if b.is_none_or(Value::is_null) {
                 continue;
             }
-        } else if crate::plan::diff::equivalent(b, a)
-            && !a.is_some_and(Value::has_unknown)
-            && n != "id"
-            && n != "name"
-        {
-            let sens_changed = c
-                .after_sensitive
-                .iter()
-                .chain(&c.before_sensitive)
-                .any(|p| p.first() == Some(&key(n)) && c.action != Action::NoOp);
-            if !sens_changed {
-                hidden += 1;
-                continue;
-            }
+        } else if unchanged(c, n, b, a) {
+            hidden += 1;
+            continue;
         }
         rows.push((n.clone(), b, a));
     }
-    let width = rows
+    (rows, hidden)
+}
+
+/// An attribute an update leaves as it is (id and name are shown anyway, for context).
+fn unchanged(c: &Change, n: &str, b: Option<&Value>, a: Option<&Value>) -> bool {
+    let same = crate::plan::diff::equivalent(b, a)
+        && !a.is_some_and(Value::has_unknown)
+        && n != "id"
+        && n != "name";
+    let sens_changed = c
+        .after_sensitive
         .iter()
-        .map(|(n, _, _)| n.len())
-        .chain(clone_row.iter().map(|_| 5))
-        .max()
-        .unwrap_or(0);
-    if let Some(cv) = &clone_row {
-        let clone_path = vec![key("clone")];
-        let forces = c.replace_paths.contains(&clone_path);
-        let ctx2 = Ctx {
-            replace_paths: if forces {
-                c.replace_paths.as_slice()
-            } else {
-                &[]
-            },
-            ..ctx
-        };
-        let clone_ty = schema.and_then(|s| s.clone).map(Type::Object);
-        ctx2.attr(
-            out,
-            6,
-            "clone",
-            width,
-            &clone_path,
-            clone_ty,
-            clone_before.as_ref(),
-            Some(cv),
-            false,
-        );
-    }
-    for (n, b, a) in rows {
-        let ty = schema.and_then(|s| s.attr(&n)).map(|x| x.ty);
-        ctx.attr(out, 6, &n, width, &vec![key(&n)], ty, b, a, deleting);
-    }
-    if hidden > 0 {
-        out.push(p.dim(&format!(
-            "        # ({hidden} unchanged attribute{} hidden)",
-            if hidden == 1 { "" } else { "s" }
-        )));
-    }
-    out.push("    }".into());
+        .chain(&c.before_sensitive)
+        .any(|p| p.first() == Some(&key(n)) && c.action != Action::NoOp);
+    same && !sens_changed
+}
+
+/// The `clone` row: where the object is cloned from (and, for a replacement, where it was).
+fn clone_attr(
+    out: &mut Vec<String>,
+    ctx: &Ctx<'_>,
+    c: &Change,
+    schema: Option<&Schema>,
+    width: usize,
+    cv: &Value,
+) {
+    let clone_path = vec![key("clone")];
+    let forces = c.replace_paths.contains(&clone_path);
+    let ctx = Ctx {
+        replace_paths: if forces {
+            c.replace_paths.as_slice()
+        } else {
+            &[]
+        },
+        ..*ctx
+    };
+    let prior = c
+        .prior_clone
+        .as_ref()
+        .filter(|_| c.action == Action::Replace);
+    let row = Row {
+        name: "clone",
+        width,
+        path: clone_path.clone(),
+        ty: schema.and_then(|s| s.clone).map(Type::Object),
+        before: prior,
+        after: Some(cv),
+        deleting: false,
+    };
+    ctx.attr(out, 6, &row);
 }
 
 fn legend(plan: &Plan, p: &Painter) -> Vec<String> {
     let mut used: Vec<(String, &str)> = Vec::new();
-    let mut add = |sym: String, what: &'static str| {
-        if !used.iter().any(|(_, w)| *w == what) {
-            used.push((sym, what));
-        }
-    };
     for c in plan.changes.iter().filter(|c| show_change(c)) {
-        match c.action {
-            Action::Create => add(format!("  {}", p.green("+")), "create"),
-            Action::Clone => add(format!("  {}", p.green("+")), "clone"),
-            Action::Bind => add(format!("  {}", p.green("+")), "bind"),
-            Action::Update => add(format!("  {}", p.yellow("~")), "update in-place"),
-            Action::Replace if c.create_before_destroy => add(
-                format!("{}{}{}", p.green("+"), p.yellow("/"), p.red("-")),
-                "create replacement and then destroy",
-            ),
-            Action::Replace => add(
-                format!("{}{}{}", p.red("-"), p.yellow("/"), p.green("+")),
-                "destroy and then create replacement",
-            ),
-            Action::Delete => add(format!("  {}", p.red("-")), "destroy"),
-            Action::Read => add(format!(" {}", p.cyan("<=")), "read (data resources)"),
-            Action::NoOp => {}
+        if let Some(what) = meaning(c) {
+            if !used.iter().any(|(_, w)| *w == what) {
+                used.push((symbol(p, c), what));
+            }
         }
     }
     let mut out = vec!["Resource actions are indicated with the following symbols:".to_string()];
@@ -588,7 +715,16 @@ fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
             Action::Delete => (o.before.as_ref(), None),
             _ => (o.before.as_ref(), o.after.as_ref()),
         };
-        c.attr(out, 2, &o.name, width, &vec![], None, b, a, false);
+        let row = Row {
+            name: &o.name,
+            width,
+            path: vec![],
+            ty: None,
+            before: b,
+            after: a,
+            deleting: false,
+        };
+        c.attr(out, 2, &row);
     }
 }
 
@@ -675,10 +811,18 @@ pub fn render_object(
             if v.is_null() && !is_sensitive(&path, sensitive) {
                 continue;
             }
-            let ty = schema.and_then(|s| s.attr(k)).map(|a| a.ty);
+            let row = Row {
+                name: k,
+                width,
+                ty: schema.and_then(|s| s.attr(k)).map(|a| a.ty),
+                path,
+                before: None,
+                after: Some(v),
+                deleting: false,
+            };
             let mut lines = Vec::new();
             // An "add" of the value with the marks removed reads as a plain listing.
-            ctx.attr(&mut lines, 2, k, width, &path, ty, None, Some(v), false);
+            ctx.attr(&mut lines, 2, &row);
             for l in lines {
                 out.push(strip_marks(&l));
             }
