@@ -181,7 +181,7 @@ impl Env {
     /// Objects of one service's `kind` beyond the sandbox's seeds, as (id, name).
     pub fn made_in(&self, service: &str, kind: &str) -> Vec<(String, String)> {
         let mut seeds = strata::sandbox::store::World::default();
-        strata::sandbox::seed(&mut seeds);
+        strata::families::seed(&mut seeds);
         let coll = format!("{service}/{kind}");
         let mut v: Vec<(String, String)> = self
             .sandbox()
@@ -216,7 +216,10 @@ pub fn quickstart_text() -> String {
 impl Env {
     /// Change a parameter template in the sandbox behind strata's back (drift).
     pub fn edit_outside(&self, name: &str, f: impl FnOnce(&mut serde_json::Value)) {
-        let store = strata::sandbox::open_store(&self.path().join("state/sandbox.json"));
+        let store = strata::sandbox::open_store(
+            &self.path().join("state/sandbox.json"),
+            &strata::families::sandbox(),
+        );
         store
             .write(|tx| {
                 let (id, mut doc) = tx

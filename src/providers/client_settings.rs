@@ -1,0 +1,114 @@
+//! What every family's client set-up shares, decided in one place from an evaluated provider
+//! block: the endpoint (a per-service override, else the sandbox through the resolver, else
+//! the block's URL, else the family's regional endpoint), the credentials (the block, else the
+//! environment unless the endpoint is the sandbox, else the sandbox's own, else an error naming
+//! the variables), `max_concurrency`, and the HTTP client trusting the block's `ca_file`.
+//!
+//! Invariant: credentials from the environment are for real clouds and never go to a sandbox
+//! (which may be another process, over plain http).
+
+use super::endpoints::{Endpoints, KeyPair};
+use crate::value::{Map, Value};
+
+/// Where a credential comes from: its provider-block attribute and its environment variables
+/// (the first set and non-empty wins).
+#[derive(Clone, Copy)]
+pub struct Source {
+    pub attr: &'static str,
+    pub env: &'static [&'static str],
+}
+
+/// A family's provider block, evaluated and checked, with what its clients need.
+pub struct Block<'a> {
+    pub family: &'a str,
+    pub settings: Map,
+    /// Trusts the public roots and the block's `ca_file`.
+    pub http: reqwest::Client,
+    pub endpoints: &'a dyn Endpoints,
+}
+
+/// The first of `names` set (non-empty) in the environment.
+pub fn env_any(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+impl Block<'_> {
+    /// A string setting.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.settings
+            .get(key)
+            .and_then(Value::as_str)
+            .map(String::from)
+    }
+
+    /// Whether the block says `endpoint: sandbox`.
+    pub fn is_sandbox(&self) -> bool {
+        self.get("endpoint").as_deref() == Some("sandbox")
+    }
+
+    /// `max_concurrency` (checked to be 1–256 and defaulted by the schema).
+    pub fn concurrency(&self) -> usize {
+        self.settings
+            .get("max_concurrency")
+            .and_then(Value::as_i64)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(1)
+    }
+
+    /// The base URL for `service`: `over` (a per-service override) first, then the sandbox's
+    /// (`endpoint: sandbox`), the block's `endpoint`, or else `regional` (empty without one).
+    pub async fn endpoint(
+        &self,
+        service: &str,
+        over: Option<String>,
+        regional: Option<String>,
+    ) -> Result<String, String> {
+        if let Some(url) = over {
+            return Ok(url);
+        }
+        match self.get("endpoint") {
+            Some(e) if e == "sandbox" => self.endpoints.sandbox_url(self.family, service).await,
+            Some(url) => Ok(url),
+            None => Ok(regional.unwrap_or_default()),
+        }
+    }
+
+    /// One credential: the block's attribute, else the environment unless the sandbox.
+    pub fn credential(&self, source: Source) -> Option<String> {
+        self.get(source.attr).or_else(|| {
+            if self.is_sandbox() {
+                None
+            } else {
+                env_any(source.env)
+            }
+        })
+    }
+
+    /// The sandbox's own credentials for `service`, when the endpoint is the sandbox.
+    pub fn sandbox_credentials(&self, service: &str) -> Option<KeyPair> {
+        if self.is_sandbox() {
+            self.endpoints.sandbox_credentials(self.family, service)
+        } else {
+            None
+        }
+    }
+
+    /// Both halves of a key pair from [`Block::credential`], else the sandbox's own, else the
+    /// error `missing`.
+    pub fn key_pair(
+        &self,
+        service: &str,
+        key: Source,
+        secret: Source,
+        missing: &str,
+    ) -> Result<KeyPair, String> {
+        match (self.credential(key), self.credential(secret)) {
+            (Some(key), Some(secret)) => Ok(KeyPair { key, secret }),
+            _ => self
+                .sandbox_credentials(service)
+                .ok_or_else(|| missing.to_string()),
+        }
+    }
+}
