@@ -112,3 +112,110 @@ impl Block<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+
+    /// A sandbox at `http://sb` whose every service accepts `sb-key` / `sb-secret`.
+    struct FakeSandbox;
+
+    #[async_trait]
+    impl Endpoints for FakeSandbox {
+        async fn sandbox_url(&self, family: &str, service: &str) -> Result<String, String> {
+            Ok(format!("http://sb/{family}/{service}"))
+        }
+        fn sandbox_credentials(&self, _: &str, _: &str) -> Option<KeyPair> {
+            Some(KeyPair {
+                key: "sb-key".into(),
+                secret: "sb-secret".into(),
+            })
+        }
+    }
+
+    const KEY: Source = Source {
+        attr: "access_key",
+        env: &["STRATA_TEST_CLIENT_SETTINGS_KEY"],
+    };
+    const SECRET: Source = Source {
+        attr: "secret_key",
+        env: &["STRATA_TEST_CLIENT_SETTINGS_SECRET"],
+    };
+
+    fn block(settings: serde_json::Value) -> Block<'static> {
+        let Value::Map(settings) = Value::from_json(&settings) else {
+            unreachable!("a mapping")
+        };
+        Block {
+            family: "fam",
+            settings,
+            http: reqwest::Client::new(),
+            endpoints: &FakeSandbox,
+        }
+    }
+
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn endpoint_override_then_sandbox_then_block_then_regional() {
+        let regional = || Some("https://regional".to_string());
+        let sb = block(serde_json::json!({"endpoint": "sandbox"}));
+        assert_eq!(
+            run(sb.endpoint("svc", None, regional())).unwrap(),
+            "http://sb/fam/svc"
+        );
+        let over = Some("https://over".to_string());
+        assert_eq!(
+            run(sb.endpoint("svc", over, regional())).unwrap(),
+            "https://over"
+        );
+        let url = block(serde_json::json!({"endpoint": "https://mine"}));
+        assert_eq!(
+            run(url.endpoint("svc", None, regional())).unwrap(),
+            "https://mine"
+        );
+        let none = block(serde_json::json!({}));
+        assert_eq!(
+            run(none.endpoint("svc", None, regional())).unwrap(),
+            "https://regional"
+        );
+        assert_eq!(run(none.endpoint("svc", None, None)).unwrap(), "");
+    }
+
+    #[test]
+    fn credentials_block_then_environment_unless_sandbox_then_the_sandboxs() {
+        // The variables are this test's own: no other test reads them.
+        std::env::set_var("STRATA_TEST_CLIENT_SETTINGS_KEY", "env-key");
+        std::env::set_var("STRATA_TEST_CLIENT_SETTINGS_SECRET", "env-secret");
+        let real = block(serde_json::json!({"endpoint": "https://mine"}));
+        let pair = real.key_pair("svc", KEY, SECRET, "none").unwrap();
+        assert_eq!(
+            (pair.key.as_str(), pair.secret.as_str()),
+            ("env-key", "env-secret")
+        );
+        let sb = block(serde_json::json!({"endpoint": "sandbox"}));
+        let pair = sb.key_pair("svc", KEY, SECRET, "none").unwrap();
+        assert_eq!(
+            pair.key, "sb-key",
+            "environment credentials never go to a sandbox"
+        );
+        let given = block(serde_json::json!({
+            "endpoint": "sandbox", "access_key": "ak", "secret_key": "sk"
+        }));
+        let pair = given.key_pair("svc", KEY, SECRET, "none").unwrap();
+        assert_eq!((pair.key.as_str(), pair.secret.as_str()), ("ak", "sk"));
+        std::env::remove_var("STRATA_TEST_CLIENT_SETTINGS_KEY");
+        std::env::remove_var("STRATA_TEST_CLIENT_SETTINGS_SECRET");
+        let err = real
+            .key_pair("svc", KEY, SECRET, "fam: no credentials")
+            .unwrap_err();
+        assert_eq!(err, "fam: no credentials");
+        assert_eq!(real.concurrency(), 1);
+    }
+}

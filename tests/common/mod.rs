@@ -110,13 +110,14 @@ impl Env {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.args(args).current_dir(self.path());
+        // strata's own settings and every family's credential variables (the registration
+        // list's): the developer's environment never reaches a test
+        let credentials: Vec<&str> = strata::families::ALL
+            .iter()
+            .flat_map(|f| f.credentials.iter().flat_map(|s| s.env.iter().copied()))
+            .collect();
         for (k, _) in std::env::vars() {
-            if k.starts_with("STRATA_")
-                || k.starts_with("HW_")
-                || k.starts_with("HUAWEICLOUD_")
-                || k.starts_with("COMMVAULT_")
-                || k.starts_with("ALIBABA_CLOUD_")
-            {
+            if k.starts_with("STRATA_") || credentials.contains(&k.as_str()) {
                 c.env_remove(k);
             }
         }
