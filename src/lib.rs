@@ -6,6 +6,8 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod families;
+mod family_list;
 pub mod graph;
 pub mod plan;
 pub mod providers;

@@ -79,7 +79,10 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
         .as_str()
         .unwrap()
         .to_string();
-    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    let store = strata::sandbox::open_store(
+        &env.path().join("state/sandbox.json"),
+        &strata::families::sandbox(),
+    );
     let restored_from = store
         .read(|w| {
             w.get(
@@ -363,7 +366,10 @@ fn drift_import_and_timeouts() {
         .unwrap()
         .to_string();
     // changed outside: planned back in place
-    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    let store = strata::sandbox::open_store(
+        &env.path().join("state/sandbox.json"),
+        &strata::families::sandbox(),
+    );
     store
         .write(|tx| {
             let mut d = tx.get("gpdb/instance", &id).unwrap().clone();
@@ -443,7 +449,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     let creds = [
         (
             "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            strata::providers::alicloud::client::SANDBOX_AK,
+            strata::sandbox::alicloud::CREDENTIALS.key,
         ),
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not the secret"),
     ];
@@ -457,7 +463,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
         creds[0],
         (
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            strata::providers::alicloud::client::SANDBOX_SK,
+            strata::sandbox::alicloud::CREDENTIALS.secret,
         ),
     ];
     let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
@@ -529,9 +535,12 @@ mod wire {
 
     async fn sandbox() -> (String, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let store = strata::sandbox::open_store(&dir.path().join("sandbox.json"));
+        let store = strata::sandbox::open_store(
+            &dir.path().join("sandbox.json"),
+            &strata::families::sandbox(),
+        );
         let spec = strata::sandbox::faults::FaultSpec::parse("async_ms=60000").unwrap();
-        let app = strata::sandbox::server::router(store, spec);
+        let app = strata::sandbox::server::router(store, spec, &strata::families::sandbox());
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
@@ -544,7 +553,7 @@ mod wire {
             product,
             "cn-hangzhou",
             &url,
-            strata::providers::alicloud::client::SANDBOX_AK,
+            strata::sandbox::alicloud::CREDENTIALS.key,
             secret,
             2,
         )
@@ -554,7 +563,7 @@ mod wire {
     #[tokio::test]
     async fn the_sandbox_checks_signatures_states_and_rules() {
         let (base, _dir) = sandbox().await;
-        let sk = strata::providers::alicloud::client::SANDBOX_SK;
+        let sk = strata::sandbox::alicloud::CREDENTIALS.secret;
         // a wrong secret: the signature does not match
         let bad = client(&base, Product::Gpdb, "wrong");
         let e = bad
@@ -664,7 +673,7 @@ mod wire {
             Product::DataWorks,
             "cn-hangzhou",
             &format!("{base}/alicloud/selectdb"),
-            strata::providers::alicloud::client::SANDBOX_AK,
+            strata::sandbox::alicloud::CREDENTIALS.key,
             sk,
             1,
         )

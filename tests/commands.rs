@@ -156,7 +156,10 @@ fn drift_is_reported_and_planned_back() {
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
     // deleted outside: planned again
-    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    let store = strata::sandbox::open_store(
+        &env.path().join("state/sandbox.json"),
+        &strata::families::sandbox(),
+    );
     store
         .write(|tx| {
             let id = tx

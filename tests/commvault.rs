@@ -149,7 +149,10 @@ fn the_sa_password_never_appears_anywhere() {
 
     // The DBA rotates the password (the sandbox forgets the one it trusted) and the config
     // follows: the change is seen through the fingerprint alone and replaces the instance.
-    let store = strata::sandbox::open_store(&env.path().join("state/sandbox.json"));
+    let store = strata::sandbox::open_store(
+        &env.path().join("state/sandbox.json"),
+        &strata::families::sandbox(),
+    );
     store
         .write(|tx| {
             let mut db = tx.get("commvault/database", E1).cloned().unwrap();

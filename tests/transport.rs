@@ -291,14 +291,8 @@ fn huawei_stack(endpoint: &str, extra: &str) -> String {
 }
 
 const HW_CREDS: [(&str, &str); 2] = [
-    (
-        "HW_ACCESS_KEY",
-        strata::providers::huaweicloud::client::SANDBOX_AK,
-    ),
-    (
-        "HW_SECRET_KEY",
-        strata::providers::huaweicloud::client::SANDBOX_SK,
-    ),
+    ("HW_ACCESS_KEY", strata::sandbox::huawei::CREDENTIALS.key),
+    ("HW_SECRET_KEY", strata::sandbox::huawei::CREDENTIALS.secret),
 ];
 
 #[test]

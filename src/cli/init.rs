@@ -1,124 +1,27 @@
 //! `strata init`: write a commented starter stack for a chosen provider family, ready to run
-//! against the embedded sandbox.
+//! against the embedded sandbox. The starters are the families' own (`families::Family::
+//! starter`); here they get the common header and are written.
 
 use super::{CmdResult, Failure, EXIT_OK};
 use std::path::Path;
 
 /// The comment every starter opens with.
-macro_rules! header {
-    () => {
-        r#"# A strata stack: every *.yaml file in this directory is part of it.
+const HEADER: &str = r#"# A strata stack: every *.yaml file in this directory is part of it.
 #   strata validate                      check it
 #   strata plan                          see what would change
 #   strata apply                         make it so (asks for "yes")
 # The docs: strata --help, strata schema (every type and argument).
 
-"#
-    };
+"#;
+
+/// The starter config of a family: the header, then the family's own starter.
+pub fn starter(provider: &str) -> Option<String> {
+    crate::families::find(provider).map(|f| format!("{HEADER}{}", f.starter))
 }
 
-/// The starter config of each family.
-fn starter(provider: &str) -> Option<&'static str> {
-    match provider {
-        "huaweicloud" => Some(concat!(
-            header!(),
-            r#"providers:
-  huaweicloud:
-    region: ap-southeast-1
-    project_id: 054e292c9880d4992f02c0196d3ea468
-    # without endpoint, the real API (credentials from HW_ACCESS_KEY / HW_SECRET_KEY)
-    endpoint: sandbox # the embedded simulated cloud
-
-variables:
-  env: { default: dev } # set with --var env=prod or STRATA_VAR_env=prod
-
-resources:
-  # A MySQL parameter template.
-  huaweicloud_rds_parameter_template.main:
-    name: app-${var.env}
-    description: Parameters for the app database
-    datastore: { type: MySQL, version: "8.0" }
-    values:
-      max_connections: "500"
-
-  # A copy of it, made with the copy API (strata's clone action).
-  huaweicloud_rds_parameter_template.copy:
-    clone: { source: "${huaweicloud_rds_parameter_template.main.id}" }
-    name: app-${var.env}-copy
-
-outputs:
-  template_id: ${huaweicloud_rds_parameter_template.main.id}
-"#
-        )),
-        "alicloud" => Some(concat!(
-            header!(),
-            r#"providers:
-  alicloud:
-    region: cn-hangzhou
-    # without endpoint, the real API (credentials from ALIBABA_CLOUD_ACCESS_KEY_ID and
-    # ALIBABA_CLOUD_ACCESS_KEY_SECRET)
-    endpoint: sandbox # the embedded simulated cloud
-
-variables:
-  env: { default: dev } # set with --var env=prod or STRATA_VAR_env=prod
-
-resources:
-  # An AnalyticDB for PostgreSQL instance.
-  alicloud_gpdb_instance.main:
-    zone_id: cn-hangzhou-i
-    engine_version: "6.0"
-    instance_spec: 4C32G
-    seg_node_num: 4
-    storage_size: 200
-    description: warehouse-${var.env}
-
-  # A new instance restored from its newest snapshot backup (CloneDBInstance).
-  alicloud_gpdb_instance.restore:
-    clone: { source: "${alicloud_gpdb_instance.main.id}", backup: latest }
-    zone_id: cn-hangzhou-i
-
-outputs:
-  restore_id: ${alicloud_gpdb_instance.restore.id}
-"#
-        )),
-        "commvault" => Some(concat!(
-            header!(),
-            r#"providers:
-  # For a real Command Center: its API base URL (https://<host>/commandcenter/api) as the
-  # endpoint; credentials from COMMVAULT_USERNAME / COMMVAULT_PASSWORD or COMMVAULT_AUTHTOKEN.
-  commvault:
-    endpoint: sandbox # the embedded simulated Command Center
-
-variables:
-  # The database administrator's password: set it with STRATA_VAR_sa_password (or
-  # --var sa_password=…). The default works with the sandbox only.
-  sa_password: { default: sandbox-sa-password, sensitive: true }
-
-resources:
-  # An Alibaba PaaS PostgreSQL database registered with Commvault, so that it is backed up.
-  commvault_postgresql_instance.main:
-    instance_name: pgm-bp1z3k8m2n7q4w5e[cn-hangzhou]
-    client_name: alibaba-prod
-    version: "15"
-    plan_name: Server plan
-    maintenance_db: postgres
-    endpoint: pgm-bp1z3k8m2n7q4w5e.pg.rds.aliyuncs.com:5432
-    sa_user: { user_name: postgres, password: "${var.sa_password}" }
-
-outputs:
-  instance_id: ${commvault_postgresql_instance.main.id}
-"#
-        )),
-        _ => None,
-    }
-}
-
+/// The families `strata init` can start, in the registration list's order.
 pub fn families() -> Vec<&'static str> {
-    crate::schema::providers::PROVIDERS
-        .iter()
-        .map(|s| s.type_name)
-        .filter(|n| starter(n).is_some())
-        .collect()
+    crate::families::ALL.iter().map(|f| f.name()).collect()
 }
 
 pub fn run(dir: &Path, provider: &str) -> CmdResult {
@@ -152,4 +55,34 @@ pub fn run(dir: &Path, provider: &str) -> CmdResult {
         dir.display()
     );
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_a_starter_that_validates() {
+        for f in crate::families::ALL {
+            let text = starter(f.name()).expect("a starter");
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("main.yaml"), text).unwrap();
+            let (cfg, diags) = crate::config::load(dir.path());
+            assert!(!diags.has_errors(), "{}: {diags}", f.name());
+            let (vars, vdiags) = crate::config::vars::resolve(
+                &cfg,
+                &[],
+                &|_| None,
+                crate::config::vars::Missing::Unknown,
+            );
+            assert!(!vdiags.has_errors(), "{}: {vdiags}", f.name());
+            let diags = crate::config::validate::validate(
+                &cfg,
+                &vars,
+                crate::config::validate::Depth::Full,
+            );
+            assert!(!diags.has_errors(), "{}: {diags}", f.name());
+            assert!(cfg.providers.contains_key(f.name()));
+        }
+    }
 }

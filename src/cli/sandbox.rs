@@ -6,11 +6,12 @@ use crate::sandbox::{self, faults::FaultSpec};
 
 pub async fn run(cmd: &SandboxCommand) -> CmdResult {
     let path = sandbox::default_path();
-    let store = sandbox::open_store(&path);
+    let catalogue = crate::families::sandbox();
+    let store = sandbox::open_store(&path, &catalogue);
     match cmd {
         SandboxCommand::Serve { addr } => {
             let spec = FaultSpec::from_env().map_err(Failure::new)?;
-            sandbox::server::serve(store, spec, addr)
+            sandbox::server::serve(store, spec, addr, &catalogue)
                 .await
                 .map_err(Failure::new)?;
         }

@@ -277,7 +277,7 @@ impl Workspace {
             cfg: Arc::new(cfg),
             vars: values,
             backend,
-            sandbox: Connector::new(crate::sandbox::default_path()),
+            sandbox: Connector::new(crate::sandbox::default_path(), crate::families::sandbox()),
             redactor,
         }
     }
@@ -446,9 +446,15 @@ impl Workspace {
         families.extend(state.resources.keys().map(|a| a.provider().to_string()));
         families.extend(state.deposed.iter().map(|d| d.addr.provider().to_string()));
         families.extend(state.intents.iter().map(|i| i.addr.provider().to_string()));
-        Providers::configure(&self.cfg, &self.vars, &families, &self.sandbox)
-            .await
-            .map_err(Failure::new)
+        Providers::configure(
+            &self.cfg,
+            &self.vars,
+            &families,
+            &self.sandbox,
+            crate::families::configurer,
+        )
+        .await
+        .map_err(Failure::new)
     }
 
     /// Reconcile open intents, refresh (unless disabled) and plan.

@@ -1,9 +1,13 @@
 //! The provider interface: one driver per resource type and per data source, each calling its
-//! cloud's real API over HTTP. Families: `huaweicloud`, `commvault` (more in later issues). Drivers get
-//! fully known arguments; the executor owns ordering, retries of whole operations, and state.
+//! cloud's real API over HTTP. One module per family (`huaweicloud`, `alicloud`, `commvault`;
+//! each registered in `crate::families`), the set-up they share (`client_settings`,
+//! `registry`) and the endpoint resolver they are handed (`endpoints`). Drivers get fully
+//! known arguments; the executor owns ordering, retries of whole operations, and state.
 
 pub mod alicloud;
+pub mod client_settings;
 pub mod commvault;
+pub mod endpoints;
 pub mod http;
 pub mod huaweicloud;
 pub mod registry;

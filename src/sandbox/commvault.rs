@@ -26,9 +26,8 @@
 //!   text); a wrong SA user or password 400 / 4444 (password authentication failed); an unknown
 //!   instance id 404 / 2. Throttling (429) and 5xx faults use the same format (`PROFILE`).
 
-use super::server::{Profile, Sandbox};
 use super::store::{Tx, World};
-use crate::providers::commvault::client::{SANDBOX_PASSWORD, SANDBOX_USERNAME};
+use super::world::{Credentials, Profile, Sandbox, Service};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{Method, StatusCode};
@@ -71,6 +70,23 @@ pub const SEED_DATABASES: &[(&str, &str, &str)] = &[
         "13",
     ),
 ];
+
+/// The sandbox's own Command Center user (name and password), the only one it knows.
+pub const CREDENTIALS: Credentials = Credentials {
+    key: "admin",
+    secret: "sandbox-commvault-password",
+};
+
+/// Command Center as the sandbox serves it, at `/commvault/commandcenter/api`.
+pub static SERVICE: Service = Service {
+    family: "commvault",
+    name: "commandcenter",
+    path: "commandcenter/api",
+    router,
+    profile: &PROFILE,
+    seed,
+    credentials: CREDENTIALS,
+};
 
 pub static PROFILE: Profile = Profile {
     throttle: || {
@@ -260,7 +276,7 @@ async fn login(State(cv): State<Cv>, body: Bytes) -> Answer<Response> {
         serde_json::from_slice(&body).map_err(|e| bad(&format!("Invalid request body: {e}")))?;
     let user = req["username"].as_str().unwrap_or_default();
     let password = req["password"].as_str().and_then(decode_b64);
-    if user != SANDBOX_USERNAME || password.as_deref() != Some(SANDBOX_PASSWORD) {
+    if user != CREDENTIALS.key || password.as_deref() != Some(CREDENTIALS.secret) {
         return Ok(Json(json!({
             "errList": [{"errLogMessage": "Invalid Username or Password", "errorCode": 5}]
         }))
@@ -487,89 +503,106 @@ async fn create(State(cv): State<Cv>, body: Bytes) -> Answer<Response> {
     let new = parse_new(&body)?;
     cv.sb
         .store
-        .write(|tx| {
-            let (client_id, client) = first_named(tx, CLIENTS, &new.client).ok_or_else(|| {
-                fail(
-                    StatusCode::NOT_FOUND,
-                    2,
-                    &format!("Client [{}] does not exist.", new.client),
-                )
-            })?;
-            let client_id: i64 = client_id.parse().unwrap_or_default();
-            let refused = |msg: String| CvError {
-                status: StatusCode::BAD_REQUEST,
-                code: 4444,
-                msg,
-                entity: Some(entity(client_id, &new.name, 0, 0)),
-            };
-            if client["status"] != "online" {
-                return Err(refused(
-                    "Unable to connect to client [] to execute [PostgresBrowseAgent].\nPlease ensure that all iDataAgent software is properly installed.\nAlso check network connectivity and if this product's services are running.".into(),
-                ));
-            }
-            let Some((plan_id, _)) = first_named(tx, PLANS, &new.plan) else {
-                return Ok(Json(json!({
-                    "processinginstructioninfo": {"attributes": [{"name": "exitval", "value": "2"}]},
-                    "response": {
-                        "warningCode": 0, "errorCode": 2, "warningMessage": "",
-                        "errorMessage": format!("Plan [{}] does not exist.", new.plan),
-                        "entity": entity(client_id, &new.name, 0, 0),
-                    }
-                }))
-                .into_response());
-            };
-            let w = tx.world();
-            let taken = w
-                .named(INSTANCES, &new.name)
-                .any(|id| w.get(INSTANCES, id).is_some_and(|d| d["clientId"] == client_id));
-            if taken {
-                return Err(fail(
-                    StatusCode::CONFLICT,
-                    3,
-                    "An instance by this name already exists.",
-                ));
-            }
-            let first_use = connect(tx, &new, &refused)?;
-            let key = new.endpoint.to_ascii_lowercase();
-            if first_use {
-                if let Some(mut db) = tx.get(DATABASES, &key).cloned() {
-                    let salt = uuid::Uuid::new_v4().simple().to_string();
-                    db["sa_password"] = json!({
-                        "user": new.sa_user, "salt": salt,
-                        "sha256": password_hash(&salt, &new.sa_password),
-                    });
-                    tx.put(DATABASES, &key, db);
-                }
-            }
-            let mut cs = tx.get(COMMSERVE, COMMSERVE_ID).cloned().unwrap_or_default();
-            let instance_id = cs["lastInstanceId"].as_i64().unwrap_or(1059) + 1;
-            let subclient_id = cs["lastSubclientId"].as_i64().unwrap_or(3000) + 1;
-            cs["lastInstanceId"] = json!(instance_id);
-            cs["lastSubclientId"] = json!(subclient_id);
-            tx.put(COMMSERVE, COMMSERVE_ID, cs);
-            tx.put(
-                INSTANCES,
-                &instance_id.to_string(),
-                json!({
-                    "name": new.name, "status": "configured", "clientId": client_id,
-                    "clientName": new.client, "applicationId": new.application_id,
-                    "version": new.version, "planName": new.plan,
-                    "planId": plan_id.parse::<i64>().unwrap_or_default(),
-                    "maintenanceDb": new.maintenance_db, "endpoint": new.endpoint,
-                    "saUserName": new.sa_user, "sslEnabled": new.ssl_enabled, "sslCa": new.ssl_ca,
-                    "subclientId": subclient_id,
-                }),
-            );
-            Ok(Json(json!({
-                "processinginstructioninfo": {"attributes": [{"name": "exitval", "value": "0"}]},
-                "response": {
-                    "warningCode": 0, "errorCode": 0, "warningMessage": "",
-                    "entity": entity(client_id, &new.name, instance_id, subclient_id),
-                }
-            }))
-            .into_response())
-        })
+        .write(|tx| register(tx, &new))
         .map_err(internal)?
+}
+
+/// Register `new` as Command Center does: the client must exist and be online, the plan
+/// exist, the name be free under the client and the database accept the SA login.
+fn register(tx: &mut Tx, new: &NewInstance) -> Answer<Response> {
+    let (client_id, client) = first_named(tx, CLIENTS, &new.client).ok_or_else(|| {
+        fail(
+            StatusCode::NOT_FOUND,
+            2,
+            &format!("Client [{}] does not exist.", new.client),
+        )
+    })?;
+    let client_id: i64 = client_id.parse().unwrap_or_default();
+    let refused = |msg: String| CvError {
+        status: StatusCode::BAD_REQUEST,
+        code: 4444,
+        msg,
+        entity: Some(entity(client_id, &new.name, 0, 0)),
+    };
+    if client["status"] != "online" {
+        return Err(refused(
+            "Unable to connect to client [] to execute [PostgresBrowseAgent].\nPlease ensure that all iDataAgent software is properly installed.\nAlso check network connectivity and if this product's services are running.".into(),
+        ));
+    }
+    let Some((plan_id, _)) = first_named(tx, PLANS, &new.plan) else {
+        return Ok(Json(json!({
+            "processinginstructioninfo": {"attributes": [{"name": "exitval", "value": "2"}]},
+            "response": {
+                "warningCode": 0, "errorCode": 2, "warningMessage": "",
+                "errorMessage": format!("Plan [{}] does not exist.", new.plan),
+                "entity": entity(client_id, &new.name, 0, 0),
+            }
+        }))
+        .into_response());
+    };
+    let plan_id = plan_id.parse::<i64>().unwrap_or_default();
+    let w = tx.world();
+    let taken = w.named(INSTANCES, &new.name).any(|id| {
+        w.get(INSTANCES, id)
+            .is_some_and(|d| d["clientId"] == client_id)
+    });
+    if taken {
+        return Err(fail(
+            StatusCode::CONFLICT,
+            3,
+            "An instance by this name already exists.",
+        ));
+    }
+    if connect(tx, new, &refused)? {
+        trust_password(tx, new);
+    }
+    let (instance_id, subclient_id) = next_ids(tx);
+    let doc = instance_doc(new, client_id, plan_id, subclient_id);
+    tx.put(INSTANCES, &instance_id.to_string(), doc);
+    Ok(Json(json!({
+        "processinginstructioninfo": {"attributes": [{"name": "exitval", "value": "0"}]},
+        "response": {
+            "warningCode": 0, "errorCode": 0, "warningMessage": "",
+            "entity": entity(client_id, &new.name, instance_id, subclient_id),
+        }
+    }))
+    .into_response())
+}
+
+/// The first registration of a database: keep a salted hash of the SA login it presented.
+fn trust_password(tx: &mut Tx, new: &NewInstance) {
+    let key = new.endpoint.to_ascii_lowercase();
+    if let Some(mut db) = tx.get(DATABASES, &key).cloned() {
+        let salt = uuid::Uuid::new_v4().simple().to_string();
+        db["sa_password"] = json!({
+            "user": new.sa_user, "salt": salt,
+            "sha256": password_hash(&salt, &new.sa_password),
+        });
+        tx.put(DATABASES, &key, db);
+    }
+}
+
+/// The next instance and subclient ids, counted in the CommServe's document.
+fn next_ids(tx: &mut Tx) -> (i64, i64) {
+    let mut cs = tx.get(COMMSERVE, COMMSERVE_ID).cloned().unwrap_or_default();
+    let instance_id = cs["lastInstanceId"].as_i64().unwrap_or(1059) + 1;
+    let subclient_id = cs["lastSubclientId"].as_i64().unwrap_or(3000) + 1;
+    cs["lastInstanceId"] = json!(instance_id);
+    cs["lastSubclientId"] = json!(subclient_id);
+    tx.put(COMMSERVE, COMMSERVE_ID, cs);
+    (instance_id, subclient_id)
+}
+
+/// The stored document of a registered instance (no password, ever).
+fn instance_doc(new: &NewInstance, client_id: i64, plan_id: i64, subclient_id: i64) -> Value {
+    json!({
+        "name": new.name, "status": "configured", "clientId": client_id,
+        "clientName": new.client, "applicationId": new.application_id,
+        "version": new.version, "planName": new.plan, "planId": plan_id,
+        "maintenanceDb": new.maintenance_db, "endpoint": new.endpoint,
+        "saUserName": new.sa_user, "sslEnabled": new.ssl_enabled, "sslCa": new.ssl_ca,
+        "subclientId": subclient_id,
+    })
 }
 
 #[cfg(test)]

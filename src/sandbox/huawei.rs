@@ -2,11 +2,10 @@
 //! bodies, response shapes and `DBS.*` / `APIGW.*` errors, SDK-HMAC-SHA256 signatures checked,
 //! the seed's rules enforced, and the seed template in the seed project.
 
-use super::server::{Profile, Sandbox};
+use super::signature::{sdk_hmac, Received};
 use super::store::Tx;
 use super::url_pairs;
-use crate::providers::huaweicloud::client::{SANDBOX_AK, SANDBOX_SK};
-use crate::providers::huaweicloud::signer::{self, SignRequest};
+use super::world::{Credentials, Profile, Sandbox, Service};
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -19,6 +18,23 @@ use std::collections::BTreeMap;
 const COLL: &str = "rds/parameter_template";
 pub const SEED_PROJECT: &str = "054e292c9880d4992f02c0196d3ea468";
 pub const SEED_TEMPLATE: &str = "66251c9024774eeb9edd8663a4cbb0a1pr04";
+
+/// The sandbox's own Huawei Cloud account, the only one its gateway knows.
+pub const CREDENTIALS: Credentials = Credentials {
+    key: "SANDBOXHWAK0000000001",
+    secret: "sandbox-huawei-secret-key",
+};
+
+/// RDS as the sandbox serves it, at `/huaweicloud/rds`.
+pub static SERVICE: Service = Service {
+    family: "huaweicloud",
+    name: "rds",
+    path: "rds",
+    router,
+    profile: &PROFILE,
+    seed,
+    credentials: CREDENTIALS,
+};
 
 pub static PROFILE: Profile = Profile {
     throttle: || {
@@ -255,62 +271,66 @@ async fn signed(req: Request, next: axum::middleware::Next) -> Response {
         .await
 }
 
-/// Check the SDK-HMAC-SHA256 signature of what arrived.
+/// Check the SDK-HMAC-SHA256 signature of what arrived: the key, a signed and recent
+/// `X-Sdk-Date`, every signed header present, then the signature itself.
 fn verify(method: &Method, uri: &OriginalUri, headers: &HeaderMap, body: &[u8]) -> Answer<()> {
-    let deny = |why: &str| {
-        fail(
-            StatusCode::UNAUTHORIZED,
-            "APIGW.0301",
-            &format!("Incorrect IAM authentication information: {why}"),
-        )
-    };
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| deny("the Authorization header is missing"))?;
-    let (ak, signed, sig) = signer::parse_authorization(auth)
+    let auth = sdk_hmac::SCHEME
+        .authorization(auth)
         .ok_or_else(|| deny("the Authorization header is not SDK-HMAC-SHA256"))?;
-    if ak != SANDBOX_AK {
+    if auth.key != CREDENTIALS.key {
         return Err(deny("ak not exist"));
     }
-    if !signed.iter().any(|h| h == "x-sdk-date") {
+    if !auth.signed.iter().any(|h| h == "x-sdk-date") {
         return Err(deny("x-sdk-date must be signed"));
     }
     let date = headers
         .get("x-sdk-date")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| deny("the X-Sdk-Date header is missing"))?;
-    let when = signer::parse_sdk_date(date).ok_or_else(|| deny("X-Sdk-Date is malformed"))?;
+    let when = sdk_hmac::SCHEME
+        .parse_date(date)
+        .ok_or_else(|| deny("X-Sdk-Date is malformed"))?;
     if (time::OffsetDateTime::now_utc() - when).abs() > time::Duration::minutes(15) {
         return Err(deny(
             "the request has expired (X-Sdk-Date is more than 15 minutes off)",
         ));
     }
-    let mut signed_headers = Vec::new();
-    for name in &signed {
-        let v = headers
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| deny(&format!("signed header {name} is missing")))?;
-        signed_headers.push((name.clone(), v.to_string()));
+    if let Some(name) = auth
+        .signed
+        .iter()
+        .find(|n| !headers.contains_key(n.as_str()))
+    {
+        return Err(deny(&format!("signed header {name} is missing")));
     }
+    let received: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
     let query: Vec<(String, String)> = uri.0.query().map(url_pairs).unwrap_or_default();
-    let expected = signer::authorization(
-        SANDBOX_AK,
-        SANDBOX_SK,
-        &SignRequest {
-            method: method.as_str(),
-            path: uri.0.path(),
-            query: &query,
-            headers: &signed_headers,
-            body,
-        },
-    );
-    let expected_sig = expected.rsplit("Signature=").next().unwrap_or_default();
-    if expected_sig != sig {
+    let r = Received {
+        method: method.as_str(),
+        path: uri.0.path(),
+        query: &query,
+        headers: &received,
+    };
+    let expected = sdk_hmac::expected(&r, &auth.signed, body, date, CREDENTIALS.secret);
+    if !super::signature::same(&expected, &auth.signature) {
         return Err(deny("verify aksk signature fail"));
     }
     Ok(())
+}
+
+/// A refused signature, as APIG words it.
+fn deny(why: &str) -> ApiError {
+    fail(
+        StatusCode::UNAUTHORIZED,
+        "APIGW.0301",
+        &format!("Incorrect IAM authentication information: {why}"),
+    )
 }
 
 fn check_name(name: Option<&str>) -> Answer<&str> {

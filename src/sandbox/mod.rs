@@ -1,18 +1,25 @@
 //! The sandbox: an embedded simulated cloud speaking the real wire protocols (paths, bodies,
 //! error codes, signature checks, asynchronous states), persisted under `state/sandbox.json`.
 //! Runs in-process for `endpoint: sandbox`, or standalone with `strata sandbox serve`.
+//!
+//! Architecture invariant: the sandbox never imports the clients (`crate::providers`) nor the
+//! families above it: it owns its credentials, signature verifiers (`signature/`) and product
+//! tables, and what it serves is handed in as a [`Catalogue`] of [`world::Service`]s.
 
 pub mod alicloud;
 pub mod commvault;
 pub mod faults;
 pub mod huawei;
 pub mod server;
+pub mod signature;
 pub mod store;
+pub mod world;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use store::{Store, World};
+use store::Store;
 use tokio::sync::OnceCell;
+pub use world::{Catalogue, Credentials, Service};
 
 /// Decoded `name=value` pairs of a query string or form body (`+` is a space).
 pub fn url_pairs(q: &str) -> Vec<(String, String)> {
@@ -45,15 +52,6 @@ pub fn admin_request(base_url: &str, method: &str, path: &str) -> std::io::Resul
     Ok(out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string())
 }
 
-/// Every service's seed objects.
-pub fn seed(w: &mut World) {
-    huawei::seed(w);
-    alicloud::gpdb::seed(w);
-    alicloud::dataworks::seed(w);
-    alicloud::selectdb::seed(w);
-    commvault::seed(w);
-}
-
 /// Where the sandbox keeps its world by default.
 pub fn default_path() -> PathBuf {
     match std::env::var("STRATA_SANDBOX_FILE") {
@@ -62,8 +60,9 @@ pub fn default_path() -> PathBuf {
     }
 }
 
-pub fn open_store(path: &Path) -> Arc<Store> {
-    Arc::new(Store::open(path, seed))
+/// The world at `path`, seeded by the catalogue's services when new.
+pub fn open_store(path: &Path, catalogue: &Catalogue) -> Arc<Store> {
+    Arc::new(Store::open(path, catalogue.seed))
 }
 
 /// One row of `sandbox ls`.
@@ -98,19 +97,26 @@ pub fn list(store: &Store) -> Result<Vec<Listed>, String> {
     })
 }
 
-/// Gives providers the sandbox's base URL: `STRATA_SANDBOX_URL` when set (a standalone
+/// Gives the sandbox's base URL: `STRATA_SANDBOX_URL` when set (a standalone
 /// `strata sandbox serve`), else an in-process server started on first use.
 pub struct Connector {
     path: PathBuf,
+    catalogue: Catalogue,
     url: OnceCell<String>,
 }
 
 impl Connector {
-    pub fn new(path: PathBuf) -> Connector {
+    pub fn new(path: PathBuf, catalogue: Catalogue) -> Connector {
         Connector {
             path,
+            catalogue,
             url: OnceCell::new(),
         }
+    }
+
+    /// The services this sandbox serves.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
     }
 
     pub async fn url(&self) -> Result<String, String> {
@@ -121,7 +127,7 @@ impl Connector {
         }
         self.url
             .get_or_try_init(|| async {
-                let store = open_store(&self.path);
+                let store = open_store(&self.path, &self.catalogue);
                 let spec = faults::FaultSpec::from_env()?;
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
@@ -129,7 +135,7 @@ impl Connector {
                 let addr = listener
                     .local_addr()
                     .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-                let app = server::router(store, spec);
+                let app = server::router(store, spec, &self.catalogue);
                 tokio::spawn(async move {
                     let _ = axum::serve(listener, app).await;
                 });

@@ -1,56 +1,19 @@
-//! The sandbox HTTP server (axum): one router per service under its own path prefix, each
-//! behind a fault-injection layer that answers throttling and 5xx in that service's format.
+//! The sandbox HTTP server (axum): one router per service of the [`Catalogue`] it is handed,
+//! under the service's own path prefix, each behind a fault-injection layer that answers
+//! throttling and 5xx in that service's format, plus `/_sandbox/stats`.
+//!
+//! Invariant: the server knows no service by name: what it mounts comes from the catalogue.
 
 use super::faults::{Fault, FaultSpec, Faults};
 use super::store::Store;
-use crate::providers::alicloud::client::Product;
+use super::world::{Catalogue, Profile, Sandbox, Stats};
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
 use std::sync::Arc;
 
-/// Shared by every service handler.
-#[derive(Clone)]
-pub struct Sandbox {
-    pub store: Arc<Store>,
-    pub faults: Arc<Faults>,
-    pub stats: Stats,
-}
-
-/// Requests served, by method and route (`GET /huaweicloud/rds/v3/{project}/configurations`),
-/// readable at `/_sandbox/stats` so benchmarks and tests can count calls.
-#[derive(Clone, Default)]
-pub struct Stats(Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>);
-
-impl Stats {
-    pub fn count(&self, route: String) {
-        if let Ok(mut m) = self.0.lock() {
-            *m.entry(route).or_default() += 1;
-        }
-    }
-
-    pub fn snapshot(&self) -> serde_json::Value {
-        let m = self.0.lock().map(|m| m.clone()).unwrap_or_default();
-        let total: u64 = m.values().sum();
-        serde_json::json!({ "total": total, "requests": m })
-    }
-
-    pub fn reset(&self) {
-        if let Ok(mut m) = self.0.lock() {
-            m.clear();
-        }
-    }
-}
-
-/// How a service answers injected faults, and which of its calls change something.
-pub struct Profile {
-    pub throttle: fn() -> Response,
-    pub internal: fn() -> Response,
-    pub mutating: fn(&Request) -> bool,
-}
-
-pub fn router(store: Arc<Store>, spec: FaultSpec) -> Router {
+pub fn router(store: Arc<Store>, spec: FaultSpec, catalogue: &Catalogue) -> Router {
     let sb = Sandbox {
         store,
         faults: Arc::new(Faults::new(spec)),
@@ -58,56 +21,26 @@ pub fn router(store: Arc<Store>, spec: FaultSpec) -> Router {
     };
     let stats = sb.stats.clone();
     let reset = sb.stats.clone();
-    Router::new()
-        .nest(
-            "/huaweicloud/rds",
-            with_faults(
-                super::huawei::router(sb.clone()),
-                &sb,
-                &super::huawei::PROFILE,
-            ),
-        )
-        .nest(
-            "/alicloud/gpdb",
-            alicloud_service(&sb, Product::Gpdb, super::alicloud::gpdb::handle),
-        )
-        .nest(
-            "/alicloud/dataworks",
-            alicloud_service(&sb, Product::DataWorks, super::alicloud::dataworks::handle),
-        )
-        .nest(
-            "/alicloud/selectdb",
-            alicloud_service(&sb, Product::SelectDb, super::alicloud::selectdb::handle),
-        )
-        .nest(
-            "/commvault/commandcenter/api",
-            with_faults(
-                super::commvault::router(sb.clone()),
-                &sb,
-                &super::commvault::PROFILE,
-            ),
-        )
-        .route(
-            "/_sandbox/stats",
-            axum::routing::get(move || {
-                let s = stats.clone();
-                async move { axum::Json(s.snapshot()) }
-            })
-            .delete(move || {
-                let s = reset.clone();
-                async move {
-                    s.reset();
-                    axum::http::StatusCode::NO_CONTENT
-                }
-            }),
-        )
-}
-
-fn alicloud_service(sb: &Sandbox, product: Product, handler: super::alicloud::Handler) -> Router {
-    with_faults(
-        super::alicloud::router(sb.clone(), product, handler),
-        sb,
-        &super::alicloud::PROFILE,
+    let mut app = Router::new();
+    for service in &catalogue.services {
+        app = app.nest(
+            &service.prefix(),
+            with_faults((service.router)(sb.clone()), &sb, service.profile),
+        );
+    }
+    app.route(
+        "/_sandbox/stats",
+        axum::routing::get(move || {
+            let s = stats.clone();
+            async move { axum::Json(s.snapshot()) }
+        })
+        .delete(move || {
+            let s = reset.clone();
+            async move {
+                s.reset();
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
     )
 }
 
@@ -159,7 +92,12 @@ async fn inject(
 }
 
 /// Run the sandbox as a standalone server until the process ends.
-pub async fn serve(store: Arc<Store>, spec: FaultSpec, addr: &str) -> Result<(), String> {
+pub async fn serve(
+    store: Arc<Store>,
+    spec: FaultSpec,
+    addr: &str,
+    catalogue: &Catalogue,
+) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -176,7 +114,7 @@ pub async fn serve(store: Arc<Store>, spec: FaultSpec, addr: &str) -> Result<(),
         );
         let _ = o.flush();
     }
-    axum::serve(listener, router(store, spec))
+    axum::serve(listener, router(store, spec, catalogue))
         .await
         .map_err(|e| e.to_string())
 }

@@ -482,8 +482,13 @@ fn strsim(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The schemas of each provider family (one line per family).
-static FAMILIES: &[&[&Schema]] = &[alicloud::SCHEMAS, huaweicloud::SCHEMAS, commvault::SCHEMAS];
+/// The schemas of each provider family, derived from the one list (`family_list`).
+macro_rules! family_schemas {
+    ($($family:ident),*) => {
+        static FAMILIES: &[&[&Schema]] = &[$($family::SCHEMAS),*];
+    };
+}
+crate::family_list::with_families!(family_schemas);
 
 /// Every resource and data-source schema strata knows.
 pub fn all() -> impl Iterator<Item = &'static Schema> {

@@ -11,11 +11,13 @@
 use super::{Attr, Default, Mode, Problem, Rule, Schema, Type};
 use crate::value::{key, Map, Path, Value};
 
-pub static PROVIDERS: &[&Schema] = &[
-    &super::alicloud::PROVIDER,
-    &super::huaweicloud::PROVIDER,
-    &super::commvault::PROVIDER,
-];
+/// Each family's provider-block schema, derived from the one list (`family_list`).
+macro_rules! provider_schemas {
+    ($($family:ident),*) => {
+        pub static PROVIDERS: &[&Schema] = &[$(&super::$family::PROVIDER),*];
+    };
+}
+crate::family_list::with_families!(provider_schemas);
 
 pub fn provider(name: &str) -> Option<&'static Schema> {
     PROVIDERS.iter().copied().find(|s| s.type_name == name)

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Objects the sandbox holds beyond its seeds: (collection, name) → ids.
 pub fn made_objects(env: &Env) -> BTreeMap<(String, String), Vec<String>> {
     let mut seeds = strata::sandbox::store::World::default();
-    strata::sandbox::seed(&mut seeds);
+    strata::families::seed(&mut seeds);
     let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for o in env.sandbox() {
         let coll = format!(

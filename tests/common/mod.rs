@@ -110,13 +110,14 @@ impl Env {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.args(args).current_dir(self.path());
+        // strata's own settings and every family's credential variables (the registration
+        // list's): the developer's environment never reaches a test
+        let credentials: Vec<&str> = strata::families::ALL
+            .iter()
+            .flat_map(|f| f.credentials.iter().flat_map(|s| s.env.iter().copied()))
+            .collect();
         for (k, _) in std::env::vars() {
-            if k.starts_with("STRATA_")
-                || k.starts_with("HW_")
-                || k.starts_with("HUAWEICLOUD_")
-                || k.starts_with("COMMVAULT_")
-                || k.starts_with("ALIBABA_CLOUD_")
-            {
+            if k.starts_with("STRATA_") || credentials.contains(&k.as_str()) {
                 c.env_remove(k);
             }
         }
@@ -181,7 +182,7 @@ impl Env {
     /// Objects of one service's `kind` beyond the sandbox's seeds, as (id, name).
     pub fn made_in(&self, service: &str, kind: &str) -> Vec<(String, String)> {
         let mut seeds = strata::sandbox::store::World::default();
-        strata::sandbox::seed(&mut seeds);
+        strata::families::seed(&mut seeds);
         let coll = format!("{service}/{kind}");
         let mut v: Vec<(String, String)> = self
             .sandbox()
@@ -216,7 +217,10 @@ pub fn quickstart_text() -> String {
 impl Env {
     /// Change a parameter template in the sandbox behind strata's back (drift).
     pub fn edit_outside(&self, name: &str, f: impl FnOnce(&mut serde_json::Value)) {
-        let store = strata::sandbox::open_store(&self.path().join("state/sandbox.json"));
+        let store = strata::sandbox::open_store(
+            &self.path().join("state/sandbox.json"),
+            &strata::families::sandbox(),
+        );
         store
             .write(|tx| {
                 let (id, mut doc) = tx

@@ -12,10 +12,6 @@ use reqwest::Method;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-/// Sandbox credentials, accepted by the embedded sandbox only.
-pub const SANDBOX_AK: &str = "SANDBOXALIAK000000001";
-pub const SANDBOX_SK: &str = "sandbox-alibaba-secret";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Product {
     Gpdb,

@@ -1,5 +1,5 @@
-//! Alibaba Cloud V3 signing, `ACS3-HMAC-SHA256` (API-FACTS.md §6a). Pure functions, shared by
-//! the RPC client (to sign) and the sandbox (to verify what arrives on the wire).
+//! Alibaba Cloud V3 signing, `ACS3-HMAC-SHA256` (API-FACTS.md §6a). Pure functions used by the
+//! RPC client to sign (the sandbox verifies with its own, `sandbox::signature::acs3`).
 
 use crate::providers::signing::{canonical_query, encode, hmac_sha256_hex, sha256_hex};
 

@@ -13,10 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
 
-/// Sandbox credentials, accepted by the embedded sandbox only.
-pub const SANDBOX_USERNAME: &str = "admin";
-pub const SANDBOX_PASSWORD: &str = "sandbox-commvault-password";
-
 /// Commvault ends a session after 30 minutes without calls: a token idle that long is
 /// replaced before use instead of being sent to be refused.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);

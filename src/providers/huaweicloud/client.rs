@@ -9,10 +9,6 @@ use reqwest::Method;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-/// Sandbox credentials, accepted by the embedded sandbox only.
-pub const SANDBOX_AK: &str = "SANDBOXHWAK0000000001";
-pub const SANDBOX_SK: &str = "sandbox-huawei-secret-key";
-
 pub struct RdsClient {
     base: String,
     host: String,

@@ -1,5 +1,5 @@
-//! Huawei Cloud APIG AK/SK signing, `SDK-HMAC-SHA256` (API-FACTS.md §6c). Pure functions,
-//! shared by the client (to sign) and the sandbox (to verify what arrives on the wire).
+//! Huawei Cloud APIG AK/SK signing, `SDK-HMAC-SHA256` (API-FACTS.md §6c). Pure functions used
+//! by the client to sign (the sandbox verifies with its own, `sandbox::signature::sdk_hmac`).
 
 use sha2::{Digest, Sha256};
 

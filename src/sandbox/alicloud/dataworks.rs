@@ -5,9 +5,18 @@
 //! are usable as soon as the call returns. Seeded: the API example's data source `16036`.
 
 use super::{fail, internal, required, Params, Reply, RpcError};
-use crate::sandbox::server::Sandbox;
 use crate::sandbox::store::{now_ms, Tx, World};
+use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
+
+/// DataWorks (API-FACTS.md §2): its key and the one API version it answers.
+pub static API: super::Api = super::Api {
+    key: "dataworks",
+    version: "2024-05-18",
+};
+
+/// The product as the sandbox serves it.
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
 
 const COLL: &str = "dataworks/data_source";
 pub const SEED_ID: &str = "16036";

@@ -7,9 +7,18 @@
 //! logical and a failed snapshot backup.
 
 use super::{fail, internal, random_id, required, stamp, tags, Params, Reply, RpcError};
-use crate::sandbox::server::Sandbox;
 use crate::sandbox::store::{self, now_ms, Tx, World};
+use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
+
+/// AnalyticDB for PostgreSQL (API-FACTS.md §1): its key and the one API version it answers.
+pub static API: super::Api = super::Api {
+    key: "gpdb",
+    version: "2016-05-03",
+};
+
+/// The product as the sandbox serves it.
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
 
 const INSTANCES: &str = "gpdb/instance";
 const BACKUPS: &str = "gpdb/backup";

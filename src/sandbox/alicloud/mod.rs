@@ -9,10 +9,9 @@ pub mod dataworks;
 pub mod gpdb;
 pub mod selectdb;
 
-use super::server::{Profile, Sandbox};
-use crate::providers::alicloud::client::{Product, SANDBOX_AK, SANDBOX_SK};
-use crate::providers::alicloud::signer::{self, SignRequest};
-use crate::providers::signing::sha256_hex;
+use super::signature::{acs3, sha256_hex, Received};
+use super::store::World;
+use super::world::{Credentials, Profile, Sandbox, Service};
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -22,6 +21,36 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 pub type Params = HashMap<String, String>;
+
+/// The sandbox's own Alibaba Cloud account, the only one its gateway knows.
+pub const CREDENTIALS: Credentials = Credentials {
+    key: "SANDBOXALIAK000000001",
+    secret: "sandbox-alibaba-secret",
+};
+
+/// One RPC product as the gateway routes it: its key (the path beneath `/alicloud`) and the
+/// only API version it answers.
+pub struct Api {
+    pub key: &'static str,
+    pub version: &'static str,
+}
+
+/// The service value of an RPC product (mounted at `/alicloud/<key>`).
+pub const fn service(
+    api: &'static Api,
+    router: fn(Sandbox) -> Router,
+    seed: fn(&mut World),
+) -> Service {
+    Service {
+        family: "alicloud",
+        name: api.key,
+        path: api.key,
+        router,
+        profile: &PROFILE,
+        seed,
+        credentials: CREDENTIALS,
+    }
+}
 
 /// An error answer in the RPC format.
 #[derive(Debug)]
@@ -123,7 +152,7 @@ pub fn internal(e: String) -> RpcError {
 /// What a product answers: `None` when it has no such action.
 pub type Handler = fn(&Sandbox, &str, &Params) -> Option<Reply>;
 
-pub fn router(sb: Sandbox, product: Product, handler: Handler) -> Router {
+pub fn router(sb: Sandbox, product: &'static Api, handler: Handler) -> Router {
     let serve = move |State(sb): State<Sandbox>, req: Request| async move {
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, 16 << 20)
@@ -158,7 +187,7 @@ pub fn router(sb: Sandbox, product: Product, handler: Handler) -> Router {
 #[allow(clippy::too_many_arguments)]
 fn answer(
     sb: &Sandbox,
-    product: Product,
+    product: &Api,
     handler: Handler,
     method: &Method,
     uri: &OriginalUri,
@@ -169,15 +198,15 @@ fn answer(
     verify(method, uri.0.path(), &query, headers, body)?;
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
     let action = header("x-acs-action");
-    if header("x-acs-version") != product.version() {
+    if header("x-acs-version") != product.version {
         return Err(fail(
             404,
             "InvalidApi.NotFound",
             format!(
                 "Specified api is not found, please check your url and method. ({action} of version {} is not an API of {}, whose version is {})",
                 header("x-acs-version"),
-                product.key(),
-                product.version()
+                product.key,
+                product.version
             ),
         ));
     }
@@ -194,7 +223,8 @@ fn answer(
     })
 }
 
-/// Check the ACS3-HMAC-SHA256 signature of what arrived.
+/// Check the ACS3-HMAC-SHA256 signature of what arrived: the key, the headers that must be
+/// signed, the date, the body hash, then the signature itself.
 fn verify(
     method: &Method,
     path: &str,
@@ -203,21 +233,54 @@ fn verify(
     body: &[u8],
 ) -> Result<(), RpcError> {
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    let auth = header("authorization").ok_or_else(|| {
+    let auth = signed_by(header("authorization"))?;
+    check_date(header("x-acs-date"))?;
+    let hash = sha256_hex(body);
+    if header("x-acs-content-sha256") != Some(hash.as_str()) {
+        return Err(fail(
+            400,
+            "SignatureDoesNotMatch",
+            "The request signature does not conform to Aliyun standards: x-acs-content-sha256 does not match the body.",
+        ));
+    }
+    let received: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
+    let r = Received {
+        method: method.as_str(),
+        path,
+        query,
+        headers: &received,
+    };
+    let expected = acs3::expected(&r, &auth.signed, &hash, CREDENTIALS.secret);
+    if !super::signature::same(&expected, &auth.signature) {
+        return Err(fail(
+            400,
+            "SignatureDoesNotMatch",
+            "The request signature does not conform to Aliyun standards.",
+        ));
+    }
+    Ok(())
+}
+
+/// The `Authorization` header: ACS3, the sandbox's key, and the headers that must be signed.
+fn signed_by(auth: Option<&str>) -> Result<super::signature::Authorization, RpcError> {
+    let auth = auth.ok_or_else(|| {
         fail(
             400,
             "MissingAuthorization",
             "The Authorization header is missing.",
         )
     })?;
-    let (ak, names, sig) = signer::parse_authorization(auth).ok_or_else(|| {
+    let auth = acs3::SCHEME.authorization(auth).ok_or_else(|| {
         fail(
             400,
             "IncompleteSignature",
             "The request signature does not conform to Aliyun standards (ACS3-HMAC-SHA256 expected).",
         )
     })?;
-    if ak != SANDBOX_AK {
+    if auth.key != CREDENTIALS.key {
         return Err(fail(
             404,
             "InvalidAccessKeyId.NotFound",
@@ -230,7 +293,7 @@ fn verify(
         "x-acs-content-sha256",
         "x-acs-signature-nonce",
     ] {
-        if !names.iter().any(|n| n == must) {
+        if !auth.signed.iter().any(|n| n == must) {
             return Err(fail(
                 400,
                 "IncompleteSignature",
@@ -238,8 +301,13 @@ fn verify(
             ));
         }
     }
-    let date = header("x-acs-date")
-        .and_then(signer::parse_acs_date)
+    Ok(auth)
+}
+
+/// `x-acs-date`: well formed and within 15 minutes of now.
+fn check_date(date: Option<&str>) -> Result<(), RpcError> {
+    let date = date
+        .and_then(|d| acs3::SCHEME.parse_date(d))
         .ok_or_else(|| {
             fail(
                 400,
@@ -254,38 +322,6 @@ fn verify(
             "Specified time stamp or date value is expired.",
         ));
     }
-    let hash = sha256_hex(body);
-    if header("x-acs-content-sha256") != Some(hash.as_str()) {
-        return Err(fail(
-            400,
-            "SignatureDoesNotMatch",
-            "The request signature does not conform to Aliyun standards: x-acs-content-sha256 does not match the body.",
-        ));
-    }
-    let mut signed_headers = Vec::new();
-    for n in &names {
-        for v in headers.get_all(n.as_str()) {
-            signed_headers.push((n.clone(), v.to_str().unwrap_or_default().to_string()));
-        }
-    }
-    let expected = signer::authorization(
-        SANDBOX_AK,
-        SANDBOX_SK,
-        &SignRequest {
-            method: method.as_str(),
-            path,
-            query,
-            headers: &signed_headers,
-            payload_hash: &hash,
-        },
-    );
-    if expected.rsplit("Signature=").next() != Some(sig.as_str()) {
-        return Err(fail(
-            400,
-            "SignatureDoesNotMatch",
-            "The request signature does not conform to Aliyun standards.",
-        ));
-    }
     Ok(())
 }
 
@@ -293,7 +329,7 @@ fn verify(
 pub fn stamp(ms: u64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    signer::acs_date(t)
+    t.format(acs3::SCHEME.date).unwrap_or_default()
 }
 
 /// A random id of `n` lowercase letters and digits.

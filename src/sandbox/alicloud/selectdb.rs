@@ -6,9 +6,18 @@
 //! single-zone instance, a ZRS instance whose clusters are billed differently, and a locked one.
 
 use super::{fail, internal, required, Params, Reply, RpcError};
-use crate::sandbox::server::Sandbox;
 use crate::sandbox::store::World;
+use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
+
+/// ApsaraDB for SelectDB (API-FACTS.md §5): its key and the one API version it answers.
+pub static API: super::Api = super::Api {
+    key: "selectdb",
+    version: "2023-05-22",
+};
+
+/// The product as the sandbox serves it.
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
 
 const COLL: &str = "selectdb/instance";
 pub const SEED_INSTANCE: &str = "selectdb-cn-7213cjv2ez";

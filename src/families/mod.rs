@@ -1,0 +1,101 @@
+//! The provider families, one registration value each ([`Family`]) and one list of them
+//! ([`ALL`], derived from `family_list`): a family's schemas and provider-block schema, how
+//! its clients and drivers are set up, the sandbox services that simulate it (with their
+//! seeds and fault profiles), its `strata init` starter and the environment variables its
+//! credentials come from.
+//!
+//! Architecture invariant: this module sits above providers and the sandbox and beneath the
+//! cli; it is the only place that joins them — the providers get the sandbox only as the
+//! [`Endpoints`] implemented here by `sandbox::Connector`, and the sandbox gets its services
+//! only as the [`Catalogue`] built here.
+
+pub mod alicloud;
+pub mod commvault;
+pub mod huaweicloud;
+
+use crate::providers::client_settings::Source;
+use crate::providers::endpoints::{Endpoints, KeyPair};
+use crate::providers::registry::Configure;
+use crate::sandbox::store::World;
+use crate::sandbox::{Catalogue, Connector, Service};
+use crate::schema::Schema;
+use async_trait::async_trait;
+
+/// Everything strata knows of one provider family.
+pub struct Family {
+    /// Its resource and data-source schemas.
+    pub schemas: &'static [&'static Schema],
+    /// The schema of its `providers:` block (whose name is the family's).
+    pub provider: &'static Schema,
+    /// Builds its clients from an evaluated block and adds its drivers.
+    pub configure: Configure,
+    /// The sandbox services that simulate its APIs.
+    pub sandbox: &'static [&'static Service],
+    /// The `strata init` starter stack (after the common header), running on the sandbox.
+    pub starter: &'static str,
+    /// Where its credentials come from: provider-block attributes and environment variables.
+    pub credentials: &'static [Source],
+}
+
+impl Family {
+    pub fn name(&self) -> &'static str {
+        self.provider.type_name
+    }
+}
+
+/// Every family, one line each, derived from the one list (`family_list`).
+macro_rules! all_families {
+    ($($family:ident),*) => {
+        pub static ALL: &[&Family] = &[$(&$family::FAMILY),*];
+    };
+}
+crate::family_list::with_families!(all_families);
+
+/// The family named `name`.
+pub fn find(name: &str) -> Option<&'static Family> {
+    ALL.iter().copied().find(|f| f.name() == name)
+}
+
+/// The set-up of the family `name`, for `Providers::configure`.
+pub fn configurer(name: &str) -> Option<Configure> {
+    find(name).map(|f| f.configure)
+}
+
+/// What the sandbox serves: every family's services.
+pub fn sandbox() -> Catalogue {
+    Catalogue {
+        services: ALL.iter().flat_map(|f| f.sandbox.iter().copied()).collect(),
+        seed,
+    }
+}
+
+/// Every service's seed objects.
+pub fn seed(w: &mut World) {
+    for service in ALL.iter().flat_map(|f| f.sandbox.iter()) {
+        (service.seed)(w);
+    }
+}
+
+/// The sandbox as the providers' endpoint resolver: a service's base URL beneath the
+/// sandbox's, and the credentials the service itself accepts.
+#[async_trait]
+impl Endpoints for Connector {
+    async fn sandbox_url(&self, family: &str, service: &str) -> Result<String, String> {
+        let s = self
+            .catalogue()
+            .service(family, service)
+            .ok_or_else(|| format!("{family}: the sandbox has no service \"{service}\""))?;
+        Ok(format!("{}{}", self.url().await?, s.prefix()))
+    }
+
+    fn sandbox_credentials(&self, family: &str, service: &str) -> Option<KeyPair> {
+        let s = self.catalogue().service(family, service)?;
+        Some(KeyPair {
+            key: s.credentials.key.to_string(),
+            secret: s.credentials.secret.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! What every sandbox service shares, beneath them all: the handlers' state ([`Sandbox`]: the
+//! world store, the fault injector, request counts), a service's fault [`Profile`], and the
+//! [`Service`] value by which a service is mounted, seeded and reached.
+//!
+//! Invariant: this module imports no service and not the server; services import it and the
+//! server (`server.rs`) imports services through the [`Catalogue`] it is handed, so there is no
+//! circle inside the sandbox.
+
+use super::faults::Faults;
+use super::store::{Store, World};
+use axum::extract::Request;
+use axum::response::Response;
+use axum::Router;
+use std::sync::Arc;
+
+/// Shared by every service handler.
+#[derive(Clone)]
+pub struct Sandbox {
+    pub store: Arc<Store>,
+    pub faults: Arc<Faults>,
+    pub stats: Stats,
+}
+
+/// Requests served, by method and route (`GET /huaweicloud/rds/v3/{project}/configurations`),
+/// readable at `/_sandbox/stats` so benchmarks and tests can count calls.
+#[derive(Clone, Default)]
+pub struct Stats(Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>);
+
+impl Stats {
+    pub fn count(&self, route: String) {
+        if let Ok(mut m) = self.0.lock() {
+            *m.entry(route).or_default() += 1;
+        }
+    }
+
+    pub fn snapshot(&self) -> serde_json::Value {
+        let m = self.0.lock().map(|m| m.clone()).unwrap_or_default();
+        let total: u64 = m.values().sum();
+        serde_json::json!({ "total": total, "requests": m })
+    }
+
+    pub fn reset(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.clear();
+        }
+    }
+}
+
+/// How a service answers injected faults, and which of its calls change something.
+pub struct Profile {
+    pub throttle: fn() -> Response,
+    pub internal: fn() -> Response,
+    pub mutating: fn(&Request) -> bool,
+}
+
+/// The pair of credentials a service accepts (access key and secret, or user and password):
+/// the sandbox's own, learned by clients only through the endpoint resolver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Credentials {
+    pub key: &'static str,
+    pub secret: &'static str,
+}
+
+/// One simulated service: mounted at `/<family>/<path>`, behind the fault layer with its
+/// `profile`, its seed objects written into a new world.
+pub struct Service {
+    /// The provider family it serves (`alicloud`).
+    pub family: &'static str,
+    /// The service's name within the family, as the family's client asks for it (`gpdb`).
+    pub name: &'static str,
+    /// Where the client's base URL points beneath the family's prefix (`commandcenter/api`).
+    pub path: &'static str,
+    pub router: fn(Sandbox) -> Router,
+    pub profile: &'static Profile,
+    pub seed: fn(&mut World),
+    pub credentials: Credentials,
+}
+
+impl Service {
+    /// The mount point (`/alicloud/gpdb`).
+    pub fn prefix(&self) -> String {
+        format!("/{}/{}", self.family, self.path)
+    }
+}
+
+/// The services a sandbox serves, handed in from above (the families' registration list).
+#[derive(Clone)]
+pub struct Catalogue {
+    pub services: Vec<&'static Service>,
+    /// Writes every service's seeds (a plain function, as the store keeps it).
+    pub seed: fn(&mut World),
+}
+
+impl Catalogue {
+    /// The service `name` of `family`.
+    pub fn service(&self, family: &str, name: &str) -> Option<&'static Service> {
+        self.services
+            .iter()
+            .copied()
+            .find(|s| s.family == family && s.name == name)
+    }
+}
