@@ -37,6 +37,24 @@ pub struct Node {
     pub op: Op,
 }
 
+impl Node {
+    /// The apply half of an address's change.
+    pub fn apply(a: &Address) -> Node {
+        Node {
+            addr: a.clone(),
+            op: Op::Apply,
+        }
+    }
+
+    /// The destroy half of an address's change (its current object).
+    pub fn destroy(a: &Address) -> Node {
+        Node {
+            addr: a.clone(),
+            op: Op::Destroy,
+        }
+    }
+}
+
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.op {
@@ -50,13 +68,13 @@ impl fmt::Display for Node {
 /// Build the apply graph: nodes with the nodes each must wait for.
 pub fn apply_graph(plan: &Plan, state: &State) -> Vec<(Node, Vec<Node>)> {
     let e = Edges::of(plan, state);
-    let mut out: Vec<(Node, Vec<Node>)> = e.applies.iter().map(|a| e.apply_node(a)).collect();
-    out.extend(e.destroys.iter().map(|a| e.destroy_node(a)));
+    let mut out: Vec<(Node, Vec<Node>)> = e.applies.iter().map(|a| e.apply_entry(a)).collect();
+    out.extend(e.destroys.iter().map(|a| e.destroy_entry(a)));
     out.extend(
         plan.changes
             .iter()
             .filter(|c| c.deposed.is_some())
-            .map(|c| e.deposed_node(c)),
+            .map(|c| e.deposed_entry(c)),
     );
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -65,20 +83,6 @@ pub fn apply_graph(plan: &Plan, state: &State) -> Vec<(Node, Vec<Node>)> {
 /// The apply graph as a [`Graph`]: what `execute` walks and `strata graph` prints.
 pub fn executor_graph(plan: &Plan, state: &State) -> Graph<Node> {
     Graph::build(apply_graph(plan, state))
-}
-
-fn apply_node(a: &Address) -> Node {
-    Node {
-        addr: a.clone(),
-        op: Op::Apply,
-    }
-}
-
-fn destroy_node(a: &Address) -> Node {
-    Node {
-        addr: a.clone(),
-        op: Op::Destroy,
-    }
 }
 
 /// What the apply graph's edges are made from: which addresses have an apply half and a
@@ -136,52 +140,52 @@ impl<'p> Edges<'p> {
     fn dependent_applies(&self, a: &'p Address) -> impl Iterator<Item = Node> + '_ {
         self.dependents_of(a)
             .filter(move |x| self.applies.contains(*x) && *x != a)
-            .map(apply_node)
+            .map(Node::apply)
     }
 
     /// An apply runs after what it references is applied, and after the old object's
     /// destroy when replacing without create_before_destroy.
-    fn apply_node(&self, a: &&'p Address) -> (Node, Vec<Node>) {
+    fn apply_entry(&self, a: &&'p Address) -> (Node, Vec<Node>) {
         let c = self.changes[a];
         let mut deps: Vec<Node> = c
             .depends_on
             .iter()
             .filter(|d| self.applies.contains(d))
-            .map(apply_node)
+            .map(Node::apply)
             .collect();
         if c.action == Action::Replace && !c.create_before_destroy {
-            deps.push(destroy_node(a));
+            deps.push(Node::destroy(a));
         }
-        (apply_node(a), deps)
+        (Node::apply(a), deps)
     }
 
     /// A destroy runs after its dependents' destroys; under create_before_destroy also after
     /// the replacement and the dependents' applies.
-    fn destroy_node(&self, a: &&'p Address) -> (Node, Vec<Node>) {
+    fn destroy_entry(&self, a: &&'p Address) -> (Node, Vec<Node>) {
         let a: &'p Address = a;
         let c = self.changes[a];
         let mut deps: Vec<Node> = self
             .dependents_of(a)
             .filter(|x| self.destroys.contains(*x) && *x != a)
-            .map(destroy_node)
+            .map(Node::destroy)
             .collect();
         if c.action == Action::Replace && c.create_before_destroy {
-            deps.push(apply_node(a));
+            deps.push(Node::apply(a));
             deps.extend(self.dependent_applies(a));
         }
-        (destroy_node(a), deps)
+        (Node::destroy(a), deps)
     }
 
     /// A deposed object goes after its replacement and its dependents' applies.
-    fn deposed_node(&self, c: &'p Change) -> (Node, Vec<Node>) {
+    fn deposed_entry(&self, c: &'p Change) -> (Node, Vec<Node>) {
         let mut deps = Vec::new();
         if self.applies.contains(&c.addr) {
-            deps.push(apply_node(&c.addr));
+            deps.push(Node::apply(&c.addr));
         }
         deps.extend(
             self.dependents_of(&c.addr)
                 .filter(|x| self.applies.contains(*x))
-                .map(apply_node),
+                .map(Node::apply),
         );
         let node = Node {
             addr: c.addr.clone(),

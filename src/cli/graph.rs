@@ -89,21 +89,14 @@ impl View {
             .collect();
         let mut actions = HashMap::new();
         for c in &plan.changes {
-            let nodes = [
-                Node {
+            let halves = match &c.deposed {
+                Some(id) => vec![Node {
                     addr: c.addr.clone(),
-                    op: Op::Apply,
-                },
-                Node {
-                    addr: c.addr.clone(),
-                    op: Op::Destroy,
-                },
-                Node {
-                    addr: c.addr.clone(),
-                    op: Op::DestroyDeposed(c.deposed.clone().unwrap_or_default()),
-                },
-            ];
-            for n in nodes.into_iter().filter(|n| deps.contains_key(n)) {
+                    op: Op::DestroyDeposed(id.clone()),
+                }],
+                None => vec![Node::apply(&c.addr), Node::destroy(&c.addr)],
+            };
+            for n in halves.into_iter().filter(|n| deps.contains_key(n)) {
                 actions.insert(n, c.action);
             }
         }
@@ -128,30 +121,21 @@ impl View {
             .changes
             .iter()
             .filter(|c| c.deposed.is_none())
-            .filter(|c| {
-                !shown.contains_key(&Node {
-                    addr: c.addr.clone(),
-                    op: Op::Apply,
-                })
-            })
-            .filter(|c| {
-                !shown.contains_key(&Node {
-                    addr: c.addr.clone(),
-                    op: Op::Destroy,
-                })
-            })
+            .filter(|c| !shown.contains_key(&Node::apply(&c.addr)))
+            .filter(|c| !shown.contains_key(&Node::destroy(&c.addr)))
             .collect();
         let idle_addrs: std::collections::HashSet<&crate::address::Address> =
             idle.iter().map(|c| &c.addr).collect();
-        let applied = |a: &crate::address::Address| Node {
-            addr: a.clone(),
-            op: Op::Apply,
-        };
         let is_shown = |n: &Node| shown.contains_key(n) || idle_addrs.contains(&n.addr);
         idle.iter()
             .map(|c| {
-                let d = c.depends_on.iter().map(applied).filter(is_shown).collect();
-                (applied(&c.addr), d)
+                let d = c
+                    .depends_on
+                    .iter()
+                    .map(Node::apply)
+                    .filter(is_shown)
+                    .collect();
+                (Node::apply(&c.addr), d)
             })
             .collect()
     }
@@ -290,4 +274,55 @@ fn svg(dot: &str) -> Result<String, Failure> {
         )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Address;
+    use crate::plan::Change;
+
+    fn plan(changes: Vec<Change>) -> Plan {
+        Plan {
+            stack: "s".into(),
+            lineage: String::new(),
+            serial: 0,
+            changes,
+            outputs: Vec::new(),
+            drift: Vec::new(),
+            reconciled: Vec::new(),
+            options: Options::default(),
+            conflicts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn deposed_objects_and_unchanged_resources_keep_their_own_nodes() {
+        let a = Address::managed("huaweicloud_rds_parameter_template", "a");
+        let b = Address::managed("huaweicloud_rds_parameter_template", "b");
+        let deposed = Change {
+            deposed: Some("old-1".into()),
+            ..Change::new(a.clone(), Action::Delete)
+        };
+        let unchanged = Change {
+            depends_on: vec![a.clone()],
+            ..Change::new(b.clone(), Action::NoOp)
+        };
+        let p = plan(vec![
+            Change::new(a.clone(), Action::Update),
+            deposed,
+            unchanged,
+        ]);
+        let view = View::of(&p, &State::new("s"));
+        let old = Node {
+            addr: a.clone(),
+            op: Op::DestroyDeposed("old-1".into()),
+        };
+        assert_eq!(view.does(&Node::apply(&a)).words, "update");
+        assert_eq!(view.does(&old).words, "destroy deposed old-1");
+        assert_eq!(view.deps[&old], [Node::apply(&a)]);
+        assert_eq!(view.label(&Node::apply(&b)), format!("{b}\\nno-op"));
+        assert_eq!(view.deps[&Node::apply(&b)], [Node::apply(&a)]);
+        assert_eq!(view.order.len(), 3);
+    }
 }
