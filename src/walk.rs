@@ -51,13 +51,13 @@ impl Stops for NoStops {
     }
 }
 
-/// What a walk did.
+/// What a walk did (the nodes borrowed from the graph: no copies).
 #[derive(Debug)]
-pub struct Walked<N, T, E> {
+pub struct Walked<'g, N, T, E> {
     /// Every node that ran to its end, in the order they finished, with its result.
-    pub finished: Vec<(N, Result<T, E>)>,
+    pub finished: Vec<(&'g N, Result<T, E>)>,
     /// Nodes never started because a dependency failed: the node and that dependency.
-    pub skipped: Vec<(N, N)>,
+    pub skipped: Vec<(&'g N, &'g N)>,
     /// The stop that arrived, if one did.
     pub stopped: Option<Stop>,
 }
@@ -110,16 +110,14 @@ impl<'g, N: Clone + Eq + Hash + Ord + Display> Schedule<'g, N> {
     }
 
     /// A node failed: everything that depends on it, in node order, not blocked before.
-    fn failed(&mut self, i: NodeIndex) -> Vec<N> {
-        let node = &self.graph.g[i];
+    fn failed(&mut self, i: NodeIndex) -> Vec<&'g N> {
+        let graph = self.graph;
+        let node = &graph.g[i];
         let mut out = Vec::new();
-        for d in self
-            .graph
-            .closure(std::slice::from_ref(node), Direction::Outgoing)
-        {
-            let j = self.graph.index[&d];
+        for d in graph.closure(std::slice::from_ref(node), Direction::Outgoing) {
+            let j = graph.index[&d];
             if !std::mem::replace(&mut self.blocked[j.index()], true) {
-                out.push(d);
+                out.push(&graph.g[j]);
             }
         }
         out
@@ -151,15 +149,15 @@ pub fn order<N: Clone + Eq + Hash + Ord + Display>(graph: &Graph<N>) -> Result<V
 
 /// Walk `graph`, running `op` on each node (see the module's invariants). Returns what
 /// happened, or the cycle that prevents walking it (then nothing ran).
-pub async fn walk<N, T, E, F, Fut, S>(
-    graph: &Graph<N>,
+pub async fn walk<'g, N, T, E, F, Fut, S>(
+    graph: &'g Graph<N>,
     limit: usize,
     stops: &mut S,
     mut op: F,
-) -> Result<Walked<N, T, E>, Vec<N>>
+) -> Result<Walked<'g, N, T, E>, Vec<N>>
 where
     N: Clone + Eq + Hash + Ord + Display,
-    F: FnMut(N) -> Fut,
+    F: FnMut(&'g N) -> Fut,
     Fut: Future<Output = Result<T, E>>,
     S: Stops,
 {
@@ -176,7 +174,7 @@ where
     loop {
         while running.len() < limit.max(1) && out.stopped.is_none() {
             let Some(i) = s.next_ready() else { break };
-            let fut = op(graph.g[i].clone());
+            let fut = op(&graph.g[i]);
             running.push(async move { (i, fut.await) });
         }
         if running.is_empty() {
@@ -184,12 +182,12 @@ where
         }
         tokio::select! {
             Some((i, result)) = running.next() => {
-                let node = graph.g[i].clone();
+                let node = &graph.g[i];
                 match &result {
                     Ok(_) => s.succeeded(i),
                     Err(_) => {
                         let skipped = s.failed(i);
-                        out.skipped.extend(skipped.into_iter().map(|d| (d, node.clone())));
+                        out.skipped.extend(skipped.into_iter().map(|d| (d, node)));
                     }
                 }
                 out.finished.push((node, result));
@@ -302,7 +300,7 @@ mod tests {
     async fn limit_one_walks_in_order_and_failures_skip_dependents() {
         let g = diamond();
         let ran = Mutex::new(Vec::new());
-        let w = walk(&g, 1, &mut NoStops, |n: String| {
+        let w = walk(&g, 1, &mut NoStops, |n: &String| {
             ran.lock().unwrap().push(n.clone());
             async move {
                 if n == "b" {
@@ -315,7 +313,7 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(*ran.lock().unwrap(), ["a", "e", "b", "c"]);
-        assert_eq!(w.skipped, [(s("d"), s("b"))]);
+        assert_eq!(w.skipped, [(&s("d"), &s("b"))]);
         assert_eq!(w.finished.len(), 4);
     }
 
@@ -330,7 +328,7 @@ mod tests {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let rx = tokio::sync::Mutex::new(Some(rx));
         let tx = Mutex::new(Some(tx));
-        let w = walk(&g, 2, &mut NoStops, |n: String| {
+        let w = walk(&g, 2, &mut NoStops, |n: &String| {
             let (rx, tx) = (&rx, &tx);
             async move {
                 match n.as_str() {
@@ -369,7 +367,7 @@ mod tests {
     #[tokio::test]
     async fn a_drain_starts_nothing_new() {
         let g = diamond();
-        let w = walk(&g, 1, &mut After(0, Stop::Drain), |_n: String| async {
+        let w = walk(&g, 1, &mut After(0, Stop::Drain), |_n: &String| async {
             tokio::task::yield_now().await;
             Ok::<(), ()>(())
         })
@@ -383,7 +381,7 @@ mod tests {
     async fn an_abort_stops_spawned_tasks() {
         let g = diamond();
         let spawner = Spawner::default();
-        let w = walk(&g, 2, &mut After(3, Stop::Abort), |_n: String| {
+        let w = walk(&g, 2, &mut After(3, Stop::Abort), |_n: &String| {
             spawner.spawn(std::future::pending::<()>())
         })
         .await

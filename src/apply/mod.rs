@@ -313,8 +313,8 @@ pub async fn execute(
         interrupts: protected.interrupts(),
         reporter: shared.reporter.as_ref(),
     };
-    let walked = walk(&graph, parallelism, &mut stops, |n: Node| {
-        let s = shared.clone();
+    let walked = walk(&graph, parallelism, &mut stops, |n: &Node| {
+        let (s, n) = (shared.clone(), n.clone());
         let task = spawner.spawn(async move { ops::run(&s, &n).await });
         async move {
             task.await
@@ -351,7 +351,7 @@ pub async fn execute(
 
 impl Outcome {
     /// Count what the walk did: verbs done, failures, and the nodes a failure blocked.
-    fn absorb(&mut self, w: Walked<Node, &'static str, String>) {
+    fn absorb(&mut self, w: Walked<'_, Node, &'static str, String>) {
         for (node, result) in w.finished {
             match result {
                 Ok(verb) => *self.done.entry(verb).or_default() += 1,

@@ -270,10 +270,10 @@ impl<'a> Planner<'a> {
         let cfg = self.input.cfg;
         let providers = self.input.providers;
         let planner = Mutex::new(self);
-        let walked = walk(graph, 1, &mut NoStops, |addr: Address| {
+        let walked = walk(graph, 1, &mut NoStops, |addr: &Address| {
             let planner = &planner;
             async move {
-                let read = lock(planner).plan_block(&cfg.resources[&addr], included);
+                let read = lock(planner).plan_block(&cfg.resources[addr], included);
                 if let (Some(read), Some(providers)) = (read, providers) {
                     let result = read_data(providers, &read).await;
                     lock(planner).record_read(read, result);
