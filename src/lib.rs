@@ -16,3 +16,4 @@ pub mod schema;
 pub mod state;
 pub mod util;
 pub mod value;
+pub mod walk;

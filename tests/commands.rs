@@ -405,8 +405,9 @@ fn sandbox_reset_forgets_what_was_made() {
     assert!(r.stdout.contains("has been deleted"), "{r:?}");
 }
 
-#[test]
-fn create_before_destroy_makes_the_replacement_first() {
+/// The applied quickstart with `base` to be replaced under create_before_destroy (its clone
+/// `base_copy` is replaced with it).
+fn replaced_under_create_before_destroy() -> Env {
     let env = applied();
     let text = common::quickstart_text()
         .replace(
@@ -415,6 +416,12 @@ fn create_before_destroy_makes_the_replacement_first() {
         )
         .replace("version: \"8.0\"", "version: \"5.7\"");
     env.write("quickstart/main.yaml", &text);
+    env
+}
+
+#[test]
+fn create_before_destroy_makes_the_replacement_first() {
+    let env = replaced_under_create_before_destroy();
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     assert!(
         r.stdout
@@ -445,6 +452,49 @@ fn create_before_destroy_makes_the_replacement_first() {
         ["base-staging-copy", "base-staging-v2", "copy_by_v31"]
     );
     env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+}
+
+/// `graph` prints the executor's graph, not the config's: a replacement under
+/// create_before_destroy destroys the old object only after its dependent moved to the new one.
+#[test]
+fn graph_shows_the_executors_order_for_a_replacement() {
+    let env = replaced_under_create_before_destroy();
+    let r = env.ok(&["-C", "quickstart", "graph"], 0);
+    let base = "huaweicloud_rds_parameter_template.base";
+    let copy = "huaweicloud_rds_parameter_template.base_copy";
+    for (from, to) in [
+        (base.to_string(), format!("{base} (destroy)")),
+        (copy.to_string(), format!("{base} (destroy)")),
+        (format!("{copy} (destroy)"), copy.to_string()),
+        (base.to_string(), copy.to_string()),
+    ] {
+        let edge = format!("\"{from}\" -> \"{to}\";");
+        assert!(r.stdout.contains(&edge), "{edge} missing: {r:?}");
+    }
+    let num = |node: &str| -> usize {
+        let at = r
+            .stdout
+            .find(&format!("  \"{node}\" [label = \""))
+            .unwrap_or_else(|| panic!("{node} missing: {r:?}"));
+        let label = &r.stdout[at..];
+        let label = &label[label.find("label = \"").unwrap() + 9..];
+        label[..label.find('.').unwrap()].parse().unwrap()
+    };
+    assert!(num(base) < num(copy), "{r:?}");
+    assert!(num(copy) < num(&format!("{base} (destroy)")), "{r:?}");
+    assert!(
+        r.stdout.contains(&format!(". {base}\\nreplace: create\"")),
+        "{r:?}"
+    );
+    let r = env.ok(&["-C", "quickstart", "graph", "--format", "text"], 0);
+    assert!(
+        r.stdout.contains(&format!(
+            "  + {copy} (replace: create)\n    - {base} (replace: destroy)"
+        )),
+        "{r:?}"
+    );
+    let r = env.ok(&["-C", "quickstart", "graph", "--help"], 0);
+    assert!(r.stdout.contains("the order apply"), "{r:?}");
 }
 
 /// Run strata on a pseudo-terminal (util-linux `script`), answering `answer` to its prompt.

@@ -1,5 +1,6 @@
-//! The executor: turns a plan into a graph of create/destroy nodes and walks it with tokio,
-//! starting each node as soon as its dependencies are done (never in waves), at most
+//! The executor: turns a plan into a graph of create/destroy nodes (`apply_graph`, which
+//! `strata graph` prints too) and walks it with the one graph walk (`crate::walk`), each node
+//! a tokio task started as soon as its dependencies are done (never in waves), at most
 //! `parallelism` at a time. Every mutating call is preceded by a journaled intent and followed
 //! by a journaled result, so a crash loses nothing. A failure stops only its dependents.
 
@@ -16,11 +17,11 @@ use crate::providers::Providers;
 use crate::state::backend::Backend;
 use crate::state::journal::Entry;
 use crate::state::{OutputState, State};
+use crate::walk::{walk, Spawner, Stop, Stops, Walked};
 use report::Reporter;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use tokio::task::JoinSet;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
@@ -36,6 +37,24 @@ pub struct Node {
     pub op: Op,
 }
 
+impl Node {
+    /// The apply half of an address's change.
+    pub fn apply(a: &Address) -> Node {
+        Node {
+            addr: a.clone(),
+            op: Op::Apply,
+        }
+    }
+
+    /// The destroy half of an address's change (its current object).
+    pub fn destroy(a: &Address) -> Node {
+        Node {
+            addr: a.clone(),
+            op: Op::Destroy,
+        }
+    }
+}
+
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.op {
@@ -48,111 +67,132 @@ impl fmt::Display for Node {
 
 /// Build the apply graph: nodes with the nodes each must wait for.
 pub fn apply_graph(plan: &Plan, state: &State) -> Vec<(Node, Vec<Node>)> {
-    let changes: HashMap<&Address, &Change> = plan
-        .changes
-        .iter()
-        .filter(|c| c.deposed.is_none())
-        .map(|c| (&c.addr, c))
-        .collect();
-    let mut applies: HashSet<&Address> = HashSet::new();
-    let mut destroys: HashSet<&Address> = HashSet::new();
-    for c in plan.changes.iter().filter(|c| c.deposed.is_none()) {
-        match c.action {
-            Action::Create | Action::Clone | Action::Bind | Action::Update => {
-                applies.insert(&c.addr);
+    let e = Edges::of(plan, state);
+    let mut out: Vec<(Node, Vec<Node>)> = e.applies.iter().map(|a| e.apply_entry(a)).collect();
+    out.extend(e.destroys.iter().map(|a| e.destroy_entry(a)));
+    out.extend(
+        plan.changes
+            .iter()
+            .filter(|c| c.deposed.is_some())
+            .map(|c| e.deposed_entry(c)),
+    );
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The apply graph as a [`Graph`]: what `execute` walks and `strata graph` prints.
+pub fn executor_graph(plan: &Plan, state: &State) -> Graph<Node> {
+    Graph::build(apply_graph(plan, state))
+}
+
+/// What the apply graph's edges are made from: which addresses have an apply half and a
+/// destroy half, and who depends on whom.
+struct Edges<'p> {
+    changes: HashMap<&'p Address, &'p Change>,
+    applies: HashSet<&'p Address>,
+    destroys: HashSet<&'p Address>,
+    /// From config (plan) and from state (for objects being deleted).
+    dependents: HashMap<&'p Address, Vec<&'p Address>>,
+}
+
+impl<'p> Edges<'p> {
+    fn of(plan: &'p Plan, state: &'p State) -> Edges<'p> {
+        let mut e = Edges {
+            changes: HashMap::new(),
+            applies: HashSet::new(),
+            destroys: HashSet::new(),
+            dependents: HashMap::new(),
+        };
+        for c in plan.changes.iter().filter(|c| c.deposed.is_none()) {
+            e.changes.insert(&c.addr, c);
+            let (apply, destroy) = match c.action {
+                Action::Create | Action::Clone | Action::Bind | Action::Update => (true, false),
+                Action::Read => (c.reason.is_some(), false),
+                Action::Replace => (true, true),
+                Action::Delete => (false, true),
+                Action::NoOp => (false, false),
+            };
+            if apply {
+                e.applies.insert(&c.addr);
             }
-            Action::Read if c.reason.is_some() => {
-                applies.insert(&c.addr);
+            if destroy {
+                e.destroys.insert(&c.addr);
             }
-            Action::Replace => {
-                applies.insert(&c.addr);
-                destroys.insert(&c.addr);
-            }
-            Action::Delete => {
-                destroys.insert(&c.addr);
-            }
-            _ => {}
         }
-    }
-    // Who depends on whom, from config (plan) and from state (for objects being deleted).
-    let mut dependents: HashMap<&Address, Vec<&Address>> = HashMap::new();
-    for c in &plan.changes {
-        for d in &c.depends_on {
-            dependents.entry(d).or_default().push(&c.addr);
+        for c in &plan.changes {
+            for d in &c.depends_on {
+                e.dependents.entry(d).or_default().push(&c.addr);
+            }
         }
-    }
-    for (a, r) in &state.resources {
-        for d in &r.dependencies {
-            dependents.entry(d).or_default().push(a);
+        for (a, r) in &state.resources {
+            for d in &r.dependencies {
+                e.dependents.entry(d).or_default().push(a);
+            }
         }
+        e
     }
-    let apply = |a: &Address| Node {
-        addr: a.clone(),
-        op: Op::Apply,
-    };
-    let destroy = |a: &Address| Node {
-        addr: a.clone(),
-        op: Op::Destroy,
-    };
-    let mut out = Vec::new();
-    for a in &applies {
-        let c = changes[a];
+
+    fn dependents_of(&self, a: &Address) -> impl Iterator<Item = &'p Address> + '_ {
+        self.dependents.get(a).into_iter().flatten().copied()
+    }
+
+    /// The apply halves of `a`'s dependents (a destroy waits until they moved away).
+    fn dependent_applies(&self, a: &'p Address) -> impl Iterator<Item = Node> + '_ {
+        self.dependents_of(a)
+            .filter(move |x| self.applies.contains(*x) && *x != a)
+            .map(Node::apply)
+    }
+
+    /// An apply runs after what it references is applied, and after the old object's
+    /// destroy when replacing without create_before_destroy.
+    fn apply_entry(&self, a: &&'p Address) -> (Node, Vec<Node>) {
+        let c = self.changes[a];
         let mut deps: Vec<Node> = c
             .depends_on
             .iter()
-            .filter(|d| applies.contains(d))
-            .map(apply)
+            .filter(|d| self.applies.contains(d))
+            .map(Node::apply)
             .collect();
         if c.action == Action::Replace && !c.create_before_destroy {
-            deps.push(destroy(a));
+            deps.push(Node::destroy(a));
         }
-        out.push((apply(a), deps));
+        (Node::apply(a), deps)
     }
-    for a in &destroys {
-        let c = changes[a];
-        let mut deps: Vec<Node> = dependents
-            .get(a)
-            .into_iter()
-            .flatten()
-            .filter(|x| destroys.contains(*x) && *x != a)
-            .map(|x| destroy(x))
+
+    /// A destroy runs after its dependents' destroys; under create_before_destroy also after
+    /// the replacement and the dependents' applies.
+    fn destroy_entry(&self, a: &&'p Address) -> (Node, Vec<Node>) {
+        let a: &'p Address = a;
+        let c = self.changes[a];
+        let mut deps: Vec<Node> = self
+            .dependents_of(a)
+            .filter(|x| self.destroys.contains(*x) && *x != a)
+            .map(Node::destroy)
             .collect();
         if c.action == Action::Replace && c.create_before_destroy {
-            deps.push(apply(a));
-            deps.extend(
-                dependents
-                    .get(a)
-                    .into_iter()
-                    .flatten()
-                    .filter(|x| applies.contains(*x) && *x != a)
-                    .map(|x| apply(x)),
-            );
+            deps.push(Node::apply(a));
+            deps.extend(self.dependent_applies(a));
         }
-        out.push((destroy(a), deps));
+        (Node::destroy(a), deps)
     }
-    for c in plan.changes.iter().filter(|c| c.deposed.is_some()) {
+
+    /// A deposed object goes after its replacement and its dependents' applies.
+    fn deposed_entry(&self, c: &'p Change) -> (Node, Vec<Node>) {
         let mut deps = Vec::new();
-        if applies.contains(&c.addr) {
-            deps.push(apply(&c.addr));
+        if self.applies.contains(&c.addr) {
+            deps.push(Node::apply(&c.addr));
         }
         deps.extend(
-            dependents
-                .get(&c.addr)
-                .into_iter()
-                .flatten()
-                .filter(|x| applies.contains(*x))
-                .map(|x| apply(x)),
+            self.dependents_of(&c.addr)
+                .filter(|x| self.applies.contains(*x))
+                .map(Node::apply),
         );
-        out.push((
-            Node {
-                addr: c.addr.clone(),
-                op: Op::DestroyDeposed(c.deposed.clone().unwrap_or_default()),
-            },
-            deps,
-        ));
+        let node = Node {
+            addr: c.addr.clone(),
+            op: Op::DestroyDeposed(c.deposed.clone().unwrap_or_default()),
+        };
+        (node, deps)
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
 }
 
 /// Shared by every node task.
@@ -257,12 +297,10 @@ pub async fn execute(
     protected: &signals::Protected,
 ) -> Outcome {
     let plan = shared.plan.clone();
-    let plan = plan.as_ref();
-    let nodes = {
+    let graph = {
         let st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        apply_graph(plan, &st)
+        executor_graph(&plan, &st)
     };
-    let graph: Graph<Node> = Graph::build(nodes.iter().cloned());
     let mut outcome = Outcome {
         done: BTreeMap::new(),
         failures: Vec::new(),
@@ -270,100 +308,82 @@ pub async fn execute(
         interrupted: false,
         state: shared.base.header(),
     };
-    if let Some(cycle) = graph.find_cycle() {
-        outcome.failures.push((
-            "plan".into(),
-            format!(
-                "the changes cannot be ordered (cycle: {}); apply them in two steps with --target",
-                crate::graph::cycle_text(&cycle)
-            ),
-        ));
-        return outcome;
-    }
-    let mut waiting: HashMap<Node, usize> = nodes
-        .iter()
-        .map(|(n, _)| (n.clone(), graph.dependencies(n).len()))
-        .collect();
-    let mut ready: VecDeque<Node> = nodes
-        .iter()
-        .filter(|(n, _)| waiting[n] == 0)
-        .map(|(n, _)| n.clone())
-        .collect();
-    let mut running: JoinSet<(Node, Result<&'static str, String>)> = JoinSet::new();
-    let mut interrupts = protected.interrupts();
-    let mut blocked: HashSet<Node> = HashSet::new();
-    loop {
-        while running.len() < parallelism.max(1) && !outcome.interrupted {
-            let Some(n) = ready.pop_front() else { break };
-            if blocked.contains(&n) {
-                continue;
-            }
-            let s = shared.clone();
-            running.spawn(async move {
-                let r = ops::run(&s, &n).await;
-                (n, r)
-            });
+    let spawner = Spawner::default();
+    let mut stops = Interrupted {
+        interrupts: protected.interrupts(),
+        reporter: shared.reporter.as_ref(),
+    };
+    let walked = walk(&graph, parallelism, &mut stops, |n: &Node| {
+        let (s, n) = (shared.clone(), n.clone());
+        let task = spawner.spawn(async move { ops::run(&s, &n).await });
+        async move {
+            task.await
+                .unwrap_or_else(|e| Err(format!("a task failed: {e}")))
         }
-        if running.is_empty() {
-            break;
-        }
-        tokio::select! {
-            joined = running.join_next() => {
-                let Some(joined) = joined else { break };
-                let (node, result) = match joined {
-                    Ok(v) => v,
-                    Err(e) => {
-                        outcome.failures.push(("executor".into(), format!("a task failed: {e}")));
-                        continue;
-                    }
-                };
-                match result {
-                    Ok(verb) => {
-                        *outcome.done.entry(verb).or_default() += 1;
-                        for d in graph.dependents(&node) {
-                            if let Some(w) = waiting.get_mut(&d) {
-                                *w -= 1;
-                                if *w == 0 {
-                                    ready.push_back(d);
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        outcome.failures.push((node.addr.to_string(), e));
-                        for d in graph.closure(std::slice::from_ref(&node), petgraph::Direction::Outgoing) {
-                            if blocked.insert(d.clone()) {
-                                outcome.skipped.push((d.to_string(), node.addr.to_string()));
-                            }
-                        }
-                    }
-                }
-            }
-            n = interrupts.next() => {
-                if n == 1 {
-                    outcome.interrupted = true;
-                    shared.reporter.note("Interrupt received: starting nothing new; waiting for the operations in flight to finish (press Ctrl-C again to stop them now; their intents are kept and reconciled on the next run)");
-                } else {
-                    running.abort_all();
-                    shared.reporter.note("Second interrupt: stopped the operations in flight; their intents are kept for the next run to reconcile");
-                    while running.join_next().await.is_some() {}
-                    break;
-                }
-            }
+    })
+    .await;
+    spawner.settle().await;
+    match walked {
+        Ok(w) => outcome.absorb(w),
+        Err(cycle) => {
+            outcome.failures.push((
+                "plan".into(),
+                format!(
+                    "the changes cannot be ordered (cycle: {}); apply them in two steps with --target",
+                    crate::graph::cycle_text(&cycle)
+                ),
+            ));
+            return outcome;
         }
     }
-    if !outcome.interrupted && outcome.failures.is_empty() {
-        // Outputs, from the final scope.
-        if let Err(e) = record_outputs(&shared, plan).await {
+    if !outcome.interrupted {
+        // Outputs, from the final scope (best effort after a failure).
+        let recorded = record_outputs(&shared, &plan).await;
+        if let (Err(e), true) = (recorded, outcome.failures.is_empty()) {
             outcome.failures.push(("outputs".into(), e));
         }
-    } else if !outcome.interrupted {
-        let _ = record_outputs(&shared, plan).await;
     }
     let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     outcome.state = std::mem::replace(&mut *st, shared.base.header());
     drop(st);
     outcome
+}
+
+impl Outcome {
+    /// Count what the walk did: verbs done, failures, and the nodes a failure blocked.
+    fn absorb(&mut self, w: Walked<'_, Node, &'static str, String>) {
+        for (node, result) in w.finished {
+            match result {
+                Ok(verb) => *self.done.entry(verb).or_default() += 1,
+                Err(e) => self.failures.push((node.addr.to_string(), e)),
+            }
+        }
+        self.skipped.extend(
+            w.skipped
+                .into_iter()
+                .map(|(d, by)| (d.to_string(), by.addr.to_string())),
+        );
+        self.interrupted = w.stopped.is_some();
+    }
+}
+
+/// Interrupts under the executor's protection, as stops of its walk: the first drains, the
+/// second aborts the calls in flight.
+struct Interrupted<'r> {
+    interrupts: signals::Interrupts,
+    reporter: &'r dyn Reporter,
+}
+
+impl Stops for Interrupted<'_> {
+    async fn next(&mut self) -> Stop {
+        if self.interrupts.next().await == 1 {
+            self.reporter.note("Interrupt received: starting nothing new; waiting for the operations in flight to finish (press Ctrl-C again to stop them now; their intents are kept and reconciled on the next run)");
+            Stop::Drain
+        } else {
+            self.reporter.note("Second interrupt: stopped the operations in flight; their intents are kept for the next run to reconcile");
+            Stop::Abort
+        }
+    }
 }
 
 async fn record_outputs(shared: &Shared, plan: &Plan) -> Result<(), String> {

@@ -294,7 +294,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the dependency graph
+    /// Print the executor's graph: the order apply would run the plan's changes in
+    ///
+    /// The nodes are what apply runs (creates, updates, reads, both halves of a replacement,
+    /// deletes, deposed objects) with the edges apply waits on, numbered in the order
+    /// `apply --parallelism 1` runs them; under create_before_destroy the old object is
+    /// destroyed after its replacement and its dependents. Unchanged resources are shown
+    /// unnumbered. The plan is made from config and state only (no cloud calls).
     #[command(
         after_help = "Examples:\n  strata graph | dot -Tsvg > graph.svg\n  strata graph --format text"
     )]

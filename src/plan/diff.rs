@@ -1,5 +1,6 @@
-//! The planner: walks the config graph in dependency order, evaluates each block against the
-//! scope of what is known so far, and diffs it with the (refreshed) state, driven entirely by
+//! The planner: walks the config graph in dependency order (`crate::walk`, one block at a
+//! time, so the plan is deterministic), evaluates each block against the scope of what is
+//! known so far, and diffs it with the (refreshed) state, driven entirely by
 //! the resource schemas (force-new, computed, volatile, sensitive). Data sources are read
 //! here when their arguments are known; outputs are evaluated last.
 
@@ -11,13 +12,15 @@ use crate::config::validate::{check_block_values, config_graph, eval_output};
 use crate::config::vars::Vars;
 use crate::config::{Block, Config};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::graph::cycle_text;
+use crate::graph::{cycle_text, Graph};
 use crate::providers::{CallCx, NoProgress, Providers};
 use crate::schema::{Mode, Schema, Verb};
 use crate::state::{Made, State};
 use crate::value::{key, path_string, Map, Path, Value};
+use crate::walk::{walk, NoStops};
 use petgraph::Direction;
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Mutex;
 
 /// Inputs of a plan besides config and state.
 pub struct PlanInput<'a> {
@@ -108,6 +111,50 @@ fn clone_label(b: &Block, evaluated: Option<&Value>) -> Option<String> {
     })
 }
 
+/// The planned attributes of an existing object: as configured, computed ones as they are,
+/// ignored changes as they were.
+fn kept_attributes(b: &Block, args: &Map, prior_map: &Map, cloning: bool) -> Map {
+    let mut kept = planned(b.schema, args, Some(prior_map), cloning);
+    let ignore_all = ignores_all(b);
+    for a in b.schema.attrs.iter().filter(|a| a.settable()) {
+        if ignore_all || b.lifecycle.ignore_changes.iter().any(|i| i == a.name) {
+            match prior_map.get(a.name) {
+                Some(v) => kept.insert(a.name.to_string(), v.clone()),
+                None => kept.remove(a.name),
+            };
+        }
+    }
+    kept
+}
+
+fn ignores_all(b: &Block) -> bool {
+    b.lifecycle.ignore_changes.iter().any(|i| i == "all")
+}
+
+/// Read a data source whose arguments are known.
+async fn read_data(providers: &Providers, read: &DataRead<'_>) -> Result<Map, String> {
+    let b = read.block;
+    let d = providers.data(&b.addr.ty)?;
+    let cx = CallCx {
+        addr: &b.addr,
+        timeout: b.timeout("read"),
+        progress: &NoProgress,
+    };
+    d.read(&cx, &read.args).await.map_err(|e| e.to_string())
+}
+
+/// A `prevent_destroy` diagnostic as a plan conflict.
+fn conflict(d: Diagnostic) -> super::Conflict {
+    super::Conflict {
+        addr: d
+            .address
+            .as_deref()
+            .and_then(|a| Address::parse(a).ok())
+            .unwrap_or_else(|| Address::managed("unknown", "unknown")),
+        message: d.to_string(),
+    }
+}
+
 struct Planner<'a> {
     input: &'a PlanInput<'a>,
     objects: PlanScope<'a>,
@@ -119,119 +166,57 @@ struct Planner<'a> {
 }
 
 pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
-    let cfg = input.cfg;
-    let state = input.state;
     let opts = input.options;
+    let graph = config_graph(input.cfg);
+    let targets = targeted(&graph, input);
+    let included = |a: &Address| targets.as_ref().is_none_or(|t| t.contains(a));
     let mut p = Planner {
         input,
-        objects: PlanScope::new(input.vars.clone(), state),
-        referenced: referenced(cfg),
+        objects: PlanScope::new(input.vars.clone(), input.state),
+        referenced: referenced(input.cfg),
         changes: Vec::new(),
         diags: Diagnostics::default(),
-        fkey: state.fingerprint_key(),
+        fkey: input.state.fingerprint_key(),
     };
-    let graph = config_graph(cfg);
-    let order = match graph.topo() {
-        Ok(o) => o,
-        Err(cycle) => {
-            let mut d = Diagnostics::default();
-            d.push(Diagnostic::error(format!(
-                "dependency cycle: {}",
-                cycle_text(&cycle)
-            )));
-            return Err(d);
-        }
-    };
-    // Objects known from state are in scope from the start (through the state itself).
-    let targets: Option<HashSet<Address>> = if opts.targets.is_empty() {
-        None
-    } else if opts.destroy {
-        let mut set: HashSet<Address> = opts.targets.iter().cloned().collect();
+    if opts.destroy {
+        graph.topo().map_err(cycle_error)?;
+        p.plan_destroy(&included);
+    } else {
+        p = p.plan_config(&graph, &included).await?;
+        p.plan_orphans(&included);
+    }
+    p.plan_deposed(&included);
+    p.finish()
+}
+
+fn cycle_error(cycle: Vec<Address>) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    d.push(Diagnostic::error(format!(
+        "dependency cycle: {}",
+        cycle_text(&cycle)
+    )));
+    d
+}
+
+/// The addresses `--target` selects: the targets with what they need (or, destroying, with
+/// what needs them, by config and by state). `None`: everything.
+fn targeted(graph: &Graph<Address>, input: &PlanInput<'_>) -> Option<HashSet<Address>> {
+    let opts = input.options;
+    if opts.targets.is_empty() {
+        return None;
+    }
+    let mut set: HashSet<Address> = opts.targets.iter().cloned().collect();
+    if opts.destroy {
         set.extend(graph.closure(&opts.targets, Direction::Outgoing));
-        for (a, r) in &state.resources {
+        for (a, r) in &input.state.resources {
             if r.dependencies.iter().any(|d| set.contains(d)) {
                 set.insert(a.clone());
             }
         }
-        Some(set)
     } else {
-        let mut set: HashSet<Address> = opts.targets.iter().cloned().collect();
         set.extend(graph.closure(&opts.targets, Direction::Incoming));
-        Some(set)
-    };
-    let included = |a: &Address| targets.as_ref().is_none_or(|t| t.contains(a));
-
-    if opts.destroy {
-        for (addr, r) in &state.resources {
-            if addr.is_data() || !included(addr) {
-                continue;
-            }
-            p.changes.push(delete_change(addr, r, None));
-        }
-    } else {
-        for addr in &order {
-            let block = &cfg.resources[addr];
-            if !included(addr) {
-                if !state.resources.contains_key(addr) {
-                    p.objects.planned.set(addr.clone(), Value::Unknown, vec![]);
-                }
-                continue;
-            }
-            if addr.is_data() {
-                p.plan_data(block).await;
-            } else {
-                p.plan_managed(block);
-            }
-        }
-        for (addr, r) in &state.resources {
-            if addr.is_data() || cfg.resources.contains_key(addr) || !included(addr) {
-                continue;
-            }
-            p.changes.push(delete_change(
-                addr,
-                r,
-                Some(Reason::DeleteBecauseNoResourceConfig),
-            ));
-        }
     }
-    for d in &state.deposed {
-        if included(&d.addr) {
-            let mut c = delete_change(&d.addr, &d.resource, None);
-            c.deposed = Some(d.resource.id.clone());
-            p.changes.push(c);
-        }
-    }
-    let mut conflicts = p.check_prevent_destroy();
-    cfg.resolve_lines(&mut conflicts);
-    let outputs = p.plan_outputs();
-    if p.diags.has_errors() {
-        cfg.resolve_lines(&mut p.diags);
-        return Err(p.diags);
-    }
-    let mut changes = p.changes;
-    changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
-    Ok(Plan {
-        stack: cfg.stack.clone(),
-        lineage: state.lineage.clone(),
-        serial: state.serial,
-        changes,
-        outputs,
-        drift: input.drift.clone(),
-        reconciled: input.reconciled.clone(),
-        options: opts.clone(),
-        conflicts: conflicts
-            .0
-            .into_iter()
-            .map(|d| super::Conflict {
-                addr: d
-                    .address
-                    .as_deref()
-                    .and_then(|a| Address::parse(a).ok())
-                    .unwrap_or_else(|| Address::managed("unknown", "unknown")),
-                message: d.to_string(),
-            })
-            .collect(),
-    })
+    Some(set)
 }
 
 fn delete_change(
@@ -253,7 +238,138 @@ fn delete_change(
     }
 }
 
-impl Planner<'_> {
+/// A managed block evaluated for planning.
+struct Evaluated {
+    args: Map,
+    cloning: bool,
+    clone: Option<Value>,
+    /// The schema's sensitive paths and those derived from sensitive variables.
+    sensitive: Vec<Path>,
+}
+
+/// A data source whose arguments are known, to be read now.
+struct DataRead<'b> {
+    block: &'b Block,
+    args: Map,
+    sensitive: Vec<Path>,
+    change: Change,
+}
+
+fn lock<'m, 'a>(p: &'m Mutex<Planner<'a>>) -> std::sync::MutexGuard<'m, Planner<'a>> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<'a> Planner<'a> {
+    /// Plan every configured block, walking the config graph one block at a time (each is
+    /// evaluated against what its dependencies planned).
+    async fn plan_config(
+        self,
+        graph: &Graph<Address>,
+        included: &(dyn Fn(&Address) -> bool + Sync),
+    ) -> Result<Planner<'a>, Diagnostics> {
+        let cfg = self.input.cfg;
+        let providers = self.input.providers;
+        let planner = Mutex::new(self);
+        let walked = walk(graph, 1, &mut NoStops, |addr: &Address| {
+            let planner = &planner;
+            async move {
+                let read = lock(planner).plan_block(&cfg.resources[addr], included);
+                if let (Some(read), Some(providers)) = (read, providers) {
+                    let result = read_data(providers, &read).await;
+                    lock(planner).record_read(read, result);
+                }
+                Ok::<(), std::convert::Infallible>(())
+            }
+        })
+        .await;
+        walked.map_err(cycle_error)?;
+        Ok(planner.into_inner().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Plan one block; a data source to read now is returned.
+    fn plan_block<'b>(
+        &mut self,
+        block: &'b Block,
+        included: &dyn Fn(&Address) -> bool,
+    ) -> Option<DataRead<'b>> {
+        let addr = &block.addr;
+        if !included(addr) {
+            if !self.input.state.resources.contains_key(addr) {
+                self.unknown(addr);
+            }
+            return None;
+        }
+        if addr.is_data() {
+            return self.plan_data(block);
+        }
+        self.plan_managed(block);
+        None
+    }
+
+    fn plan_destroy(&mut self, included: &dyn Fn(&Address) -> bool) {
+        for (addr, r) in &self.input.state.resources {
+            if !addr.is_data() && included(addr) {
+                self.changes.push(delete_change(addr, r, None));
+            }
+        }
+    }
+
+    /// Objects in state that the config no longer has.
+    fn plan_orphans(&mut self, included: &dyn Fn(&Address) -> bool) {
+        let cfg = self.input.cfg;
+        for (addr, r) in &self.input.state.resources {
+            if addr.is_data() || cfg.resources.contains_key(addr) || !included(addr) {
+                continue;
+            }
+            let reason = Some(Reason::DeleteBecauseNoResourceConfig);
+            self.changes.push(delete_change(addr, r, reason));
+        }
+    }
+
+    /// Objects left deposed by create_before_destroy are deleted.
+    fn plan_deposed(&mut self, included: &dyn Fn(&Address) -> bool) {
+        for d in &self.input.state.deposed {
+            if included(&d.addr) {
+                let mut c = delete_change(&d.addr, &d.resource, None);
+                c.deposed = Some(d.resource.id.clone());
+                self.changes.push(c);
+            }
+        }
+    }
+
+    /// Outputs, conflicts and the plan itself, or the errors found on the way.
+    fn finish(mut self) -> Result<Plan, Diagnostics> {
+        let cfg = self.input.cfg;
+        let state = self.input.state;
+        let mut conflicts = self.check_prevent_destroy();
+        cfg.resolve_lines(&mut conflicts);
+        let outputs = self.plan_outputs();
+        if self.diags.has_errors() {
+            cfg.resolve_lines(&mut self.diags);
+            return Err(self.diags);
+        }
+        let mut changes = self.changes;
+        changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
+        Ok(Plan {
+            stack: cfg.stack.clone(),
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            changes,
+            outputs,
+            drift: self.input.drift.clone(),
+            reconciled: self.input.reconciled.clone(),
+            options: self.input.options.clone(),
+            conflicts: conflicts.0.into_iter().map(conflict).collect(),
+        })
+    }
+
+    /// An object whose value is known only after apply.
+    fn unknown(&mut self, addr: &Address) {
+        self.objects
+            .planned
+            .set(addr.clone(), Value::Unknown, vec![]);
+    }
+
     fn eval_block(&mut self, b: &Block) -> Option<(Map, Option<Map>, Vec<Path>)> {
         let cfg = self.input.cfg;
         check_block_values(
@@ -266,159 +382,196 @@ impl Planner<'_> {
         )
     }
 
-    fn plan_managed(&mut self, b: &Block) {
-        let addr = &b.addr;
-        let Some((mut args, clone, var_sensitive)) = self.eval_block(b) else {
-            self.objects
-                .planned
-                .set(addr.clone(), Value::Unknown, vec![]);
-            return;
-        };
-        let schema = b.schema;
-        schema.apply_defaults(&mut args);
-        let cloning = clone.is_some();
-        let clone_v = clone.map(Value::Map);
-        let mut sens_paths = schema.sensitive_paths();
+    /// Evaluate a managed block: arguments with defaults, the clone block, sensitive paths.
+    fn evaluate(&mut self, b: &Block) -> Option<Evaluated> {
+        let (mut args, clone, var_sensitive) = self.eval_block(b)?;
+        b.schema.apply_defaults(&mut args);
+        let mut sensitive = b.schema.sensitive_paths();
         for p in var_sensitive {
-            if !sens_paths.contains(&p) {
-                sens_paths.push(p);
+            if !sensitive.contains(&p) {
+                sensitive.push(p);
             }
         }
-        let deps = b.dependencies();
-        let new_action = match (schema.verb, cloning) {
+        Some(Evaluated {
+            args,
+            cloning: clone.is_some(),
+            clone: clone.map(Value::Map),
+            sensitive,
+        })
+    }
+
+    fn plan_managed(&mut self, b: &Block) {
+        let Some(ev) = self.evaluate(b) else {
+            self.unknown(&b.addr);
+            return;
+        };
+        let new_action = match (b.schema.verb, ev.cloning) {
             (Verb::Bind, _) => Action::Bind,
             (Verb::Create, true) => Action::Clone,
             (Verb::Create, false) => Action::Create,
         };
-        let prior = self.input.state.resources.get(addr);
-        // Only a new object (or a replacement) is planned from scratch.
-        let fresh = || planned(schema, &args, None, cloning);
         let mut change = Change {
-            after_sensitive: sens_paths.clone(),
-            depends_on: deps,
+            after_sensitive: ev.sensitive.clone(),
+            depends_on: b.dependencies(),
             create_before_destroy: b.lifecycle.create_before_destroy,
-            clone: clone_v.clone(),
-            clone_label: clone_label(b, clone_v.as_ref()),
-            ..Change::new(addr.clone(), new_action)
+            clone: ev.clone.clone(),
+            clone_label: clone_label(b, ev.clone.as_ref()),
+            ..Change::new(b.addr.clone(), new_action)
         };
-        let mut after = if prior.is_none() { fresh() } else { Map::new() };
-        if let Some(prior) = prior {
-            let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
-            change.before = Some(prior.attributes.clone());
-            change.prior_id = Some(prior.id.clone());
-            if let Made::Cloned { from } = &prior.made {
-                change.prior_clone = Some(from.clone());
-            }
-            change.before_sensitive = prior
-                .sensitive
-                .keys()
-                .filter_map(|k| crate::value::parse_path(k))
-                .collect();
-            let mut kept = planned(schema, &args, Some(&prior_map), cloning);
-            let ignore_all = b.lifecycle.ignore_changes.iter().any(|i| i == "all");
-            for a in schema.attrs.iter().filter(|a| a.settable()) {
-                if ignore_all || b.lifecycle.ignore_changes.iter().any(|i| i == a.name) {
-                    match prior_map.get(a.name) {
-                        Some(v) => kept.insert(a.name.to_string(), v.clone()),
-                        None => kept.remove(a.name),
-                    };
-                }
-            }
-            // Compare with secrets masked, then compare the secrets' fingerprints.
-            let mut masked = Value::Map(kept.clone());
-            let fps = sensitive::mask(&mut masked, &sens_paths, &self.fkey);
-            let masked = masked.as_map().cloned().unwrap_or_default();
-            let mut changed: BTreeSet<String> = schema
-                .attrs
-                .iter()
-                .filter(|a| a.settable())
-                .filter(|a| {
-                    let v = masked.get(a.name);
-                    v.is_some_and(Value::has_unknown) || !equivalent(v, prior_map.get(a.name))
-                })
-                .map(|a| a.name.to_string())
-                .collect();
-            for p in sensitive::changed(&fps, &prior.sensitive) {
-                let top = p.split(['.', '[']).next().unwrap_or(&p).to_string();
-                let ignored = ignore_all || b.lifecycle.ignore_changes.contains(&top);
-                if !ignored {
-                    changed.insert(top);
-                    if let Some(path) = crate::value::parse_path(&p) {
-                        change.sensitive_changed.push(path);
-                    }
-                }
-            }
-            let clone_moved = !ignore_all && clone_changed(clone_v.as_ref(), &prior.made);
-            let mut force: Vec<Path> = changed
-                .iter()
-                .filter(|n| schema.attr(n).is_some_and(|a| a.force_new))
-                .map(|n| vec![key(n)])
-                .collect();
-            if clone_moved {
-                force.push(vec![key("clone")]);
-            }
-            if self.input.options.replace.contains(addr) {
-                change.action = Action::Replace;
-                change.reason = Some(Reason::ReplaceByRequest);
-            } else if prior.tainted {
-                change.action = Action::Replace;
-                change.reason = Some(Reason::ReplaceBecauseTainted);
-            } else if !force.is_empty() {
-                change.action = Action::Replace;
-                change.reason = Some(Reason::ReplaceBecauseCannotUpdate);
-                change.replace_paths = force;
-            } else if !changed.is_empty() {
-                if schema.updatable {
-                    change.action = Action::Update;
-                } else {
-                    change.action = Action::Replace;
-                    change.reason = Some(Reason::ReplaceBecauseCannotUpdate);
-                    change.replace_paths = changed.iter().map(|n| vec![key(n)]).collect();
-                }
-            } else {
-                change.action = Action::NoOp;
-            }
-            after = match change.action {
-                Action::Replace => fresh(),
-                Action::Update => {
-                    let mut k = kept;
-                    for a in schema.attrs.iter().filter(|a| a.volatile) {
-                        k.insert(a.name.to_string(), Value::Unknown);
-                    }
-                    k
-                }
-                _ => kept,
-            };
+        // Only a new object (or a replacement) is planned from scratch.
+        let after = match self.input.state.resources.get(&b.addr) {
+            None => planned(b.schema, &ev.args, None, ev.cloning),
+            Some(prior) => self.diff_prior(b, &ev, prior, &mut change),
+        };
+        self.record_managed(change, after, ev.sensitive);
+    }
+
+    /// Diff a block with its object in state: decides the change's action and returns the
+    /// planned attributes.
+    fn diff_prior(
+        &self,
+        b: &Block,
+        ev: &Evaluated,
+        prior: &crate::state::ResourceState,
+        change: &mut Change,
+    ) -> Map {
+        let schema = b.schema;
+        let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
+        change.before = Some(prior.attributes.clone());
+        change.prior_id = Some(prior.id.clone());
+        if let Made::Cloned { from } = &prior.made {
+            change.prior_clone = Some(from.clone());
         }
+        change.before_sensitive = prior
+            .sensitive
+            .keys()
+            .filter_map(|k| crate::value::parse_path(k))
+            .collect();
+        let kept = kept_attributes(b, &ev.args, &prior_map, ev.cloning);
+        let changed = self.changed_attributes(b, &kept, &prior_map, ev, prior, change);
+        let ignore_all = ignores_all(b);
+        let clone_moved = !ignore_all && clone_changed(ev.clone.as_ref(), &prior.made);
+        self.decide(b, prior, &changed, clone_moved, change);
+        match change.action {
+            Action::Replace => planned(schema, &ev.args, None, ev.cloning),
+            Action::Update => {
+                let mut k = kept;
+                for a in schema.attrs.iter().filter(|a| a.volatile) {
+                    k.insert(a.name.to_string(), Value::Unknown);
+                }
+                k
+            }
+            _ => kept,
+        }
+    }
+
+    /// The settable attributes that change (secrets compared masked, then by fingerprint);
+    /// the secrets that change are noted on `change`.
+    fn changed_attributes(
+        &self,
+        b: &Block,
+        kept: &Map,
+        prior_map: &Map,
+        ev: &Evaluated,
+        prior: &crate::state::ResourceState,
+        change: &mut Change,
+    ) -> BTreeSet<String> {
+        let mut masked = Value::Map(kept.clone());
+        let fps = sensitive::mask(&mut masked, &ev.sensitive, &self.fkey);
+        let masked = masked.as_map().cloned().unwrap_or_default();
+        let mut changed: BTreeSet<String> = b
+            .schema
+            .attrs
+            .iter()
+            .filter(|a| a.settable())
+            .filter(|a| {
+                let v = masked.get(a.name);
+                v.is_some_and(Value::has_unknown) || !equivalent(v, prior_map.get(a.name))
+            })
+            .map(|a| a.name.to_string())
+            .collect();
+        for p in sensitive::changed(&fps, &prior.sensitive) {
+            let top = p.split(['.', '[']).next().unwrap_or(&p).to_string();
+            let ignored = ignores_all(b) || b.lifecycle.ignore_changes.contains(&top);
+            if !ignored {
+                changed.insert(top);
+                if let Some(path) = crate::value::parse_path(&p) {
+                    change.sensitive_changed.push(path);
+                }
+            }
+        }
+        changed
+    }
+
+    /// Replace (asked for, tainted, or a change that cannot be made in place), update, or
+    /// nothing.
+    fn decide(
+        &self,
+        b: &Block,
+        prior: &crate::state::ResourceState,
+        changed: &BTreeSet<String>,
+        clone_moved: bool,
+        change: &mut Change,
+    ) {
+        let schema = b.schema;
+        let mut force: Vec<Path> = changed
+            .iter()
+            .filter(|n| schema.attr(n).is_some_and(|a| a.force_new))
+            .map(|n| vec![key(n)])
+            .collect();
+        if clone_moved {
+            force.push(vec![key("clone")]);
+        }
+        let (action, reason) = if self.input.options.replace.contains(&b.addr) {
+            (Action::Replace, Some(Reason::ReplaceByRequest))
+        } else if prior.tainted {
+            (Action::Replace, Some(Reason::ReplaceBecauseTainted))
+        } else if !force.is_empty() {
+            change.replace_paths = force;
+            (Action::Replace, Some(Reason::ReplaceBecauseCannotUpdate))
+        } else if changed.is_empty() {
+            (Action::NoOp, None)
+        } else if schema.updatable {
+            (Action::Update, None)
+        } else {
+            change.replace_paths = changed.iter().map(|n| vec![key(n)]).collect();
+            (Action::Replace, Some(Reason::ReplaceBecauseCannotUpdate))
+        };
+        change.action = action;
+        change.reason = reason;
+    }
+
+    /// Put a managed block's change in the plan and its planned value in scope.
+    fn record_managed(&mut self, mut change: Change, after: Map, sens_paths: Vec<Path>) {
+        let addr = change.addr.clone();
         if change.action == Action::NoOp {
             // Unchanged: references read the state (the plan keeps `before` only), except
             // where the state holds masked secrets that references need in memory.
             if !sens_paths.is_empty() {
                 self.objects
                     .planned
-                    .set(addr.clone(), Value::Map(after), sens_paths.clone());
+                    .set(addr, Value::Map(after), sens_paths);
             }
             self.changes.push(change);
             return;
         }
         let mut after_v = Value::Map(after);
-        if self.referenced.contains(addr) {
+        if self.referenced.contains(&addr) {
             self.objects
                 .planned
-                .set(addr.clone(), after_v.clone(), sens_paths.clone());
+                .set(addr, after_v.clone(), sens_paths.clone());
         }
         sensitive::mask(&mut after_v, &sens_paths, &self.fkey);
         change.after = Some(after_v);
         self.changes.push(change);
     }
 
-    async fn plan_data(&mut self, b: &Block) {
+    /// Plan a data source: read later (deferred) or, returned, read now.
+    fn plan_data<'b>(&mut self, b: &'b Block) -> Option<DataRead<'b>> {
         let addr = &b.addr;
         let Some((args, _, sens)) = self.eval_block(b) else {
-            self.objects
-                .planned
-                .set(addr.clone(), Value::Unknown, vec![]);
-            return;
+            self.unknown(addr);
+            return None;
         };
         let pending_dep = b.deps.iter().any(|d| {
             self.changes
@@ -437,29 +590,33 @@ impl Planner<'_> {
             (None, _, _) => Some(Reason::ReadBecauseConfigUnknown),
             _ => None,
         };
-        if let Some(reason) = deferred {
-            let after = planned(b.schema, &args, None, false);
-            change.reason = Some(reason);
-            change.after = Some(Value::Map(after.clone()));
-            self.objects
-                .planned
-                .set(addr.clone(), Value::Map(after), sens);
-            self.changes.push(change);
-            return;
-        }
-        let providers = self.input.providers.expect("checked above");
-        let read = match providers.data(&addr.ty) {
-            Ok(d) => {
-                let cx = CallCx {
-                    addr,
-                    timeout: b.timeout("read"),
-                    progress: &NoProgress,
-                };
-                d.read(&cx, &args).await.map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e),
+        let Some(reason) = deferred else {
+            return Some(DataRead {
+                block: b,
+                args,
+                sensitive: sens,
+                change,
+            });
         };
-        match read {
+        let after = planned(b.schema, &args, None, false);
+        change.reason = Some(reason);
+        change.after = Some(Value::Map(after.clone()));
+        self.objects
+            .planned
+            .set(addr.clone(), Value::Map(after), sens);
+        self.changes.push(change);
+        None
+    }
+
+    /// Put what reading a data source gave in the plan and in scope.
+    fn record_read(&mut self, read: DataRead<'_>, result: Result<Map, String>) {
+        let DataRead {
+            block: b,
+            args,
+            sensitive: sens,
+            mut change,
+        } = read;
+        match result {
             Ok(mut attrs) => {
                 for (k, v) in &args {
                     attrs.entry(k.clone()).or_insert_with(|| v.clone());
@@ -467,7 +624,7 @@ impl Planner<'_> {
                 change.after = Some(Value::Map(attrs.clone()));
                 self.objects
                     .planned
-                    .set(addr.clone(), Value::Map(attrs), sens);
+                    .set(b.addr.clone(), Value::Map(attrs), sens);
                 self.changes.push(change);
             }
             Err(e) => {
@@ -475,11 +632,9 @@ impl Planner<'_> {
                     Diagnostic::error(format!("reading the data source failed: {e}"))
                         .file(self.input.cfg.file_path(b.file))
                         .at_owned(b.yaml_path())
-                        .address(addr),
+                        .address(&b.addr),
                 );
-                self.objects
-                    .planned
-                    .set(addr.clone(), Value::Unknown, vec![]);
+                self.unknown(&b.addr);
             }
         }
     }

@@ -5,11 +5,14 @@
 use super::sensitive;
 use super::{Action, Drift};
 use crate::address::Address;
+use crate::graph::Graph;
 use crate::providers::{CallCx, Found, NoProgress, Providers, ResourceDriver};
 use crate::state::journal::Entry;
 use crate::state::OpenIntent;
 use crate::state::{Made, ResourceState, State};
 use crate::value::{parse_path, Map, Path, Value};
+use crate::walk::{walk, NoStops};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The key an intent records: what identifies the object, how it is made, and its
@@ -245,8 +248,21 @@ fn same_attributes(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Refresh every managed object in `state` from the cloud, one batch per resource type (so
-/// drivers can use list APIs). Returns drift (changed or deleted outside strata) and the
+/// The managed objects of a state, one batch per resource type (so drivers can use list
+/// APIs).
+type Batches<'s> = BTreeMap<&'s str, Vec<(&'s Address, &'s ResourceState)>>;
+
+/// What a refresh found.
+#[derive(Default)]
+struct Refreshed {
+    drift: Vec<Drift>,
+    entries: Vec<Entry>,
+    errors: Vec<String>,
+}
+
+/// Refresh every managed object in `state` from the cloud. The batches (one per resource
+/// type) are nodes of one walk (`crate::walk`), one batch at a time; a driver reads a batch's
+/// objects `parallelism` at once. Returns drift (changed or deleted outside strata) and the
 /// journal entries recording the refreshed state.
 pub async fn refresh(
     state: &mut State,
@@ -254,91 +270,32 @@ pub async fn refresh(
     parallelism: usize,
 ) -> Result<(Vec<Drift>, Vec<Entry>), Vec<String>> {
     let fkey = state.fingerprint_key();
-    let mut by_type: std::collections::BTreeMap<&str, Vec<(&Address, &ResourceState)>> =
-        std::collections::BTreeMap::new();
+    let mut batches: Batches<'_> = BTreeMap::new();
     for (a, r) in state.resources.iter().filter(|(a, _)| !a.is_data()) {
-        by_type.entry(a.ty.as_str()).or_default().push((a, r));
+        batches.entry(a.ty.as_str()).or_default().push((a, r));
     }
-    let empty = Map::new();
-    let mut drift = Vec::new();
-    let mut entries = Vec::new();
-    let mut errors = Vec::new();
-    for (ty, items) in by_type {
-        let driver = match providers.resource(ty) {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let batch: Vec<crate::providers::ReadItem> = items
-            .iter()
-            .map(|(addr, r)| crate::providers::ReadItem {
-                addr,
-                id: &r.id,
-                prior: r.attributes.as_map().unwrap_or(&empty),
-            })
-            .collect();
-        let results = driver.read_many(&batch, parallelism).await;
-        for ((addr, prior), result) in items.into_iter().zip(results) {
-            match result {
-                Err(e) => errors.push(format!("{addr}: refresh failed: {e}")),
-                Ok(None) => {
-                    drift.push(Drift {
-                        addr: addr.clone(),
-                        action: Action::Delete,
-                        before: prior.attributes.clone(),
-                        after: None,
-                        sensitive: Vec::new(),
-                    });
-                    entries.push(Entry::Remove {
-                        addr: addr.clone(),
-                        intent: None,
-                    });
-                }
-                Ok(Some(attrs)) => {
-                    let mut now = Value::Map(attrs);
-                    let paths: Vec<Path> = prior
-                        .sensitive
-                        .keys()
-                        .filter_map(|p| parse_path(p))
-                        .chain(
-                            crate::schema::resource(&addr.ty)
-                                .map(|s| s.sensitive_paths())
-                                .unwrap_or_default(),
-                        )
-                        .collect();
-                    let mut fps = sensitive::mask(&mut now, &paths, &fkey);
-                    // The cloud does not return some secrets at all: keep what we knew.
-                    for (k, v) in &prior.sensitive {
-                        fps.entry(k.clone()).or_insert_with(|| v.clone());
-                    }
-                    if !same_attributes(&now, &prior.attributes) || fps != prior.sensitive {
-                        let changed_secret = !sensitive::changed(&fps, &prior.sensitive).is_empty();
-                        drift.push(Drift {
-                            addr: addr.clone(),
-                            action: Action::Update,
-                            before: prior.attributes.clone(),
-                            after: Some(now.clone()),
-                            sensitive: if changed_secret {
-                                paths.clone()
-                            } else {
-                                Vec::new()
-                            },
-                        });
-                        let mut r = prior.clone();
-                        r.attributes = now;
-                        r.sensitive = fps;
-                        entries.push(Entry::Put {
-                            addr: addr.clone(),
-                            resource: r,
-                            intent: None,
-                        });
-                    }
+    let graph = Graph::build(batches.keys().map(|ty| (*ty, Vec::new())));
+    let walked = walk(&graph, 1, &mut NoStops, |ty| {
+        read_batch(providers, &batches[ty], parallelism)
+    })
+    .await
+    .map_err(|_| vec!["refresh: the resource types cannot be ordered".to_string()])?;
+    let mut found = Refreshed::default();
+    for (ty, result) in walked.finished {
+        match result {
+            Ok(results) => {
+                for ((addr, prior), r) in batches[ty].iter().zip(results) {
+                    found.observe(addr, prior, r, &fkey);
                 }
             }
+            Err(e) => found.errors.push(e),
         }
     }
+    let Refreshed {
+        mut drift,
+        entries,
+        mut errors,
+    } = found;
     for e in &entries {
         state.apply(e);
     }
@@ -348,4 +305,104 @@ pub async fn refresh(
     }
     drift.sort_by(|a, b| a.addr.cmp(&b.addr));
     Ok((drift, entries))
+}
+
+type ReadResults = Vec<crate::providers::Result<Option<Map>>>;
+
+/// Read one batch of objects of one type.
+async fn read_batch(
+    providers: &Providers,
+    items: &[(&Address, &ResourceState)],
+    parallelism: usize,
+) -> Result<ReadResults, String> {
+    let driver = providers.resource(&items[0].0.ty)?;
+    let empty = Map::new();
+    let batch: Vec<crate::providers::ReadItem> = items
+        .iter()
+        .map(|(addr, r)| crate::providers::ReadItem {
+            addr,
+            id: &r.id,
+            prior: r.attributes.as_map().unwrap_or(&empty),
+        })
+        .collect();
+    Ok(driver.read_many(&batch, parallelism).await)
+}
+
+impl Refreshed {
+    /// Record what reading one object found: an error, the object gone, or drift.
+    fn observe(
+        &mut self,
+        addr: &Address,
+        prior: &ResourceState,
+        result: crate::providers::Result<Option<Map>>,
+        fkey: &[u8],
+    ) {
+        match result {
+            Err(e) => self.errors.push(format!("{addr}: refresh failed: {e}")),
+            Ok(None) => {
+                self.drift.push(Drift {
+                    addr: addr.clone(),
+                    action: Action::Delete,
+                    before: prior.attributes.clone(),
+                    after: None,
+                    sensitive: Vec::new(),
+                });
+                self.entries.push(Entry::Remove {
+                    addr: addr.clone(),
+                    intent: None,
+                });
+            }
+            Ok(Some(attrs)) => {
+                if let Some((drift, entry)) = changed(addr, prior, attrs, fkey) {
+                    self.drift.push(drift);
+                    self.entries.push(entry);
+                }
+            }
+        }
+    }
+}
+
+/// The drift and the refreshed record of an object read back, if it changed.
+fn changed(
+    addr: &Address,
+    prior: &ResourceState,
+    attrs: Map,
+    fkey: &[u8],
+) -> Option<(Drift, Entry)> {
+    let mut now = Value::Map(attrs);
+    let paths: Vec<Path> = prior
+        .sensitive
+        .keys()
+        .filter_map(|p| parse_path(p))
+        .chain(
+            crate::schema::resource(&addr.ty)
+                .map(|s| s.sensitive_paths())
+                .unwrap_or_default(),
+        )
+        .collect();
+    let mut fps = sensitive::mask(&mut now, &paths, fkey);
+    // The cloud does not return some secrets at all: keep what we knew.
+    for (k, v) in &prior.sensitive {
+        fps.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if same_attributes(&now, &prior.attributes) && fps == prior.sensitive {
+        return None;
+    }
+    let changed_secret = !sensitive::changed(&fps, &prior.sensitive).is_empty();
+    let drift = Drift {
+        addr: addr.clone(),
+        action: Action::Update,
+        before: prior.attributes.clone(),
+        after: Some(now.clone()),
+        sensitive: if changed_secret { paths } else { Vec::new() },
+    };
+    let mut r = prior.clone();
+    r.attributes = now;
+    r.sensitive = fps;
+    let entry = Entry::Put {
+        addr: addr.clone(),
+        resource: r,
+        intent: None,
+    };
+    Some((drift, entry))
 }
