@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 /// one of its own layer (so providers and the sandbox never use each other) and never one
 /// above (so data flows one way).
 const LAYERS: &[&[&str]] = &[
-    &["util", "diag"],
+    &["util", "diag", "family_list"],
     &["value"],
-    &["address", "graph", "durable"],
+    &["address", "graph", "walk", "durable"],
     &["schema", "state"],
     &["config"],
     &["providers", "sandbox"],
