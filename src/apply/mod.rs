@@ -234,8 +234,8 @@ impl Shared {
 
 #[derive(Debug)]
 pub struct Outcome {
-    /// Completed operations by strata verb.
-    pub done: BTreeMap<&'static str, usize>,
+    /// Completed changes by plan action (a replace counts once, as `Replace`).
+    pub done: BTreeMap<Action, usize>,
     pub failures: Vec<(String, String)>,
     pub skipped: Vec<(String, String)>,
     pub interrupted: bool,
@@ -289,7 +289,7 @@ pub async fn execute(
         .filter(|(n, _)| waiting[n] == 0)
         .map(|(n, _)| n.clone())
         .collect();
-    let mut running: JoinSet<(Node, Result<&'static str, String>)> = JoinSet::new();
+    let mut running: JoinSet<(Node, Result<Option<Action>, String>)> = JoinSet::new();
     let mut interrupts = protected.interrupts();
     let mut blocked: HashSet<Node> = HashSet::new();
     loop {
@@ -318,8 +318,10 @@ pub async fn execute(
                     }
                 };
                 match result {
-                    Ok(verb) => {
-                        *outcome.done.entry(verb).or_default() += 1;
+                    Ok(counted) => {
+                        if let Some(action) = counted {
+                            *outcome.done.entry(action).or_default() += 1;
+                        }
                         for d in graph.dependents(&node) {
                             if let Some(w) = waiting.get_mut(&d) {
                                 *w -= 1;

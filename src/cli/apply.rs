@@ -292,19 +292,19 @@ fn empty_plan(base: &crate::state::State) -> Plan {
     }
 }
 
-fn summary(plan: &Plan, done: &std::collections::BTreeMap<&'static str, usize>) -> String {
-    let n = |k: &str| done.get(k).copied().unwrap_or(0);
+fn summary(plan: &Plan, done: &std::collections::BTreeMap<Action, usize>) -> String {
+    let n = |k: Action| done.get(&k).copied().unwrap_or(0);
     if plan.options.destroy {
-        format!("Resources: {} destroyed.", n("delete"))
+        format!("Resources: {} destroyed.", n(Action::Delete))
     } else {
         format!(
             "Resources: {} created, {} cloned, {} bound, {} updated, {} replaced, {} destroyed.",
-            n("create"),
-            n("clone"),
-            n("bind"),
-            n("update"),
-            n("replace"),
-            n("delete")
+            n(Action::Create),
+            n(Action::Clone),
+            n(Action::Bind),
+            n(Action::Update),
+            n(Action::Replace),
+            n(Action::Delete)
         )
     }
 }
@@ -466,7 +466,7 @@ async fn finish(
         events.emit(serde_json::json!({
             "type": "summary",
             "operation": op,
-            "done": outcome.done,
+            "done": outcome.done.iter().map(|(a, n)| (a.as_str(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
             "failures": outcome.failures.iter().map(|(a, e)| serde_json::json!({ "address": a, "message": e })).collect::<Vec<_>>(),
             "skipped": outcome.skipped.iter().map(|(a, b)| serde_json::json!({ "address": a, "because": b })).collect::<Vec<_>>(),
             "interrupted": outcome.interrupted,

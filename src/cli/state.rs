@@ -31,7 +31,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
             })?;
             let sens: Vec<_> = r.sensitive.keys().filter_map(|k| parse_path(k)).collect();
             out!("{}", text::render_object(&addr, &r.attributes, &sens, &p));
-            outln!("\n# id: {}\n# made: {}", r.id, r.made.verb());
+            outln!("\n# id: {}\n# made: {}", r.id, r.made.verb().past());
             if !r.dependencies.is_empty() {
                 let deps: Vec<String> = r.dependencies.iter().map(|d| d.to_string()).collect();
                 outln!("# depends on: {}", deps.join(", "));

@@ -390,7 +390,7 @@ impl Workspace {
         Workspace::assemble(cli, here_config(cli), Vars::new())
     }
 
-    /// Reconcile the state's open intents (see `refresh::reconcile`), recovering a withheld
+    /// Reconcile the state's open intents (see `recovery::reconcile`), recovering a withheld
     /// natural key from the configuration.
     pub async fn reconcile(
         &self,
@@ -402,7 +402,7 @@ impl Workspace {
         }
         let now = state.clone();
         let recover = |addr: &Address| self.natural_now(&now, providers, addr);
-        refresh::reconcile(state, providers, &recover)
+        crate::recovery::reconcile(state, providers, &recover)
             .await
             .map_err(|e| Failure::new(self.redactor.redact(&e)))
     }

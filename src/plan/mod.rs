@@ -9,7 +9,8 @@ pub mod refresh;
 pub mod render;
 pub mod saved;
 pub mod scope;
-pub mod sensitive;
+/// Masking and fingerprinting live with the state they protect; re-exported for the planner.
+pub use crate::state::sensitive;
 
 use crate::address::Address;
 use crate::value::{Path, Value};
