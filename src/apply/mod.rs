@@ -373,7 +373,7 @@ async fn record_outputs(shared: &Shared, plan: &Plan) -> Result<(), String> {
     if !plan.options.destroy {
         let objects = shared.objects.lock().map_err(|_| "scope poisoned")?.clone();
         for o in shared.cfg.outputs.values() {
-            let (v, sens) = crate::config::validate::eval_output(&o.value, &objects)
+            let (v, sens) = crate::config::evaluate::eval_output(&o.value, &objects)
                 .map_err(|e| format!("output {}: {e}", o.name))?;
             if v.has_unknown() {
                 continue; // depends on something that failed or was not targeted

@@ -4,7 +4,7 @@
 
 use super::{Node, Op, Shared};
 use crate::address::Address;
-use crate::config::validate::check_block_values;
+use crate::config::evaluate::evaluate as evaluate_block;
 use crate::config::Block;
 use crate::diag::Diagnostics;
 use crate::plan::diff::equivalent;
@@ -103,46 +103,34 @@ fn report(
 
 /// A block evaluated for applying: arguments (defaults applied) and clone source, all known
 /// and agreeing with the plan, and the sensitive paths.
-struct Evaluated {
+struct Ready {
     args: Map,
     clone: Option<Map>,
     sens_paths: Vec<Path>,
 }
 
-fn evaluate(s: &Shared, block: &Block, change: &Change) -> Result<Evaluated, String> {
-    let (mut args, clone, var_sens) = {
+fn evaluate(s: &Shared, block: &Block, change: &Change) -> Result<Ready, String> {
+    let ev = {
         let objects = s.objects.lock().map_err(|_| "scope poisoned")?;
         let mut diags = Diagnostics::default();
-        let r = check_block_values(
-            block,
-            &*objects,
-            &s.cfg.file_path(block.file),
-            &block.yaml_path(),
-            &block.addr.to_string(),
-            &mut diags,
-        );
+        let r = evaluate_block(&s.cfg, block, &*objects, &mut diags);
         if diags.has_errors() {
             s.cfg.resolve_lines(&mut diags);
             return Err(diags.to_string());
         }
         r.ok_or_else(|| "the arguments could not be evaluated".to_string())?
     };
-    let unknown = |m: &Map| m.values().any(Value::has_unknown);
-    if unknown(&args) || clone.as_ref().is_some_and(unknown) {
+    if !ev.known() {
         return Err(
             "some arguments are still unknown at apply time (a dependency did not produce them)"
                 .into(),
         );
     }
+    let sens_paths = ev.sensitive_paths(block.schema);
+    let (mut args, clone) = (ev.args, ev.clone);
     block.schema.apply_defaults(&mut args);
     change.check_agrees(&args, clone.clone().map(Value::Map).as_ref())?;
-    let mut sens_paths = block.schema.sensitive_paths();
-    for p in var_sens {
-        if !sens_paths.contains(&p) {
-            sens_paths.push(p);
-        }
-    }
-    Ok(Evaluated {
+    Ok(Ready {
         args,
         clone,
         sens_paths,

@@ -6,7 +6,6 @@
 use super::workspace::Workspace;
 use super::{Cli, CmdResult, Failure, GraphFormat, VarArgs, EXIT_OK};
 use crate::address::Address;
-use crate::config::validate::config_graph;
 use crate::config::vars::Missing;
 use crate::plan::diff::{plan, PlanInput};
 use crate::plan::render::style::Painter;
@@ -62,7 +61,7 @@ pub async fn run(cli: &Cli, format: GraphFormat, p: Painter) -> CmdResult {
     let actions: HashMap<&Address, Action> =
         plan.changes.iter().map(|c| (&c.addr, c.action)).collect();
     // config edges, plus the state's for objects being deleted
-    let cg = config_graph(&ws.cfg);
+    let cg = ws.cfg.dependency_graph();
     let mut edges: BTreeMap<Address, Vec<Address>> = ws
         .cfg
         .resources

@@ -418,21 +418,13 @@ impl Workspace {
         let block = self.cfg.resources.get(addr)?;
         let scope = crate::plan::scope::PlanScope::new(self.vars.clone(), state);
         let mut diags = crate::diag::Diagnostics::default();
-        let file = self.cfg.file_path(block.file);
-        let (mut args, clone, _) = config::validate::check_block_values(
-            block,
-            &scope,
-            &file,
-            &block.yaml_path(),
-            &addr.to_string(),
-            &mut diags,
-        )?;
-        if diags.has_errors() || args.values().any(crate::value::Value::has_unknown) {
+        let mut ev = config::evaluate::evaluate(&self.cfg, block, &scope, &mut diags)?;
+        if diags.has_errors() || ev.args.values().any(crate::value::Value::has_unknown) {
             return None;
         }
-        block.schema.apply_defaults(&mut args);
+        block.schema.apply_defaults(&mut ev.args);
         let driver = providers.resource(&addr.ty).ok()?;
-        Some(driver.natural_key(&args, clone.as_ref()))
+        Some(driver.natural_key(&ev.args, ev.clone.as_ref()))
     }
 
     /// Providers for every family the config and the state use.

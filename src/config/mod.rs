@@ -4,6 +4,7 @@
 //! everything against the schemas; `eval` computes values.
 
 pub mod eval;
+pub mod evaluate;
 pub mod expr;
 pub mod format;
 mod lines;
@@ -163,6 +164,20 @@ pub enum Backend {
 }
 
 impl Config {
+    /// The graph of resources and data sources, from references and `depends_on` (built once
+    /// per config, on first use, and shared by validation, planning and `strata graph`).
+    pub fn dependency_graph(&self) -> std::sync::Arc<crate::graph::Graph<Address>> {
+        self.graph
+            .get_or_init(|| {
+                std::sync::Arc::new(crate::graph::Graph::build(
+                    self.resources
+                        .values()
+                        .map(|b| (b.addr.clone(), b.deps.clone())),
+                ))
+            })
+            .clone()
+    }
+
     pub fn file_path(&self, idx: usize) -> PathBuf {
         self.files
             .get(idx)

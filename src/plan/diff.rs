@@ -7,7 +7,7 @@ use super::scope::PlanScope;
 use super::sensitive;
 use super::{Action, Change, Drift, Options, OutputChange, Plan, Reason};
 use crate::address::Address;
-use crate::config::validate::{check_block_values, config_graph, eval_output};
+use crate::config::evaluate::{eval_output, evaluate, Evaluated};
 use crate::config::vars::Vars;
 use crate::config::{Block, Config};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -130,7 +130,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
         diags: Diagnostics::default(),
         fkey: state.fingerprint_key(),
     };
-    let graph = config_graph(cfg);
+    let graph = cfg.dependency_graph();
     let order = match graph.topo() {
         Ok(o) => o,
         Err(cycle) => {
@@ -254,36 +254,24 @@ fn delete_change(
 }
 
 impl Planner<'_> {
-    fn eval_block(&mut self, b: &Block) -> Option<(Map, Option<Map>, Vec<Path>)> {
-        let cfg = self.input.cfg;
-        check_block_values(
-            b,
-            &self.objects,
-            &cfg.file_path(b.file),
-            &b.yaml_path(),
-            &b.addr.to_string(),
-            &mut self.diags,
-        )
+    fn eval_block(&mut self, b: &Block) -> Option<Evaluated> {
+        evaluate(self.input.cfg, b, &self.objects, &mut self.diags)
     }
 
     fn plan_managed(&mut self, b: &Block) {
         let addr = &b.addr;
-        let Some((mut args, clone, var_sensitive)) = self.eval_block(b) else {
+        let Some(ev) = self.eval_block(b) else {
             self.objects
                 .planned
                 .set(addr.clone(), Value::Unknown, vec![]);
             return;
         };
         let schema = b.schema;
+        let sens_paths = ev.sensitive_paths(schema);
+        let (mut args, clone) = (ev.args, ev.clone);
         schema.apply_defaults(&mut args);
         let cloning = clone.is_some();
         let clone_v = clone.map(Value::Map);
-        let mut sens_paths = schema.sensitive_paths();
-        for p in var_sensitive {
-            if !sens_paths.contains(&p) {
-                sens_paths.push(p);
-            }
-        }
         let deps = b.dependencies();
         let new_action = match (schema.verb, cloning) {
             (Verb::Bind, _) => Action::Bind,
@@ -414,7 +402,12 @@ impl Planner<'_> {
 
     async fn plan_data(&mut self, b: &Block) {
         let addr = &b.addr;
-        let Some((args, _, sens)) = self.eval_block(b) else {
+        let Some(Evaluated {
+            args,
+            var_sensitive: sens,
+            ..
+        }) = self.eval_block(b)
+        else {
             self.objects
                 .planned
                 .set(addr.clone(), Value::Unknown, vec![]);
