@@ -5,6 +5,7 @@
 
 pub mod ops;
 pub mod report;
+pub mod session;
 pub mod signals;
 
 use crate::address::Address;

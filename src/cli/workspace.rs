@@ -8,12 +8,13 @@ use crate::config::vars::{self, Missing, Vars};
 use crate::config::{self, Backend as BackendCfg, Config};
 use crate::diag::{Diagnostics, Severity};
 use crate::plan::diff::{self, PlanInput};
+pub use crate::plan::prepared::Prepared;
 use crate::plan::render::style::Painter;
 use crate::plan::saved::Saved;
-use crate::plan::{refresh, Options, Plan};
+use crate::plan::{refresh, Options};
 use crate::providers::Providers;
 use crate::sandbox::Connector;
-use crate::state::backend::{Backend, Loaded};
+use crate::state::backend::{Backend, Loaded, LockGuard};
 use crate::state::journal::Entry;
 use crate::state::local::LocalBackend;
 use crate::state::State;
@@ -205,6 +206,24 @@ pub fn open_backend(
             (Arc::new(b), pw)
         }
     })
+}
+
+/// Lock the state for `op` (waiting as `--lock-timeout` says) and load it, noting a dead
+/// holder's lock that was cleared and what loading noticed (a replayed journal, …). The lock
+/// is held until the guard is dropped.
+pub async fn lock_and_load(
+    backend: &dyn Backend,
+    op: &str,
+    lock: &LockArgs,
+    p: &Painter,
+) -> Result<(Box<dyn LockGuard>, Loaded), Failure> {
+    let guard = backend.lock(op, lock_timeout(lock)?).await?;
+    if let Some(c) = guard.cleared() {
+        errln!("{} {c}", p.yellow("Note:"));
+    }
+    let loaded = backend.load().await?;
+    print_notes(&loaded, p);
+    Ok((guard, loaded))
 }
 
 pub fn lock_timeout(l: &LockArgs) -> Result<Duration, Failure> {
@@ -495,74 +514,6 @@ impl Workspace {
             replayed: loaded.replayed,
         })
     }
-}
-
-impl Prepared {
-    /// Journal entries to record before applying: what reconcile and refresh found, and the
-    /// data sources read while planning (where the state differs).
-    pub fn pending_entries(&self) -> Vec<Entry> {
-        let mut out = self.entries.clone();
-        out.extend(data_entries(&self.plan, &self.state));
-        out
-    }
-}
-
-fn data_entries(plan: &Plan, state: &State) -> Vec<Entry> {
-    use crate::plan::Action;
-    use crate::state::{Made, Object, ResourceState};
-    use crate::value::Value;
-    let mut out = Vec::new();
-    for c in &plan.changes {
-        if c.action != Action::Read || c.reason.is_some() {
-            continue;
-        }
-        let Some(after) = &c.after else { continue };
-        let id = after
-            .get("id")
-            .and_then(Value::scalar_text)
-            .unwrap_or_default();
-        let r = ResourceState::new(
-            &c.addr,
-            Object {
-                id,
-                attributes: after.clone(),
-                made: Made::Read,
-                sensitive: Default::default(),
-            },
-            c.depends_on.clone(),
-        );
-        if state.resources.get(&c.addr) != Some(&r) {
-            out.push(Entry::Put {
-                addr: c.addr.clone(),
-                resource: r,
-                intent: None,
-            });
-        }
-    }
-    // Data sources no longer in the plan are forgotten (unless targeting left them out).
-    if plan.options.targets.is_empty() {
-        for addr in state.resources.keys() {
-            if addr.is_data() && !plan.changes.iter().any(|c| &c.addr == addr) {
-                out.push(Entry::Remove {
-                    addr: addr.clone(),
-                    intent: None,
-                });
-            }
-        }
-    }
-    out
-}
-
-pub struct Prepared {
-    pub plan: Plan,
-    /// Journal entries recording what reconcile and refresh found.
-    pub entries: Vec<Entry>,
-    /// The identity of the state as loaded (the journal's base: lineage, serial, key).
-    pub base: State,
-    /// The state after reconcile and refresh.
-    pub state: State,
-    pub providers: Arc<Providers>,
-    pub replayed: usize,
 }
 
 pub fn print_notes(loaded: &Loaded, p: &Painter) {

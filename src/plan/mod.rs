@@ -5,6 +5,7 @@
 pub mod diff;
 #[cfg(test)]
 mod diff_tests;
+pub mod prepared;
 pub mod refresh;
 pub mod render;
 pub mod saved;
