@@ -175,7 +175,9 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
     if let Some(why) = stale(&saved.plan, &loaded, &saved.entries) {
         return Err(Failure::new(why));
     }
-    ws.check_sensitive(&saved, &loaded.state)?;
+    saved
+        .check_sensitive(&ws.vars, &loaded.state)
+        .map_err(Failure::new)?;
     let providers = ws.providers(&loaded.state).await?;
     let base = loaded.state.header();
     let mut state = loaded.state;

@@ -326,81 +326,8 @@ impl Workspace {
         }
         let env = |k: &str| std::env::var(k).ok();
         let (resolved, _) = vars::resolve(&cfg, &assignments, &env, Missing::Unknown);
-        let mut values = Vars::new();
-        for (name, var) in &cfg.variables {
-            // A withheld default comes from the working directory's config again (checked by
-            // fingerprint, like every sensitive value).
-            let withheld = crate::value::Value::str(crate::plan::saved::WITHHELD_DEFAULT);
-            let here_default = || here.variables.get(name).and_then(|v| v.default.clone());
-            let value = if var.sensitive {
-                match resolved.get(name) {
-                    Some(v) if v.value == withheld && here_default().is_some() => {
-                        here_default().unwrap_or_default()
-                    }
-                    Some(v) if !matches!(v.value, crate::value::Value::Unknown) && v.value != withheld => {
-                        v.value.clone()
-                    }
-                    _ => {
-                        return Err(Failure::new(format!(
-                            "the saved plan needs the sensitive variable \"{name}\" (its value is never saved): set it with --var {name}=… or STRATA_VAR_{name}"
-                        )))
-                    }
-                }
-            } else {
-                saved.variables.get(name).cloned().unwrap_or_default()
-            };
-            values.insert(
-                name.clone(),
-                vars::VarValue {
-                    value,
-                    sensitive: var.sensitive,
-                },
-            );
-        }
+        let values = saved.values(&cfg, &resolved, here).map_err(Failure::new)?;
         Ok(Workspace::assemble_with(cfg, values, opened))
-    }
-
-    /// The saved parts of a plan: config files (sensitive defaults withheld), non-sensitive
-    /// values, fingerprints of the rest.
-    pub fn save(&self, prep: &Prepared) -> Result<Saved, Failure> {
-        let key = prep.state.fingerprint_key();
-        let mut variables = std::collections::BTreeMap::new();
-        let mut sensitive_variables = std::collections::BTreeMap::new();
-        for (name, v) in &self.vars {
-            if v.sensitive {
-                sensitive_variables.insert(name.clone(), crate::state::fingerprint(&key, &v.value));
-            } else {
-                variables.insert(name.clone(), v.value.clone());
-            }
-        }
-        Ok(Saved {
-            format: crate::plan::saved::FORMAT,
-            strata_version: env!("CARGO_PKG_VERSION").to_string(),
-            created: crate::util::now_rfc3339(),
-            plan: prep.plan.clone(),
-            entries: prep.entries.clone(),
-            config_dir: self.cfg.dir.clone(),
-            files: crate::plan::saved::files_without_secrets(&self.cfg).map_err(Failure::new)?,
-            variables,
-            sensitive_variables,
-        })
-    }
-
-    /// Sensitive values given now must be the ones the plan was made with.
-    pub fn check_sensitive(&self, saved: &Saved, state: &State) -> Result<(), Failure> {
-        let key = state.fingerprint_key();
-        for (name, fp) in &saved.sensitive_variables {
-            let now = self
-                .vars
-                .get(name)
-                .map(|v| crate::state::fingerprint(&key, &v.value));
-            if now.as_deref() != Some(fp.as_str()) {
-                return Err(Failure::new(format!(
-                    "stale plan: the sensitive variable \"{name}\" has a different value from the one the plan was made with"
-                )));
-            }
-        }
-        Ok(())
     }
 
     /// For commands that read or edit the state without planning: the config is read only
