@@ -156,7 +156,7 @@ async fn apply(s: &Shared, addr: &Address) -> Result<Action, String> {
         addr,
         cx: CallCx {
             addr,
-            timeout: block.timeout(verb.timeout_key()),
+            timeout: block.timeout(verb),
             progress: &waiting,
         },
         verb,
@@ -539,7 +539,7 @@ fn delete_timeout(s: &Shared, addr: &Address) -> Duration {
     s.cfg
         .resources
         .get(addr)
-        .map(|b| b.timeout(Verb::Delete.timeout_key()))
+        .map(|b| b.timeout(Verb::Delete))
         .or_else(|| {
             crate::schema::resource(&addr.ty).map(|sc| Duration::from_secs(sc.timeouts.delete_s))
         })

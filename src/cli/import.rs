@@ -88,7 +88,7 @@ async fn read(
     let driver = providers.resource(&addr.ty).map_err(Failure::new)?;
     let cx = CallCx {
         addr,
-        timeout: block.timeout(Verb::Import.timeout_key()),
+        timeout: block.timeout(Verb::Import),
         progress: &NoProgress,
     };
     let attributes = driver

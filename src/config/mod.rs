@@ -134,15 +134,17 @@ impl Block {
         ]
     }
 
-    /// The timeout for an operation (`create`, `update`, `delete`): config, else the schema's.
-    pub fn timeout(&self, op: &str) -> Duration {
-        if let Some(d) = self.timeouts.get(op) {
+    /// The timeout of an operation: the block's `timeouts:` entry for it (`create`, `update`,
+    /// `delete`, `read`), else the schema's (a read or an import takes the create timeout).
+    pub fn timeout(&self, verb: crate::verb::Verb) -> Duration {
+        let key = verb.timeout_key();
+        if let Some(d) = self.timeouts.get(key) {
             return *d;
         }
         let t = &self.schema.timeouts;
-        Duration::from_secs(match op {
-            "delete" => t.delete_s,
-            "update" => t.update_s,
+        Duration::from_secs(match verb {
+            crate::verb::Verb::Delete => t.delete_s,
+            crate::verb::Verb::Update => t.update_s,
             _ => t.create_s,
         })
     }

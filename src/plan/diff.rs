@@ -445,7 +445,7 @@ impl Planner<'_> {
             Ok(d) => {
                 let cx = CallCx {
                     addr,
-                    timeout: b.timeout("read"),
+                    timeout: b.timeout(crate::verb::Verb::Read),
                     progress: &NoProgress,
                 };
                 d.read(&cx, &args).await.map_err(|e| e.to_string())
