@@ -68,3 +68,39 @@ pub fn reread(prior: &ResourceState, attrs: Map, paths: &[Path], fkey: &[u8]) ->
     r.sensitive = fps;
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::parse_path;
+
+    /// A secret the cloud returns is masked; one it does not return is fingerprinted from the
+    /// arguments sent; the id is always in the attributes.
+    #[test]
+    fn a_record_masks_secrets_and_holds_its_id() {
+        let addr = Address::managed("t", "a");
+        let paths = vec![
+            parse_path("password").unwrap(),
+            parse_path("token").unwrap(),
+        ];
+        let returned = Returned {
+            id: "x1".into(),
+            attributes: Map::from([("password".to_string(), Value::str("secret-p"))]),
+            made: Made::Created,
+            tainted: true,
+        };
+        let desired = Map::from([("token".to_string(), Value::str("secret-t"))]);
+        let masking = Masking {
+            paths: &paths,
+            desired: Some(&desired),
+            fkey: b"k",
+        };
+        let r = record(&addr, returned, &masking, vec![]);
+        assert_eq!(r.attributes.get("id"), Some(&Value::str("x1")));
+        assert_eq!(r.attributes.get("password"), Some(&Value::Null));
+        assert!(r.sensitive.contains_key("password") && r.sensitive.contains_key("token"));
+        assert!(r.tainted);
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("secret-"), "{text}");
+    }
+}
