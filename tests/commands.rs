@@ -534,3 +534,33 @@ fn a_terminal_is_asked_for_yes() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(env.made("parameter_template").len(), 3);
 }
+
+/// A replace is counted once, as "replace": its destroy half adds no key of its own (it used
+/// to add `""` to the `--json` summary's `done` map).
+#[test]
+fn a_json_replace_summary_counts_replace_once_and_no_empty_verb() {
+    let env = applied();
+    let r = env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "apply",
+            "--auto-approve",
+            "--json",
+            "--replace",
+            "huaweicloud_rds_parameter_template.copy_by_v31",
+        ],
+        0,
+    );
+    let summary: serde_json::Value = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["type"] == "summary")
+        .expect("a summary event");
+    assert_eq!(
+        summary["done"],
+        serde_json::json!({ "replace": 1 }),
+        "{r:?}"
+    );
+}

@@ -6,6 +6,7 @@
 
 pub mod ops;
 pub mod report;
+pub mod session;
 pub mod signals;
 
 use crate::address::Address;
@@ -274,8 +275,8 @@ impl Shared {
 
 #[derive(Debug)]
 pub struct Outcome {
-    /// Completed operations by strata verb.
-    pub done: BTreeMap<&'static str, usize>,
+    /// Completed changes by plan action (a replace counts once, as `Replace`).
+    pub done: BTreeMap<Action, usize>,
     pub failures: Vec<(String, String)>,
     pub skipped: Vec<(String, String)>,
     pub interrupted: bool,
@@ -351,10 +352,11 @@ pub async fn execute(
 
 impl Outcome {
     /// Count what the walk did: verbs done, failures, and the nodes a failure blocked.
-    fn absorb(&mut self, w: Walked<'_, Node, &'static str, String>) {
+    fn absorb(&mut self, w: Walked<'_, Node, Option<Action>, String>) {
         for (node, result) in w.finished {
             match result {
-                Ok(verb) => *self.done.entry(verb).or_default() += 1,
+                Ok(Some(action)) => *self.done.entry(action).or_default() += 1,
+                Ok(None) => {}
                 Err(e) => self.failures.push((node.addr.to_string(), e)),
             }
         }
@@ -391,7 +393,7 @@ async fn record_outputs(shared: &Shared, plan: &Plan) -> Result<(), String> {
     if !plan.options.destroy {
         let objects = shared.objects.lock().map_err(|_| "scope poisoned")?.clone();
         for o in shared.cfg.outputs.values() {
-            let (v, sens) = crate::config::validate::eval_output(&o.value, &objects)
+            let (v, sens) = crate::config::evaluate::eval_output(&o.value, &objects)
                 .map_err(|e| format!("output {}: {e}", o.name))?;
             if v.has_unknown() {
                 continue; // depends on something that failed or was not targeted

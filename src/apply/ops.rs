@@ -1,29 +1,42 @@
-//! One node of the apply graph: evaluate the block with what is known now, journal the
-//! intent, call the driver (retrying, and after an ambiguous failure looking for what the call
-//! made before trying again), and journal the result.
+//! One node of the apply graph: evaluate the block with what is known now, open an intent
+//! (`recovery::Intent`), call the driver (retrying, and after an ambiguous failure looking for
+//! what the call made before trying again), and close the intent with the result.
 
 use super::{Node, Op, Shared};
 use crate::address::Address;
-use crate::config::validate::check_block_values;
+use crate::config::evaluate::evaluate as evaluate_block;
+use crate::config::Block;
 use crate::diag::Diagnostics;
 use crate::plan::diff::equivalent;
-use crate::plan::refresh::intent_key;
-use crate::plan::sensitive;
-use crate::plan::Action;
+use crate::plan::{Action, Change};
 use crate::providers::http::{with_retry, RetryPolicy};
 use crate::providers::{CallCx, CreateRequest, Progress, ProviderError, ResourceDriver};
+use crate::recovery::record::{record, reread, Masking, Returned};
+use crate::recovery::{Intent, IntentKey};
 use crate::state::journal::Entry;
-use crate::state::{Made, Object, ResourceState};
+use crate::state::{Made, ResourceState};
 use crate::value::{Map, Path, Value};
+use crate::verb::{IntentAction, Verb};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Forwards status changes of long waits to the reporter (on change, or every 10 s).
 struct Waiting<'a> {
     shared: &'a Shared,
-    verb: &'static str,
+    verb: Verb,
     started: Instant,
     last: Mutex<(String, Instant)>,
+}
+
+impl<'a> Waiting<'a> {
+    fn new(shared: &'a Shared, verb: Verb, started: Instant) -> Waiting<'a> {
+        Waiting {
+            shared,
+            verb,
+            started,
+            last: Mutex::new((String::new(), Instant::now())),
+        }
+    }
 }
 
 impl Progress for Waiting<'_> {
@@ -40,21 +53,24 @@ impl Progress for Waiting<'_> {
     }
 }
 
-pub async fn run(s: &Shared, n: &Node) -> Result<&'static str, String> {
+/// Run one node. Returns the plan action it completes, as the summary counts it: `None` for
+/// the destroy half of a replace (its apply half counts the replace).
+pub async fn run(s: &Shared, n: &Node) -> Result<Option<Action>, String> {
     match &n.op {
-        Op::Apply => apply(s, &n.addr).await,
+        Op::Apply => apply(s, &n.addr).await.map(Some),
         Op::Destroy => destroy(s, &n.addr, None).await,
         Op::DestroyDeposed(id) => destroy(s, &n.addr, Some(id.clone())).await,
     }
 }
 
-fn verb_of(action: Action, cloning: bool, bind: bool) -> &'static str {
-    match action {
-        Action::Update => "update",
-        Action::Read => "read",
-        _ if bind => "bind",
-        _ if cloning => "clone",
-        _ => "create",
+/// The verb of an apply node's call: a replacement is made the way a new object would be.
+fn verb_of(change: &Change, block: &Block, cloning: bool) -> Verb {
+    match change.action {
+        Action::Update => Verb::Update,
+        Action::Read => Verb::Read,
+        _ if block.schema.verb == crate::schema::Verb::Bind => Verb::Bind,
+        _ if cloning => Verb::Clone,
+        _ => Verb::Create,
     }
 }
 
@@ -65,95 +81,18 @@ fn with_id(mut attrs: Map, id: &str) -> Value {
     Value::Map(attrs)
 }
 
-async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
-    let change = s
-        .change(addr, None)
-        .ok_or_else(|| format!("{addr} is not in the plan"))?;
-    let block = s
-        .cfg
-        .resources
-        .get(addr)
-        .ok_or_else(|| format!("{addr} is not in the configuration"))?;
-    let evaluated = {
-        let objects = s.objects.lock().map_err(|_| "scope poisoned")?;
-        let mut diags = Diagnostics::default();
-        let r = check_block_values(
-            block,
-            &*objects,
-            &s.cfg.file_path(block.file),
-            &block.yaml_path(),
-            &addr.to_string(),
-            &mut diags,
-        );
-        if diags.has_errors() {
-            s.cfg.resolve_lines(&mut diags);
-            return Err(diags.to_string());
-        }
-        r.ok_or_else(|| "the arguments could not be evaluated".to_string())?
-    };
-    let (mut args, clone, var_sens) = evaluated;
-    if args.values().any(Value::has_unknown)
-        || clone
-            .as_ref()
-            .is_some_and(|c| c.values().any(Value::has_unknown))
-    {
-        return Err(
-            "some arguments are still unknown at apply time (a dependency did not produce them)"
-                .into(),
-        );
-    }
-    let schema = block.schema;
-    schema.apply_defaults(&mut args);
-    change.check_agrees(&args, clone.clone().map(Value::Map).as_ref())?;
-    let mut sens_paths = schema.sensitive_paths();
-    for p in var_sens {
-        if !sens_paths.contains(&p) {
-            sens_paths.push(p);
-        }
-    }
-    let bind = schema.verb == crate::schema::Verb::Bind;
-    let verb = verb_of(change.action, clone.is_some(), bind);
-    let started = Instant::now();
-    s.reporter.start(addr, verb);
-    let waiting = Waiting {
-        shared: s,
-        verb,
-        started,
-        last: Mutex::new((String::new(), Instant::now())),
-    };
-    let op_name = match verb {
-        "update" => "update",
-        "read" => "read",
-        _ => "create",
-    };
-    let node = Work {
-        s,
-        addr,
-        cx: CallCx {
-            addr,
-            timeout: block.timeout(op_name),
-            progress: &waiting,
-        },
-        verb,
-        args,
-        clone,
-        sens_paths,
-        deps: block.dependencies(),
-    };
-    let result = match verb {
-        "read" => node.read_data().await,
-        "update" => node.update().await,
-        _ => {
-            if change.action == Action::Replace && change.create_before_destroy {
-                s.record(vec![Entry::Depose { addr: addr.clone() }]).await?;
-            }
-            node.create().await
-        }
-    };
+/// Report a node's outcome (the id it made, changed or deleted, or why it failed).
+fn report(
+    s: &Shared,
+    addr: &Address,
+    verb: Verb,
+    started: Instant,
+    result: Result<String, String>,
+) -> Result<(), String> {
     match result {
         Ok(id) => {
             s.reporter.done(addr, verb, &id, started.elapsed());
-            Ok(change.action.as_str())
+            Ok(())
         }
         Err(e) => {
             s.reporter.failed(addr, verb, &e);
@@ -162,25 +101,89 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
     }
 }
 
+/// A block evaluated for applying: arguments (defaults applied) and clone source, all known
+/// and agreeing with the plan, and the sensitive paths.
+struct Ready {
+    args: Map,
+    clone: Option<Map>,
+    sens_paths: Vec<Path>,
+}
+
+fn evaluate(s: &Shared, block: &Block, change: &Change) -> Result<Ready, String> {
+    let ev = {
+        let objects = s.objects.lock().map_err(|_| "scope poisoned")?;
+        let mut diags = Diagnostics::default();
+        let r = evaluate_block(&s.cfg, block, &*objects, &mut diags);
+        if diags.has_errors() {
+            s.cfg.resolve_lines(&mut diags);
+            return Err(diags.to_string());
+        }
+        r.ok_or_else(|| "the arguments could not be evaluated".to_string())?
+    };
+    if !ev.known() {
+        return Err(
+            "some arguments are still unknown at apply time (a dependency did not produce them)"
+                .into(),
+        );
+    }
+    let sens_paths = ev.sensitive_paths(block.schema);
+    let (mut args, clone) = (ev.args, ev.clone);
+    block.schema.apply_defaults(&mut args);
+    change.check_agrees(&args, clone.clone().map(Value::Map).as_ref())?;
+    Ok(Ready {
+        args,
+        clone,
+        sens_paths,
+    })
+}
+
+async fn apply(s: &Shared, addr: &Address) -> Result<Action, String> {
+    let change = s
+        .change(addr, None)
+        .ok_or_else(|| format!("{addr} is not in the plan"))?;
+    let block = s
+        .cfg
+        .resources
+        .get(addr)
+        .ok_or_else(|| format!("{addr} is not in the configuration"))?;
+    let ev = evaluate(s, block, change)?;
+    let verb = verb_of(change, block, ev.clone.is_some());
+    let started = Instant::now();
+    s.reporter.start(addr, verb);
+    let waiting = Waiting::new(s, verb, started);
+    let node = Work {
+        s,
+        addr,
+        cx: CallCx {
+            addr,
+            timeout: block.timeout(verb),
+            progress: &waiting,
+        },
+        verb,
+        args: ev.args,
+        clone: ev.clone,
+        sens_paths: ev.sens_paths,
+        deps: block.dependencies(),
+    };
+    let result = match verb {
+        Verb::Read => node.read_data().await,
+        Verb::Update => node.update().await,
+        _ => node.replace_or_create(change).await,
+    };
+    report(s, addr, verb, started, result)?;
+    Ok(change.action)
+}
+
 /// One apply node's work, once its block is evaluated with known values.
 struct Work<'a> {
     s: &'a Shared,
     addr: &'a Address,
     cx: CallCx<'a>,
-    verb: &'static str,
+    verb: Verb,
     args: Map,
     clone: Option<Map>,
     sens_paths: Vec<Path>,
     deps: Vec<Address>,
-}
-
-/// What to record about an object.
-struct Record {
-    id: String,
-    attrs: Map,
-    made: Made,
-    intent: Option<String>,
-    tainted: bool,
 }
 
 /// What a create made, or what was found (and finished) after its answer was lost.
@@ -190,41 +193,38 @@ struct Adopted {
 }
 
 impl Work<'_> {
-    /// Record an object in state (secrets masked, fingerprinted) and in the scope.
-    async fn store(&self, mut r: Record) -> Result<(), String> {
-        // References and the planner's state fallback read `id` from the attributes.
-        r.attrs
-            .entry("id".to_string())
-            .or_insert_with(|| Value::str(&r.id));
+    /// Journal a new intent for this node's call.
+    async fn open(&self, action: IntentAction, key: IntentKey) -> Result<Intent, String> {
+        let intent = Intent::new(self.addr, action, key);
+        self.s.record(vec![intent.open()]).await?;
+        Ok(intent)
+    }
+
+    /// Record an object in state (secrets masked, fingerprinted), closing `intent`, and in
+    /// the scope.
+    async fn store(&self, returned: Returned, intent: Option<&Intent>) -> Result<(), String> {
         let key = self.s.base.fingerprint_key();
-        let mut desired = Value::Map(self.args.clone());
-        let fp_desired = sensitive::mask(&mut desired, &self.sens_paths, &key);
-        let mut masked = Value::Map(r.attrs.clone());
-        let mut fps = sensitive::mask(&mut masked, &self.sens_paths, &key);
-        fps.extend(fp_desired);
-        let mut resource = ResourceState::new(
-            self.addr,
-            Object {
-                id: r.id.clone(),
-                attributes: masked,
-                made: r.made,
-                sensitive: fps,
-            },
-            self.deps.clone(),
-        );
-        resource.tainted = r.tainted;
-        self.s
-            .record(vec![Entry::Put {
+        let masking = Masking {
+            paths: &self.sens_paths,
+            desired: Some(&self.args),
+            fkey: &key,
+        };
+        let (id, attrs) = (returned.id.clone(), returned.attributes.clone());
+        let resource = record(self.addr, returned, &masking, self.deps.clone());
+        let entry = match intent {
+            Some(i) => i.put(resource),
+            None => Entry::Put {
                 addr: self.addr.clone(),
                 resource,
-                intent: r.intent,
-            }])
-            .await?;
+                intent: None,
+            },
+        };
+        self.s.record(vec![entry]).await?;
         if !self.s.referenced.contains(self.addr) {
             return Ok(()); // nothing refers to it: no need to keep it in the scope
         }
         // In memory, references see the real values (secrets included, marked sensitive).
-        let mut scope_value = with_id(r.attrs, &r.id);
+        let mut scope_value = with_id(attrs, &id);
         let args = Value::Map(self.args.clone());
         for p in &self.sens_paths {
             if let Some(v) = args.at(p) {
@@ -252,174 +252,157 @@ impl Work<'_> {
             .get("id")
             .and_then(Value::scalar_text)
             .unwrap_or_default();
-        self.store(Record {
+        let returned = Returned {
             id: id.clone(),
-            attrs,
+            attributes: attrs,
             made: Made::Read,
-            intent: None,
             tainted: false,
-        })
-        .await?;
+        };
+        self.store(returned, None).await?;
         Ok(id)
     }
 
+    /// Make the object; the old one of a create_before_destroy replacement is deposed first.
+    async fn replace_or_create(&self, change: &Change) -> Result<String, String> {
+        if change.action == Action::Replace && change.create_before_destroy {
+            let depose = Entry::Depose {
+                addr: self.addr.clone(),
+            };
+            self.s.record(vec![depose]).await?;
+        }
+        self.create().await
+    }
+
     async fn create(&self) -> Result<String, String> {
-        let s = self.s;
-        let addr = self.addr;
-        let driver = s.providers.resource(&addr.ty)?;
+        let driver = self.s.providers.resource(&self.addr.ty)?;
         let clone = self.clone.as_ref();
         let natural = driver.natural_key(&self.args, clone);
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let intent = uuid::Uuid::new_v4().to_string();
-        let clone_v = clone.cloned().map(Value::Map);
-        s.record(vec![Entry::Intent {
-            id: intent.clone(),
-            addr: addr.clone(),
-            action: self.verb.to_string(),
-            key: intent_key(
-                sensitive::withhold(
-                    natural.clone(),
-                    &Value::Map(self.args.clone()),
-                    &self.sens_paths,
-                    &s.base.fingerprint_key(),
-                ),
-                clone_v.as_ref(),
-                &self.deps,
-                &self.sens_paths,
-                None,
-            ),
-            token: token.clone(),
-        }])
-        .await?;
-        let made = match self.verb {
-            "clone" => Made::Cloned {
-                from: clone_v.clone().unwrap_or_default(),
-            },
-            "bind" => Made::Bound,
-            _ => Made::Created,
-        };
+        let key = IntentKey::making(
+            natural.clone(),
+            &self.args,
+            clone,
+            &self.deps,
+            &self.sens_paths,
+            &self.s.base.fingerprint_key(),
+        );
+        let action = IntentAction::of(self.verb, false)
+            .ok_or_else(|| format!("a {} makes nothing", self.verb))?;
+        let intent = self.open(action, key).await?;
+        let made = Made::by(self.verb, intent.key.clone.clone());
         let req = CreateRequest {
             args: &self.args,
             clone,
-            token: &token,
+            token: &intent.token,
         };
         crate::util::checkpoint("intent_written");
         match create_or_adopt(driver.as_ref(), &self.cx, &req, &natural).await {
             Ok((created, adopted)) => {
                 crate::util::checkpoint("call_returned");
-                let mut attrs = created.attributes;
-                if adopted {
-                    s.reporter.note(&format!(
-                        "{addr}: the {} call's answer was lost; found {} and adopted it",
-                        self.verb, created.id
-                    ));
-                    attrs =
-                        converge(driver.as_ref(), &self.cx, &created.id, attrs, &self.args).await?;
-                }
-                self.store(Record {
-                    id: created.id.clone(),
-                    attrs,
-                    made,
-                    intent: Some(intent),
-                    tainted: false,
-                })
-                .await?;
-                Ok(created.id)
+                self.created(driver.as_ref(), created, adopted, made, &intent)
+                    .await
             }
-            Err(e) => {
-                if let Some(id) = &e.made_id {
-                    // Made, but not finished: keep it in state, tainted, so it is never
-                    // orphaned and the next plan replaces it.
-                    let attrs = match driver.read(&self.cx, id, &self.args).await {
-                        Ok(Some(a)) => a,
-                        _ => Map::new(),
-                    };
-                    self.store(Record {
-                        id: id.clone(),
-                        attrs,
-                        made,
-                        intent: Some(intent),
-                        tainted: true,
-                    })
-                    .await?;
-                    return Err(format!(
-                        "{e} (the object {id} exists; it is recorded in state as tainted and the next plan replaces it)"
-                    ));
-                }
-                if !e.ambiguous {
-                    s.record(vec![Entry::Settle { intent }]).await?;
-                }
-                Err(e.to_string())
-            }
+            Err(e) => self.create_failed(driver.as_ref(), e, made, &intent).await,
         }
     }
 
+    /// Record what a create made (converging an adopted object with the config first).
+    async fn created(
+        &self,
+        driver: &dyn ResourceDriver,
+        created: Adopted,
+        adopted: bool,
+        made: Made,
+        intent: &Intent,
+    ) -> Result<String, String> {
+        let mut attrs = created.attributes;
+        if adopted {
+            self.s.reporter.note(&format!(
+                "{}: the {} call's answer was lost; found {} and adopted it",
+                self.addr, self.verb, created.id
+            ));
+            attrs = converge(driver, &self.cx, &created.id, attrs, &self.args).await?;
+        }
+        let returned = Returned {
+            id: created.id.clone(),
+            attributes: attrs,
+            made,
+            tainted: false,
+        };
+        self.store(returned, Some(intent)).await?;
+        Ok(created.id)
+    }
+
+    /// A failed create: an object made but not finished is kept in state, tainted, so it is
+    /// never orphaned and the next plan replaces it; a certain failure settles the intent; an
+    /// ambiguous one leaves it open for the next run to reconcile.
+    async fn create_failed(
+        &self,
+        driver: &dyn ResourceDriver,
+        e: ProviderError,
+        made: Made,
+        intent: &Intent,
+    ) -> Result<String, String> {
+        if let Some(id) = &e.made_id {
+            let attributes = match driver.read(&self.cx, id, &self.args).await {
+                Ok(Some(a)) => a,
+                _ => Map::new(),
+            };
+            let returned = Returned {
+                id: id.clone(),
+                attributes,
+                made,
+                tainted: true,
+            };
+            self.store(returned, Some(intent)).await?;
+            return Err(format!(
+                "{e} (the object {id} exists; it is recorded in state as tainted and the next plan replaces it)"
+            ));
+        }
+        if !e.ambiguous {
+            self.s.record(vec![intent.settle()]).await?;
+        }
+        Err(e.to_string())
+    }
+
     async fn update(&self) -> Result<String, String> {
-        let s = self.s;
-        let addr = self.addr;
-        let driver = s.providers.resource(&addr.ty)?;
-        let prior = s
+        let driver = self.s.providers.resource(&self.addr.ty)?;
+        let prior = self
+            .s
             .state
             .lock()
             .map_err(|_| "state poisoned")?
             .resources
-            .get(addr)
+            .get(self.addr)
             .cloned()
-            .ok_or_else(|| format!("{addr} is not in state"))?;
+            .ok_or_else(|| format!("{} is not in state", self.addr))?;
         let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
-        let intent = uuid::Uuid::new_v4().to_string();
-        s.record(vec![Entry::Intent {
-            id: intent.clone(),
-            addr: addr.clone(),
-            action: "update".into(),
-            key: intent_key(
-                Value::Null,
-                None,
-                &self.deps,
-                &self.sens_paths,
-                Some(&prior.id),
-            ),
-            token: String::new(),
-        }])
-        .await?;
+        let key = IntentKey::of_object(&prior.id, &self.deps, &self.sens_paths);
+        let intent = self.open(IntentAction::Update, key).await?;
         let r = with_retry(RetryPolicy::default(), true, || {
             driver.update(&self.cx, &prior.id, &prior_map, &self.args)
         })
         .await;
         match r {
-            Ok(attrs) => {
-                self.store(Record {
+            Ok(attributes) => {
+                let returned = Returned {
                     id: prior.id.clone(),
-                    attrs,
+                    attributes,
                     made: prior.made.clone(),
-                    intent: Some(intent),
                     tainted: false,
-                })
-                .await?;
+                };
+                self.store(returned, Some(&intent)).await?;
                 Ok(prior.id.clone())
             }
             Err(e) => {
                 // Record whatever part of the change was made.
-                match driver.read(&self.cx, &prior.id, &prior_map).await {
+                let entry = match driver.read(&self.cx, &prior.id, &prior_map).await {
                     Ok(Some(attrs)) => {
-                        let mut masked = Value::Map(attrs);
-                        let key = s.base.fingerprint_key();
-                        let mut fps = sensitive::mask(&mut masked, &self.sens_paths, &key);
-                        for (k, v) in &prior.sensitive {
-                            fps.entry(k.clone()).or_insert_with(|| v.clone());
-                        }
-                        let mut r = prior.clone();
-                        r.attributes = masked;
-                        r.sensitive = fps;
-                        s.record(vec![Entry::Put {
-                            addr: addr.clone(),
-                            resource: r,
-                            intent: Some(intent),
-                        }])
-                        .await?;
+                        let key = self.s.base.fingerprint_key();
+                        intent.put(reread(&prior, attrs, &self.sens_paths, &key))
                     }
-                    _ => s.record(vec![Entry::Settle { intent }]).await?,
-                }
+                    _ => intent.settle(),
+                };
+                self.s.record(vec![entry]).await?;
                 Err(e.to_string())
             }
         }
@@ -535,112 +518,99 @@ async fn converge(
     .map_err(|e| e.to_string())
 }
 
+/// The object a destroy node deletes: the address's, or one of its deposed objects.
+fn prior_object(
+    s: &Shared,
+    addr: &Address,
+    deposed: Option<&str>,
+) -> Result<Option<ResourceState>, String> {
+    let st = s.state.lock().map_err(|_| "state poisoned")?;
+    Ok(match deposed {
+        Some(id) => st
+            .deposed
+            .iter()
+            .find(|d| &d.addr == addr && d.resource.id == id)
+            .map(|d| d.resource.clone()),
+        None => st.resources.get(addr).cloned(),
+    })
+}
+
+fn delete_timeout(s: &Shared, addr: &Address) -> Duration {
+    s.cfg
+        .resources
+        .get(addr)
+        .map(|b| b.timeout(Verb::Delete))
+        .or_else(|| {
+            crate::schema::resource(&addr.ty).map(|sc| Duration::from_secs(sc.timeouts.delete_s))
+        })
+        .unwrap_or(Duration::from_secs(600))
+}
+
 async fn destroy(
     s: &Shared,
     addr: &Address,
     deposed: Option<String>,
-) -> Result<&'static str, String> {
-    let change = match &deposed {
-        Some(id) => s.change(addr, Some(id)),
-        None => s.change(addr, None),
-    }
-    .ok_or_else(|| format!("{addr} is not in the plan"))?;
+) -> Result<Option<Action>, String> {
+    let change = s
+        .change(addr, deposed.as_deref())
+        .ok_or_else(|| format!("{addr} is not in the plan"))?;
     // Under create_before_destroy the old object was deposed when its replacement started.
     let deposed = deposed.or_else(|| {
         (change.action == Action::Replace && change.create_before_destroy)
             .then(|| change.prior_id.clone())
             .flatten()
     });
-    let prior = {
-        let st = s.state.lock().map_err(|_| "state poisoned")?;
-        match &deposed {
-            Some(id) => st
-                .deposed
-                .iter()
-                .find(|d| &d.addr == addr && &d.resource.id == id)
-                .map(|d| d.resource.clone()),
-            None => st.resources.get(addr).cloned(),
-        }
-    };
-    let counted = if change.action == Action::Replace {
-        ""
-    } else {
-        "delete"
-    };
-    let Some(prior) = prior else {
+    let counted = (change.action != Action::Replace).then_some(Action::Delete);
+    let Some(prior) = prior_object(s, addr, deposed.as_deref())? else {
         return Ok(counted); // already gone
     };
     let driver = s.providers.resource(&addr.ty)?;
     let started = Instant::now();
-    s.reporter.start(addr, "delete");
-    let waiting = Waiting {
-        shared: s,
-        verb: "delete",
-        started,
-        last: Mutex::new((String::new(), Instant::now())),
-    };
-    let timeout = s
-        .cfg
-        .resources
-        .get(addr)
-        .map(|b| b.timeout("delete"))
-        .or_else(|| {
-            crate::schema::resource(&addr.ty).map(|sc| Duration::from_secs(sc.timeouts.delete_s))
-        })
-        .unwrap_or(Duration::from_secs(600));
+    s.reporter.start(addr, Verb::Delete);
+    let waiting = Waiting::new(s, Verb::Delete, started);
     let cx = CallCx {
         addr,
-        timeout,
+        timeout: delete_timeout(s, addr),
         progress: &waiting,
     };
-    let intent = uuid::Uuid::new_v4().to_string();
-    let action = if deposed.is_some() {
-        "delete_deposed"
-    } else {
-        "delete"
-    };
-    s.record(vec![Entry::Intent {
-        id: intent.clone(),
-        addr: addr.clone(),
-        action: action.into(),
-        key: intent_key(Value::Null, None, &[], &[], Some(&prior.id)),
-        token: String::new(),
-    }])
-    .await?;
-    let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
-    let r = with_retry(RetryPolicy::default(), true, || {
-        driver.delete(&cx, &prior.id, &prior_map)
-    })
-    .await;
-    match r {
-        Ok(()) => {
-            let entry = match &deposed {
-                Some(id) => Entry::RemoveDeposed {
-                    addr: addr.clone(),
-                    id: id.clone(),
-                    intent: Some(intent),
-                },
-                None => Entry::Remove {
-                    addr: addr.clone(),
-                    intent: Some(intent),
-                },
-            };
-            s.record(vec![entry]).await?;
-            if deposed.is_none() && change.action == Action::Delete {
-                if let Ok(mut o) = s.objects.lock() {
-                    o.objects.remove(addr);
-                }
-            }
-            s.reporter
-                .done(addr, "delete", &prior.id, started.elapsed());
-            Ok(counted)
-        }
-        Err(e) => {
-            s.record(vec![Entry::Settle { intent }]).await?;
-            s.reporter.failed(addr, "delete", &e.to_string());
-            Err(format!("delete failed: {e}"))
+    let result = delete(s, &cx, driver.as_ref(), &prior, deposed.is_some()).await?;
+    if result.is_ok() && deposed.is_none() && change.action == Action::Delete {
+        if let Ok(mut o) = s.objects.lock() {
+            o.objects.remove(addr);
         }
     }
+    let result = result.map(|()| prior.id.clone()).map_err(|e| e.to_string());
+    report(s, addr, Verb::Delete, started, result)?;
+    Ok(counted)
+}
+
+/// Delete `prior` under an intent. The outer error is the journal's (the intent's outcome
+/// could not be recorded), the inner one the call's.
+async fn delete(
+    s: &Shared,
+    cx: &CallCx<'_>,
+    driver: &dyn ResourceDriver,
+    prior: &ResourceState,
+    deposed: bool,
+) -> Result<Result<(), ProviderError>, String> {
+    let action = if deposed {
+        IntentAction::DeleteDeposed
+    } else {
+        IntentAction::Delete
+    };
+    let intent = Intent::new(cx.addr, action, IntentKey::of_object(&prior.id, &[], &[]));
+    s.record(vec![intent.open()]).await?;
+    let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
+    let r = with_retry(RetryPolicy::default(), true, || {
+        driver.delete(cx, &prior.id, &prior_map)
+    })
+    .await;
+    let closing = match &r {
+        Ok(()) => intent.removed(),
+        Err(_) => intent.settle(),
+    };
+    s.record(vec![closing]).await?;
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -4,28 +4,29 @@
 use crate::address::Address;
 use crate::plan::render::style::Painter;
 use crate::util::Redactor;
+use crate::verb::Verb;
 use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The verb forms of an operation: ("Creating", "Creation complete").
-pub fn verbs(op: &str) -> (&'static str, &'static str) {
+/// The verb forms of an operation: ("Creating...", "Creation complete", "creating").
+pub fn verbs(op: Verb) -> (&'static str, &'static str, &'static str) {
     match op {
-        "create" => ("Creating...", "Creation complete"),
-        "clone" => ("Cloning...", "Clone complete"),
-        "bind" => ("Binding...", "Binding complete"),
-        "update" => ("Modifying...", "Modifications complete"),
-        "delete" => ("Destroying...", "Destruction complete"),
-        "read" => ("Reading...", "Read complete"),
-        _ => ("Working...", "Complete"),
+        Verb::Create => ("Creating...", "Creation complete", "creating"),
+        Verb::Clone => ("Cloning...", "Clone complete", "cloning"),
+        Verb::Bind => ("Binding...", "Binding complete", "binding"),
+        Verb::Update => ("Modifying...", "Modifications complete", "modifying"),
+        Verb::Delete => ("Destroying...", "Destruction complete", "destroying"),
+        Verb::Read => ("Reading...", "Read complete", "reading"),
+        Verb::Import => ("Importing...", "Import complete", "importing"),
     }
 }
 
 pub trait Reporter: Send + Sync {
-    fn start(&self, addr: &Address, op: &str);
-    fn status(&self, addr: &Address, op: &str, status: &str, elapsed: Duration);
-    fn done(&self, addr: &Address, op: &str, id: &str, elapsed: Duration);
-    fn failed(&self, addr: &Address, op: &str, error: &str);
+    fn start(&self, addr: &Address, op: Verb);
+    fn status(&self, addr: &Address, op: Verb, status: &str, elapsed: Duration);
+    fn done(&self, addr: &Address, op: Verb, id: &str, elapsed: Duration);
+    fn failed(&self, addr: &Address, op: Verb, error: &str);
     fn note(&self, line: &str);
 }
 
@@ -46,7 +47,7 @@ impl Lines {
 }
 
 impl Reporter for Lines {
-    fn start(&self, addr: &Address, op: &str) {
+    fn start(&self, addr: &Address, op: Verb) {
         self.line(&format!(
             "{}: {}",
             self.painter.bold(&addr.to_string()),
@@ -54,15 +55,8 @@ impl Reporter for Lines {
         ));
     }
 
-    fn status(&self, addr: &Address, op: &str, status: &str, elapsed: Duration) {
-        let still = match op {
-            "delete" => "destroying",
-            "update" => "modifying",
-            "clone" => "cloning",
-            "bind" => "binding",
-            "read" => "reading",
-            _ => "creating",
-        };
+    fn status(&self, addr: &Address, op: Verb, status: &str, elapsed: Duration) {
+        let still = verbs(op).2;
         self.line(&format!(
             "{}: Still {still}... [{}s elapsed, status {status}]",
             self.painter.bold(&addr.to_string()),
@@ -70,11 +64,11 @@ impl Reporter for Lines {
         ));
     }
 
-    fn done(&self, addr: &Address, op: &str, id: &str, elapsed: Duration) {
+    fn done(&self, addr: &Address, op: Verb, id: &str, elapsed: Duration) {
         self.line(&done_line(&self.painter, addr, op, id, elapsed));
     }
 
-    fn failed(&self, addr: &Address, op: &str, error: &str) {
+    fn failed(&self, addr: &Address, op: Verb, error: &str) {
         self.line(&failed_line(&self.painter, addr, op, error));
     }
 
@@ -84,7 +78,7 @@ impl Reporter for Lines {
 }
 
 /// "addr: Creation complete after 3s [id=…]", shared by the line and bar reporters.
-fn done_line(p: &Painter, addr: &Address, op: &str, id: &str, elapsed: Duration) -> String {
+fn done_line(p: &Painter, addr: &Address, op: Verb, id: &str, elapsed: Duration) -> String {
     let id = if id.is_empty() {
         String::new()
     } else {
@@ -99,7 +93,7 @@ fn done_line(p: &Painter, addr: &Address, op: &str, id: &str, elapsed: Duration)
 }
 
 /// "addr: create failed: CODE: message".
-fn failed_line(p: &Painter, addr: &Address, op: &str, error: &str) -> String {
+fn failed_line(p: &Painter, addr: &Address, op: Verb, error: &str) -> String {
     format!(
         "{}: {} {error}",
         p.bold(&addr.to_string()),
@@ -158,7 +152,7 @@ impl Bars {
 }
 
 impl Reporter for Bars {
-    fn start(&self, addr: &Address, op: &str) {
+    fn start(&self, addr: &Address, op: Verb) {
         let b = self
             .multi
             .insert_before(&self.total, indicatif::ProgressBar::new_spinner());
@@ -174,7 +168,7 @@ impl Reporter for Bars {
         }
     }
 
-    fn status(&self, addr: &Address, op: &str, status: &str, _elapsed: Duration) {
+    fn status(&self, addr: &Address, op: Verb, status: &str, _elapsed: Duration) {
         if let Ok(a) = self.active.lock() {
             if let Some(b) = a.get(addr) {
                 b.set_message(format!("{} (status {status})", verbs(op).0));
@@ -182,12 +176,12 @@ impl Reporter for Bars {
         }
     }
 
-    fn done(&self, addr: &Address, op: &str, id: &str, elapsed: Duration) {
+    fn done(&self, addr: &Address, op: Verb, id: &str, elapsed: Duration) {
         self.finish_one(addr);
         self.println(&done_line(&self.painter, addr, op, id, elapsed));
     }
 
-    fn failed(&self, addr: &Address, op: &str, error: &str) {
+    fn failed(&self, addr: &Address, op: Verb, error: &str) {
         self.finish_one(addr);
         self.println(&failed_line(&self.painter, addr, op, error));
     }
@@ -218,26 +212,26 @@ impl JsonEvents {
 }
 
 impl Reporter for JsonEvents {
-    fn start(&self, addr: &Address, op: &str) {
+    fn start(&self, addr: &Address, op: Verb) {
         self.emit(
-            serde_json::json!({ "type": "start", "address": addr.to_string(), "action": op }),
+            serde_json::json!({ "type": "start", "address": addr.to_string(), "action": op.as_str() }),
         );
     }
-    fn status(&self, addr: &Address, op: &str, status: &str, elapsed: Duration) {
+    fn status(&self, addr: &Address, op: Verb, status: &str, elapsed: Duration) {
         self.emit(
-            serde_json::json!({ "type": "progress", "address": addr.to_string(), "action": op,
+            serde_json::json!({ "type": "progress", "address": addr.to_string(), "action": op.as_str(),
             "status": status, "elapsed_ms": elapsed.as_millis() as u64 }),
         );
     }
-    fn done(&self, addr: &Address, op: &str, id: &str, elapsed: Duration) {
+    fn done(&self, addr: &Address, op: Verb, id: &str, elapsed: Duration) {
         self.emit(
-            serde_json::json!({ "type": "complete", "address": addr.to_string(), "action": op,
+            serde_json::json!({ "type": "complete", "address": addr.to_string(), "action": op.as_str(),
             "id": id, "elapsed_ms": elapsed.as_millis() as u64 }),
         );
     }
-    fn failed(&self, addr: &Address, op: &str, error: &str) {
+    fn failed(&self, addr: &Address, op: Verb, error: &str) {
         self.emit(
-            serde_json::json!({ "type": "error", "address": addr.to_string(), "action": op,
+            serde_json::json!({ "type": "error", "address": addr.to_string(), "action": op.as_str(),
             "message": error }),
         );
     }

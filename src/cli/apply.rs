@@ -2,19 +2,19 @@
 //! fold the journal into a new state snapshot, report. `apply PLAN_FILE` applies exactly a
 //! saved plan, refusing it when the state moved since it was made.
 
-use super::workspace::{lock_timeout, parse_addrs, print_notes, Prepared, Workspace};
+use super::workspace::{lock_and_load, parse_addrs, Prepared, Workspace};
 use super::{
     ApplyArgs, Cli, CmdResult, DestroyArgs, Failure, LockArgs, VarArgs, EXIT_ERROR,
     EXIT_INTERRUPTED, EXIT_OK,
 };
 use crate::apply::report::{Bars, JsonEvents, Lines, Reporter};
-use crate::apply::{execute, Shared};
+use crate::apply::session::{operations, Session};
+use crate::apply::Outcome;
 use crate::config::vars::Missing;
 use crate::plan::render::{style::Painter, text};
-use crate::plan::scope::Objects;
 use crate::plan::{saved, Action, Options, Plan};
 use crate::state::backend::{Loaded, LockGuard};
-use crate::value::Value;
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
@@ -106,12 +106,7 @@ async fn run(
     let p = style.painter();
     let ws = Workspace::open(cli, vars, Missing::Error)?;
     let op = if options.destroy { "destroy" } else { "apply" };
-    let guard = ws.backend.lock(op, lock_timeout(lock)?).await?;
-    if let Some(c) = guard.cleared() {
-        errln!("{} {c}", p.yellow("Note:"));
-    }
-    let loaded = ws.backend.load().await?;
-    print_notes(&loaded, &p);
+    let (guard, loaded) = lock_and_load(ws.backend.as_ref(), op, lock, &p).await?;
     let prep = ws.prepare(loaded, options, parallelism).await?;
     finish(
         &ws,
@@ -166,13 +161,7 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
     // authenticated by a key only that state holds.
     let here = super::workspace::here_config(cli);
     let opened = super::workspace::backend(cli, &here)?;
-    let backend = opened.0.clone();
-    let guard = backend.lock("apply", lock_timeout(&a.lock)?).await?;
-    if let Some(c) = guard.cleared() {
-        errln!("{} {c}", p.yellow("Note:"));
-    }
-    let loaded = backend.load().await?;
-    print_notes(&loaded, &p);
+    let (guard, loaded) = lock_and_load(opened.0.as_ref(), "apply", &a.lock, &p).await?;
     let saved = saved::read(file, &loaded.state).map_err(Failure::new)?;
     if saved.plan.stack != here.stack {
         return Err(Failure::new(format!(
@@ -186,7 +175,9 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
     if let Some(why) = stale(&saved.plan, &loaded, &saved.entries) {
         return Err(Failure::new(why));
     }
-    ws.check_sensitive(&saved, &loaded.state)?;
+    saved
+        .check_sensitive(&ws.vars, &loaded.state)
+        .map_err(Failure::new)?;
     let providers = ws.providers(&loaded.state).await?;
     let base = loaded.state.header();
     let mut state = loaded.state;
@@ -230,225 +221,85 @@ async fn confirm(destroy: bool) -> Result<bool, Failure> {
     Ok(line.trim() == "yes")
 }
 
-/// The scope execution starts from: the state objects that changing blocks or outputs refer
-/// to, and the data sources read while planning.
-fn initial_scope(ws: &Workspace, prep: &Prepared, state: &crate::state::State) -> Objects {
-    let mut needed: std::collections::HashSet<&crate::address::Address> = prep
-        .plan
-        .changes
-        .iter()
-        .filter(|c| c.action.is_change() || c.action == Action::Read)
-        .flat_map(|c| c.depends_on.iter())
-        .collect();
-    for o in ws.cfg.outputs.values() {
-        for r in o.value.refs() {
-            if let crate::config::expr::Target::Object(a) = &r.target {
-                needed.insert(a);
-            }
-        }
-    }
-    let mut o = Objects::new(ws.vars.clone());
-    for (addr, r) in state.resources.iter().filter(|(a, _)| needed.contains(a)) {
-        let mut v = r.attributes.clone();
-        if let Value::Map(m) = &mut v {
-            m.entry("id".to_string())
-                .or_insert_with(|| Value::str(&r.id));
-        }
-        let sens = r
-            .sensitive
-            .keys()
-            .filter_map(|k| crate::value::parse_path(k))
-            .collect();
-        o.set(addr.clone(), v, sens);
-    }
-    for c in &prep.plan.changes {
-        if c.action == Action::Read && c.reason.is_none() {
-            if let Some(after) = &c.after {
-                o.set(c.addr.clone(), after.clone(), c.after_sensitive.clone());
-            }
-        }
-    }
-    // Objects outside the plan (not targeted) are unknown to references.
-    for addr in ws.cfg.resources.keys() {
-        if !o.objects.contains_key(addr) {
-            o.set(addr.clone(), Value::Unknown, Vec::new());
-        }
-    }
-    o
-}
-
-/// A placeholder while the real plan is shared with the executor.
-fn empty_plan(base: &crate::state::State) -> Plan {
-    Plan {
-        stack: base.stack.clone(),
-        lineage: base.lineage.clone(),
-        serial: base.serial,
-        changes: Vec::new(),
-        outputs: Vec::new(),
-        drift: Vec::new(),
-        reconciled: Vec::new(),
-        options: Options::default(),
-        conflicts: Vec::new(),
-    }
-}
-
-fn summary(plan: &Plan, done: &std::collections::BTreeMap<&'static str, usize>) -> String {
-    let n = |k: &str| done.get(k).copied().unwrap_or(0);
-    if plan.options.destroy {
-        format!("Resources: {} destroyed.", n("delete"))
+fn summary(destroy: bool, done: &BTreeMap<Action, usize>) -> String {
+    let n = |k: Action| done.get(&k).copied().unwrap_or(0);
+    if destroy {
+        format!("Resources: {} destroyed.", n(Action::Delete))
     } else {
         format!(
             "Resources: {} created, {} cloned, {} bound, {} updated, {} replaced, {} destroyed.",
-            n("create"),
-            n("clone"),
-            n("bind"),
-            n("update"),
-            n("replace"),
-            n("delete")
+            n(Action::Create),
+            n(Action::Clone),
+            n(Action::Bind),
+            n(Action::Update),
+            n(Action::Replace),
+            n(Action::Delete)
         )
     }
 }
 
-/// Record what planning found, show the plan, get approval, execute, fold, report.
-async fn finish(
-    ws: &Workspace,
-    mut prep: Prepared,
-    guard: Box<dyn LockGuard>,
-    approval: Approval,
-    parallelism: usize,
+/// Where a run's plan, progress and summary go.
+struct Out<'a> {
+    ws: &'a Workspace,
     style: Style,
-) -> CmdResult {
-    let p = style.painter();
-    let json = matches!(style, Style::Json);
-    let events = JsonEvents {
-        redactor: ws.redactor.clone(),
-        out: Mutex::new(Box::new(std::io::stdout())),
-    };
-    let destroy = prep.plan.options.destroy;
-    let pending = prep.pending_entries();
-    let scope = initial_scope(ws, &prep, &prep.state);
-    let mut state_now = std::mem::replace(&mut prep.state, prep.base.header());
-    for e in &pending[prep.entries.len().min(pending.len())..] {
-        state_now.apply(e);
+    events: JsonEvents,
+    /// "apply" or "destroy".
+    op: &'static str,
+}
+
+impl Out<'_> {
+    fn json(&self) -> bool {
+        matches!(self.style, Style::Json)
     }
-    if !pending.is_empty() {
-        ws.backend.append(&prep.base, &pending).await?;
-    }
-    let dirty = prep.replayed > 0 || !pending.is_empty();
-    if json {
-        events.emit(serde_json::json!({ "type": "plan", "plan": crate::plan::render::json::render(&prep.plan) }));
-    } else {
-        out!("{}", ws.redactor.redact(&text::render(&prep.plan, &p)));
-    }
-    let refuse = |message: String| async {
-        if dirty {
-            let mut st = state_now.clone();
-            ws.backend.persist(&mut st).await?;
+
+    fn show_plan(&self, plan: &Plan) {
+        if self.json() {
+            let doc = crate::plan::render::json::render(plan);
+            self.events
+                .emit(serde_json::json!({ "type": "plan", "plan": doc }));
+        } else {
+            let text = text::render(plan, &self.style.painter());
+            out!("{}", self.ws.redactor.redact(&text));
         }
-        Err::<i32, Failure>(Failure::new(message))
-    };
-    if let Some(report) = prep.plan.conflict_report() {
-        return refuse(report).await;
     }
-    let op = if destroy { "destroy" } else { "apply" };
-    if !prep.plan.has_changes() {
-        if dirty {
-            ws.backend.persist(&mut state_now).await?;
+
+    /// Progress for the executor: JSON events, bars on a terminal, or lines.
+    fn reporter(&self, plan: &Plan) -> (Arc<dyn Reporter>, Option<Arc<Bars>>) {
+        let redactor = self.ws.redactor.clone();
+        let stdout = || Mutex::new(Box::new(std::io::stdout()) as Box<dyn Write + Send>);
+        if self.json() {
+            let events = JsonEvents {
+                redactor,
+                out: stdout(),
+            };
+            return (Arc::new(events), None);
         }
-        drop(guard);
-        if json {
-            events.emit(
-                serde_json::json!({ "type": "summary", "operation": op, "done": {},
+        let painter = self.style.painter();
+        if std::io::stdout().is_terminal() {
+            let bars = Arc::new(Bars::new(operations(plan), painter, redactor));
+            return (bars.clone(), Some(bars));
+        }
+        let lines = Lines {
+            painter,
+            redactor,
+            out: stdout(),
+        };
+        (Arc::new(lines), None)
+    }
+
+    /// The summary of a run with nothing to do.
+    fn nothing_done(&self) {
+        if self.json() {
+            self.events.emit(
+                serde_json::json!({ "type": "summary", "operation": self.op, "done": {},
                 "failures": [], "skipped": [], "interrupted": false, "exit_code": EXIT_OK }),
             );
         }
-        return Ok(EXIT_OK);
     }
-    if let Approval::Ask {
-        auto_approve: false,
-    } = approval
-    {
-        if json {
-            return refuse(format!(
-                "{op} --json cannot ask for approval: pass --auto-approve, or apply a saved plan \
-                 (strata plan --out FILE; strata apply FILE --json)"
-            ))
-            .await;
-        }
-        if !std::io::stdin().is_terminal() {
-            return refuse(format!(
-                "{op} needs approval and there is no terminal to ask on: pass --auto-approve, \
-                 or apply a saved plan (strata plan --out FILE; strata apply FILE)"
-            ))
-            .await;
-        }
-        if !confirm(destroy).await? {
-            if dirty {
-                ws.backend.persist(&mut state_now).await?;
-            }
-            outln!("\n{} cancelled.", if destroy { "Destroy" } else { "Apply" });
-            return Err(Failure::quiet(EXIT_ERROR));
-        }
-    }
-    if !json {
-        outln!();
-    }
-    let operations = prep
-        .plan
-        .changes
-        .iter()
-        .map(|c| match c.action {
-            Action::Replace => 2,
-            Action::NoOp => 0,
-            Action::Read if c.reason.is_none() => 0,
-            _ => 1,
-        })
-        .sum::<u64>();
-    let bars = (!json && std::io::stdout().is_terminal())
-        .then(|| Arc::new(Bars::new(operations, p, ws.redactor.clone())));
-    let reporter: Arc<dyn Reporter> = match (&bars, json) {
-        (_, true) => Arc::new(JsonEvents {
-            redactor: ws.redactor.clone(),
-            out: Mutex::new(Box::new(std::io::stdout())),
-        }),
-        (Some(b), false) => b.clone(),
-        (None, false) => Arc::new(Lines {
-            painter: p,
-            redactor: ws.redactor.clone(),
-            out: Mutex::new(Box::new(std::io::stdout())),
-        }),
-    };
-    let plan = Arc::new(std::mem::replace(&mut prep.plan, empty_plan(&prep.base)));
-    let shared = Arc::new(Shared::new(
-        ws.cfg.clone(),
-        prep.providers.clone(),
-        ws.backend.clone(),
-        prep.base.clone(),
-        state_now,
-        scope,
-        plan.clone(),
-        reporter,
-    ));
-    // From here on interrupts are the executor's to handle, and the fold always runs.
-    let protected = crate::apply::signals::protect();
-    let mut outcome = execute(shared, parallelism, &protected).await;
-    if let Some(b) = &bars {
-        b.finish();
-    }
-    prep.plan = Arc::try_unwrap(plan).unwrap_or_else(|p| (*p).clone());
-    let mut final_state = std::mem::replace(&mut outcome.state, prep.base.header());
-    crate::util::checkpoint("before_fold");
-    ws.backend.persist(&mut final_state).await?;
-    drop(guard);
-    let code = if outcome.interrupted {
-        EXIT_INTERRUPTED
-    } else if outcome.failures.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    };
-    if json {
-        let outputs: serde_json::Map<String, serde_json::Value> = final_state
+
+    fn json_summary(&self, outcome: &Outcome, code: i32) {
+        let outputs: serde_json::Map<String, serde_json::Value> = outcome
+            .state
             .outputs
             .iter()
             .map(|(k, o)| {
@@ -463,46 +314,142 @@ async fn finish(
                 )
             })
             .collect();
-        events.emit(serde_json::json!({
+        let done: BTreeMap<&str, usize> =
+            outcome.done.iter().map(|(a, n)| (a.as_str(), *n)).collect();
+        let pair = |k: &str, v: &str, (a, b): &(String, String)| serde_json::json!({ k: a, v: b });
+        self.events.emit(serde_json::json!({
             "type": "summary",
-            "operation": op,
-            "done": outcome.done,
-            "failures": outcome.failures.iter().map(|(a, e)| serde_json::json!({ "address": a, "message": e })).collect::<Vec<_>>(),
-            "skipped": outcome.skipped.iter().map(|(a, b)| serde_json::json!({ "address": a, "because": b })).collect::<Vec<_>>(),
+            "operation": self.op,
+            "done": done,
+            "failures": outcome.failures.iter().map(|f| pair("address", "message", f)).collect::<Vec<_>>(),
+            "skipped": outcome.skipped.iter().map(|s| pair("address", "because", s)).collect::<Vec<_>>(),
             "interrupted": outcome.interrupted,
             "outputs": outputs,
             "exit_code": code,
         }));
-        return Ok(code);
     }
-    outln!();
-    let title = if destroy { "Destroy" } else { "Apply" };
-    let line = summary(&prep.plan, &outcome.done);
+
+    fn text_summary(&self, outcome: &Outcome, destroy: bool) {
+        let p = self.style.painter();
+        outln!();
+        let title = if destroy { "Destroy" } else { "Apply" };
+        let line = summary(destroy, &outcome.done);
+        if outcome.interrupted {
+            outln!(
+                "{} {line} The state is saved; run the command again to finish.",
+                p.yellow(&p.bold(&format!("{title} interrupted.")))
+            );
+        } else if outcome.failures.is_empty() {
+            outln!("{} {line}", p.green(&p.bold(&format!("{title} complete!"))));
+        } else {
+            outln!("{} {line}", p.red(&p.bold(&format!("{title} failed."))));
+        }
+        for (what, because) in &outcome.skipped {
+            errln!(
+                "{} {what}: not applied because {because} failed",
+                p.yellow("Skipped:")
+            );
+        }
+        for (addr, e) in &outcome.failures {
+            let e = self.ws.redactor.redact(e);
+            errln!("{} {addr}: {e}", p.red(&p.bold("Error:")));
+        }
+        if !destroy && outcome.ok() {
+            super::output::print_outputs(&outcome.state, &p);
+        }
+    }
+}
+
+/// Ask for approval unless it is given. `Err` when the run must stop: refused (with why), or
+/// cancelled at the prompt.
+async fn approve(approval: Approval, out: &Out<'_>, destroy: bool) -> Result<(), Failure> {
+    if approval
+        != (Approval::Ask {
+            auto_approve: false,
+        })
+    {
+        return Ok(());
+    }
+    let op = out.op;
+    if out.json() {
+        return Err(Failure::new(format!(
+            "{op} --json cannot ask for approval: pass --auto-approve, or apply a saved plan \
+             (strata plan --out FILE; strata apply FILE --json)"
+        )));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(format!(
+            "{op} needs approval and there is no terminal to ask on: pass --auto-approve, \
+             or apply a saved plan (strata plan --out FILE; strata apply FILE)"
+        )));
+    }
+    if !confirm(destroy).await? {
+        outln!("\n{} cancelled.", if destroy { "Destroy" } else { "Apply" });
+        return Err(Failure::quiet(EXIT_ERROR));
+    }
+    Ok(())
+}
+
+fn exit_code(outcome: &Outcome) -> i32 {
     if outcome.interrupted {
-        outln!(
-            "{} {line} The state is saved; run the command again to finish.",
-            p.yellow(&p.bold(&format!("{title} interrupted.")))
-        );
+        EXIT_INTERRUPTED
     } else if outcome.failures.is_empty() {
-        outln!("{} {line}", p.green(&p.bold(&format!("{title} complete!"))));
+        EXIT_OK
     } else {
-        outln!("{} {line}", p.red(&p.bold(&format!("{title} failed."))));
+        EXIT_ERROR
     }
-    for (what, because) in &outcome.skipped {
-        errln!(
-            "{} {what}: not applied because {because} failed",
-            p.yellow("Skipped:")
-        );
+}
+
+/// Record what planning found, show the plan, get approval, execute, fold, report.
+async fn finish(
+    ws: &Workspace,
+    prep: Prepared,
+    guard: Box<dyn LockGuard>,
+    approval: Approval,
+    parallelism: usize,
+    style: Style,
+) -> CmdResult {
+    let destroy = prep.plan.options.destroy;
+    let out = Out {
+        ws,
+        style,
+        events: JsonEvents {
+            redactor: ws.redactor.clone(),
+            out: Mutex::new(Box::new(std::io::stdout())),
+        },
+        op: if destroy { "destroy" } else { "apply" },
+    };
+    let session = Session::begin(ws.backend.clone(), &ws.cfg, &ws.vars, prep).await?;
+    out.show_plan(session.plan());
+    if let Some(report) = session.plan().conflict_report() {
+        session.stop().await?;
+        return Err(Failure::new(report));
     }
-    for (addr, e) in &outcome.failures {
-        errln!(
-            "{} {addr}: {}",
-            p.red(&p.bold("Error:")),
-            ws.redactor.redact(e)
-        );
+    if !session.plan().has_changes() {
+        session.stop().await?;
+        drop(guard);
+        out.nothing_done();
+        return Ok(EXIT_OK);
     }
-    if !destroy && outcome.ok() {
-        super::output::print_outputs(&final_state, &p);
+    if let Err(stopped) = approve(approval, &out, destroy).await {
+        session.stop().await?;
+        return Err(stopped);
+    }
+    if !out.json() {
+        outln!();
+    }
+    let (reporter, bars) = out.reporter(session.plan());
+    let outcome = session.execute(ws.cfg.clone(), reporter, parallelism).await;
+    if let Some(b) = &bars {
+        b.finish();
+    }
+    let outcome = outcome?;
+    drop(guard);
+    let code = exit_code(&outcome);
+    if out.json() {
+        out.json_summary(&outcome, code);
+    } else {
+        out.text_summary(&outcome, destroy);
     }
     Ok(code)
 }

@@ -1,16 +1,18 @@
 //! `strata import ADDR ID`: adopt an object that already exists in the cloud into the state,
 //! under an address the config declares and the state does not yet hold.
 
-use super::workspace::{lock_timeout, print_notes, Workspace};
+use super::workspace::{lock_and_load, Workspace};
 use super::{Cli, CmdResult, Failure, LockArgs, VarArgs, EXIT_OK};
 use crate::address::Address;
 use crate::config::vars::Missing;
+use crate::config::Block;
 use crate::plan::render::{style::Painter, text};
-use crate::plan::sensitive;
-use crate::providers::{CallCx, NoProgress};
+use crate::providers::{CallCx, NoProgress, Providers};
+use crate::recovery::record::{record, Masking, Returned};
 use crate::state::journal::Entry;
-use crate::state::{Made, Object, ResourceState};
+use crate::state::{Made, ResourceState, State};
 use crate::value::Value;
+use crate::verb::Verb;
 
 pub async fn run(
     cli: &Cli,
@@ -21,23 +23,8 @@ pub async fn run(
     p: Painter,
 ) -> CmdResult {
     let ws = Workspace::open(cli, vars, Missing::Error)?;
-    let addr = Address::parse(address).map_err(Failure::new)?;
-    if addr.is_data() {
-        return Err(Failure::new(format!(
-            "{addr} is a data source: data sources are read, not imported"
-        )));
-    }
-    let block = ws.cfg.resources.get(&addr).ok_or_else(|| {
-        Failure::new(format!(
-            "{addr} is not in the configuration: add a block for it first, then import into it"
-        ))
-    })?;
-    let guard = ws.backend.lock("import", lock_timeout(lock)?).await?;
-    if let Some(c) = guard.cleared() {
-        errln!("{} {c}", p.yellow("Note:"));
-    }
-    let loaded = ws.backend.load().await?;
-    print_notes(&loaded, &p);
+    let (addr, block) = target(&ws, address)?;
+    let (guard, loaded) = lock_and_load(ws.backend.as_ref(), "import", lock, &p).await?;
     if let Some(r) = loaded.state.resources.get(&addr) {
         return Err(Failure::new(format!(
             "{addr} is already in the state (id {}): to import another object there, forget \
@@ -46,43 +33,12 @@ pub async fn run(
         )));
     }
     let providers = ws.providers(&loaded.state).await?;
-    let driver = providers.resource(&addr.ty).map_err(Failure::new)?;
     outln!(
         "{}: Importing from ID \"{id}\"...",
         p.bold(&addr.to_string())
     );
-    let cx = CallCx {
-        addr: &addr,
-        timeout: block.timeout("read"),
-        progress: &NoProgress,
-    };
-    let attrs = driver
-        .import(&cx, id)
-        .await
-        .map_err(|e| Failure::new(ws.redactor.redact(&format!("{addr}: import failed: {e}"))))?
-        .ok_or_else(|| {
-            Failure::new(format!(
-                "{addr}: no {} with id \"{id}\" exists: check the id (import takes the cloud's id)",
-                addr.ty
-            ))
-        })?;
-    let mut attributes = Value::Map(attrs);
+    let resource = read(&ws, &providers, &loaded.state, block, id).await?;
     let paths = block.schema.sensitive_paths();
-    let fps = sensitive::mask(&mut attributes, &paths, &loaded.state.fingerprint_key());
-    let real_id = attributes
-        .get("id")
-        .and_then(Value::scalar_text)
-        .unwrap_or_else(|| id.to_string());
-    let resource = ResourceState::new(
-        &addr,
-        Object {
-            id: real_id,
-            attributes,
-            made: Made::Imported,
-            sensitive: fps,
-        },
-        block.dependencies(),
-    );
     let shown = text::render_object(&addr, &resource.attributes, &paths, &p);
     let mut state = loaded.state.clone();
     let entry = Entry::Put {
@@ -102,4 +58,63 @@ pub async fn run(
         p.green(&p.bold("Import successful!"))
     );
     Ok(EXIT_OK)
+}
+
+/// The address to import into: a managed resource the config declares.
+fn target<'a>(ws: &'a Workspace, address: &str) -> Result<(Address, &'a Block), Failure> {
+    let addr = Address::parse(address).map_err(Failure::new)?;
+    if addr.is_data() {
+        return Err(Failure::new(format!(
+            "{addr} is a data source: data sources are read, not imported"
+        )));
+    }
+    let block = ws.cfg.resources.get(&addr).ok_or_else(|| {
+        Failure::new(format!(
+            "{addr} is not in the configuration: add a block for it first, then import into it"
+        ))
+    })?;
+    Ok((addr, block))
+}
+
+/// Read the object `id` from the cloud, as the state records it.
+async fn read(
+    ws: &Workspace,
+    providers: &Providers,
+    state: &State,
+    block: &Block,
+    id: &str,
+) -> Result<ResourceState, Failure> {
+    let addr = &block.addr;
+    let driver = providers.resource(&addr.ty).map_err(Failure::new)?;
+    let cx = CallCx {
+        addr,
+        timeout: block.timeout(Verb::Import),
+        progress: &NoProgress,
+    };
+    let attributes = driver
+        .import(&cx, id)
+        .await
+        .map_err(|e| Failure::new(ws.redactor.redact(&format!("{addr}: import failed: {e}"))))?
+        .ok_or_else(|| {
+            Failure::new(format!(
+                "{addr}: no {} with id \"{id}\" exists: check the id (import takes the cloud's id)",
+                addr.ty
+            ))
+        })?;
+    let real_id = attributes
+        .get("id")
+        .and_then(Value::scalar_text)
+        .unwrap_or_else(|| id.to_string());
+    let returned = Returned {
+        id: real_id,
+        attributes,
+        made: Made::Imported,
+        tainted: false,
+    };
+    let masking = Masking {
+        paths: &block.schema.sensitive_paths(),
+        desired: None,
+        fkey: &state.fingerprint_key(),
+    };
+    Ok(record(addr, returned, &masking, block.dependencies()))
 }

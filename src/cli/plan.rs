@@ -44,7 +44,12 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         return Err(Failure::new(ws.redactor.redact(&report)));
     }
     if let Some(file) = &a.out {
-        saved::write(file, &ws.save(&prep)?, &mac_key).map_err(Failure::new)?;
+        saved::write(
+            file,
+            &saved::Saved::new(&prep, &ws.cfg, &ws.vars).map_err(Failure::new)?,
+            &mac_key,
+        )
+        .map_err(Failure::new)?;
         if a.format == PlanFormat::Text {
             outln!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    strata -C {} apply {}",

@@ -1,6 +1,6 @@
 //! `strata refresh`: read every object from the cloud and update the state; reports drift.
 
-use super::workspace::{lock_timeout, print_notes, Workspace};
+use super::workspace::{lock_and_load, Workspace};
 use super::{Cli, CmdResult, Failure, LockArgs, VarArgs, EXIT_OK};
 use crate::config::vars::Missing;
 use crate::plan::render::{style::Painter, text};
@@ -14,12 +14,7 @@ pub async fn run(
     p: Painter,
 ) -> CmdResult {
     let ws = Workspace::open(cli, vars, Missing::Error)?;
-    let guard = ws.backend.lock("refresh", lock_timeout(lock)?).await?;
-    if let Some(c) = guard.cleared() {
-        errln!("{} {c}", p.yellow("Note:"));
-    }
-    let loaded = ws.backend.load().await?;
-    print_notes(&loaded, &p);
+    let (guard, loaded) = lock_and_load(ws.backend.as_ref(), "refresh", lock, &p).await?;
     let providers = ws.providers(&loaded.state).await?;
     let replayed = loaded.replayed;
     let mut state = loaded.state;

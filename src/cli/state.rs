@@ -1,7 +1,7 @@
 //! `strata state list | show | rm | mv`: inspect and edit the state (edits take the lock and
 //! write a new snapshot; the previous one is kept as `.backup`).
 
-use super::workspace::{lock_timeout, Workspace};
+use super::workspace::{lock_and_load, lock_timeout, Workspace};
 use super::{Cli, CmdResult, Failure, StateCommand, EXIT_OK};
 use crate::address::Address;
 use crate::plan::render::{style::Painter, text};
@@ -31,7 +31,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
             })?;
             let sens: Vec<_> = r.sensitive.keys().filter_map(|k| parse_path(k)).collect();
             out!("{}", text::render_object(&addr, &r.attributes, &sens, &p));
-            outln!("\n# id: {}\n# made: {}", r.id, r.made.verb());
+            outln!("\n# id: {}\n# made: {}", r.id, r.made.verb().past());
             if !r.dependencies.is_empty() {
                 let deps: Vec<String> = r.dependencies.iter().map(|d| d.to_string()).collect();
                 outln!("# depends on: {}", deps.join(", "));
@@ -42,8 +42,8 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 .iter()
                 .map(|a| parse(a))
                 .collect::<Result<_, _>>()?;
-            let _guard = ws.backend.lock("state rm", lock_timeout(lock)?).await?;
-            let mut state = ws.backend.load().await?.state;
+            let (_guard, loaded) = lock_and_load(ws.backend.as_ref(), "state rm", lock, &p).await?;
+            let mut state = loaded.state;
             for a in &addrs {
                 if !state.resources.contains_key(a) {
                     return Err(Failure::new(format!(
@@ -72,8 +72,8 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                     "cannot move {from} to {to}: an object keeps its type"
                 )));
             }
-            let _guard = ws.backend.lock("state mv", lock_timeout(lock)?).await?;
-            let mut state = ws.backend.load().await?.state;
+            let (_guard, loaded) = lock_and_load(ws.backend.as_ref(), "state mv", lock, &p).await?;
+            let mut state = loaded.state;
             if !state.resources.contains_key(&from) {
                 return Err(Failure::new(format!("{from} is not in the state")));
             }

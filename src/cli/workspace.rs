@@ -8,12 +8,13 @@ use crate::config::vars::{self, Missing, Vars};
 use crate::config::{self, Backend as BackendCfg, Config};
 use crate::diag::{Diagnostics, Severity};
 use crate::plan::diff::{self, PlanInput};
+pub use crate::plan::prepared::Prepared;
 use crate::plan::render::style::Painter;
 use crate::plan::saved::Saved;
-use crate::plan::{refresh, Options, Plan};
+use crate::plan::{refresh, Options};
 use crate::providers::Providers;
 use crate::sandbox::Connector;
-use crate::state::backend::{Backend, Loaded};
+use crate::state::backend::{Backend, Loaded, LockGuard};
 use crate::state::journal::Entry;
 use crate::state::local::LocalBackend;
 use crate::state::State;
@@ -207,6 +208,24 @@ pub fn open_backend(
     })
 }
 
+/// Lock the state for `op` (waiting as `--lock-timeout` says) and load it, noting a dead
+/// holder's lock that was cleared and what loading noticed (a replayed journal, …). The lock
+/// is held until the guard is dropped.
+pub async fn lock_and_load(
+    backend: &dyn Backend,
+    op: &str,
+    lock: &LockArgs,
+    p: &Painter,
+) -> Result<(Box<dyn LockGuard>, Loaded), Failure> {
+    let guard = backend.lock(op, lock_timeout(lock)?).await?;
+    if let Some(c) = guard.cleared() {
+        errln!("{} {c}", p.yellow("Note:"));
+    }
+    let loaded = backend.load().await?;
+    print_notes(&loaded, p);
+    Ok((guard, loaded))
+}
+
 pub fn lock_timeout(l: &LockArgs) -> Result<Duration, Failure> {
     config::parse_duration(&l.lock_timeout)
         .or_else(|e| {
@@ -307,81 +326,8 @@ impl Workspace {
         }
         let env = |k: &str| std::env::var(k).ok();
         let (resolved, _) = vars::resolve(&cfg, &assignments, &env, Missing::Unknown);
-        let mut values = Vars::new();
-        for (name, var) in &cfg.variables {
-            // A withheld default comes from the working directory's config again (checked by
-            // fingerprint, like every sensitive value).
-            let withheld = crate::value::Value::str(crate::plan::saved::WITHHELD_DEFAULT);
-            let here_default = || here.variables.get(name).and_then(|v| v.default.clone());
-            let value = if var.sensitive {
-                match resolved.get(name) {
-                    Some(v) if v.value == withheld && here_default().is_some() => {
-                        here_default().unwrap_or_default()
-                    }
-                    Some(v) if !matches!(v.value, crate::value::Value::Unknown) && v.value != withheld => {
-                        v.value.clone()
-                    }
-                    _ => {
-                        return Err(Failure::new(format!(
-                            "the saved plan needs the sensitive variable \"{name}\" (its value is never saved): set it with --var {name}=… or STRATA_VAR_{name}"
-                        )))
-                    }
-                }
-            } else {
-                saved.variables.get(name).cloned().unwrap_or_default()
-            };
-            values.insert(
-                name.clone(),
-                vars::VarValue {
-                    value,
-                    sensitive: var.sensitive,
-                },
-            );
-        }
+        let values = saved.values(&cfg, &resolved, here).map_err(Failure::new)?;
         Ok(Workspace::assemble_with(cfg, values, opened))
-    }
-
-    /// The saved parts of a plan: config files (sensitive defaults withheld), non-sensitive
-    /// values, fingerprints of the rest.
-    pub fn save(&self, prep: &Prepared) -> Result<Saved, Failure> {
-        let key = prep.state.fingerprint_key();
-        let mut variables = std::collections::BTreeMap::new();
-        let mut sensitive_variables = std::collections::BTreeMap::new();
-        for (name, v) in &self.vars {
-            if v.sensitive {
-                sensitive_variables.insert(name.clone(), crate::state::fingerprint(&key, &v.value));
-            } else {
-                variables.insert(name.clone(), v.value.clone());
-            }
-        }
-        Ok(Saved {
-            format: crate::plan::saved::FORMAT,
-            strata_version: env!("CARGO_PKG_VERSION").to_string(),
-            created: crate::util::now_rfc3339(),
-            plan: prep.plan.clone(),
-            entries: prep.entries.clone(),
-            config_dir: self.cfg.dir.clone(),
-            files: crate::plan::saved::files_without_secrets(&self.cfg).map_err(Failure::new)?,
-            variables,
-            sensitive_variables,
-        })
-    }
-
-    /// Sensitive values given now must be the ones the plan was made with.
-    pub fn check_sensitive(&self, saved: &Saved, state: &State) -> Result<(), Failure> {
-        let key = state.fingerprint_key();
-        for (name, fp) in &saved.sensitive_variables {
-            let now = self
-                .vars
-                .get(name)
-                .map(|v| crate::state::fingerprint(&key, &v.value));
-            if now.as_deref() != Some(fp.as_str()) {
-                return Err(Failure::new(format!(
-                    "stale plan: the sensitive variable \"{name}\" has a different value from the one the plan was made with"
-                )));
-            }
-        }
-        Ok(())
     }
 
     /// For commands that read or edit the state without planning: the config is read only
@@ -390,7 +336,7 @@ impl Workspace {
         Workspace::assemble(cli, here_config(cli), Vars::new())
     }
 
-    /// Reconcile the state's open intents (see `refresh::reconcile`), recovering a withheld
+    /// Reconcile the state's open intents (see `recovery::reconcile`), recovering a withheld
     /// natural key from the configuration.
     pub async fn reconcile(
         &self,
@@ -402,7 +348,7 @@ impl Workspace {
         }
         let now = state.clone();
         let recover = |addr: &Address| self.natural_now(&now, providers, addr);
-        refresh::reconcile(state, providers, &recover)
+        crate::recovery::reconcile(state, providers, &recover)
             .await
             .map_err(|e| Failure::new(self.redactor.redact(&e)))
     }
@@ -418,21 +364,13 @@ impl Workspace {
         let block = self.cfg.resources.get(addr)?;
         let scope = crate::plan::scope::PlanScope::new(self.vars.clone(), state);
         let mut diags = crate::diag::Diagnostics::default();
-        let file = self.cfg.file_path(block.file);
-        let (mut args, clone, _) = config::validate::check_block_values(
-            block,
-            &scope,
-            &file,
-            &block.yaml_path(),
-            &addr.to_string(),
-            &mut diags,
-        )?;
-        if diags.has_errors() || args.values().any(crate::value::Value::has_unknown) {
+        let mut ev = config::evaluate::evaluate(&self.cfg, block, &scope, &mut diags)?;
+        if diags.has_errors() || ev.args.values().any(crate::value::Value::has_unknown) {
             return None;
         }
-        block.schema.apply_defaults(&mut args);
+        block.schema.apply_defaults(&mut ev.args);
         let driver = providers.resource(&addr.ty).ok()?;
-        Some(driver.natural_key(&args, clone.as_ref()))
+        Some(driver.natural_key(&ev.args, ev.clone.as_ref()))
     }
 
     /// Providers for every family the config and the state use.
@@ -509,74 +447,6 @@ impl Workspace {
             replayed: loaded.replayed,
         })
     }
-}
-
-impl Prepared {
-    /// Journal entries to record before applying: what reconcile and refresh found, and the
-    /// data sources read while planning (where the state differs).
-    pub fn pending_entries(&self) -> Vec<Entry> {
-        let mut out = self.entries.clone();
-        out.extend(data_entries(&self.plan, &self.state));
-        out
-    }
-}
-
-fn data_entries(plan: &Plan, state: &State) -> Vec<Entry> {
-    use crate::plan::Action;
-    use crate::state::{Made, Object, ResourceState};
-    use crate::value::Value;
-    let mut out = Vec::new();
-    for c in &plan.changes {
-        if c.action != Action::Read || c.reason.is_some() {
-            continue;
-        }
-        let Some(after) = &c.after else { continue };
-        let id = after
-            .get("id")
-            .and_then(Value::scalar_text)
-            .unwrap_or_default();
-        let r = ResourceState::new(
-            &c.addr,
-            Object {
-                id,
-                attributes: after.clone(),
-                made: Made::Read,
-                sensitive: Default::default(),
-            },
-            c.depends_on.clone(),
-        );
-        if state.resources.get(&c.addr) != Some(&r) {
-            out.push(Entry::Put {
-                addr: c.addr.clone(),
-                resource: r,
-                intent: None,
-            });
-        }
-    }
-    // Data sources no longer in the plan are forgotten (unless targeting left them out).
-    if plan.options.targets.is_empty() {
-        for addr in state.resources.keys() {
-            if addr.is_data() && !plan.changes.iter().any(|c| &c.addr == addr) {
-                out.push(Entry::Remove {
-                    addr: addr.clone(),
-                    intent: None,
-                });
-            }
-        }
-    }
-    out
-}
-
-pub struct Prepared {
-    pub plan: Plan,
-    /// Journal entries recording what reconcile and refresh found.
-    pub entries: Vec<Entry>,
-    /// The identity of the state as loaded (the journal's base: lineage, serial, key).
-    pub base: State,
-    /// The state after reconcile and refresh.
-    pub state: State,
-    pub providers: Arc<Providers>,
-    pub replayed: usize,
 }
 
 pub fn print_notes(loaded: &Loaded, p: &Painter) {

@@ -4,6 +4,7 @@
 //! everything against the schemas; `eval` computes values.
 
 pub mod eval;
+pub mod evaluate;
 pub mod expr;
 pub mod format;
 mod lines;
@@ -133,15 +134,17 @@ impl Block {
         ]
     }
 
-    /// The timeout for an operation (`create`, `update`, `delete`): config, else the schema's.
-    pub fn timeout(&self, op: &str) -> Duration {
-        if let Some(d) = self.timeouts.get(op) {
+    /// The timeout of an operation: the block's `timeouts:` entry for it (`create`, `update`,
+    /// `delete`, `read`), else the schema's (a read or an import takes the create timeout).
+    pub fn timeout(&self, verb: crate::verb::Verb) -> Duration {
+        let key = verb.timeout_key();
+        if let Some(d) = self.timeouts.get(key) {
             return *d;
         }
         let t = &self.schema.timeouts;
-        Duration::from_secs(match op {
-            "delete" => t.delete_s,
-            "update" => t.update_s,
+        Duration::from_secs(match verb {
+            crate::verb::Verb::Delete => t.delete_s,
+            crate::verb::Verb::Update => t.update_s,
             _ => t.create_s,
         })
     }
@@ -163,6 +166,20 @@ pub enum Backend {
 }
 
 impl Config {
+    /// The graph of resources and data sources, from references and `depends_on` (built once
+    /// per config, on first use, and shared by validation, planning and `strata graph`).
+    pub fn dependency_graph(&self) -> std::sync::Arc<crate::graph::Graph<Address>> {
+        self.graph
+            .get_or_init(|| {
+                std::sync::Arc::new(crate::graph::Graph::build(
+                    self.resources
+                        .values()
+                        .map(|b| (b.addr.clone(), b.deps.clone())),
+                ))
+            })
+            .clone()
+    }
+
     pub fn file_path(&self, idx: usize) -> PathBuf {
         self.files
             .get(idx)

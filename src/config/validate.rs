@@ -1,16 +1,19 @@
 //! Semantic validation of a loaded config: references, providers, arguments against the
 //! resource schemas (types, required, computed, documented value rules), meta-arguments,
 //! and dependency cycles. Every problem becomes a diagnostic; nothing stops at the first.
+//! Argument values are checked by the evaluator (`config::evaluate`), the same function plan
+//! and apply call.
 
-use super::eval::{eval, eval_args, ObjectView, Scope};
-use super::expr::{Expr, Ref, Target};
+use super::eval::{eval_args, ObjectView, Scope};
+use super::evaluate::Site;
+use super::expr::{Ref, Target};
 use super::vars::{VarValue, Vars};
 use super::{Block, Config};
 use crate::address::Address;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::graph::{cycle_text, Graph};
-use crate::schema::{self, suggest, Problem, Schema};
-use crate::value::{Map, PathSeg, Value};
+use crate::graph::cycle_text;
+use crate::schema::{self, suggest};
+use crate::value::{PathSeg, Value};
 
 /// A scope where every declared object is unknown: validation does not call any cloud.
 struct ValidateScope<'a> {
@@ -62,7 +65,7 @@ pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
             }
         }
     }
-    let graph = config_graph(cfg);
+    let graph = cfg.dependency_graph();
     if let Some(cycle) = graph.find_cycle() {
         let first = &cycle[0];
         let mut d = Diagnostic::error(format!("dependency cycle: {}", cycle_text(&cycle)))
@@ -77,20 +80,6 @@ pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
 }
 
 pub use super::load::stack_name;
-
-/// The graph of resources and data sources, from references and `depends_on` (built once per
-/// config and shared by validation and planning).
-pub fn config_graph(cfg: &Config) -> std::sync::Arc<Graph<Address>> {
-    cfg.graph
-        .get_or_init(|| {
-            std::sync::Arc::new(Graph::build(
-                cfg.resources
-                    .values()
-                    .map(|b| (b.addr.clone(), b.deps.clone())),
-            ))
-        })
-        .clone()
-}
 
 trait HintOpt {
     fn hint_opt(self, h: Option<String>) -> Self;
@@ -190,15 +179,13 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
             let Value::Map(mut m) = ev.value else {
                 continue;
             };
+            let site = Site {
+                file: file.clone(),
+                base: base.clone(),
+                addr: format!("providers.{}", p.name),
+            };
             for prob in schema::providers::check(schema, &mut m, &ev.sensitive) {
-                push_problem(
-                    diags,
-                    &file,
-                    &base,
-                    &format!("providers.{}", p.name),
-                    None,
-                    prob,
-                );
+                site.problem(diags, None, prob);
             }
         }
     }
@@ -237,40 +224,6 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
             }
         }
     }
-}
-
-fn push_problem(
-    diags: &mut Diagnostics,
-    file: &std::path::Path,
-    base: &[String],
-    address: &str,
-    prefix: Option<&str>,
-    prob: Problem,
-) {
-    let mut at: Vec<String> = base.to_vec();
-    if let Some(p) = prefix {
-        at.push(p.to_string());
-    }
-    let mut attr_path = Vec::new();
-    if let Some(p) = prefix {
-        attr_path.push(PathSeg::Key(p.to_string()));
-    }
-    for seg in &prob.path {
-        at.push(match seg {
-            PathSeg::Key(k) => k.clone(),
-            PathSeg::Index(i) => i.to_string(),
-        });
-        attr_path.push(seg.clone());
-    }
-    let mut d = Diagnostic::error(prob.message)
-        .file(file)
-        .at_owned(at)
-        .address(address)
-        .attribute(crate::value::path_string(&attr_path));
-    if let Some(h) = prob.hint {
-        d = d.hint(h);
-    }
-    diags.push(d);
 }
 
 fn check_block(
@@ -345,94 +298,5 @@ fn check_block(
     if broken_refs || depth == Depth::Structure {
         return; // evaluating would only repeat the same errors, or the planner will
     }
-    check_block_values(b, scope, &file, &base, &addr, diags);
-}
-
-/// Evaluate a block's arguments in `scope` and check them against its schema. Used with an
-/// all-unknown scope by validate, and with real values by plan and apply.
-pub fn check_block_values(
-    b: &Block,
-    scope: &dyn Scope,
-    file: &std::path::Path,
-    base: &[String],
-    addr: &str,
-    diags: &mut Diagnostics,
-) -> Option<(Map, Option<Map>, Vec<crate::value::Path>)> {
-    let mut failed = false;
-    let evaluated = match eval_args(&b.args, scope) {
-        Ok(ev) => Some(ev),
-        Err(errs) => {
-            for (name, msg) in errs {
-                let mut at = base.to_vec();
-                at.push(name.clone());
-                diags.push(
-                    Diagnostic::error(msg)
-                        .file(file)
-                        .at_owned(at)
-                        .address(addr)
-                        .attribute(name),
-                );
-            }
-            failed = true;
-            None
-        }
-    };
-    let clone = match &b.clone {
-        None => None,
-        Some(c) => match eval_args(c, scope) {
-            Ok(ev) => match ev.value {
-                Value::Map(m) => Some((m, ev.sensitive)),
-                _ => None,
-            },
-            Err(errs) => {
-                for (name, msg) in errs {
-                    let mut at = base.to_vec();
-                    at.extend(["clone".to_string(), name.clone()]);
-                    diags.push(
-                        Diagnostic::error(msg)
-                            .file(file)
-                            .at_owned(at)
-                            .address(addr)
-                            .attribute(format!("clone.{name}")),
-                    );
-                }
-                failed = true;
-                None
-            }
-        },
-    };
-    let ev = evaluated?;
-    let Value::Map(mut args) = ev.value else {
-        return None;
-    };
-    let cloning = b.clone.is_some();
-    // Problems of values derived from sensitive inputs never show them.
-    for prob in schema::check_masked(b.schema, &mut args, cloning, &ev.sensitive) {
-        push_problem(diags, file, base, addr, None, prob);
-    }
-    let mut clone = clone;
-    if let (Some((c, sensitive)), Some(cattrs)) = (clone.as_mut(), b.schema.clone) {
-        for prob in schema::check_attrs(cattrs, c, true, sensitive) {
-            push_problem(diags, file, base, addr, Some("clone"), prob);
-        }
-    }
-    if failed {
-        return None;
-    }
-    Some((args, clone.map(|(c, _)| c), ev.sensitive))
-}
-
-/// Evaluate one output (used by plan and apply once objects are known).
-pub fn eval_output(e: &Expr, scope: &dyn Scope) -> Result<(Value, bool), String> {
-    let ev = eval(e, scope)?;
-    Ok((ev.value, !ev.sensitive.is_empty()))
-}
-
-/// Schema look-up for an address.
-pub fn schema_for(addr: &Address) -> Option<&'static Schema> {
-    if addr.is_data() {
-        schema::data_source(&addr.ty)
-    } else {
-        schema::resource(&addr.ty)
-    }
+    super::evaluate::evaluate(cfg, b, scope, diags);
 }

@@ -8,7 +8,7 @@ use super::scope::PlanScope;
 use super::sensitive;
 use super::{Action, Change, Drift, Options, OutputChange, Plan, Reason};
 use crate::address::Address;
-use crate::config::validate::{check_block_values, config_graph, eval_output};
+use crate::config::evaluate::{self, eval_output};
 use crate::config::vars::Vars;
 use crate::config::{Block, Config};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -137,7 +137,7 @@ async fn read_data(providers: &Providers, read: &DataRead<'_>) -> Result<Map, St
     let d = providers.data(&b.addr.ty)?;
     let cx = CallCx {
         addr: &b.addr,
-        timeout: b.timeout("read"),
+        timeout: b.timeout(crate::verb::Verb::Read),
         progress: &NoProgress,
     };
     d.read(&cx, &read.args).await.map_err(|e| e.to_string())
@@ -167,7 +167,7 @@ struct Planner<'a> {
 
 pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     let opts = input.options;
-    let graph = config_graph(input.cfg);
+    let graph = input.cfg.dependency_graph();
     let targets = targeted(&graph, input);
     let included = |a: &Address| targets.as_ref().is_none_or(|t| t.contains(a));
     let mut p = Planner {
@@ -239,7 +239,7 @@ fn delete_change(
 }
 
 /// A managed block evaluated for planning.
-struct Evaluated {
+struct ManagedEval {
     args: Map,
     cloning: bool,
     clone: Option<Value>,
@@ -370,32 +370,20 @@ impl<'a> Planner<'a> {
             .set(addr.clone(), Value::Unknown, vec![]);
     }
 
-    fn eval_block(&mut self, b: &Block) -> Option<(Map, Option<Map>, Vec<Path>)> {
-        let cfg = self.input.cfg;
-        check_block_values(
-            b,
-            &self.objects,
-            &cfg.file_path(b.file),
-            &b.yaml_path(),
-            &b.addr.to_string(),
-            &mut self.diags,
-        )
+    fn eval_block(&mut self, b: &Block) -> Option<evaluate::Evaluated> {
+        evaluate::evaluate(self.input.cfg, b, &self.objects, &mut self.diags)
     }
 
     /// Evaluate a managed block: arguments with defaults, the clone block, sensitive paths.
-    fn evaluate(&mut self, b: &Block) -> Option<Evaluated> {
-        let (mut args, clone, var_sensitive) = self.eval_block(b)?;
+    fn evaluate(&mut self, b: &Block) -> Option<ManagedEval> {
+        let ev = self.eval_block(b)?;
+        let sensitive = ev.sensitive_paths(b.schema);
+        let mut args = ev.args;
         b.schema.apply_defaults(&mut args);
-        let mut sensitive = b.schema.sensitive_paths();
-        for p in var_sensitive {
-            if !sensitive.contains(&p) {
-                sensitive.push(p);
-            }
-        }
-        Some(Evaluated {
+        Some(ManagedEval {
             args,
-            cloning: clone.is_some(),
-            clone: clone.map(Value::Map),
+            cloning: ev.clone.is_some(),
+            clone: ev.clone.map(Value::Map),
             sensitive,
         })
     }
@@ -431,7 +419,7 @@ impl<'a> Planner<'a> {
     fn diff_prior(
         &self,
         b: &Block,
-        ev: &Evaluated,
+        ev: &ManagedEval,
         prior: &crate::state::ResourceState,
         change: &mut Change,
     ) -> Map {
@@ -472,7 +460,7 @@ impl<'a> Planner<'a> {
         b: &Block,
         kept: &Map,
         prior_map: &Map,
-        ev: &Evaluated,
+        ev: &ManagedEval,
         prior: &crate::state::ResourceState,
         change: &mut Change,
     ) -> BTreeSet<String> {
@@ -569,7 +557,12 @@ impl<'a> Planner<'a> {
     /// Plan a data source: read later (deferred) or, returned, read now.
     fn plan_data<'b>(&mut self, b: &'b Block) -> Option<DataRead<'b>> {
         let addr = &b.addr;
-        let Some((args, _, sens)) = self.eval_block(b) else {
+        let Some(evaluate::Evaluated {
+            args,
+            var_sensitive: sens,
+            ..
+        }) = self.eval_block(b)
+        else {
             self.unknown(addr);
             return None;
         };

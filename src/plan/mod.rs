@@ -5,11 +5,13 @@
 pub mod diff;
 #[cfg(test)]
 mod diff_tests;
+pub mod prepared;
 pub mod refresh;
 pub mod render;
 pub mod saved;
 pub mod scope;
-pub mod sensitive;
+/// Masking and fingerprinting live with the state they protect; re-exported for the planner.
+pub use crate::state::sensitive;
 
 use crate::address::Address;
 use crate::value::{Path, Value};

@@ -10,8 +10,10 @@
 //! never leaves the state backend: a file edited anywhere (its config, its changes) is refused
 //! by `show` and `apply`, even with every checksum recomputed.
 
+use super::prepared::Prepared;
 use super::Plan;
-use crate::config::SourceFile;
+use crate::config::vars::{VarValue, Vars};
+use crate::config::{Config, SourceFile};
 use crate::state::journal::Entry;
 use crate::state::{snapshot, State};
 use crate::value::Value;
@@ -37,6 +39,79 @@ pub struct Saved {
     pub variables: BTreeMap<String, Value>,
     /// Sensitive variables: keyed fingerprints only; the values must be given again to apply.
     pub sensitive_variables: BTreeMap<String, String>,
+}
+
+impl Saved {
+    /// The saved form of a prepared plan: config files (sensitive defaults withheld),
+    /// non-sensitive variable values, fingerprints of the rest.
+    pub fn new(prep: &Prepared, cfg: &Config, vars: &Vars) -> Result<Saved, String> {
+        let key = prep.state.fingerprint_key();
+        let mut variables = BTreeMap::new();
+        let mut sensitive_variables = BTreeMap::new();
+        for (name, v) in vars {
+            if v.sensitive {
+                sensitive_variables.insert(name.clone(), crate::state::fingerprint(&key, &v.value));
+            } else {
+                variables.insert(name.clone(), v.value.clone());
+            }
+        }
+        Ok(Saved {
+            format: FORMAT,
+            strata_version: env!("CARGO_PKG_VERSION").to_string(),
+            created: crate::util::now_rfc3339(),
+            plan: prep.plan.clone(),
+            entries: prep.entries.clone(),
+            config_dir: cfg.dir.clone(),
+            files: files_without_secrets(cfg)?,
+            variables,
+            sensitive_variables,
+        })
+    }
+
+    /// The variable values to apply the plan with: the saved ones, and the sensitive ones
+    /// given again (`resolved`, from --var and the environment) or, for a withheld default,
+    /// the working directory's config's (`here`). Checked by `check_sensitive`.
+    pub fn values(&self, cfg: &Config, resolved: &Vars, here: &Config) -> Result<Vars, String> {
+        let withheld = Value::str(WITHHELD_DEFAULT);
+        let mut values = Vars::new();
+        for (name, var) in &cfg.variables {
+            let here_default = || here.variables.get(name).and_then(|v| v.default.clone());
+            let value = if !var.sensitive {
+                self.variables.get(name).cloned().unwrap_or_default()
+            } else {
+                match resolved.get(name) {
+                    Some(v) if v.value == withheld && here_default().is_some() => {
+                        here_default().unwrap_or_default()
+                    }
+                    Some(v) if !matches!(v.value, Value::Unknown) && v.value != withheld => {
+                        v.value.clone()
+                    }
+                    _ => return Err(format!(
+                        "the saved plan needs the sensitive variable \"{name}\" (its value is never saved): set it with --var {name}=… or STRATA_VAR_{name}"
+                    )),
+                }
+            };
+            let sensitive = var.sensitive;
+            values.insert(name.clone(), VarValue { value, sensitive });
+        }
+        Ok(values)
+    }
+
+    /// Sensitive values given now must be the ones the plan was made with.
+    pub fn check_sensitive(&self, vars: &Vars, state: &State) -> Result<(), String> {
+        let key = state.fingerprint_key();
+        for (name, fp) in &self.sensitive_variables {
+            let now = vars
+                .get(name)
+                .map(|v| crate::state::fingerprint(&key, &v.value));
+            if now.as_deref() != Some(fp.as_str()) {
+                return Err(format!(
+                    "stale plan: the sensitive variable \"{name}\" has a different value from the one the plan was made with"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The key a saved plan's MAC is made with, derived from the state's fingerprint key (so it is

@@ -495,6 +495,15 @@ pub fn all() -> impl Iterator<Item = &'static Schema> {
     FAMILIES.iter().flat_map(|f| f.iter().copied())
 }
 
+/// The schema of an address: a data source's or a resource type's.
+pub fn for_address(addr: &crate::address::Address) -> Option<&'static Schema> {
+    if addr.is_data() {
+        data_source(&addr.ty)
+    } else {
+        resource(&addr.ty)
+    }
+}
+
 pub fn resource(ty: &str) -> Option<&'static Schema> {
     all().find(|s| s.kind == Kind::Resource && s.type_name == ty)
 }

@@ -24,7 +24,7 @@ pub enum Entry {
     Intent {
         id: String,
         addr: Address,
-        action: String,
+        action: crate::verb::IntentAction,
         /// Natural key / parameters that identify what the call makes (name, target, pair).
         key: Value,
         /// Client token sent with the call, where the API takes one.

@@ -558,7 +558,7 @@ mod tests {
             &[Entry::Intent {
                 id: "i1".into(),
                 addr: a.clone(),
-                action: "create".into(),
+                action: crate::verb::IntentAction::Create,
                 key: Value::Null,
                 token: "tok".into(),
             }],
@@ -580,7 +580,7 @@ mod tests {
             &[Entry::Intent {
                 id: "i2".into(),
                 addr: Address::managed("t", "b"),
-                action: "create".into(),
+                action: crate::verb::IntentAction::Create,
                 key: Value::Null,
                 token: "tok2".into(),
             }],

@@ -7,10 +7,12 @@ pub mod journal;
 pub mod local;
 pub mod lock;
 pub mod postgres;
+pub mod sensitive;
 pub mod snapshot;
 
 use crate::address::{Address, Mode};
 use crate::value::Value;
+use crate::verb::{IntentAction, Verb};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -49,7 +51,7 @@ pub struct State {
 pub struct OpenIntent {
     pub id: String,
     pub addr: Address,
-    pub action: String,
+    pub action: IntentAction,
     pub key: Value,
     pub token: String,
 }
@@ -72,13 +74,25 @@ pub enum Made {
 }
 
 impl Made {
-    pub fn verb(&self) -> &'static str {
+    /// How an object made by `verb` is recorded (`from`: the clone source of a clone).
+    pub fn by(verb: Verb, from: Value) -> Made {
+        match verb {
+            Verb::Clone => Made::Cloned { from },
+            Verb::Bind => Made::Bound,
+            Verb::Read => Made::Read,
+            Verb::Import => Made::Imported,
+            Verb::Create | Verb::Update | Verb::Delete => Made::Created,
+        }
+    }
+
+    /// The verb that made the object.
+    pub fn verb(&self) -> Verb {
         match self {
-            Made::Created => "created",
-            Made::Cloned { .. } => "cloned",
-            Made::Bound => "bound",
-            Made::Read => "read",
-            Made::Imported => "imported",
+            Made::Created => Verb::Create,
+            Made::Cloned { .. } => Verb::Clone,
+            Made::Bound => Verb::Bind,
+            Made::Read => Verb::Read,
+            Made::Imported => Verb::Import,
         }
     }
 }
@@ -223,7 +237,7 @@ impl State {
             } => self.intents.push(OpenIntent {
                 id: id.clone(),
                 addr: addr.clone(),
-                action: action.clone(),
+                action: *action,
                 key: key.clone(),
                 token: token.clone(),
             }),

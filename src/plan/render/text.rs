@@ -402,7 +402,7 @@ fn reason_note(c: &Change) -> Option<String> {
 }
 
 fn schema_of(c: &Change) -> Option<&'static Schema> {
-    crate::config::validate::schema_for(&c.addr)
+    crate::schema::for_address(&c.addr)
 }
 
 /// The symbol of a change, as in Terraform's plans.
@@ -799,7 +799,7 @@ pub fn render_object(
         replace_paths: &[],
         secret_changes: &[],
     };
-    let schema = crate::config::validate::schema_for(addr);
+    let schema = crate::schema::for_address(addr);
     if let Some(m) = attrs.as_map() {
         let shown: Vec<(&String, &Value)> = m
             .iter()
