@@ -242,3 +242,50 @@ fn arbitrary_garbage_never_panics() {
         }
     }
 }
+
+// ---- the language's own keys, checked from one table (issue 14) ----
+
+#[test]
+fn an_output_with_a_misspelt_key_is_an_error_not_a_map_value() {
+    // Before: any key besides value/sensitive/description turned the whole mapping into the
+    // output's value, so `sensitive: maybe` (and the secret's flag) was silently dropped.
+    let r = validate(&[(
+        "main.yaml",
+        "variables:\n  pw: { sensitive: true, default: x }\noutputs:\n  o:\n    value: ${var.pw}\n    sensitive: maybe\n    descripton: the password\n",
+    )]);
+    has(
+        &r,
+        "stack/main.yaml:6: outputs.o.sensitive: expected true or false, got a string",
+    );
+    has(
+        &r,
+        "stack/main.yaml:7: unknown key \"descripton\" in an output",
+    );
+    has(&r, "did you mean \"description\"");
+}
+
+#[test]
+fn an_output_with_sensitive_but_no_value_is_an_error() {
+    let r = validate(&[(
+        "main.yaml",
+        "outputs:\n  o:\n    vaule: x\n    sensitive: true\n",
+    )]);
+    has(&r, "stack/main.yaml:3: unknown key \"vaule\" in an output");
+    has(&r, "an output with sensitive: needs value:");
+}
+
+#[test]
+fn a_variable_key_of_the_wrong_type_says_what_is_expected() {
+    let r = validate(&[(
+        "main.yaml",
+        "variables:\n  v:\n    sensitive: maybe\n    description: [a]\n",
+    )]);
+    has(
+        &r,
+        "stack/main.yaml:3: variables.v.sensitive: expected true or false, got a string",
+    );
+    has(
+        &r,
+        "stack/main.yaml:4: variables.v.description: expected a string, got a list",
+    );
+}

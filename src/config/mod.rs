@@ -6,10 +6,15 @@
 pub mod eval;
 pub mod expr;
 pub mod format;
+pub mod jsonschema;
+pub mod keys;
+#[cfg(test)]
+mod keys_tests;
 mod lines;
 pub use lines::scalar_region;
 pub(crate) mod load;
 pub mod scan;
+mod sections;
 pub mod validate;
 pub mod vars;
 
