@@ -130,7 +130,11 @@ impl Rule {
         if let Rule::Range { min, max, step } = self {
             return out_of_range(v, (*min, *max, *step), masked);
         }
-        let s = v.as_str()?;
+        self.check_text(v.as_str()?, masked)
+    }
+
+    /// The rules on text: `Some(message)` when `s` breaks this one.
+    fn check_text(&self, s: &str, masked: bool) -> Option<String> {
         match self {
             Rule::Pattern { regex: r, what } => (!regex(r).is_match(s))
                 .then(|| format!("{} is not valid: {what}", subject(s, masked))),
