@@ -2,11 +2,11 @@
 //! meta-arguments of a resource or data block (`clone`, `depends_on`, `lifecycle`,
 //! `timeouts`), an output's keys and the backend's. For each: its name, its type and its doc
 //! line. The loader (`config::load`) takes the keys it accepts and their types from here, the
-//! formatter (`config::format`) its key order, the JSON Schema (`schema::jsonschema`) its
+//! formatter (`config::format`) its key order, the JSON Schema (`config::jsonschema`) its
 //! properties, and the fuzz tests their vocabulary.
 //!
 //! Invariants: a key is listed once, in its canonical (formatter) order; a `null` value means
-//! "not given" for every key of these tables; [`check`] is the only place a key's value is
+//! "not given" (for a variable's `default:` it is the default `null`); [`check`] is the only place a key's value is
 //! type-checked, so the loader and the JSON Schema cannot disagree on what a key takes.
 
 use crate::value::Value;

@@ -1,5 +1,6 @@
 //! Loading a config directory: every `*.yaml` / `*.yml` file is parsed and merged into one
-//! stack. Problems are collected (never the first only) with file, line and address.
+//! stack. Problems are collected (never the first only) with file, line and address. The
+//! providers are merged here, the sections of the language's own keys in `sections`.
 //! Invariants: no entry with those extensions is skipped (one that is not a readable regular
 //! file is an error); a file is handed to serde_yaml only after `scan` has bounded its nesting
 //! and size; a key given twice in one mapping is an error, never "the last wins".

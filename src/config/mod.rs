@@ -1,7 +1,9 @@
 //! The config language: YAML files of one directory merged into one stack of providers,
 //! variables, resources, data sources, outputs and a backend.
-//! `scan` bounds and checks a file's YAML before `load` parses it; `validate` checks
-//! everything against the schemas; `eval` computes values.
+//! `scan` bounds and checks a file's YAML before `load` parses it; the language's own keys
+//! are one table, `keys`, from which `sections` merges them, `format` orders them and
+//! `jsonschema` describes them; `validate` checks everything against the schemas; `eval`
+//! computes values.
 
 pub mod eval;
 pub mod expr;

@@ -227,8 +227,12 @@ fn parse_block(
         fat.push(&k);
         let Some(key) = meta_key(&k, block.addr.mode) else {
             match Expr::from_value(fv) {
-                Ok(e) => drop(block.args.insert(k, e)),
-                Err(msg) => drop(cx.err(&fat, msg)),
+                Ok(e) => {
+                    block.args.insert(k, e);
+                }
+                Err(msg) => {
+                    cx.err(&fat, msg);
+                }
             }
             continue;
         };
