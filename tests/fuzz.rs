@@ -4,7 +4,7 @@
 //! `PROPTEST_CASES` bounds the time (default here: 256 cases per property).
 
 use proptest::prelude::*;
-use strata::config::{self, vars};
+use strata::config::{self, keys, vars};
 use strata::state::backend::Backend;
 use strata::state::local::LocalBackend;
 
@@ -31,40 +31,28 @@ fn validate_bytes(bytes: &[u8]) -> strata::diag::Diagnostics {
     diags
 }
 
-/// YAML built from strata's own vocabulary, so the generator reaches deep into validation.
+/// YAML built from strata's own vocabulary (the language's keys come from `config::keys`), so
+/// the generator reaches deep into validation.
 fn yamlish() -> impl Strategy<Value = String> {
-    let key = prop::sample::select(vec![
-        "providers",
-        "variables",
-        "resources",
-        "data",
-        "outputs",
-        "backend",
+    // the language's own keys from its table, then a resource type's and a provider's
+    let mut words: Vec<&'static str> = keys::tables().iter().flat_map(|t| t.names()).collect();
+    words.extend([
         "huaweicloud",
         "huaweicloud_rds_parameter_template.a",
         "huaweicloud_rds_parameter_template.b",
         "data.x.y",
         "name",
-        "description",
         "datastore",
-        "type",
         "version",
         "values",
-        "clone",
         "source",
-        "depends_on",
-        "lifecycle",
-        "prevent_destroy",
-        "ignore_changes",
-        "timeouts",
-        "create",
-        "default",
-        "sensitive",
         "region",
         "project_id",
         "endpoint",
-        "value",
     ]);
+    words.sort_unstable();
+    words.dedup();
+    let key = prop::sample::select(words);
     let scalar = prop_oneof![
         Just("null".to_string()),
         Just("true".to_string()),

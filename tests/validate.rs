@@ -242,3 +242,154 @@ fn arbitrary_garbage_never_panics() {
         }
     }
 }
+
+// ---- the language's own keys, checked from one table (issue 14) ----
+
+#[test]
+fn an_output_with_a_misspelt_key_is_an_error_not_a_map_value() {
+    // Before: any key besides value/sensitive/description turned the whole mapping into the
+    // output's value, so `sensitive: maybe` (and the secret's flag) was silently dropped.
+    let r = validate(&[(
+        "main.yaml",
+        "variables:\n  pw: { sensitive: true, default: x }\noutputs:\n  o:\n    value: ${var.pw}\n    sensitive: maybe\n    descripton: the password\n",
+    )]);
+    has(
+        &r,
+        "stack/main.yaml:6: outputs.o.sensitive: expected true or false, got a string",
+    );
+    has(
+        &r,
+        "stack/main.yaml:7: unknown key \"descripton\" in an output",
+    );
+    has(&r, "did you mean \"description\"");
+}
+
+#[test]
+fn an_output_with_sensitive_but_no_value_is_an_error() {
+    let r = validate(&[(
+        "main.yaml",
+        "outputs:\n  o:\n    vaule: x\n    sensitive: true\n",
+    )]);
+    has(&r, "stack/main.yaml:3: unknown key \"vaule\" in an output");
+    has(&r, "an output with sensitive: needs value:");
+}
+
+#[test]
+fn a_variable_key_of_the_wrong_type_says_what_is_expected() {
+    let r = validate(&[(
+        "main.yaml",
+        "variables:\n  v:\n    sensitive: maybe\n    description: [a]\n",
+    )]);
+    has(
+        &r,
+        "stack/main.yaml:3: variables.v.sensitive: expected true or false, got a string",
+    );
+    has(
+        &r,
+        "stack/main.yaml:4: variables.v.description: expected a string, got a list",
+    );
+}
+
+// ---- every numeric setting range-checked (issue 14) ----
+
+#[test]
+fn a_number_too_large_for_an_integer_is_out_of_range_not_accepted() {
+    // Before: a value above i64::MAX skipped the range check (max_concurrency became a
+    // semaphore of usize::MAX).
+    let r = validate(&[(
+        "main.yaml",
+        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox, max_concurrency: 18446744073709551615 }\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\nresources:\n  alicloud_gpdb_instance.w:\n    zone_id: cn-hangzhou-i\n    engine_version: \"6.0\"\n    instance_spec: 4C32G\n    seg_node_num: 18446744073709551614\n    storage_size: 200\n",
+    )]);
+    has(
+        &r,
+        "stack/main.yaml:2: providers.huaweicloud.max_concurrency: 18446744073709551615 is out of range: must be 1–256",
+    );
+    has(
+        &r,
+        "stack/main.yaml:9: alicloud_gpdb_instance.w.seg_node_num: 18446744073709551614 is out of range: must be 2–512 in steps of 2",
+    );
+}
+
+#[test]
+fn ids_must_be_positive() {
+    let r = validate(&[(
+        "main.yaml",
+        "providers:\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\n  commvault: { endpoint: sandbox }\nresources:\n  alicloud_dataworks_data_source.d:\n    clone: { source: 16036 }\n    project_id: -5\n  commvault_postgresql_instance.c:\n    client_name: c\n    instance_name: i\n    application_id: 0\n",
+    )]);
+    has(
+        &r,
+        "stack/main.yaml:7: alicloud_dataworks_data_source.d.project_id: -5 is out of range: must be at least 1",
+    );
+    has(
+        &r,
+        "commvault_postgresql_instance.c.application_id: 0 is out of range: must be at least 1",
+    );
+}
+
+#[test]
+fn max_concurrency_from_a_variable_is_range_checked() {
+    let text = "variables:\n  mc: { default: -1 }\nproviders:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox, max_concurrency: \"${var.mc}\" }\n";
+    let r = validate(&[("main.yaml", text)]);
+    has(
+        &r,
+        "stack/main.yaml:4: providers.huaweicloud.max_concurrency: -1 is out of range: must be 1–256",
+    );
+    let env = Env::new();
+    env.write("stack/main.yaml", text);
+    for given in ["mc=0", "mc=257", "mc=99999999999999999999999"] {
+        let r = env.run(&["-C", "stack", "validate", "--var", given]);
+        assert_eq!(r.code, 1, "{given}: {r:?}");
+        assert!(r.stderr.contains("max_concurrency"), "{given}: {r:?}");
+    }
+}
+
+#[test]
+fn timeouts_of_zero_or_below_are_errors() {
+    let r = validate(&[(
+        "main.yaml",
+        &format!("{PROVIDER}resources:\n  huaweicloud_rds_parameter_template.a:\n    name: a\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n    timeouts: {{ create: 0, update: -5, delete: 0s, read: 721h }}\n"),
+    )]);
+    let at = "stack/main.yaml:7: huaweicloud_rds_parameter_template.a.timeouts";
+    has(&r, &format!("{at}.create: \"0\" is not a duration"));
+    has(&r, &format!("{at}.update: \"-5\" is not a duration"));
+    has(&r, &format!("{at}.delete: \"0s\" is not a duration"));
+    has(&r, &format!("{at}.read: \"721h\" is too long"));
+}
+
+#[test]
+fn parallelism_and_lock_timeout_flags_are_range_checked() {
+    let env = Env::new();
+    env.write("stack/main.yaml", PROVIDER);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["apply", "--auto-approve", "--parallelism", "0"],
+            "must be 1–256",
+        ),
+        (
+            &["apply", "--auto-approve", "--parallelism", "100000"],
+            "must be 1–256",
+        ),
+        (
+            &["destroy", "--auto-approve", "--parallelism", "0"],
+            "must be 1–256",
+        ),
+        (&["plan", "--parallelism", "0"], "must be 1–256"),
+        (&["refresh", "--parallelism", "257"], "must be 1–256"),
+        (
+            &["apply", "--auto-approve", "--lock-timeout=-5s"],
+            "--lock-timeout",
+        ),
+        (
+            &["apply", "--auto-approve", "--lock-timeout", "721h"],
+            "at most 720h",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut all = vec!["-C", "stack"];
+        all.extend_from_slice(args);
+        let r = env.run(&all);
+        assert_ne!(r.code, 0, "{args:?}: {r:?}");
+        assert!(r.stderr.contains(needle), "{args:?}: {r:?}");
+        assert!(!r.stderr.contains("Apply complete"), "{args:?}: {r:?}");
+    }
+}

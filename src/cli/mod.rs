@@ -134,6 +134,22 @@ pub struct VarArgs {
     pub vars: Vec<String>,
 }
 
+/// The most operations `--parallelism` may allow in flight at once.
+pub const MAX_PARALLELISM: usize = 256;
+
+/// `--parallelism N`: 1–[`MAX_PARALLELISM`] (0 would start nothing; more only floods the APIs).
+fn parallelism(s: &str) -> Result<usize, String> {
+    let bounds = format!("must be 1–{MAX_PARALLELISM}");
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a whole number: {bounds}"))?;
+    match n {
+        1..=MAX_PARALLELISM => Ok(n),
+        _ => Err(format!("{n} is out of range: {bounds}")),
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct LockArgs {
     /// How long to wait for a state lock held by another command (e.g. 30s, 5m)
@@ -173,7 +189,7 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub vars: VarArgs,
     /// Calls in flight at once while refreshing
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = parallelism)]
     pub parallelism: usize,
 }
 
@@ -186,7 +202,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub auto_approve: bool,
     /// Operations in flight at once
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = parallelism)]
     pub parallelism: usize,
     #[arg(long, value_name = "ADDR")]
     pub target: Vec<String>,
@@ -210,7 +226,7 @@ pub struct DestroyArgs {
     /// Report as a stream of JSON events (one per line) instead of text
     #[arg(long)]
     pub json: bool,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = parallelism)]
     pub parallelism: usize,
     #[arg(long, value_name = "ADDR")]
     pub target: Vec<String>,
@@ -259,7 +275,7 @@ pub enum Command {
         vars: VarArgs,
         #[command(flatten)]
         lock: LockArgs,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = parallelism)]
         parallelism: usize,
     },
     /// Show the state, or a saved plan

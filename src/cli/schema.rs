@@ -6,7 +6,7 @@ use crate::schema::{self, Kind, Mode};
 
 pub fn run(json: bool) -> CmdResult {
     if json {
-        let s = schema::jsonschema::config_schema();
+        let s = crate::config::jsonschema::config_schema();
         outln!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
         return Ok(EXIT_OK);
     }

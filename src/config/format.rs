@@ -9,21 +9,13 @@
 //! A byte-order mark at the start is kept. A file that `config::scan` refuses (too deep) or
 //! that gives a key twice is left unchanged: re-emitting it would drop one of the two.
 
+use super::keys;
 use super::lines::key_lines;
 use crate::schema;
 use crate::value::{Map, Value};
 use std::collections::HashMap;
 
 const WIDTH: usize = 100;
-const SECTIONS: &[&str] = &[
-    "providers",
-    "variables",
-    "backend",
-    "resources",
-    "data",
-    "outputs",
-];
-const VARIABLE_KEYS: &[&str] = &["default", "type", "sensitive", "description"];
 
 /// Comments found in a file, by the key path they belong to.
 #[derive(Default)]
@@ -398,31 +390,66 @@ fn order_keys(path: &[String], m: &Map, written: &HashMap<Vec<String>, usize>) -
         );
         out
     };
-    match path {
-        [] => by(SECTIONS, &[]),
-        [section, _] if section == "resources" || section == "data" => {
-            let schema = block_schema(path);
-            let mut first = vec!["clone"];
-            if let Some(s) = schema {
-                first.extend(s.attrs.iter().map(|a| a.name));
-            }
-            by(&first, &["depends_on", "lifecycle", "timeouts"])
+    match canonical_order(path, m) {
+        Some(first) if path.len() == 2 && is_block(path) => {
+            let after = meta_keys(true).collect::<Vec<_>>();
+            let before: Vec<&str> = first.into_iter().filter(|k| !after.contains(k)).collect();
+            by(&before, &after)
         }
-        [section, provider] if section == "providers" => {
-            match schema::providers::provider(provider) {
-                Some(s) => by(&s.attrs.iter().map(|a| a.name).collect::<Vec<_>>(), &[]),
-                None => keys,
+        Some(first) => by(&first, &[]),
+        None => keys, // as written
+    }
+}
+
+/// The keys of a block in canonical order: the meta-arguments written before the
+/// arguments (`clone`), the schema's arguments, then the meta-arguments written after them.
+/// (Keys the block does not know are kept between the arguments and the later ones.)
+fn block_order(schema: Option<&'static schema::Schema>) -> Vec<&'static str> {
+    let attrs = schema
+        .into_iter()
+        .flat_map(|s| s.attrs.iter().map(|a| a.name));
+    meta_keys(false)
+        .chain(attrs)
+        .chain(meta_keys(true))
+        .collect()
+}
+
+/// The meta-arguments written after a block's arguments (`after`), or before them.
+fn meta_keys(after: bool) -> impl Iterator<Item = &'static str> {
+    keys::BLOCK
+        .keys
+        .iter()
+        .filter(move |k| k.after_arguments == after)
+        .map(|k| k.name)
+}
+
+/// The canonical order of the keys of the mapping `m` at `path`, where it has one: the
+/// sections and the language's own keys (`config::keys`), a schema's attributes.
+fn canonical_order(path: &[String], m: &Map) -> Option<Vec<&'static str>> {
+    let names = |t: &'static keys::Table| t.names().collect::<Vec<_>>();
+    let attr_names = |attrs: &'static [schema::Attr]| attrs.iter().map(|a| a.name).collect();
+    let section = path.first().map(String::as_str);
+    match (section, path.len()) {
+        (None, _) => Some(names(&keys::TOP)),
+        (Some("resources" | "data"), 2) => Some(block_order(block_schema(path))),
+        (Some("providers"), 2) => {
+            schema::providers::provider(&path[1]).map(|s| attr_names(s.attrs))
+        }
+        (Some("resources" | "data"), 3) if keys::BLOCK.get(&path[2]).is_some() => {
+            match keys::BLOCK.get(&path[2])?.kind {
+                keys::Kind::Table(t) => Some(names(t)),
+                _ => object_attrs(path).map(attr_names),
             }
         }
-        [section, _, _, ..] if section == "resources" || section == "data" => {
-            match object_attrs(path) {
-                Some(attrs) => by(&attrs.iter().map(|a| a.name).collect::<Vec<_>>(), &[]),
-                None => keys,
-            }
+        (Some("resources" | "data"), _) => object_attrs(path).map(attr_names),
+        (Some("variables"), 2) => Some(names(&keys::VARIABLE)),
+        (Some("outputs"), 2) => Some(names(&keys::OUTPUT)),
+        (Some("backend"), 1) => {
+            let ty = m.get("type").and_then(Value::as_str);
+            let table = keys::BACKENDS.iter().find(|(name, _)| Some(*name) == ty);
+            table.map(|(_, t)| names(t))
         }
-        [section, _] if section == "variables" => by(VARIABLE_KEYS, &[]),
-        [section, _] if section == "outputs" => by(&["value", "sensitive", "description"], &[]),
-        _ => keys, // as written
+        _ => None,
     }
 }
 

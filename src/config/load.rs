@@ -1,30 +1,21 @@
 //! Loading a config directory: every `*.yaml` / `*.yml` file is parsed and merged into one
-//! stack. Problems are collected (never the first only) with file, line and address.
+//! stack. Problems are collected (never the first only) with file, line and address. The
+//! providers are merged here, the sections of the language's own keys in `sections`.
 //! Invariants: no entry with those extensions is skipped (one that is not a readable regular
 //! file is an error); a file is handed to serde_yaml only after `scan` has bounded its nesting
 //! and size; a key given twice in one mapping is an error, never "the last wins".
 
 use super::expr::Expr;
+use super::keys::TOP;
 use super::scan;
-use super::{
-    parse_duration, Backend, Block, Config, Lifecycle, Output, ProviderBlock, SourceFile, VarType,
-    Variable,
-};
+use super::sections::{merge_backend, merge_blocks, merge_outputs, merge_variables};
+use super::{Config, ProviderBlock, SourceFile};
 use crate::address::{Address, Mode};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::schema::{self, suggest};
 use crate::value::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-const SECTIONS: &[&str] = &[
-    "providers",
-    "variables",
-    "resources",
-    "data",
-    "outputs",
-    "backend",
-];
 
 /// Load and merge the config in `dir`. The result holds every block that could be parsed;
 /// the diagnostics hold every problem found on the way.
@@ -269,14 +260,14 @@ pub fn from_yaml(v: &serde_yaml::Value) -> Result<Value, String> {
     })
 }
 
-struct FileCx<'a> {
-    idx: usize,
+pub(super) struct FileCx<'a> {
+    pub(super) idx: usize,
     path: PathBuf,
     diags: &'a mut Diagnostics,
 }
 
 impl FileCx<'_> {
-    fn err(&mut self, at: &[&str], msg: impl Into<String>) -> &mut Diagnostic {
+    pub(super) fn err(&mut self, at: &[&str], msg: impl Into<String>) -> &mut Diagnostic {
         let mut d = Diagnostic::error(msg).file(&self.path).at(at);
         // Inside a resource or data block: name the address and the attribute.
         if let [section @ ("resources" | "data"), key, rest @ ..] = at {
@@ -309,7 +300,7 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics)
                 &[],
                 format!(
                     "the top level must be a mapping of sections ({}), not {kind}",
-                    SECTIONS.join(", ")
+                    TOP.names().collect::<Vec<_>>().join(", ")
                 ),
             )
             .line = Some(1);
@@ -325,8 +316,9 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics)
             "outputs" => merge_outputs(cfg, &mut cx, &body),
             "backend" => merge_backend(cfg, &mut cx, &body),
             other => {
-                let hint = suggest(other, SECTIONS.iter().copied())
-                    .unwrap_or_else(|| format!("the sections are: {}", SECTIONS.join(", ")));
+                let sections = TOP.names().collect::<Vec<_>>().join(", ");
+                let hint = suggest(other, TOP.names())
+                    .unwrap_or_else(|| format!("the sections are: {sections}"));
                 cx.err(&[other], format!("unknown top-level section \"{other}\""))
                     .hint = Some(hint);
             }
@@ -334,7 +326,7 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics)
     }
 }
 
-fn section_map<'v>(cx: &mut FileCx, name: &str, body: &'v Value) -> Option<&'v Map> {
+pub(super) fn section_map<'v>(cx: &mut FileCx, name: &str, body: &'v Value) -> Option<&'v Map> {
     match body {
         Value::Map(m) => Some(m),
         Value::Null => None,
@@ -348,7 +340,7 @@ fn section_map<'v>(cx: &mut FileCx, name: &str, body: &'v Value) -> Option<&'v M
     }
 }
 
-fn duplicate(cx: &mut FileCx, cfg: &Config, at: &[&str], what: &str, first_file: usize) {
+pub(super) fn duplicate(cx: &mut FileCx, cfg: &Config, at: &[&str], what: &str, first_file: usize) {
     let first = cfg.file_path(first_file);
     let msg = if first_file == cx.idx {
         format!("{what} is defined twice in this file")
@@ -362,7 +354,7 @@ fn duplicate(cx: &mut FileCx, cfg: &Config, at: &[&str], what: &str, first_file:
     cx.err(at, msg);
 }
 
-fn to_expr(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<Expr> {
+pub(super) fn to_expr(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<Expr> {
     match Expr::from_value(v.clone()) {
         Ok(e) => Some(e),
         Err(msg) => {
@@ -372,7 +364,7 @@ fn to_expr(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<Expr> {
     }
 }
 
-fn expr_map(cx: &mut FileCx, at: &[&str], m: &Map) -> BTreeMap<String, Expr> {
+pub(super) fn expr_map(cx: &mut FileCx, at: &[&str], m: &Map) -> BTreeMap<String, Expr> {
     let mut out = BTreeMap::new();
     for (k, v) in m {
         let mut p = at.to_vec();
@@ -423,455 +415,5 @@ fn merge_providers(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
                 args,
             },
         );
-    }
-}
-
-fn merge_variables(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
-    let Some(m) = section_map(cx, "variables", body) else {
-        return;
-    };
-    for (name, v) in m {
-        let at = ["variables", name.as_str()];
-        if !crate::value::is_ident(name) {
-            cx.err(&at, format!("\"{name}\" is not a valid variable name"));
-            continue;
-        }
-        if let Some(prev) = cfg.variables.get(name) {
-            duplicate(cx, cfg, &at, &format!("variable \"{name}\""), prev.file);
-            continue;
-        }
-        let mut var = Variable {
-            name: name.clone(),
-            file: cx.idx,
-            default: None,
-            sensitive: false,
-            ty: None,
-            description: None,
-        };
-        match v {
-            Value::Null => {}
-            Value::Map(fields) => {
-                for (k, fv) in fields {
-                    let fat = ["variables", name.as_str(), k.as_str()];
-                    match (k.as_str(), fv) {
-                        ("default", d) => var.default = Some(d.clone()),
-                        ("sensitive", Value::Bool(b)) => var.sensitive = *b,
-                        ("description", Value::String(s)) => var.description = Some(s.clone()),
-                        ("type", Value::String(t)) => {
-                            var.ty = Some(match t.as_str() {
-                                "string" => VarType::String,
-                                "number" => VarType::Number,
-                                "bool" => VarType::Bool,
-                                "list" => VarType::List,
-                                "map" => VarType::Map,
-                                _ => {
-                                    cx.err(&fat, format!("unknown variable type \"{t}\"")).hint =
-                                        Some("types: string, number, bool, list, map".into());
-                                    continue;
-                                }
-                            })
-                        }
-                        ("sensitive" | "description" | "type", other) => {
-                            cx.err(&fat, format!("wrong type: got a {}", other.kind()));
-                        }
-                        (other, _) => {
-                            let keys = ["default", "sensitive", "type", "description"];
-                            let hint = suggest(other, keys.iter().copied())
-                                .unwrap_or_else(|| format!("valid keys: {}", keys.join(", ")));
-                            cx.err(&fat, format!("unknown key \"{other}\" in a variable"))
-                                .hint = Some(hint);
-                        }
-                    }
-                }
-            }
-            other => {
-                cx.err(
-                    &at,
-                    format!("a variable must be a mapping, not a {}", other.kind()),
-                )
-                .hint = Some(format!("write {name}: {{ default: … }}"));
-                continue;
-            }
-        }
-        cfg.variables.insert(name.clone(), var);
-    }
-}
-
-fn merge_blocks(cfg: &mut Config, cx: &mut FileCx, body: Value, mode: Mode) {
-    let section = if mode == Mode::Data {
-        "data"
-    } else {
-        "resources"
-    };
-    if section_map(cx, section, &body).is_none() {
-        return;
-    }
-    let Value::Map(m) = body else { return };
-    for (key, v) in m {
-        let key = &key;
-        let at = [section, key.as_str()];
-        let addr = match Address::parse(key) {
-            Ok(a) if a.mode == Mode::Managed => match mode {
-                Mode::Managed => a,
-                Mode::Data => Address::data(&a.ty, &a.name),
-            },
-            Ok(_) => {
-                cx.err(
-                    &at,
-                    format!("\"{key}\": write data sources under data: as <type>.<name>"),
-                );
-                continue;
-            }
-            Err(e) => {
-                cx.err(&at, e);
-                continue;
-            }
-        };
-        let schema = match mode {
-            Mode::Managed => schema::resource(&addr.ty),
-            Mode::Data => schema::data_source(&addr.ty),
-        };
-        let Some(schema) = schema else {
-            let kinds = if mode == Mode::Data {
-                "data source"
-            } else {
-                "resource"
-            };
-            let known = schema::all()
-                .filter(|s| (s.kind == schema::Kind::DataSource) == (mode == Mode::Data));
-            let names: Vec<&str> = known.map(|s| s.type_name).collect();
-            let hint = suggest(&addr.ty, names.iter().copied())
-                .unwrap_or_else(|| format!("known {kinds} types: {}", names.join(", ")));
-            cx.err(&at, format!("unknown {kinds} type \"{}\"", addr.ty))
-                .hint = Some(hint);
-            continue;
-        };
-        if let Some(prev) = cfg.resources.get(&addr) {
-            duplicate(cx, cfg, &at, &addr.to_string(), prev.file);
-            continue;
-        }
-        let fields = match v {
-            Value::Map(f) => f,
-            Value::Null => Map::new(),
-            other => {
-                cx.err(
-                    &at,
-                    format!(
-                        "{addr} must be a mapping of arguments, not a {}",
-                        other.kind()
-                    ),
-                );
-                continue;
-            }
-        };
-        let mut block = Block {
-            addr: addr.clone(),
-            file: cx.idx,
-            schema,
-            args: BTreeMap::new(),
-            clone: None,
-            depends_on: Vec::new(),
-            lifecycle: Lifecycle::default(),
-            timeouts: BTreeMap::new(),
-            deps: Vec::new(),
-        };
-        for (k, fv) in fields {
-            let fat = [section, key.as_str(), k.as_str()];
-            match k.as_str() {
-                "depends_on" => block.depends_on = parse_depends_on(cx, &fat, &fv),
-                "lifecycle" if mode == Mode::Managed => {
-                    block.lifecycle = parse_lifecycle(cx, &fat, &fv)
-                }
-                "timeouts" => block.timeouts = parse_timeouts(cx, &fat, &fv),
-                "clone" if mode == Mode::Managed => {
-                    if schema.clone.is_none() {
-                        cx.err(&fat, format!("{} cannot be cloned", addr.ty));
-                        continue;
-                    }
-                    match &fv {
-                        Value::Map(cm) => block.clone = Some(expr_map(cx, &fat, cm)),
-                        Value::String(_) | Value::Number(_) => {
-                            if let Some(e) = to_expr(cx, &fat, &fv) {
-                                block.clone = Some(BTreeMap::from([("source".to_string(), e)]));
-                            }
-                        }
-                        other => {
-                            cx.err(
-                                &fat,
-                                format!(
-                                    "clone must be a mapping like {{ source: … }}, not a {}",
-                                    other.kind()
-                                ),
-                            );
-                        }
-                    }
-                }
-                _ => match Expr::from_value(fv) {
-                    Ok(e) => {
-                        block.args.insert(k, e);
-                    }
-                    Err(msg) => {
-                        cx.err(&fat, msg);
-                    }
-                },
-            }
-        }
-        block.deps = block.compute_dependencies();
-        cfg.resources.insert(addr, block);
-    }
-}
-
-fn parse_depends_on(cx: &mut FileCx, at: &[&str], v: &Value) -> Vec<Address> {
-    let items = match v {
-        Value::List(items) => items.clone(),
-        Value::String(_) => vec![v.clone()],
-        other => {
-            cx.err(
-                at,
-                format!(
-                    "depends_on must be a list of addresses, not a {}",
-                    other.kind()
-                ),
-            );
-            return Vec::new();
-        }
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let istr = i.to_string();
-        let mut p = at.to_vec();
-        p.push(&istr);
-        match item.as_str().map(|s| {
-            let s = s.trim();
-            let s = s
-                .strip_prefix("${")
-                .and_then(|s| s.strip_suffix('}'))
-                .unwrap_or(s);
-            Address::parse(s)
-        }) {
-            Some(Ok(a)) => out.push(a),
-            Some(Err(e)) => {
-                cx.err(&p, e);
-            }
-            None => {
-                cx.err(&p, "depends_on entries must be addresses such as type.name");
-            }
-        }
-    }
-    out
-}
-
-fn parse_lifecycle(cx: &mut FileCx, at: &[&str], v: &Value) -> Lifecycle {
-    let mut lc = Lifecycle::default();
-    let Value::Map(m) = v else {
-        cx.err(
-            at,
-            format!("lifecycle must be a mapping, not a {}", v.kind()),
-        );
-        return lc;
-    };
-    for (k, fv) in m {
-        let mut p = at.to_vec();
-        p.push(k);
-        match (k.as_str(), fv) {
-            ("prevent_destroy", Value::Bool(b)) => lc.prevent_destroy = *b,
-            ("create_before_destroy", Value::Bool(b)) => lc.create_before_destroy = *b,
-            ("ignore_changes", Value::List(items)) => {
-                for item in items {
-                    match item.as_str() {
-                        Some(s) => lc.ignore_changes.push(s.to_string()),
-                        None => {
-                            cx.err(&p, "ignore_changes must list attribute names");
-                        }
-                    }
-                }
-            }
-            ("ignore_changes", Value::String(s)) if s == "all" => {
-                lc.ignore_changes.push("all".into())
-            }
-            ("prevent_destroy" | "create_before_destroy", other) => {
-                cx.err(
-                    &p,
-                    format!("expected true or false, got a {}", other.kind()),
-                );
-            }
-            ("ignore_changes", other) => {
-                cx.err(
-                    &p,
-                    format!("expected a list of attribute names, got a {}", other.kind()),
-                );
-            }
-            (other, _) => {
-                let keys = ["prevent_destroy", "create_before_destroy", "ignore_changes"];
-                let hint = suggest(other, keys.iter().copied())
-                    .unwrap_or_else(|| format!("valid keys: {}", keys.join(", ")));
-                cx.err(&p, format!("unknown lifecycle key \"{other}\""))
-                    .hint = Some(hint);
-            }
-        }
-    }
-    lc
-}
-
-fn parse_timeouts(
-    cx: &mut FileCx,
-    at: &[&str],
-    v: &Value,
-) -> BTreeMap<String, std::time::Duration> {
-    let mut out = BTreeMap::new();
-    let Value::Map(m) = v else {
-        cx.err(
-            at,
-            format!(
-                "timeouts must be a mapping like {{ create: 30m }}, not a {}",
-                v.kind()
-            ),
-        );
-        return out;
-    };
-    for (k, fv) in m {
-        let mut p = at.to_vec();
-        p.push(k);
-        if !["create", "update", "delete", "read"].contains(&k.as_str()) {
-            cx.err(&p, format!("unknown timeout \"{k}\"")).hint =
-                Some("timeouts: create, update, delete, read".into());
-            continue;
-        }
-        let text = match fv {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            other => {
-                cx.err(
-                    &p,
-                    format!("expected a duration such as 30m, got a {}", other.kind()),
-                );
-                continue;
-            }
-        };
-        match parse_duration(&text) {
-            Ok(d) => {
-                out.insert(k.clone(), d);
-            }
-            Err(e) => {
-                cx.err(&p, e);
-            }
-        }
-    }
-    out
-}
-
-fn merge_outputs(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
-    let Some(m) = section_map(cx, "outputs", body) else {
-        return;
-    };
-    for (name, v) in m {
-        let at = ["outputs", name.as_str()];
-        if let Some(prev) = cfg.outputs.get(name) {
-            duplicate(cx, cfg, &at, &format!("output \"{name}\""), prev.file);
-            continue;
-        }
-        // The long form { value, sensitive, description } when the keys are exactly those.
-        let long = match v {
-            Value::Map(f)
-                if f.contains_key("value")
-                    && f.keys()
-                        .all(|k| ["value", "sensitive", "description"].contains(&k.as_str())) =>
-            {
-                Some(f)
-            }
-            _ => None,
-        };
-        let (expr_v, sensitive, description) = match long {
-            Some(f) => (
-                f.get("value").cloned().unwrap_or_default(),
-                output_flag(cx, name, f.get("sensitive")),
-                output_description(cx, name, f.get("description")),
-            ),
-            None => (v.clone(), false, None),
-        };
-        if let Some(e) = to_expr(cx, &at, &expr_v) {
-            cfg.outputs.insert(
-                name.clone(),
-                Output {
-                    name: name.clone(),
-                    file: cx.idx,
-                    value: e,
-                    sensitive,
-                    description,
-                },
-            );
-        }
-    }
-}
-
-/// An output's `sensitive:` — true or false; anything else is an error (never "not sensitive").
-fn output_flag(cx: &mut FileCx, name: &str, v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            output_field_error(cx, name, "sensitive", "true or false", other);
-            true // kept secret until the config is fixed
-        }
-    }
-}
-
-fn output_description(cx: &mut FileCx, name: &str, v: Option<&Value>) -> Option<String> {
-    match v {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => {
-            output_field_error(cx, name, "description", "a string", other);
-            None
-        }
-    }
-}
-
-fn output_field_error(cx: &mut FileCx, name: &str, field: &str, want: &str, got: &Value) {
-    let at = ["outputs", name, field];
-    let d = cx.err(&at, format!("expected {want}, got a {}", got.kind()));
-    d.attribute = Some(format!("outputs.{name}.{field}"));
-}
-
-fn merge_backend(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
-    if cfg.backend.is_some() {
-        cx.err(&["backend"], "the backend is defined in more than one file");
-        return;
-    }
-    let Value::Map(m) = body else {
-        cx.err(
-            &["backend"],
-            "backend must be a mapping like { type: local }",
-        );
-        return;
-    };
-    let ty = m.get("type").and_then(Value::as_str).unwrap_or("");
-    let extra = |cx: &mut FileCx, allowed: &[&str]| {
-        for k in m.keys() {
-            if k != "type" && !allowed.contains(&k.as_str()) {
-                cx.err(&["backend", k], format!("unknown backend key \"{k}\""));
-            }
-        }
-    };
-    match ty {
-        "local" => {
-            extra(cx, &["path"]);
-            cfg.backend = Some(Backend::Local {
-                path: m.get("path").and_then(Value::as_str).map(PathBuf::from),
-            });
-        }
-        "postgres" => {
-            extra(cx, &["url"]);
-            cfg.backend = Some(Backend::Postgres {
-                url: m.get("url").and_then(Value::as_str).map(String::from),
-            });
-        }
-        _ => {
-            cx.err(
-                &["backend", "type"],
-                format!("unknown backend type \"{ty}\""),
-            )
-            .hint = Some("backend types: local, postgres".into());
-        }
     }
 }

@@ -1,16 +1,23 @@
 //! The config language: YAML files of one directory merged into one stack of providers,
 //! variables, resources, data sources, outputs and a backend.
-//! `scan` bounds and checks a file's YAML before `load` parses it; `validate` checks
-//! everything against the schemas; `eval` computes values.
+//! `scan` bounds and checks a file's YAML before `load` parses it; the language's own keys
+//! are one table, `keys`, from which `sections` merges them, `format` orders them and
+//! `jsonschema` describes them; `validate` checks everything against the schemas; `eval`
+//! computes values.
 
 pub mod eval;
 pub mod evaluate;
 pub mod expr;
 pub mod format;
+pub mod jsonschema;
+pub mod keys;
+#[cfg(test)]
+mod keys_tests;
 mod lines;
 pub use lines::scalar_region;
 pub(crate) mod load;
 pub mod scan;
+mod sections;
 pub mod validate;
 pub mod vars;
 

@@ -138,6 +138,7 @@ pub static DATAWORKS_DATA_SOURCE: Schema = Schema {
             ]),
         Attr::new("project_id", Type::Int, Mode::RequiredForCreate)
             .force_new()
+            .rules(&[super::rules::POSITIVE])
             .doc("the workspace; the source's when cloned"),
         Attr::new("type", Type::String, Mode::RequiredForCreate)
             .force_new()

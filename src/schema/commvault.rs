@@ -71,6 +71,7 @@ pub static POSTGRESQL_INSTANCE: Schema = Schema {
             .doc("SSL options of the connection"),
         Attr::new("application_id", Type::Int, Mode::Optional)
             .force_new()
+            .rules(&[super::rules::POSITIVE])
             .default(Default::Int(CLOUD_DB_APPLICATION_ID))
             .doc("the agent's application id (125: cloud databases)"),
         Attr::new("id", Type::String, Mode::Computed).doc("the instanceId"),

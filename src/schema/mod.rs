@@ -5,7 +5,6 @@
 pub mod alicloud;
 pub mod commvault;
 pub mod huaweicloud;
-pub mod jsonschema;
 pub mod providers;
 mod rules;
 

@@ -50,6 +50,42 @@ fn regex(pattern: &'static str) -> &'static Regex {
     })
 }
 
+/// A whole number from 1 up: an id.
+pub const POSITIVE: Rule = Rule::Range {
+    min: 1,
+    max: i64::MAX,
+    step: 1,
+};
+
+/// The message when the number `v` is outside `min..=max` or off the `step`s from `min`.
+/// A number too large for an `i64` (or not whole) is out of range, never skipped.
+fn out_of_range(v: &Value, (min, max, step): (i64, i64, i64), masked: bool) -> Option<String> {
+    let Value::Number(num) = v else {
+        return None; // not a number: the type check reports it
+    };
+    if let Some(n) = num.as_i64() {
+        if n >= min && n <= max && (n - min) % step == 0 {
+            return None;
+        }
+    }
+    let steps = if step > 1 {
+        format!(" in steps of {step}")
+    } else {
+        String::new()
+    };
+    let what = if masked {
+        "the sensitive value".to_string()
+    } else {
+        num.to_string()
+    };
+    let bounds = if max == i64::MAX {
+        format!("at least {min}")
+    } else {
+        format!("{min}–{max}")
+    };
+    Some(format!("{what} is out of range: must be {bounds}{steps}"))
+}
+
 /// How a value is named in a rule's message: quoted, or — when it is sensitive — not at all.
 fn subject(s: &str, masked: bool) -> String {
     if masked {
@@ -92,25 +128,13 @@ impl Rule {
             _ => {}
         }
         if let Rule::Range { min, max, step } = self {
-            let n = v.as_i64()?;
-            if n < *min || n > *max || (n - min) % step != 0 {
-                let steps = if *step > 1 {
-                    format!(" in steps of {step}")
-                } else {
-                    String::new()
-                };
-                let what = if masked {
-                    "the sensitive value".to_string()
-                } else {
-                    n.to_string()
-                };
-                return Some(format!(
-                    "{what} is out of range: must be {min}–{max}{steps}"
-                ));
-            }
-            return None;
+            return out_of_range(v, (*min, *max, *step), masked);
         }
-        let s = v.as_str()?;
+        self.check_text(v.as_str()?, masked)
+    }
+
+    /// The rules on text: `Some(message)` when `s` breaks this one.
+    fn check_text(&self, s: &str, masked: bool) -> Option<String> {
         match self {
             Rule::Pattern { regex: r, what } => (!regex(r).is_match(s))
                 .then(|| format!("{} is not valid: {what}", subject(s, masked))),

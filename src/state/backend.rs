@@ -1,5 +1,6 @@
-//! The backend interface every state store implements (local files now, PostgreSQL later):
+//! The backend interface every state store implements (`local`: files, `postgres`: tables):
 //! lock, load (snapshot + journal replay), append journal entries durably, fold.
+//! Every implementation passes the one conformance suite, `tests/backends.rs`.
 //! Every backend records the stack directory in the state it writes and refuses a state
 //! recorded for another directory (`check_directory`).
 

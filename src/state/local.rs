@@ -207,6 +207,80 @@ impl LocalBackend {
         }
     }
 
+    /// The loaded snapshot (`exists`) with the journal of a run that did not fold replayed
+    /// on it: a journal of another lineage, or continuing a later serial, is an error; one
+    /// already folded is ignored.
+    fn replay_journal(
+        &self,
+        mut state: State,
+        exists: bool,
+        mut notes: Vec<String>,
+    ) -> Result<Loaded, StateError> {
+        let jpath = self.journal_path();
+        let nothing_to_replay = |state, notes| Loaded {
+            state,
+            exists,
+            replayed: 0,
+            notes,
+        };
+        let Some(read) = journal::read::<Header, Entry>(&jpath).map_err(|e| self.damaged(e))?
+        else {
+            return Ok(nothing_to_replay(state, notes));
+        };
+        let h = &read.header;
+        if !exists && state.serial == 0 {
+            if h.base_serial > 0 {
+                return Err(self.lost_snapshot_of_journal(h.base_serial, &h.lineage));
+            }
+            // The run that started this state was cut off before its first snapshot.
+            state.lineage = h.lineage.clone();
+            if !h.fingerprint_key.is_empty() {
+                state.fingerprint_key = h.fingerprint_key.clone();
+            }
+        }
+        if h.lineage != state.lineage {
+            return Err(StateError::Corrupt(format!(
+                "{} belongs to another state (lineage {}, the snapshot's is {}); it was not used",
+                jpath.display(),
+                h.lineage,
+                state.lineage
+            )));
+        }
+        if h.base_serial < state.serial {
+            notes.push(format!(
+                "{} was already folded into serial {}; ignoring it",
+                jpath.display(),
+                state.serial
+            ));
+            return Ok(nothing_to_replay(state, notes));
+        }
+        if h.base_serial > state.serial {
+            return Err(StateError::Corrupt(format!(
+                "{} continues serial {}, but the snapshot is at serial {}: the snapshot is older \
+                 than its journal (restored from a backup?). Nothing was used",
+                jpath.display(),
+                h.base_serial,
+                state.serial
+            )));
+        }
+        if read.torn_tail {
+            notes.push("the last journal entry was cut short by a crash and was dropped".into());
+        }
+        replay(&mut state, &read.entries);
+        if !read.entries.is_empty() {
+            notes.push(format!(
+                "recovered {} step(s) from the journal of a run that did not finish",
+                read.entries.len()
+            ));
+        }
+        Ok(Loaded {
+            state,
+            exists: true,
+            replayed: read.entries.len(),
+            notes,
+        })
+    }
+
     /// Open the journal to append for `base` (continuing an interrupted run's journal of the
     /// same base, else starting a new one), holding its OS lock.
     fn open_journal(&self, base: &State) -> Result<OpenJournal, StateError> {
@@ -408,7 +482,7 @@ impl Backend for LocalBackend {
         if !exists {
             self.refuse_lost_snapshot()?;
         }
-        let mut state = snap.unwrap_or_else(|| State {
+        let state = snap.unwrap_or_else(|| State {
             directory: self.directory.clone(),
             ..State::new(&self.stack)
         });
@@ -420,69 +494,7 @@ impl Backend for LocalBackend {
             "Run this stack without --state (its own default file), or give it its own with \
              --state FILE",
         )?);
-        let jpath = self.journal_path();
-        let nothing_to_replay = |state, notes| Loaded {
-            state,
-            exists,
-            replayed: 0,
-            notes,
-        };
-        let Some(read) = journal::read::<Header, Entry>(&jpath).map_err(|e| self.damaged(e))?
-        else {
-            return Ok(nothing_to_replay(state, notes));
-        };
-        let h = &read.header;
-        if !exists && state.serial == 0 {
-            if h.base_serial > 0 {
-                return Err(self.lost_snapshot_of_journal(h.base_serial, &h.lineage));
-            }
-            // The run that started this state was cut off before its first snapshot.
-            state.lineage = h.lineage.clone();
-            if !h.fingerprint_key.is_empty() {
-                state.fingerprint_key = h.fingerprint_key.clone();
-            }
-        }
-        if h.lineage != state.lineage {
-            return Err(StateError::Corrupt(format!(
-                "{} belongs to another state (lineage {}, the snapshot's is {}); it was not used",
-                jpath.display(),
-                h.lineage,
-                state.lineage
-            )));
-        }
-        if h.base_serial < state.serial {
-            notes.push(format!(
-                "{} was already folded into serial {}; ignoring it",
-                jpath.display(),
-                state.serial
-            ));
-            return Ok(nothing_to_replay(state, notes));
-        }
-        if h.base_serial > state.serial {
-            return Err(StateError::Corrupt(format!(
-                "{} continues serial {}, but the snapshot is at serial {}: the snapshot is older \
-                 than its journal (restored from a backup?). Nothing was used",
-                jpath.display(),
-                h.base_serial,
-                state.serial
-            )));
-        }
-        if read.torn_tail {
-            notes.push("the last journal entry was cut short by a crash and was dropped".into());
-        }
-        replay(&mut state, &read.entries);
-        if !read.entries.is_empty() {
-            notes.push(format!(
-                "recovered {} step(s) from the journal of a run that did not finish",
-                read.entries.len()
-            ));
-        }
-        Ok(Loaded {
-            state,
-            exists: true,
-            replayed: read.entries.len(),
-            notes,
-        })
+        self.replay_journal(state, exists, notes)
     }
 
     async fn append(&self, base: &State, entries: &[Entry]) -> Result<(), StateError> {
@@ -672,23 +684,5 @@ mod tests {
         let mut st1 = st.clone();
         assert!(b1.persist(&mut st1).await.is_err());
         assert!(!path.exists());
-    }
-
-    #[tokio::test]
-    async fn the_fold_refuses_a_snapshot_another_writer_moved_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        let b1 = LocalBackend::new(path.clone(), "s");
-        let mut st = b1.load().await.unwrap().state;
-        b1.persist(&mut st).await.unwrap();
-        let mut mine = b1.load().await.unwrap().state;
-        let b2 = LocalBackend::new(path.clone(), "s");
-        let mut theirs = b2.load().await.unwrap().state;
-        b2.persist(&mut theirs).await.unwrap();
-        let err = b1.persist(&mut mine).await.unwrap_err().to_string();
-        assert!(err.contains("another writer changed"), "{err}");
-        assert!(err.contains("serial 2"), "{err}");
-        let now = LocalBackend::read_snapshot(&path).unwrap().unwrap();
-        assert_eq!(now, theirs, "nothing was overwritten");
     }
 }

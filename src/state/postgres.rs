@@ -354,6 +354,82 @@ impl PgBackend {
         Ok(c.lock().await)
     }
 
+    /// The stack's snapshot (checksum and version checked), if it has one.
+    async fn read_snapshot(&self, c: &Client) -> Result<Option<State>, StateError> {
+        let row = c
+            .query_opt(
+                "SELECT body FROM strata_state WHERE stack = $1",
+                &[&self.stack],
+            )
+            .await
+            .map_err(db_err("read the state"))?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let body: String = r.get(0);
+        let path = std::path::PathBuf::from(format!("postgres:{}", self.stack));
+        snapshot::require_checksum(&body, &path)
+            .map_err(|_| self.corrupt("its checksum is missing or does not match"))?;
+        let st: State = serde_json::from_str(&body)
+            .map_err(|e| self.corrupt(&format!("it is not a state ({e})")))?;
+        if st.version > STATE_VERSION {
+            return Err(StateError::Other(format!(
+                "the state of stack \"{}\" was written by a newer strata: upgrade strata",
+                self.stack
+            )));
+        }
+        Ok(Some(st))
+    }
+
+    /// The journal entries of a run that continued `state` and did not fold. Rows already
+    /// folded (an older base serial) are skipped; a row of another lineage, or continuing a
+    /// later serial, or failing its checksum, is damage: an error, never dropped.
+    async fn read_journal(&self, c: &Client, state: &State) -> Result<Vec<Entry>, StateError> {
+        let rows = c
+            .query(
+                "SELECT seq, lineage, base_serial, line FROM strata_journal WHERE stack = $1 ORDER BY seq",
+                &[&self.stack],
+            )
+            .await
+            .map_err(db_err("read the journal"))?;
+        let mut entries = Vec::new();
+        for r in rows {
+            let (seq, lineage, base): (i64, String, i64) = (r.get(0), r.get(1), r.get(2));
+            if base < state.serial as i64 {
+                continue; // folded already
+            }
+            if lineage != state.lineage {
+                return Err(self.corrupt(&format!(
+                    "journal entry {seq} belongs to another state (lineage {lineage}, the \
+                     snapshot's is {})",
+                    state.lineage
+                )));
+            }
+            if base > state.serial as i64 {
+                return Err(self.corrupt(&format!(
+                    "journal entry {seq} continues serial {base}, but the snapshot is at serial {}",
+                    state.serial
+                )));
+            }
+            entries.push(self.journal_entry(seq, r.get(3))?);
+        }
+        Ok(entries)
+    }
+
+    /// One journal row's entry, its checksum checked.
+    fn journal_entry(&self, seq: i64, line: String) -> Result<Entry, StateError> {
+        let mut bytes = line.into_bytes();
+        bytes.push(b'\n');
+        let damaged = || self.corrupt(&format!("journal entry {seq} fails its checksum"));
+        let parsed =
+            journal::parse_lines::<Entry>(&bytes, std::path::Path::new("strata_journal"), 0)
+                .map_err(|_| damaged())?;
+        match (parsed.torn_tail, <[Entry; 1]>::try_from(parsed.entries)) {
+            (false, Ok([entry])) => Ok(entry),
+            _ => Err(damaged()),
+        }
+    }
+
     fn corrupt(&self, what: &str) -> StateError {
         StateError::Corrupt(format!(
             "the state of stack \"{}\" in PostgreSQL ({}) is damaged and was not used: {what}. \
@@ -486,35 +562,12 @@ impl Backend for PgBackend {
 
     async fn load(&self) -> Result<Loaded, StateError> {
         let c = self.client().await?;
-        let row = c
-            .query_opt(
-                "SELECT body FROM strata_state WHERE stack = $1",
-                &[&self.stack],
-            )
-            .await
-            .map_err(db_err("read the state"))?;
-        let exists = row.is_some();
-        let mut state = match row {
-            Some(r) => {
-                let body: String = r.get(0);
-                let path = std::path::PathBuf::from(format!("postgres:{}", self.stack));
-                snapshot::require_checksum(&body, &path)
-                    .map_err(|_| self.corrupt("its checksum is missing or does not match"))?;
-                let st: State = serde_json::from_str(&body)
-                    .map_err(|e| self.corrupt(&format!("it is not a state ({e})")))?;
-                if st.version > STATE_VERSION {
-                    return Err(StateError::Other(format!(
-                        "the state of stack \"{}\" was written by a newer strata: upgrade strata",
-                        self.stack
-                    )));
-                }
-                st
-            }
-            None => State {
-                directory: self.directory.clone(),
-                ..State::new(&self.stack)
-            },
-        };
+        let snapshot = self.read_snapshot(&c).await?;
+        let exists = snapshot.is_some();
+        let mut state = snapshot.unwrap_or_else(|| State {
+            directory: self.directory.clone(),
+            ..State::new(&self.stack)
+        });
         let mut notes: Vec<String> = check_directory(
             &state,
             self.directory.as_deref(),
@@ -525,38 +578,7 @@ impl Backend for PgBackend {
         )?
         .into_iter()
         .collect();
-        let rows = c
-            .query(
-                "SELECT seq, lineage, base_serial, line FROM strata_journal WHERE stack = $1 ORDER BY seq",
-                &[&self.stack],
-            )
-            .await
-            .map_err(db_err("read the journal"))?;
-        let mut entries = Vec::new();
-        for r in rows {
-            let (seq, lineage, base): (i64, String, i64) = (r.get(0), r.get(1), r.get(2));
-            if lineage != state.lineage || base < state.serial as i64 {
-                continue; // folded already, or another lineage's leftovers
-            }
-            if base > state.serial as i64 {
-                return Err(self.corrupt(&format!(
-                    "journal entry {seq} continues serial {base}, but the snapshot is at serial {}",
-                    state.serial
-                )));
-            }
-            let line: String = r.get(3);
-            let mut bytes = line.into_bytes();
-            bytes.push(b'\n');
-            let parsed =
-                journal::parse_lines::<Entry>(&bytes, std::path::Path::new("strata_journal"), 0)
-                    .map_err(|_| {
-                        self.corrupt(&format!("journal entry {seq} fails its checksum"))
-                    })?;
-            if parsed.torn_tail || parsed.entries.len() != 1 {
-                return Err(self.corrupt(&format!("journal entry {seq} fails its checksum")));
-            }
-            entries.extend(parsed.entries);
-        }
+        let entries = self.read_journal(&c, &state).await?;
         replay(&mut state, &entries);
         if !entries.is_empty() {
             notes.push(format!(

@@ -1,9 +1,11 @@
 //! The JSON Schema (draft 2020-12) of the whole config language, generated from the same
 //! resource, data-source and provider schemas the engine validates with — so editors
 //! (VS Code YAML and others) complete and check configs exactly as `strata validate` does,
-//! short of cross-references and values only known at plan time.
+//! short of cross-references and values only known at plan time. The language's own keys
+//! (sections, meta-arguments, variables, outputs, backend) come from `config::keys`.
 
-use super::{providers, Attr, Kind, Mode, Rule, Schema, Type};
+use super::keys::{self, Key, Kind as KeyKind, Table};
+use crate::schema::{providers, Attr, Kind, Mode, Rule, Schema, Type};
 use serde_json::{json, Map, Value};
 
 const NAME: &str = "[A-Za-z_][A-Za-z0-9_-]*";
@@ -140,43 +142,116 @@ fn object_schema(attrs: &[Attr], allow_meta: bool) -> Value {
 fn duration() -> Value {
     json!({ "anyOf": [
         { "type": "string", "pattern": "^([0-9]+[smh])+$|^[0-9]+$" },
-        { "type": "integer", "minimum": 1 }
-    ], "description": "a duration such as 90s, 10m or 1h30m" })
+        { "type": "integer", "minimum": 1, "maximum": super::MAX_DURATION.as_secs() }
+    ] })
+}
+
+/// The schemas of the sections whose keys come from the resource and provider schemas.
+struct Sections {
+    providers: Value,
+    resources: Value,
+    data: Value,
+}
+
+impl Sections {
+    /// A top-level section's schema.
+    fn schema(&self, k: &Key) -> Value {
+        let mut s = match k.kind {
+            KeyKind::Providers => self.providers.clone(),
+            KeyKind::Resources => self.resources.clone(),
+            KeyKind::DataSources => self.data.clone(),
+            _ => key_schema(k, None),
+        };
+        s["description"] = json!(k.doc);
+        s
+    }
+}
+
+/// The properties of a table of the language's keys (`null` is "not given").
+fn table_schema(t: &Table, block: Option<&Schema>) -> Value {
+    let props: Map<String, Value> = t
+        .keys
+        .iter()
+        .map(|k| (k.name.to_string(), key_schema(k, block)))
+        .collect();
+    json!({ "type": ["object", "null"], "properties": props, "additionalProperties": false })
+}
+
+/// The schema of one of the language's own keys (`block`: the resource it is in).
+fn key_schema(k: &Key, block: Option<&Schema>) -> Value {
+    let mut s = match k.kind {
+        KeyKind::Bool => json!({ "type": ["boolean", "null"] }),
+        KeyKind::Str => json!({ "type": ["string", "null"] }),
+        KeyKind::Url(schemes) => {
+            let alts: Vec<String> = schemes.iter().map(|p| regex::escape(p)).collect();
+            json!({ "type": "string", "pattern": format!("^(?:{})", alts.join("|")) })
+        }
+        KeyKind::OneOf(words) if words.len() == 1 => json!({ "const": words[0] }),
+        KeyKind::OneOf(words) => json!({ "enum": words }),
+        KeyKind::Duration => duration(),
+        KeyKind::Any | KeyKind::Providers | KeyKind::Resources | KeyKind::DataSources => json!({}),
+        KeyKind::Addresses => json!({ "type": "array", "items": { "type": "string",
+            "pattern": format!("^(\\$\\{{)?(data\\.)?{NAME}\\.{NAME}\\}}?$") } }),
+        KeyKind::AttrNames => {
+            let names = block.map(|s| {
+                s.attrs
+                    .iter()
+                    .filter(|a| a.settable())
+                    .map(|a| a.name)
+                    .collect::<Vec<_>>()
+            });
+            json!({ "anyOf": [{ "type": "array", "items": { "enum": names.unwrap_or_default() } }, { "const": "all" }] })
+        }
+        KeyKind::Table(t) => table_schema(t, block),
+        KeyKind::Named(t) => {
+            json!({ "type": "object", "additionalProperties": table_schema(t, block) })
+        }
+        KeyKind::Clone => clone_schema(block),
+        KeyKind::Outputs => outputs_schema(),
+        KeyKind::Backend => {
+            let types: Vec<Value> = keys::BACKENDS
+                .iter()
+                .map(|(_, t)| backend_schema(t))
+                .collect();
+            json!({ "oneOf": types })
+        }
+    };
+    if s.get("description").is_none() {
+        s["description"] = json!(k.doc);
+    }
+    s
+}
+
+fn clone_schema(block: Option<&Schema>) -> Value {
+    let mut c = object_schema(block.and_then(|s| s.clone).unwrap_or_default(), false);
+    c["description"] = json!("make this object by cloning another (strata's clone action)");
+    json!({ "anyOf": [c, { "type": ["string", "integer"], "description": "the source's id" }] })
+}
+
+/// An output: a mapping with `value:` or `sensitive:` is the long form, anything else the
+/// output's value itself (as `config::load` reads it).
+fn outputs_schema() -> Value {
+    let long = json!({ "type": "object", "anyOf": [{ "required": ["value"] }, { "required": ["sensitive"] }] });
+    let mut form = table_schema(&keys::OUTPUT, None);
+    form["required"] = json!(["value"]);
+    json!({ "type": "object", "additionalProperties": { "if": long, "then": form } })
+}
+
+fn backend_schema(t: &Table) -> Value {
+    let mut s = table_schema(t, None);
+    s["type"] = json!("object");
+    s["required"] = json!(["type"]);
+    s
 }
 
 fn block_schema(s: &Schema) -> Value {
     let mut block = object_schema(s.attrs, true);
     let props = block["properties"].as_object_mut().expect("object schema");
-    props.insert(
-        "depends_on".into(),
-        json!({ "type": "array", "items": { "type": "string", "pattern": format!("^(\\$\\{{)?(data\\.)?{NAME}\\.{NAME}\\}}?$") },
-                "description": "addresses this one waits for, besides those it refers to" }),
-    );
-    props.insert(
-        "timeouts".into(),
-        json!({ "type": "object", "properties": { "create": duration(), "update": duration(), "delete": duration(), "read": duration() },
-                "additionalProperties": false }),
-    );
-    if s.kind == Kind::Resource {
-        props.insert(
-            "lifecycle".into(),
-            json!({ "type": "object", "additionalProperties": false, "properties": {
-                "prevent_destroy": { "type": "boolean", "description": "refuse any plan that would destroy or replace it" },
-                "create_before_destroy": { "type": "boolean", "description": "make the replacement before destroying the old object" },
-                "ignore_changes": { "anyOf": [
-                    { "type": "array", "items": { "enum": s.attrs.iter().filter(|a| a.settable()).map(|a| a.name).collect::<Vec<_>>() } },
-                    { "const": "all" }
-                ] }
-            } }),
-        );
-    }
-    if let Some(clone) = s.clone {
-        let mut c = object_schema(clone, false);
-        c["description"] = json!("make this object by cloning another (strata's clone action)");
-        props.insert(
-            "clone".into(),
-            json!({ "anyOf": [c, { "type": ["string", "integer"], "description": "the source's id" }] }),
-        );
+    for k in keys::BLOCK.keys {
+        if k.resources_only && s.kind != Kind::Resource || k.name == "clone" && s.clone.is_none() {
+            continue;
+        }
+        props.insert(k.name.into(), key_schema(k, Some(s)));
     }
     let for_create: Vec<&str> = s
         .attrs
@@ -210,7 +285,7 @@ pub fn config_schema() -> Value {
     );
     let mut resources = Map::new();
     let mut data = Map::new();
-    for s in super::all() {
+    for s in crate::schema::all() {
         let key = format!("^{}\\.{NAME}$", regex::escape(s.type_name));
         let def = format!(
             "{}_{}",
@@ -235,6 +310,16 @@ pub fn config_schema() -> Value {
         ps["description"] = json!(p.description);
         provider_props.insert(p.type_name.into(), ps);
     }
+    let sections = Sections {
+        providers: json!({ "type": "object", "properties": provider_props, "additionalProperties": false }),
+        resources: json!({ "type": "object", "patternProperties": resources, "additionalProperties": false }),
+        data: json!({ "type": "object", "patternProperties": data, "additionalProperties": false }),
+    };
+    let top: Map<String, Value> = keys::TOP
+        .keys
+        .iter()
+        .map(|k| (k.name.to_string(), sections.schema(k)))
+        .collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://strata.dev/schemas/config.schema.json",
@@ -242,31 +327,7 @@ pub fn config_schema() -> Value {
         "description": "One YAML file of a strata stack (all *.yaml files of a directory merge into one stack)",
         "type": ["object", "null"],
         "additionalProperties": false,
-        "properties": {
-            "providers": { "type": "object", "properties": provider_props, "additionalProperties": false },
-            "variables": { "type": "object", "additionalProperties": {
-                "type": ["object", "null"], "additionalProperties": false,
-                "properties": {
-                    "default": {},
-                    "sensitive": { "type": "boolean", "description": "never shown, logged or stored" },
-                    "type": { "enum": ["string", "number", "bool", "list", "map"] },
-                    "description": { "type": "string" }
-                } } },
-            "resources": { "type": "object", "patternProperties": resources, "additionalProperties": false },
-            "data": { "type": "object", "patternProperties": data, "additionalProperties": false },
-            "outputs": { "type": "object", "additionalProperties": {
-                "anyOf": [
-                    { "type": "object", "required": ["value"], "additionalProperties": false,
-                      "properties": { "value": {}, "sensitive": { "type": "boolean" }, "description": { "type": "string" } } },
-                    {}
-                ] } },
-            "backend": { "oneOf": [
-                { "type": "object", "additionalProperties": false, "required": ["type"],
-                  "properties": { "type": { "const": "local" }, "path": { "type": "string" } } },
-                { "type": "object", "additionalProperties": false, "required": ["type"],
-                  "properties": { "type": { "const": "postgres" }, "url": { "type": "string", "pattern": "^postgres(ql)?://" } } }
-            ] }
-        },
+        "properties": top,
         "$defs": defs
     })
 }

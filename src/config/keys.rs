@@ -1,0 +1,311 @@
+//! The language's own keys, in one table: the top-level sections, a variable's keys, the
+//! meta-arguments of a resource or data block (`clone`, `depends_on`, `lifecycle`,
+//! `timeouts`), an output's keys and the backend's. For each: its name, its type and its doc
+//! line. The loader (`config::load`) takes the keys it accepts and their types from here, the
+//! formatter (`config::format`) its key order, the JSON Schema (`config::jsonschema`) its
+//! properties, and the fuzz tests their vocabulary.
+//!
+//! Invariants: a key is listed once, in its canonical (formatter) order; a `null` value means
+//! "not given" (for a variable's `default:` it is the default `null`); [`check`] is the only place a key's value is
+//! type-checked, so the loader and the JSON Schema cannot disagree on what a key takes.
+
+use crate::value::Value;
+
+/// What a key takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// `true` or `false`.
+    Bool,
+    /// Any text.
+    Str,
+    /// Text starting with one of these prefixes (a URL's scheme).
+    Url(&'static [&'static str]),
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// A duration such as `90s`, `10m` or `1h30m` (or a whole number of seconds), at most
+    /// [`super::MAX_DURATION`].
+    Duration,
+    /// Any value, or an expression (`${…}`).
+    Any,
+    /// A list of addresses (or one address).
+    Addresses,
+    /// A list of the block's attribute names, or `all`.
+    AttrNames,
+    /// A mapping of the keys of a table.
+    Table(&'static Table),
+    /// `clone:` — a mapping of the type's clone arguments, or the source's id.
+    Clone,
+    /// A mapping of provider names to provider blocks (their keys are in `schema::providers`).
+    Providers,
+    /// A mapping of names to blocks of a table (`variables:`).
+    Named(&'static Table),
+    /// A mapping of `<type>.<name>` to resource blocks.
+    Resources,
+    /// A mapping of `<type>.<name>` to data-source blocks.
+    DataSources,
+    /// A mapping of names to outputs: an expression, or a mapping of [`OUTPUT`]'s keys.
+    Outputs,
+    /// The backend: one of [`BACKENDS`], chosen by its `type:`.
+    Backend,
+}
+
+/// One key of the language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Key {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub doc: &'static str,
+    /// Only in resource blocks (never in a data source's).
+    pub resources_only: bool,
+    /// Written after the block's arguments (the meta-arguments `depends_on`, `lifecycle`,
+    /// `timeouts`), not before them (`clone`).
+    pub after_arguments: bool,
+}
+
+const fn key(name: &'static str, kind: Kind, doc: &'static str) -> Key {
+    Key {
+        name,
+        kind,
+        doc,
+        resources_only: false,
+        after_arguments: false,
+    }
+}
+
+impl Key {
+    const fn resources_only(self) -> Key {
+        Key {
+            resources_only: true,
+            ..self
+        }
+    }
+
+    const fn after_arguments(self) -> Key {
+        Key {
+            after_arguments: true,
+            ..self
+        }
+    }
+}
+
+/// The keys of one kind of mapping, and what the mapping is called in messages.
+#[derive(Debug, PartialEq)]
+pub struct Table {
+    /// "a variable", "lifecycle", …: as in `unknown key "x" in a variable`.
+    pub what: &'static str,
+    pub keys: &'static [Key],
+}
+
+impl Table {
+    pub fn get(&self, name: &str) -> Option<&'static Key> {
+        self.keys.iter().find(|k| k.name == name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        self.keys.iter().map(|k| k.name)
+    }
+}
+
+/// The top-level sections, in the order `strata fmt` writes them.
+#[rustfmt::skip]
+pub static TOP: Table = Table {
+    what: "the top level",
+    keys: &[
+        key("providers", Kind::Providers, "the provider blocks, by family"),
+        key("variables", Kind::Named(&VARIABLE), "the stack's input variables"),
+        key("backend", Kind::Backend, "where the state is kept"),
+        key("resources", Kind::Resources, "managed objects, by <type>.<name>"),
+        key("data", Kind::DataSources, "data sources, by <type>.<name>"),
+        key("outputs", Kind::Outputs, "values shown after apply and by `strata output`"),
+    ],
+};
+
+/// The variable types.
+pub const VAR_TYPES: &[&str] = &["string", "number", "bool", "list", "map"];
+
+/// A variable's keys.
+#[rustfmt::skip]
+pub static VARIABLE: Table = Table {
+    what: "a variable",
+    keys: &[
+        key("default", Kind::Any, "the value when none is given"),
+        key("type", Kind::OneOf(VAR_TYPES), "the value's type"),
+        key("sensitive", Kind::Bool, "never shown, logged or stored"),
+        key("description", Kind::Str, "what the variable is for"),
+    ],
+};
+
+/// The meta-arguments of a resource or data block, beside the type's own arguments.
+#[rustfmt::skip]
+pub static BLOCK: Table = Table {
+    what: "a block",
+    keys: &[
+        key("clone", Kind::Clone, "make this object by cloning another (strata's clone action)")
+        .resources_only(),
+        key("depends_on", Kind::Addresses, "addresses this one waits for, besides those it refers to")
+        .after_arguments(),
+        key("lifecycle", Kind::Table(&LIFECYCLE), "how changes to this object are made")
+        .resources_only()
+        .after_arguments(),
+        key("timeouts", Kind::Table(&TIMEOUTS), "how long each operation may take")
+        .after_arguments(),
+    ],
+};
+
+/// `lifecycle:` of a resource block.
+#[rustfmt::skip]
+pub static LIFECYCLE: Table = Table {
+    what: "lifecycle",
+    keys: &[
+        key("prevent_destroy", Kind::Bool, "refuse any plan that would destroy or replace it"),
+        key("create_before_destroy", Kind::Bool, "make the replacement before destroying the old object"),
+        key("ignore_changes", Kind::AttrNames, "attributes whose changes are not planned (or all)"),
+    ],
+};
+
+/// `timeouts:` of a block.
+#[rustfmt::skip]
+pub static TIMEOUTS: Table = Table {
+    what: "timeouts",
+    keys: &[
+        key("create", Kind::Duration, "how long a create (or clone) may take"),
+        key("update", Kind::Duration, "how long an update may take"),
+        key("delete", Kind::Duration, "how long a delete may take"),
+        key("read", Kind::Duration, "how long a read may take"),
+    ],
+};
+
+/// An output's keys (the long form; the short form is the value alone).
+#[rustfmt::skip]
+pub static OUTPUT: Table = Table {
+    what: "an output",
+    keys: &[
+        key("value", Kind::Any, "the value shown"),
+        key("sensitive", Kind::Bool, "never shown (`strata output NAME` prints it)"),
+        key("description", Kind::Str, "what the output is"),
+    ],
+};
+
+/// The backends, by their `type:`.
+pub static BACKENDS: &[(&str, &Table)] = &[("local", &LOCAL), ("postgres", &POSTGRES)];
+
+/// The `local` backend's keys.
+#[rustfmt::skip]
+pub static LOCAL: Table = Table {
+    what: "the backend",
+    keys: &[
+        key("type", Kind::OneOf(&["local"]), "the state in a local file"),
+        key("path", Kind::Str, "the state file (default: state/<stack directory>.json)"),
+    ],
+};
+
+/// The `postgres` backend's keys.
+#[rustfmt::skip]
+pub static POSTGRES: Table = Table {
+    what: "the backend",
+    keys: &[
+        key("type", Kind::OneOf(&["postgres"]), "the state in PostgreSQL"),
+        key("url", Kind::Url(&["postgres://", "postgresql://"]), "the database URL"),
+    ],
+};
+
+/// Every table, for tests that walk them all.
+pub fn tables() -> [&'static Table; 8] {
+    [
+        &TOP, &VARIABLE, &BLOCK, &LIFECYCLE, &TIMEOUTS, &OUTPUT, &LOCAL, &POSTGRES,
+    ]
+}
+
+/// What a value of `kind` is, for "expected …" messages.
+pub fn expected(kind: &Kind) -> String {
+    match kind {
+        Kind::Bool => "true or false".into(),
+        Kind::Str => "a string".into(),
+        Kind::Url(schemes) => format!("a URL starting with {}", schemes.join(" or ")),
+        Kind::OneOf(words) => format!("one of {}", words.join(", ")),
+        Kind::Duration => "a duration such as 30m".into(),
+        Kind::Any => "a value".into(),
+        Kind::Addresses => "a list of addresses".into(),
+        Kind::AttrNames => "a list of attribute names".into(),
+        Kind::Clone => "a mapping like { source: … }".into(),
+        Kind::Table(_)
+        | Kind::Providers
+        | Kind::Named(_)
+        | Kind::Resources
+        | Kind::DataSources
+        | Kind::Outputs
+        | Kind::Backend => "a mapping".into(),
+    }
+}
+
+/// Check a scalar key's value against its kind: `Err` is the message (never naming the
+/// value when it is not a word the language defines). Collections are checked by the loader,
+/// which walks into them; `null` (not given) always passes.
+pub fn check(kind: &Kind, v: &Value) -> Result<(), String> {
+    let wrong = || Err(format!("expected {}, got a {}", expected(kind), v.kind()));
+    match (kind, v) {
+        (_, Value::Null) | (Kind::Any, _) => Ok(()),
+        (Kind::Bool, Value::Bool(_)) | (Kind::Str, Value::String(_)) => Ok(()),
+        (Kind::Url(schemes), Value::String(s)) => match schemes.iter().any(|p| s.starts_with(p)) {
+            true => Ok(()),
+            false => Err(format!("expected {}", expected(kind))),
+        },
+        (Kind::OneOf(words), Value::String(s)) => match words.contains(&s.as_str()) {
+            true => Ok(()),
+            false => Err(format!("\"{s}\" is not {}", expected(kind))),
+        },
+        (Kind::Duration, Value::String(s)) => super::parse_duration(s).map(|_| ()),
+        (Kind::Duration, Value::Number(n)) => super::parse_duration(&n.to_string()).map(|_| ()),
+        (Kind::Addresses, Value::List(_) | Value::String(_))
+        | (Kind::AttrNames, Value::List(_))
+        | (Kind::Clone, Value::Map(_) | Value::String(_) | Value::Number(_)) => Ok(()),
+        (Kind::AttrNames, Value::String(s)) if s == "all" => Ok(()),
+        (
+            Kind::Table(_)
+            | Kind::Providers
+            | Kind::Named(_)
+            | Kind::Resources
+            | Kind::DataSources
+            | Kind::Outputs
+            | Kind::Backend,
+            Value::Map(_),
+        ) => Ok(()),
+        _ => wrong(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_lists_a_key_once() {
+        for t in tables() {
+            let mut names: Vec<&str> = t.names().collect();
+            names.sort_unstable();
+            let n = names.len();
+            names.dedup();
+            assert_eq!(names.len(), n, "{}", t.what);
+            assert!(t.keys.iter().all(|k| !k.doc.is_empty()), "{}", t.what);
+        }
+    }
+
+    #[test]
+    fn values_are_checked_by_kind() {
+        let s = |x: &str| Value::String(x.into());
+        assert!(check(&Kind::Bool, &Value::Bool(true)).is_ok());
+        assert!(check(&Kind::Bool, &Value::Null).is_ok());
+        assert_eq!(
+            check(&Kind::Bool, &s("maybe")).unwrap_err(),
+            "expected true or false, got a string"
+        );
+        assert!(check(&Kind::Duration, &s("10m")).is_ok());
+        assert!(check(&Kind::Duration, &s("0s")).is_err());
+        assert!(check(&Kind::AttrNames, &s("all")).is_ok());
+        assert!(check(&Kind::AttrNames, &s("name")).is_err());
+        assert!(check(&Kind::OneOf(VAR_TYPES), &s("float")).is_err());
+        let url = Kind::Url(&["postgres://"]);
+        assert!(check(&url, &s("postgres://h/db")).is_ok());
+        assert!(check(&url, &s("mysql://h/db")).is_err());
+    }
+}
