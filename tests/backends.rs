@@ -52,7 +52,7 @@ fn intent(id: &str, addr: &Address) -> Entry {
     Entry::Intent {
         id: id.into(),
         addr: addr.clone(),
-        action: "create".into(),
+        action: strata::verb::IntentAction::Create,
         key: Value::Null,
         token: format!("token-{id}"),
     }
