@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 /// above (so data flows one way).
 const LAYERS: &[&[&str]] = &[
     &["util", "diag", "family_list"],
-    &["value"],
-    &["address", "graph", "walk", "durable"],
-    &["schema", "state"],
+    &["value", "verb"],
+    &["address", "graph"],
+    &["schema", "state", "walk"],
     &["config"],
     &["providers", "sandbox"],
     &["recovery"],
