@@ -3,6 +3,7 @@
 //! `parallelism` at a time. Every mutating call is preceded by a journaled intent and followed
 //! by a journaled result, so a crash loses nothing. A failure stops only its dependents.
 
+pub mod failure;
 pub mod ops;
 pub mod report;
 pub mod signals;
@@ -16,6 +17,7 @@ use crate::providers::Providers;
 use crate::state::backend::Backend;
 use crate::state::journal::Entry;
 use crate::state::{OutputState, State};
+pub use failure::Failure;
 use report::Reporter;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -236,7 +238,7 @@ impl Shared {
 pub struct Outcome {
     /// Completed operations by strata verb.
     pub done: BTreeMap<&'static str, usize>,
-    pub failures: Vec<(String, String)>,
+    pub failures: Vec<Failure>,
     pub skipped: Vec<(String, String)>,
     pub interrupted: bool,
     /// The state as the run left it (journaled step by step; the caller folds it).
@@ -271,8 +273,8 @@ pub async fn execute(
         state: shared.base.header(),
     };
     if let Some(cycle) = graph.find_cycle() {
-        outcome.failures.push((
-            "plan".into(),
+        outcome.failures.push(Failure::new(
+            "plan",
             format!(
                 "the changes cannot be ordered (cycle: {}); apply them in two steps with --target",
                 crate::graph::cycle_text(&cycle)
@@ -289,7 +291,7 @@ pub async fn execute(
         .filter(|(n, _)| waiting[n] == 0)
         .map(|(n, _)| n.clone())
         .collect();
-    let mut running: JoinSet<(Node, Result<&'static str, String>)> = JoinSet::new();
+    let mut running: JoinSet<(Node, Result<&'static str, failure::Error>)> = JoinSet::new();
     let mut interrupts = protected.interrupts();
     let mut blocked: HashSet<Node> = HashSet::new();
     loop {
@@ -313,7 +315,7 @@ pub async fn execute(
                 let (node, result) = match joined {
                     Ok(v) => v,
                     Err(e) => {
-                        outcome.failures.push(("executor".into(), format!("a task failed: {e}")));
+                        outcome.failures.push(Failure::new("executor", format!("a task failed: {e}")));
                         continue;
                     }
                 };
@@ -330,7 +332,7 @@ pub async fn execute(
                         }
                     }
                     Err(e) => {
-                        outcome.failures.push((node.addr.to_string(), e));
+                        outcome.failures.push(Failure::new(node.addr.to_string(), e));
                         for d in graph.closure(std::slice::from_ref(&node), petgraph::Direction::Outgoing) {
                             if blocked.insert(d.clone()) {
                                 outcome.skipped.push((d.to_string(), node.addr.to_string()));
@@ -355,7 +357,7 @@ pub async fn execute(
     if !outcome.interrupted && outcome.failures.is_empty() {
         // Outputs, from the final scope.
         if let Err(e) = record_outputs(&shared, plan).await {
-            outcome.failures.push(("outputs".into(), e));
+            outcome.failures.push(Failure::new("outputs", e));
         }
     } else if !outcome.interrupted {
         let _ = record_outputs(&shared, plan).await;

@@ -1,7 +1,13 @@
 //! One node of the apply graph: evaluate the block with what is known now, journal the
 //! intent, call the driver (retrying, and after an ambiguous failure looking for what the call
 //! made before trying again), and journal the result.
+//!
+//! Invariant: no operation here retries a driver call — the transport (`providers::http`)
+//! is the one retry layer. The only loop is `create_or_adopt`'s look-up-then-try-again after
+//! an ambiguous create failure, which the transport hands back instead of retrying.
+//! Failures stay typed ([`Error`]) up to the executor and the summary.
 
+use super::failure::{Cause, Error};
 use super::{Node, Op, Shared};
 use crate::address::Address;
 use crate::config::validate::check_block_values;
@@ -10,7 +16,7 @@ use crate::plan::diff::equivalent;
 use crate::plan::refresh::intent_key;
 use crate::plan::sensitive;
 use crate::plan::Action;
-use crate::providers::http::{with_retry, RetryPolicy};
+use crate::providers::http::RetryPolicy;
 use crate::providers::{CallCx, CreateRequest, Progress, ProviderError, ResourceDriver};
 use crate::state::journal::Entry;
 use crate::state::{Made, Object, ResourceState};
@@ -40,7 +46,7 @@ impl Progress for Waiting<'_> {
     }
 }
 
-pub async fn run(s: &Shared, n: &Node) -> Result<&'static str, String> {
+pub async fn run(s: &Shared, n: &Node) -> Result<&'static str, Error> {
     match &n.op {
         Op::Apply => apply(s, &n.addr).await,
         Op::Destroy => destroy(s, &n.addr, None).await,
@@ -65,7 +71,7 @@ fn with_id(mut attrs: Map, id: &str) -> Value {
     Value::Map(attrs)
 }
 
-async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
+async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, Error> {
     let change = s
         .change(addr, None)
         .ok_or_else(|| format!("{addr} is not in the plan"))?;
@@ -87,7 +93,7 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
         );
         if diags.has_errors() {
             s.cfg.resolve_lines(&mut diags);
-            return Err(diags.to_string());
+            return Err(diags.to_string().into());
         }
         r.ok_or_else(|| "the arguments could not be evaluated".to_string())?
     };
@@ -97,10 +103,9 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
             .as_ref()
             .is_some_and(|c| c.values().any(Value::has_unknown))
     {
-        return Err(
-            "some arguments are still unknown at apply time (a dependency did not produce them)"
-                .into(),
-        );
+        return Err(Error::from(
+            "some arguments are still unknown at apply time (a dependency did not produce them)",
+        ));
     }
     let schema = block.schema;
     schema.apply_defaults(&mut args);
@@ -157,7 +162,7 @@ async fn apply(s: &Shared, addr: &Address) -> Result<&'static str, String> {
         }
         Err(e) => {
             s.reporter.failed(addr, verb, &e);
-            Err(format!("{verb} failed: {e}"))
+            Err(e.during(verb))
         }
     }
 }
@@ -191,7 +196,7 @@ struct Adopted {
 
 impl Work<'_> {
     /// Record an object in state (secrets masked, fingerprinted) and in the scope.
-    async fn store(&self, mut r: Record) -> Result<(), String> {
+    async fn store(&self, mut r: Record) -> Result<(), Error> {
         // References and the planner's state fallback read `id` from the attributes.
         r.attrs
             .entry("id".to_string())
@@ -239,12 +244,9 @@ impl Work<'_> {
         Ok(())
     }
 
-    async fn read_data(&self) -> Result<String, String> {
+    async fn read_data(&self) -> Result<String, Error> {
         let driver = self.s.providers.data(&self.addr.ty)?;
-        let mut attrs = driver
-            .read(&self.cx, &self.args)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut attrs = driver.read(&self.cx, &self.args).await?;
         for (k, v) in &self.args {
             attrs.entry(k.clone()).or_insert_with(|| v.clone());
         }
@@ -263,7 +265,7 @@ impl Work<'_> {
         Ok(id)
     }
 
-    async fn create(&self) -> Result<String, String> {
+    async fn create(&self) -> Result<String, Error> {
         let s = self.s;
         let addr = self.addr;
         let driver = s.providers.resource(&addr.ty)?;
@@ -342,19 +344,18 @@ impl Work<'_> {
                         tainted: true,
                     })
                     .await?;
-                    return Err(format!(
-                        "{e} (the object {id} exists; it is recorded in state as tainted and the next plan replaces it)"
-                    ));
+                    let id = id.clone();
+                    return Err(Cause::Tainted { error: e, id }.into());
                 }
                 if !e.ambiguous {
                     s.record(vec![Entry::Settle { intent }]).await?;
                 }
-                Err(e.to_string())
+                Err(e.into())
             }
         }
     }
 
-    async fn update(&self) -> Result<String, String> {
+    async fn update(&self) -> Result<String, Error> {
         let s = self.s;
         let addr = self.addr;
         let driver = s.providers.resource(&addr.ty)?;
@@ -382,10 +383,9 @@ impl Work<'_> {
             token: String::new(),
         }])
         .await?;
-        let r = with_retry(RetryPolicy::default(), true, || {
-            driver.update(&self.cx, &prior.id, &prior_map, &self.args)
-        })
-        .await;
+        let r = driver
+            .update(&self.cx, &prior.id, &prior_map, &self.args)
+            .await;
         match r {
             Ok(attrs) => {
                 self.store(Record {
@@ -420,7 +420,7 @@ impl Work<'_> {
                     }
                     _ => s.record(vec![Entry::Settle { intent }]).await?,
                 }
-                Err(e.to_string())
+                Err(e.into())
             }
         }
     }
@@ -518,7 +518,7 @@ async fn converge(
     id: &str,
     attrs: Map,
     args: &Map,
-) -> Result<Map, String> {
+) -> Result<Map, ProviderError> {
     let schema = driver.schema();
     let differs = schema
         .attrs
@@ -528,18 +528,14 @@ async fn converge(
     if !differs || !schema.updatable {
         return Ok(attrs);
     }
-    with_retry(RetryPolicy::default(), true, || {
-        driver.update(cx, id, &attrs, args)
-    })
-    .await
-    .map_err(|e| e.to_string())
+    driver.update(cx, id, &attrs, args).await
 }
 
 async fn destroy(
     s: &Shared,
     addr: &Address,
     deposed: Option<String>,
-) -> Result<&'static str, String> {
+) -> Result<&'static str, Error> {
     let change = match &deposed {
         Some(id) => s.change(addr, Some(id)),
         None => s.change(addr, None),
@@ -608,10 +604,7 @@ async fn destroy(
     }])
     .await?;
     let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
-    let r = with_retry(RetryPolicy::default(), true, || {
-        driver.delete(&cx, &prior.id, &prior_map)
-    })
-    .await;
+    let r = driver.delete(&cx, &prior.id, &prior_map).await;
     match r {
         Ok(()) => {
             let entry = match &deposed {
@@ -637,8 +630,9 @@ async fn destroy(
         }
         Err(e) => {
             s.record(vec![Entry::Settle { intent }]).await?;
-            s.reporter.failed(addr, "delete", &e.to_string());
-            Err(format!("delete failed: {e}"))
+            let e = Error::from(e);
+            s.reporter.failed(addr, "delete", &e);
+            Err(e.during("delete"))
         }
     }
 }

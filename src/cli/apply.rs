@@ -467,7 +467,7 @@ async fn finish(
             "type": "summary",
             "operation": op,
             "done": outcome.done,
-            "failures": outcome.failures.iter().map(|(a, e)| serde_json::json!({ "address": a, "message": e })).collect::<Vec<_>>(),
+            "failures": outcome.failures.iter().map(crate::apply::Failure::to_json).collect::<Vec<_>>(),
             "skipped": outcome.skipped.iter().map(|(a, b)| serde_json::json!({ "address": a, "because": b })).collect::<Vec<_>>(),
             "interrupted": outcome.interrupted,
             "outputs": outputs,
@@ -494,11 +494,12 @@ async fn finish(
             p.yellow("Skipped:")
         );
     }
-    for (addr, e) in &outcome.failures {
+    for f in &outcome.failures {
         errln!(
-            "{} {addr}: {}",
+            "{} {}: {}",
             p.red(&p.bold("Error:")),
-            ws.redactor.redact(e)
+            f.address,
+            ws.redactor.redact(&f.error.to_string())
         );
     }
     if !destroy && outcome.ok() {

@@ -1,6 +1,7 @@
 //! The provider interface: one driver per resource type and per data source, each calling its
 //! cloud's real API over HTTP. Families: `huaweicloud`, `commvault` (more in later issues). Drivers get
-//! fully known arguments; the executor owns ordering, retries of whole operations, and state.
+//! fully known arguments; the executor owns ordering and state, the transport
+//! (`http::with_retry`, inside each client) is the one layer that retries calls.
 
 pub mod alicloud;
 pub mod commvault;
