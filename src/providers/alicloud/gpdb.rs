@@ -574,6 +574,7 @@ impl DataDriver for Backups {
             .collect();
         let mut m = Map::new();
         m.insert("instance_id".into(), Value::str(instance));
+        m.insert("id".into(), Value::str(instance));
         m.insert("backups".into(), Value::List(list));
         m.insert(
             "latest_snapshot_id".into(),
