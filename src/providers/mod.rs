@@ -5,6 +5,7 @@
 
 pub mod alicloud;
 pub mod commvault;
+pub mod fields;
 pub mod http;
 pub mod huaweicloud;
 pub mod registry;
