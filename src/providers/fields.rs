@@ -58,6 +58,11 @@ impl Field {
         }
     }
 
+    /// Sent and read under the same name (or JSON pointer).
+    pub const fn same(attr: &'static str, name: &'static str) -> Field {
+        Field::sent(attr, name, name)
+    }
+
     pub const fn conv(mut self, conv: Conv) -> Field {
         self.conv = conv;
         self
@@ -69,6 +74,15 @@ impl Field {
             (Value::Null | Value::Unknown, _) => None,
             (v, Conv::JsonText) => Some(v.to_json().to_string()),
             (v, _) => v.scalar_text(),
+        }
+    }
+
+    /// The value as a JSON body holds it (an integer as a number); `None` for a null value.
+    pub fn encode_json(&self, v: &Value) -> Option<Json> {
+        match (v, self.conv) {
+            (Value::Null | Value::Unknown, _) => None,
+            (v, Conv::Int) => v.as_i64().map(Json::from),
+            (v, _) => self.encode(v).map(Json::String),
         }
     }
 
@@ -143,6 +157,20 @@ pub fn params(table: &[Field], args: &Map) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// Set `value` at the JSON pointer `at` of `body`, making the objects on the way (in the
+/// order they are first set, so a table in the API's documented order gives its body).
+pub fn set_json(body: &mut Json, at: &str, value: Json) {
+    let mut cur = body;
+    for key in at.trim_start_matches('/').split('/') {
+        if !cur.is_object() {
+            *cur = Json::Object(Default::default());
+        }
+        let Json::Object(m) = cur else { return };
+        cur = m.entry(key.to_string()).or_insert(Json::Null);
+    }
+    *cur = value;
+}
+
 /// Every attribute the table reads, from a response `item`.
 pub fn read(table: &[Field], item: &Json) -> Map {
     table
@@ -184,5 +212,17 @@ mod tests {
         assert_eq!(m["id"], Value::str("7"));
         assert_eq!(m["props"].get("n"), Some(&Value::str("1")));
         assert_eq!(read(TABLE, &json!({}))["vpc_id"], Value::Null);
+    }
+
+    #[test]
+    fn a_body_is_built_by_pointers_in_the_order_they_are_set() {
+        let mut b = json!({});
+        set_json(&mut b, "/a/x", json!(1));
+        set_json(&mut b, "/b", json!("t"));
+        set_json(&mut b, "/a/y", json!(2));
+        assert_eq!(b.to_string(), r#"{"a":{"x":1,"y":2},"b":"t"}"#);
+        let f = Field::same("n", "/a/x").conv(Conv::Int);
+        assert_eq!(f.encode_json(&Value::int(3)), Some(json!(3)));
+        assert_eq!(f.encode_json(&Value::Null), None);
     }
 }
