@@ -58,6 +58,16 @@ impl Field {
         }
     }
 
+    /// Sent as `param`, never read from a response (the driver knows it otherwise).
+    pub const fn param_only(attr: &'static str, param: &'static str) -> Field {
+        Field {
+            attr,
+            param: Some(param),
+            read: None,
+            conv: Conv::Text,
+        }
+    }
+
     /// Sent and read under the same name (or JSON pointer).
     pub const fn same(attr: &'static str, name: &'static str) -> Field {
         Field::sent(attr, name, name)
