@@ -29,14 +29,17 @@ fn summary(stdout: &str) -> serde_json::Value {
 fn the_json_summary_names_the_api_code_request_id_and_retryability() {
     let env = Env::new();
     env.write("t/main.yaml", TEMPLATE);
-    let r = env.run_with(
-        &["-C", "t", "apply", "--auto-approve", "--json"],
-        &[
-            ("STRATA_SANDBOX", &format!("fail={CREATE}*1000")),
-            ("STRATA_RETRY_ATTEMPTS", "2"),
-        ],
-    );
+    let (_server, url) = env.serve_sandbox(&[("STRATA_SANDBOX", &format!("fail={CREATE}*1000"))]);
+    let envs = [
+        ("STRATA_SANDBOX_URL", url.as_str()),
+        ("STRATA_RETRY_ATTEMPTS", "2"),
+    ];
+    let r = env.run_with(&["-C", "t", "apply", "--auto-approve", "--json"], &envs);
     assert_eq!(r.code, 1, "{r:?}");
+    // The create's 5xx is ambiguous: looked for, then tried again — 2 attempts in all.
+    let stats = strata::sandbox::admin_request(&url, "GET", "/_sandbox/stats").expect("stats");
+    let stats: serde_json::Value = serde_json::from_str(&stats).expect("JSON");
+    assert_eq!(stats["requests"][CREATE], 2, "{stats}");
     let s = summary(&r.stdout);
     let failure = &s["failures"][0];
     assert_eq!(
