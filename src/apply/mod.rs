@@ -4,6 +4,7 @@
 //! `parallelism` at a time. Every mutating call is preceded by a journaled intent and followed
 //! by a journaled result, so a crash loses nothing. A failure stops only its dependents.
 
+pub mod failure;
 pub mod ops;
 pub mod report;
 pub mod session;
@@ -19,6 +20,7 @@ use crate::state::backend::Backend;
 use crate::state::journal::Entry;
 use crate::state::{OutputState, State};
 use crate::walk::{walk, Spawner, Stop, Stops, Walked};
+pub use failure::Failure;
 use report::Reporter;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -277,7 +279,7 @@ impl Shared {
 pub struct Outcome {
     /// Completed changes by plan action (a replace counts once, as `Replace`).
     pub done: BTreeMap<Action, usize>,
-    pub failures: Vec<(String, String)>,
+    pub failures: Vec<Failure>,
     pub skipped: Vec<(String, String)>,
     pub interrupted: bool,
     /// The state as the run left it (journaled step by step; the caller folds it).
@@ -319,7 +321,7 @@ pub async fn execute(
         let task = spawner.spawn(async move { ops::run(&s, &n).await });
         async move {
             task.await
-                .unwrap_or_else(|e| Err(format!("a task failed: {e}")))
+                .unwrap_or_else(|e| Err(format!("a task failed: {e}").into()))
         }
     })
     .await;
@@ -327,8 +329,8 @@ pub async fn execute(
     match walked {
         Ok(w) => outcome.absorb(w),
         Err(cycle) => {
-            outcome.failures.push((
-                "plan".into(),
+            outcome.failures.push(Failure::new(
+                "plan",
                 format!(
                     "the changes cannot be ordered (cycle: {}); apply them in two steps with --target",
                     crate::graph::cycle_text(&cycle)
@@ -341,7 +343,7 @@ pub async fn execute(
         // Outputs, from the final scope (best effort after a failure).
         let recorded = record_outputs(&shared, &plan).await;
         if let (Err(e), true) = (recorded, outcome.failures.is_empty()) {
-            outcome.failures.push(("outputs".into(), e));
+            outcome.failures.push(Failure::new("outputs", e));
         }
     }
     let mut st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -352,12 +354,12 @@ pub async fn execute(
 
 impl Outcome {
     /// Count what the walk did: verbs done, failures, and the nodes a failure blocked.
-    fn absorb(&mut self, w: Walked<'_, Node, Option<Action>, String>) {
+    fn absorb(&mut self, w: Walked<'_, Node, Option<Action>, failure::Error>) {
         for (node, result) in w.finished {
             match result {
                 Ok(Some(action)) => *self.done.entry(action).or_default() += 1,
                 Ok(None) => {}
-                Err(e) => self.failures.push((node.addr.to_string(), e)),
+                Err(e) => self.failures.push(Failure::new(node.addr.to_string(), e)),
             }
         }
         self.skipped.extend(

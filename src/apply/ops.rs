@@ -1,7 +1,13 @@
 //! One node of the apply graph: evaluate the block with what is known now, open an intent
-//! (`recovery::Intent`), call the driver (retrying, and after an ambiguous failure looking for
-//! what the call made before trying again), and close the intent with the result.
+//! (`recovery::Intent`), call the driver (after an ambiguous failure looking for what the call
+//! made before trying again), and close the intent with the result.
+//!
+//! Invariant: no operation here retries a driver call — the transport (`providers::http`)
+//! is the one retry layer. The only loop is `create_or_adopt`'s look-up-then-try-again after
+//! an ambiguous create failure, which the transport hands back instead of retrying.
+//! Failures stay typed ([`Error`]) up to the executor and the summary.
 
+use super::failure::{Cause, Error};
 use super::{Node, Op, Shared};
 use crate::address::Address;
 use crate::config::evaluate::evaluate as evaluate_block;
@@ -9,7 +15,7 @@ use crate::config::Block;
 use crate::diag::Diagnostics;
 use crate::plan::diff::equivalent;
 use crate::plan::{Action, Change};
-use crate::providers::http::{with_retry, RetryPolicy};
+use crate::providers::http::RetryPolicy;
 use crate::providers::{CallCx, CreateRequest, Progress, ProviderError, ResourceDriver};
 use crate::recovery::record::{record, reread, Masking, Returned};
 use crate::recovery::{Intent, IntentKey};
@@ -55,7 +61,7 @@ impl Progress for Waiting<'_> {
 
 /// Run one node. Returns the plan action it completes, as the summary counts it: `None` for
 /// the destroy half of a replace (its apply half counts the replace).
-pub async fn run(s: &Shared, n: &Node) -> Result<Option<Action>, String> {
+pub async fn run(s: &Shared, n: &Node) -> Result<Option<Action>, Error> {
     match &n.op {
         Op::Apply => apply(s, &n.addr).await.map(Some),
         Op::Destroy => destroy(s, &n.addr, None).await,
@@ -87,8 +93,8 @@ fn report(
     addr: &Address,
     verb: Verb,
     started: Instant,
-    result: Result<String, String>,
-) -> Result<(), String> {
+    result: Result<String, Error>,
+) -> Result<(), Error> {
     match result {
         Ok(id) => {
             s.reporter.done(addr, verb, &id, started.elapsed());
@@ -96,7 +102,7 @@ fn report(
         }
         Err(e) => {
             s.reporter.failed(addr, verb, &e);
-            Err(format!("{verb} failed: {e}"))
+            Err(e.during(verb))
         }
     }
 }
@@ -109,22 +115,21 @@ struct Ready {
     sens_paths: Vec<Path>,
 }
 
-fn evaluate(s: &Shared, block: &Block, change: &Change) -> Result<Ready, String> {
+fn evaluate(s: &Shared, block: &Block, change: &Change) -> Result<Ready, Error> {
     let ev = {
         let objects = s.objects.lock().map_err(|_| "scope poisoned")?;
         let mut diags = Diagnostics::default();
         let r = evaluate_block(&s.cfg, block, &*objects, &mut diags);
         if diags.has_errors() {
             s.cfg.resolve_lines(&mut diags);
-            return Err(diags.to_string());
+            return Err(diags.to_string().into());
         }
         r.ok_or_else(|| "the arguments could not be evaluated".to_string())?
     };
     if !ev.known() {
-        return Err(
-            "some arguments are still unknown at apply time (a dependency did not produce them)"
-                .into(),
-        );
+        return Err(Error::from(
+            "some arguments are still unknown at apply time (a dependency did not produce them)",
+        ));
     }
     let sens_paths = ev.sensitive_paths(block.schema);
     let (mut args, clone) = (ev.args, ev.clone);
@@ -137,7 +142,7 @@ fn evaluate(s: &Shared, block: &Block, change: &Change) -> Result<Ready, String>
     })
 }
 
-async fn apply(s: &Shared, addr: &Address) -> Result<Action, String> {
+async fn apply(s: &Shared, addr: &Address) -> Result<Action, Error> {
     let change = s
         .change(addr, None)
         .ok_or_else(|| format!("{addr} is not in the plan"))?;
@@ -194,7 +199,7 @@ struct Adopted {
 
 impl Work<'_> {
     /// Journal a new intent for this node's call.
-    async fn open(&self, action: IntentAction, key: IntentKey) -> Result<Intent, String> {
+    async fn open(&self, action: IntentAction, key: IntentKey) -> Result<Intent, Error> {
         let intent = Intent::new(self.addr, action, key);
         self.s.record(vec![intent.open()]).await?;
         Ok(intent)
@@ -202,7 +207,7 @@ impl Work<'_> {
 
     /// Record an object in state (secrets masked, fingerprinted), closing `intent`, and in
     /// the scope.
-    async fn store(&self, returned: Returned, intent: Option<&Intent>) -> Result<(), String> {
+    async fn store(&self, returned: Returned, intent: Option<&Intent>) -> Result<(), Error> {
         let key = self.s.base.fingerprint_key();
         let masking = Masking {
             paths: &self.sens_paths,
@@ -239,12 +244,9 @@ impl Work<'_> {
         Ok(())
     }
 
-    async fn read_data(&self) -> Result<String, String> {
+    async fn read_data(&self) -> Result<String, Error> {
         let driver = self.s.providers.data(&self.addr.ty)?;
-        let mut attrs = driver
-            .read(&self.cx, &self.args)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut attrs = driver.read(&self.cx, &self.args).await?;
         for (k, v) in &self.args {
             attrs.entry(k.clone()).or_insert_with(|| v.clone());
         }
@@ -263,7 +265,7 @@ impl Work<'_> {
     }
 
     /// Make the object; the old one of a create_before_destroy replacement is deposed first.
-    async fn replace_or_create(&self, change: &Change) -> Result<String, String> {
+    async fn replace_or_create(&self, change: &Change) -> Result<String, Error> {
         if change.action == Action::Replace && change.create_before_destroy {
             let depose = Entry::Depose {
                 addr: self.addr.clone(),
@@ -273,7 +275,7 @@ impl Work<'_> {
         self.create().await
     }
 
-    async fn create(&self) -> Result<String, String> {
+    async fn create(&self) -> Result<String, Error> {
         let driver = self.s.providers.resource(&self.addr.ty)?;
         let clone = self.clone.as_ref();
         let natural = driver.natural_key(&self.args, clone);
@@ -313,7 +315,7 @@ impl Work<'_> {
         adopted: bool,
         made: Made,
         intent: &Intent,
-    ) -> Result<String, String> {
+    ) -> Result<String, Error> {
         let mut attrs = created.attributes;
         if adopted {
             self.s.reporter.note(&format!(
@@ -341,7 +343,7 @@ impl Work<'_> {
         e: ProviderError,
         made: Made,
         intent: &Intent,
-    ) -> Result<String, String> {
+    ) -> Result<String, Error> {
         if let Some(id) = &e.made_id {
             let attributes = match driver.read(&self.cx, id, &self.args).await {
                 Ok(Some(a)) => a,
@@ -354,17 +356,16 @@ impl Work<'_> {
                 tainted: true,
             };
             self.store(returned, Some(intent)).await?;
-            return Err(format!(
-                "{e} (the object {id} exists; it is recorded in state as tainted and the next plan replaces it)"
-            ));
+            let id = id.clone();
+            return Err(Cause::Tainted { error: e, id }.into());
         }
         if !e.ambiguous {
             self.s.record(vec![intent.settle()]).await?;
         }
-        Err(e.to_string())
+        Err(e.into())
     }
 
-    async fn update(&self) -> Result<String, String> {
+    async fn update(&self) -> Result<String, Error> {
         let driver = self.s.providers.resource(&self.addr.ty)?;
         let prior = self
             .s
@@ -378,10 +379,9 @@ impl Work<'_> {
         let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
         let key = IntentKey::of_object(&prior.id, &self.deps, &self.sens_paths);
         let intent = self.open(IntentAction::Update, key).await?;
-        let r = with_retry(RetryPolicy::default(), true, || {
-            driver.update(&self.cx, &prior.id, &prior_map, &self.args)
-        })
-        .await;
+        let r = driver
+            .update(&self.cx, &prior.id, &prior_map, &self.args)
+            .await;
         match r {
             Ok(attributes) => {
                 let returned = Returned {
@@ -403,7 +403,7 @@ impl Work<'_> {
                     _ => intent.settle(),
                 };
                 self.s.record(vec![entry]).await?;
-                Err(e.to_string())
+                Err(e.into())
             }
         }
     }
@@ -501,7 +501,7 @@ async fn converge(
     id: &str,
     attrs: Map,
     args: &Map,
-) -> Result<Map, String> {
+) -> Result<Map, ProviderError> {
     let schema = driver.schema();
     let differs = schema
         .attrs
@@ -511,11 +511,7 @@ async fn converge(
     if !differs || !schema.updatable {
         return Ok(attrs);
     }
-    with_retry(RetryPolicy::default(), true, || {
-        driver.update(cx, id, &attrs, args)
-    })
-    .await
-    .map_err(|e| e.to_string())
+    driver.update(cx, id, &attrs, args).await
 }
 
 /// The object a destroy node deletes: the address's, or one of its deposed objects.
@@ -523,7 +519,7 @@ fn prior_object(
     s: &Shared,
     addr: &Address,
     deposed: Option<&str>,
-) -> Result<Option<ResourceState>, String> {
+) -> Result<Option<ResourceState>, Error> {
     let st = s.state.lock().map_err(|_| "state poisoned")?;
     Ok(match deposed {
         Some(id) => st
@@ -550,7 +546,7 @@ async fn destroy(
     s: &Shared,
     addr: &Address,
     deposed: Option<String>,
-) -> Result<Option<Action>, String> {
+) -> Result<Option<Action>, Error> {
     let change = s
         .change(addr, deposed.as_deref())
         .ok_or_else(|| format!("{addr} is not in the plan"))?;
@@ -579,7 +575,7 @@ async fn destroy(
             o.objects.remove(addr);
         }
     }
-    let result = result.map(|()| prior.id.clone()).map_err(|e| e.to_string());
+    let result = result.map(|()| prior.id.clone()).map_err(Error::from);
     report(s, addr, Verb::Delete, started, result)?;
     Ok(counted)
 }
@@ -592,7 +588,7 @@ async fn delete(
     driver: &dyn ResourceDriver,
     prior: &ResourceState,
     deposed: bool,
-) -> Result<Result<(), ProviderError>, String> {
+) -> Result<Result<(), ProviderError>, Error> {
     let action = if deposed {
         IntentAction::DeleteDeposed
     } else {
@@ -601,10 +597,7 @@ async fn delete(
     let intent = Intent::new(cx.addr, action, IntentKey::of_object(&prior.id, &[], &[]));
     s.record(vec![intent.open()]).await?;
     let prior_map = prior.attributes.as_map().cloned().unwrap_or_default();
-    let r = with_retry(RetryPolicy::default(), true, || {
-        driver.delete(cx, &prior.id, &prior_map)
-    })
-    .await;
+    let r = driver.delete(cx, &prior.id, &prior_map).await;
     let closing = match &r {
         Ok(()) => intent.removed(),
         Err(_) => intent.settle(),

@@ -1,6 +1,7 @@
 //! Reporting apply progress: one line per event (start, still waiting, complete, failed,
 //! skipped), in the style Terraform users know. Secrets are redacted from every line.
 
+use super::failure::Error;
 use crate::address::Address;
 use crate::plan::render::style::Painter;
 use crate::util::Redactor;
@@ -26,7 +27,7 @@ pub trait Reporter: Send + Sync {
     fn start(&self, addr: &Address, op: Verb);
     fn status(&self, addr: &Address, op: Verb, status: &str, elapsed: Duration);
     fn done(&self, addr: &Address, op: Verb, id: &str, elapsed: Duration);
-    fn failed(&self, addr: &Address, op: Verb, error: &str);
+    fn failed(&self, addr: &Address, op: Verb, error: &Error);
     fn note(&self, line: &str);
 }
 
@@ -68,7 +69,7 @@ impl Reporter for Lines {
         self.line(&done_line(&self.painter, addr, op, id, elapsed));
     }
 
-    fn failed(&self, addr: &Address, op: Verb, error: &str) {
+    fn failed(&self, addr: &Address, op: Verb, error: &Error) {
         self.line(&failed_line(&self.painter, addr, op, error));
     }
 
@@ -92,8 +93,8 @@ fn done_line(p: &Painter, addr: &Address, op: Verb, id: &str, elapsed: Duration)
     )
 }
 
-/// "addr: create failed: CODE: message".
-fn failed_line(p: &Painter, addr: &Address, op: Verb, error: &str) -> String {
+/// "addr: create failed: CODE: message (HTTP 500, request id …)".
+fn failed_line(p: &Painter, addr: &Address, op: Verb, error: &Error) -> String {
     format!(
         "{}: {} {error}",
         p.bold(&addr.to_string()),
@@ -181,7 +182,7 @@ impl Reporter for Bars {
         self.println(&done_line(&self.painter, addr, op, id, elapsed));
     }
 
-    fn failed(&self, addr: &Address, op: Verb, error: &str) {
+    fn failed(&self, addr: &Address, op: Verb, error: &Error) {
         self.finish_one(addr);
         self.println(&failed_line(&self.painter, addr, op, error));
     }
@@ -229,11 +230,12 @@ impl Reporter for JsonEvents {
             "id": id, "elapsed_ms": elapsed.as_millis() as u64 }),
         );
     }
-    fn failed(&self, addr: &Address, op: Verb, error: &str) {
-        self.emit(
-            serde_json::json!({ "type": "error", "address": addr.to_string(), "action": op.as_str(),
-            "message": error }),
-        );
+    fn failed(&self, addr: &Address, op: Verb, error: &Error) {
+        let mut event = error.to_json();
+        event["type"] = "error".into();
+        event["address"] = addr.to_string().into();
+        event["action"] = op.as_str().into();
+        self.emit(event);
     }
     fn note(&self, line: &str) {
         self.emit(serde_json::json!({ "type": "note", "message": line }));

@@ -321,7 +321,7 @@ impl Out<'_> {
             "type": "summary",
             "operation": self.op,
             "done": done,
-            "failures": outcome.failures.iter().map(|f| pair("address", "message", f)).collect::<Vec<_>>(),
+            "failures": outcome.failures.iter().map(crate::apply::Failure::to_json).collect::<Vec<_>>(),
             "skipped": outcome.skipped.iter().map(|s| pair("address", "because", s)).collect::<Vec<_>>(),
             "interrupted": outcome.interrupted,
             "outputs": outputs,
@@ -350,9 +350,9 @@ impl Out<'_> {
                 p.yellow("Skipped:")
             );
         }
-        for (addr, e) in &outcome.failures {
-            let e = self.ws.redactor.redact(e);
-            errln!("{} {addr}: {e}", p.red(&p.bold("Error:")));
+        for f in &outcome.failures {
+            let e = self.ws.redactor.redact(&f.error.to_string());
+            errln!("{} {}: {e}", p.red(&p.bold("Error:")), f.address);
         }
         if !destroy && outcome.ok() {
             super::output::print_outputs(&outcome.state, &p);

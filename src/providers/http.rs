@@ -2,6 +2,12 @@
 //! roots plus a provider block's `ca_file`), error classification (retryable, ambiguous), and
 //! retries with exponential backoff and jitter for calls that are safe to repeat.
 //!
+//! Invariant: this is the one retry layer. Every family's client sends each HTTP call through
+//! [`with_retry`] with one [`RetryPolicy`]; nothing above it (drivers, `apply::ops`) retries a
+//! call again, so a call failing retryably every time is attempted `attempts` times in all. An
+//! ambiguous failure of a call that is not idempotent (a create) is handed back at once: the
+//! caller looks for what it made before trying again (`apply::ops::create_or_adopt`).
+//!
 //! Invariant: a TLS failure (a certificate refused, a handshake that cannot succeed) is final —
 //! never retried, never ambiguous (no request was sent) — and its message names the problem
 //! and how to trust a private CA.

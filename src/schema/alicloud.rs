@@ -115,6 +115,7 @@ pub static GPDB_BACKUPS: Schema = Schema::data_source(
     "The data backups of an AnalyticDB for PostgreSQL instance (DescribeDataBackups)",
     &[
         Attr::new("instance_id", Type::String, Mode::Required),
+        Attr::new("id", Type::String, Mode::Computed).doc("the instance's id"),
         Attr::new("backups", Type::List(&Type::Object(BACKUP)), Mode::Computed),
         Attr::new("latest_snapshot_id", Type::String, Mode::Computed)
             .doc("the newest successful snapshot backup (what clone's backup: latest picks)"),

@@ -193,30 +193,26 @@ impl RpcClient {
             .acquire()
             .await
             .map_err(|_| ProviderError::new("Closed", "client closed"))?;
+        let resp = self
+            .signed(method, action, query, body)
+            .send()
+            .await
+            .map_err(|e| http::transport_error(&e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| http::transport_error(&e))?;
+        answer(action, status, &bytes)
+    }
+
+    /// The request, signed: the `x-acs-*` headers and the ACS3 `Authorization`.
+    fn signed(
+        &self,
+        method: &Method,
+        action: &str,
+        query: &[(String, String)],
+        body: &[u8],
+    ) -> reqwest::RequestBuilder {
         let payload_hash = sha256_hex(body);
-        let mut headers = vec![
-            ("host".to_string(), self.host.clone()),
-            ("x-acs-action".to_string(), action.to_string()),
-            (
-                "x-acs-version".to_string(),
-                self.product.version().to_string(),
-            ),
-            (
-                "x-acs-date".to_string(),
-                signer::acs_date(time::OffsetDateTime::now_utc()),
-            ),
-            (
-                "x-acs-signature-nonce".to_string(),
-                uuid::Uuid::new_v4().simple().to_string(),
-            ),
-            ("x-acs-content-sha256".to_string(), payload_hash.clone()),
-        ];
-        if !body.is_empty() {
-            headers.push((
-                "content-type".to_string(),
-                "application/x-www-form-urlencoded".to_string(),
-            ));
-        }
+        let headers = self.acs_headers(action, &payload_hash, !body.is_empty());
         let auth = signer::authorization(
             &self.access_key_id,
             &self.secret,
@@ -243,31 +239,62 @@ impl RpcClient {
         if !body.is_empty() {
             req = req.body(body.to_vec());
         }
-        let resp = req.send().await.map_err(|e| http::transport_error(&e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| http::transport_error(&e))?;
-        let parsed: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        if (200..300).contains(&status) {
-            if parsed.is_object() {
-                return Ok(parsed);
-            }
-            return Err(ProviderError::new(
-                "BadResponse",
-                format!("{action}: the response is not a JSON object"),
+        req
+    }
+
+    /// The headers the signature covers (`host` included, though reqwest sets it itself).
+    fn acs_headers(&self, action: &str, payload_hash: &str, form: bool) -> Vec<(String, String)> {
+        let mut headers = vec![
+            ("host".to_string(), self.host.clone()),
+            ("x-acs-action".to_string(), action.to_string()),
+            (
+                "x-acs-version".to_string(),
+                self.product.version().to_string(),
+            ),
+            (
+                "x-acs-date".to_string(),
+                signer::acs_date(time::OffsetDateTime::now_utc()),
+            ),
+            (
+                "x-acs-signature-nonce".to_string(),
+                uuid::Uuid::new_v4().simple().to_string(),
+            ),
+            ("x-acs-content-sha256".to_string(), payload_hash.to_string()),
+        ];
+        if form {
+            headers.push((
+                "content-type".to_string(),
+                "application/x-www-form-urlencoded".to_string(),
             ));
         }
-        let code = parsed["Code"].as_str().unwrap_or("HTTPError").to_string();
-        let message = parsed["Message"]
-            .as_str()
-            .map(String::from)
-            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(300).collect());
-        let mut err = ProviderError::new(code.clone(), message);
-        err.status = Some(status);
-        err.request_id = parsed["RequestId"].as_str().map(String::from);
-        err.retryable = status == 429 || status >= 500 || throttling(&code);
-        err.ambiguous = status >= 500;
-        Err(err)
+        headers
     }
+}
+
+/// The JSON object of a 2xx answer, or the RPC error (`Code`, `Message`, `RequestId`):
+/// throttling and 5xx retryable, 5xx ambiguous, other 4xx final.
+fn answer(action: &str, status: u16, bytes: &[u8]) -> Result<serde_json::Value> {
+    let parsed: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    if (200..300).contains(&status) {
+        if parsed.is_object() {
+            return Ok(parsed);
+        }
+        return Err(ProviderError::new(
+            "BadResponse",
+            format!("{action}: the response is not a JSON object"),
+        ));
+    }
+    let code = parsed["Code"].as_str().unwrap_or("HTTPError").to_string();
+    let message = parsed["Message"]
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| String::from_utf8_lossy(bytes).chars().take(300).collect());
+    let mut err = ProviderError::new(code.clone(), message);
+    err.status = Some(status);
+    err.request_id = parsed["RequestId"].as_str().map(String::from);
+    err.retryable = status == 429 || status >= 500 || throttling(&code);
+    err.ambiguous = status >= 500;
+    Err(err)
 }
 
 #[cfg(test)]

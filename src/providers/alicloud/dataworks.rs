@@ -5,6 +5,7 @@
 //! response by its natural key: workspace and name (ListDataSources).
 
 use super::{is_not_found, RpcClient};
+use crate::providers::fields::{self, Conv, Field};
 use crate::providers::{
     api_str, arg_str, gone_is_deleted, CallCx, CreateRequest, Created, Found, ProviderError,
     ResourceDriver, Result,
@@ -22,49 +23,42 @@ pub struct DataSource {
     pub client: Arc<RpcClient>,
 }
 
+/// The data source's one field table: each attribute, the CreateDataSource /
+/// UpdateDataSource parameter that sets it, and the GetDataSource field it is read from.
+const FIELDS: &[Field] = &[
+    Field::sent("project_id", "ProjectId", "ProjectId").conv(Conv::Int),
+    Field::sent("name", "Name", "Name"),
+    Field::sent("type", "Type", "Type"),
+    Field::sent(
+        "connection_properties_mode",
+        "ConnectionPropertiesMode",
+        "ConnectionPropertiesMode",
+    ),
+    // a map of strings in the config, JSON text on the wire
+    Field::sent(
+        "connection_properties",
+        "ConnectionProperties",
+        "ConnectionProperties",
+    )
+    .conv(Conv::JsonText),
+    Field::sent("description", "Description", "Description"),
+    Field::computed("id", "Id"),
+    Field::computed("qualified_name", "QualifiedName"),
+    Field::computed("create_time", "CreateTime"),
+];
+
 fn attributes(d: &Json) -> Map {
-    let mut m = Map::new();
-    m.insert("id".into(), api_str(&d["Id"]));
-    m.insert("name".into(), api_str(&d["Name"]));
-    m.insert(
-        "project_id".into(),
-        d["ProjectId"]
-            .as_i64()
-            .map(Value::int)
-            .unwrap_or(Value::Null),
-    );
-    m.insert("type".into(), api_str(&d["Type"]));
-    m.insert(
-        "connection_properties_mode".into(),
-        api_str(&d["ConnectionPropertiesMode"]),
-    );
-    // a map of strings, as the config writes it
-    let props: Map = d["ConnectionProperties"]
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| {
-                    let text = v
-                        .as_str()
-                        .map(String::from)
-                        .unwrap_or_else(|| v.to_string());
-                    (k.clone(), Value::str(text))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    m.insert("connection_properties".into(), Value::Map(props));
-    m.insert("description".into(), api_str(&d["Description"]));
-    m.insert("qualified_name".into(), api_str(&d["QualifiedName"]));
-    m.insert("create_time".into(), api_str(&d["CreateTime"]));
-    m
+    fields::read(FIELDS, d)
+}
+
+/// `attr`'s parameter name.
+fn param_of(attr: &'static str) -> &'static str {
+    fields::param_name(FIELDS, attr)
 }
 
 /// `connection_properties` as the JSON text the API takes.
 fn properties_text(args: &Map) -> Option<String> {
-    args.get("connection_properties")
-        .filter(|v| !v.is_null())
-        .map(|v| v.to_json().to_string())
+    fields::param(FIELDS, args, "connection_properties").map(|(_, v)| v)
 }
 
 impl DataSource {
@@ -108,21 +102,21 @@ impl DataSource {
         let mut params = vec![
             ("Id", id.to_string()),
             (
-                "ProjectId",
+                param_of("project_id"),
                 merged("project_id").scalar_text().unwrap_or_default(),
             ),
             (
-                "ConnectionProperties",
+                param_of("connection_properties"),
                 properties_text(args)
                     .or_else(|| properties_text(current))
                     .unwrap_or_else(|| "{}".into()),
             ),
         ];
         if let Some(mode) = merged("connection_properties_mode").as_str() {
-            params.push(("ConnectionPropertiesMode", mode.to_string()));
+            params.push((param_of("connection_properties_mode"), mode.to_string()));
         }
         if let Some(d) = args.get("description").and_then(Value::as_str) {
-            params.push(("Description", d.to_string()));
+            params.push((param_of("description"), d.to_string()));
         }
         self.client.call("UpdateDataSource", &params, true).await?;
         Ok(())
@@ -199,25 +193,25 @@ impl ResourceDriver for DataSource {
         } else {
             let mut params = vec![
                 (
-                    "ProjectId",
+                    param_of("project_id"),
                     req.args
                         .get("project_id")
                         .and_then(Value::scalar_text)
                         .unwrap_or_default(),
                 ),
-                ("Name", name),
-                ("Type", arg_str(req.args, "type")?.to_string()),
+                (param_of("name"), name),
+                (param_of("type"), arg_str(req.args, "type")?.to_string()),
                 (
-                    "ConnectionPropertiesMode",
+                    param_of("connection_properties_mode"),
                     arg_str(req.args, "connection_properties_mode")?.to_string(),
                 ),
                 (
-                    "ConnectionProperties",
+                    param_of("connection_properties"),
                     properties_text(req.args).unwrap_or_else(|| "{}".into()),
                 ),
             ];
             if let Some(d) = req.args.get("description").and_then(Value::as_str) {
-                params.push(("Description", d.to_string()));
+                params.push((param_of("description"), d.to_string()));
             }
             let resp = self.client.call("CreateDataSource", &params, false).await?;
             let id = api_str(&resp["Id"])

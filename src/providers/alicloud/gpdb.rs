@@ -6,10 +6,11 @@
 //! its backup (so an interrupted clone is known to be unfinished).
 
 use super::{is_not_found, RpcClient};
+use crate::providers::fields::{self, Conv, Field};
 use crate::providers::wait::{self, Seen};
 use crate::providers::{
-    api_str, arg_str, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found,
-    ProviderError, ReadItem, ResourceDriver, Result,
+    arg_str, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found, ProviderError,
+    ReadItem, ResourceDriver, Result,
 };
 use crate::schema::alicloud::{GPDB_BACKUPS, GPDB_INSTANCE};
 use crate::schema::Schema;
@@ -32,47 +33,47 @@ pub struct Backups {
     pub client: Arc<RpcClient>,
 }
 
-/// Arguments and the CreateDBInstance parameter each one sets.
-const PARAMS: &[(&str, &str)] = &[
-    ("zone_id", "ZoneId"),
-    ("engine_version", "EngineVersion"),
-    ("instance_spec", "InstanceSpec"),
-    ("seg_node_num", "SegNodeNum"),
-    ("storage_size", "StorageSize"),
-    ("db_instance_mode", "DBInstanceMode"),
-    ("db_instance_category", "DBInstanceCategory"),
-    ("vpc_id", "VPCId"),
-    ("vswitch_id", "VSwitchId"),
-    ("pay_type", "PayType"),
-    ("description", "DBInstanceDescription"),
+/// The instance's one field table: each attribute, the CreateDBInstance (and
+/// ModifyDBInstanceDescription) parameter that sets it, and the DescribeDBInstanceAttribute /
+/// DescribeDBInstances field it is read from.
+const FIELDS: &[Field] = &[
+    Field::sent("zone_id", "ZoneId", "ZoneId"),
+    Field::sent("engine_version", "EngineVersion", "EngineVersion"),
+    Field::sent("instance_spec", "InstanceSpec", "InstanceSpec"),
+    Field::sent("seg_node_num", "SegNodeNum", "SegNodeNum").conv(Conv::Int),
+    Field::sent("storage_size", "StorageSize", "StorageSize").conv(Conv::Int),
+    Field::sent("db_instance_mode", "DBInstanceMode", "DBInstanceMode"),
+    Field::sent(
+        "db_instance_category",
+        "DBInstanceCategory",
+        "DBInstanceCategory",
+    ),
+    // the create takes `VPCId`, the describe answers `VpcId`
+    Field::sent("vpc_id", "VPCId", "VpcId"),
+    Field::sent("vswitch_id", "VSwitchId", "VSwitchId"),
+    Field::sent("pay_type", "PayType", "PayType"),
+    Field::sent(
+        "description",
+        "DBInstanceDescription",
+        "DBInstanceDescription",
+    ),
+    Field::computed("id", "DBInstanceId"),
+    Field::computed("status", "DBInstanceStatus"),
+    Field::computed("connection_string", "ConnectionString"),
+    Field::computed("port", "Port"),
 ];
 
-/// Attributes from a DescribeDBInstanceAttribute item.
+/// A backup of `alicloud_gpdb_backups.backups`, from a DescribeDataBackups item.
+const BACKUP_FIELDS: &[Field] = &[
+    Field::computed("id", "BackupSetId"),
+    Field::computed("method", "BackupMethod"),
+    Field::computed("status", "BackupStatus"),
+    Field::computed("end_time", "BackupEndTime"),
+];
+
+/// Attributes from a DescribeDBInstanceAttribute item: the table's, and the restore tag.
 fn attributes(item: &Json) -> Map {
-    let mut m = Map::new();
-    let text = |k: &str| api_str(&item[k]);
-    let int = |k: &str| {
-        item[k]
-            .as_i64()
-            .or_else(|| item[k].as_str().and_then(|s| s.parse().ok()))
-            .map(Value::int)
-            .unwrap_or(Value::Null)
-    };
-    m.insert("zone_id".into(), text("ZoneId"));
-    m.insert("engine_version".into(), text("EngineVersion"));
-    m.insert("instance_spec".into(), text("InstanceSpec"));
-    m.insert("seg_node_num".into(), int("SegNodeNum"));
-    m.insert("storage_size".into(), int("StorageSize"));
-    m.insert("db_instance_mode".into(), text("DBInstanceMode"));
-    m.insert("db_instance_category".into(), text("DBInstanceCategory"));
-    m.insert("vpc_id".into(), text("VpcId"));
-    m.insert("vswitch_id".into(), text("VSwitchId"));
-    m.insert("pay_type".into(), text("PayType"));
-    m.insert("description".into(), text("DBInstanceDescription"));
-    m.insert("id".into(), text("DBInstanceId"));
-    m.insert("status".into(), text("DBInstanceStatus"));
-    m.insert("connection_string".into(), text("ConnectionString"));
-    m.insert("port".into(), text("Port"));
+    let mut m = fields::read(FIELDS, item);
     m.insert(
         "backup_id".into(),
         tag(item, RESTORED_TAG)
@@ -88,14 +89,6 @@ fn tag<'a>(item: &'a Json, key: &str) -> Option<&'a str> {
         .iter()
         .find(|t| t["Key"] == key)
         .and_then(|t| t["Value"].as_str())
-}
-
-/// The argument as an API parameter value.
-fn param(v: &Value) -> Option<String> {
-    match v {
-        Value::Null | Value::Unknown => None,
-        other => other.scalar_text(),
-    }
 }
 
 impl Instance {
@@ -360,11 +353,7 @@ impl ResourceDriver for Instance {
             ("Tag.1.Key", TOKEN_TAG.into()),
             ("Tag.1.Value", req.token.to_string()),
         ];
-        for (arg, name) in PARAMS {
-            if let Some(v) = args.get(*arg).and_then(param) {
-                params.push((name, v));
-            }
-        }
+        params.extend(fields::params(FIELDS, &args));
         let resp = self.client.call("CreateDBInstance", &params, false).await?;
         let id = resp["DBInstanceId"]
             .as_str()
@@ -410,7 +399,7 @@ impl ResourceDriver for Instance {
                     "ModifyDBInstanceDescription",
                     &[
                         ("DBInstanceId", id.to_string()),
-                        ("DBInstanceDescription", text.to_string()),
+                        (fields::param_name(FIELDS, "description"), text.to_string()),
                     ],
                     true,
                 )
@@ -563,17 +552,11 @@ impl DataDriver for Backups {
         let items = backups(&self.client, instance).await?;
         let list: Vec<Value> = items
             .iter()
-            .map(|b| {
-                let mut m = Map::new();
-                m.insert("id".into(), api_str(&b["BackupSetId"]));
-                m.insert("method".into(), api_str(&b["BackupMethod"]));
-                m.insert("status".into(), api_str(&b["BackupStatus"]));
-                m.insert("end_time".into(), api_str(&b["BackupEndTime"]));
-                Value::Map(m)
-            })
+            .map(|b| Value::Map(fields::read(BACKUP_FIELDS, b)))
             .collect();
         let mut m = Map::new();
         m.insert("instance_id".into(), Value::str(instance));
+        m.insert("id".into(), Value::str(instance));
         m.insert("backups".into(), Value::List(list));
         m.insert(
             "latest_snapshot_id".into(),

@@ -7,6 +7,7 @@
 //! source `alicloud_selectdb_instance`.
 
 use super::{is_not_found, RpcClient};
+use crate::providers::fields::{self, Field};
 use crate::providers::{
     api_str, arg_str, CallCx, CreateRequest, Created, DataDriver, Found, ProviderError,
     ResourceDriver, Result,
@@ -26,6 +27,31 @@ pub struct Binding {
 pub struct Instance {
     pub client: Arc<RpcClient>,
 }
+
+/// The binding's field table: the parameter that names each id (the binding is read back
+/// from the instance's clusters, not from fields of its own).
+const BINDING_FIELDS: &[Field] = &[
+    Field::param_only("instance_id", "DBInstanceId"),
+    Field::param_only("cluster_id", "DBClusterId"),
+    Field::param_only("cluster_id_bak", "DBClusterIdBak"),
+    Field::param_only("region_id", "RegionId"),
+];
+
+/// `alicloud_selectdb_instance` from DescribeDBInstanceAttribute (`id` is the argument).
+const INSTANCE_FIELDS: &[Field] = &[
+    Field::computed("status", "Status"),
+    Field::computed("deploy_scheme", "DeployScheme"),
+    Field::computed("charge_type", "ChargeType"),
+];
+
+/// One of its `clusters`, from a `DBClusterList` item.
+const CLUSTER_FIELDS: &[Field] = &[
+    Field::computed("id", "DbClusterId"),
+    Field::computed("zone_id", "ZoneId"),
+    Field::computed("charge_type", "ChargeType"),
+    Field::computed("status", "Status"),
+    Field::computed("binding", "ClusterBinding"),
+];
 
 /// The binding's three ids.
 struct Pair {
@@ -53,21 +79,23 @@ impl Pair {
         format!("{}/{}/{}", self.instance, self.cluster, self.bak)
     }
 
-    fn params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("DBInstanceId", self.instance.clone()),
-            ("DBClusterId", self.cluster.clone()),
-            ("DBClusterIdBak", self.bak.clone()),
-            ("RegionId", self.region.clone()),
-        ]
-    }
-
-    fn attributes(&self, numeric: Value) -> Map {
+    /// The pair as the binding's arguments.
+    fn args(&self) -> Map {
         let mut m = Map::new();
         m.insert("instance_id".into(), Value::str(&self.instance));
         m.insert("cluster_id".into(), Value::str(&self.cluster));
         m.insert("cluster_id_bak".into(), Value::str(&self.bak));
         m.insert("region_id".into(), Value::str(&self.region));
+        m
+    }
+
+    /// The CreateDBClusterBinding / DeleteDBClusterBinding parameters.
+    fn params(&self) -> Vec<(&'static str, String)> {
+        fields::params(BINDING_FIELDS, &self.args())
+    }
+
+    fn attributes(&self, numeric: Value) -> Map {
+        let mut m = self.args();
         m.insert("id".into(), Value::str(self.id()));
         m.insert("db_instance_numeric_id".into(), numeric);
         m
@@ -287,21 +315,10 @@ impl DataDriver for Instance {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|c| {
-                let mut m = Map::new();
-                m.insert("id".into(), api_str(&c["DbClusterId"]));
-                m.insert("zone_id".into(), api_str(&c["ZoneId"]));
-                m.insert("charge_type".into(), api_str(&c["ChargeType"]));
-                m.insert("status".into(), api_str(&c["Status"]));
-                m.insert("binding".into(), api_str(&c["ClusterBinding"]));
-                Value::Map(m)
-            })
+            .map(|c| Value::Map(fields::read(CLUSTER_FIELDS, c)))
             .collect();
-        let mut m = Map::new();
+        let mut m = fields::read(INSTANCE_FIELDS, &inst);
         m.insert("id".into(), Value::str(id));
-        m.insert("status".into(), api_str(&inst["Status"]));
-        m.insert("deploy_scheme".into(), api_str(&inst["DeployScheme"]));
-        m.insert("charge_type".into(), api_str(&inst["ChargeType"]));
         m.insert("clusters".into(), Value::List(clusters));
         Ok(m)
     }

@@ -5,6 +5,7 @@
 
 use super::client::id_text;
 use super::CvClient;
+use crate::providers::fields::{self, Conv, Field};
 use crate::providers::{
     arg_str, CallCx, CreateRequest, Created, Found, ProviderError, ResourceDriver, Result,
 };
@@ -43,7 +44,22 @@ fn object<'a>(args: &'a Map, name: &str) -> Option<&'a Map> {
     args.get(name).and_then(Value::as_map)
 }
 
-/// The `POST /instance` body, exactly as the API documents it (`MaintainenceDB` sic).
+/// The instance's one field table: each attribute's place in an `instanceProperties` entry
+/// (a JSON pointer), the same in the `POST /instance` body and in a `GET` answer; in the
+/// body's documented order (`MaintainenceDB` sic). `sa_user` (the password base64-encoded,
+/// never read back), `ssl`, `id` and `subclient_id` are built beside it.
+const FIELDS: &[Field] = &[
+    Field::same("instance_name", "/instance/instanceName"),
+    Field::same("application_id", "/instance/applicationId").conv(Conv::Int),
+    Field::same("client_name", "/instance/clientName"),
+    Field::same("version", "/version"),
+    Field::same("maintenance_db", "/postGreSQLInstance/MaintainenceDB"),
+    Field::same("endpoint", "/postGreSQLInstance/port"),
+    Field::same("plan_name", "/planEntity/planName"),
+    Field::computed("client_id", "/instance/clientId").conv(Conv::Int),
+];
+
+/// The `POST /instance` body, exactly as the API documents it.
 pub fn create_body(args: &Map) -> Result<serde_json::Value> {
     let sa = object(args, "sa_user")
         .ok_or_else(|| ProviderError::rule("argument \"sa_user\" is missing"))?;
@@ -55,31 +71,27 @@ pub fn create_body(args: &Map) -> Result<serde_json::Value> {
     if let Some(ca) = ssl.and_then(|s| s.get("ca")).and_then(Value::as_str) {
         ssl_opt["sslCa"] = json!(ca);
     }
-    Ok(json!({
-        "instanceProperties": {
-            "instance": {
-                "instanceName": arg_str(args, "instance_name")?,
-                "applicationId": args
-                    .get("application_id")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(CLOUD_DB_APPLICATION_ID),
-                "clientName": arg_str(args, "client_name")?,
-            },
-            "version": arg_str(args, "version")?,
-            "postGreSQLInstance": {
-                "MaintainenceDB": arg_str(args, "maintenance_db")?,
-                "port": arg_str(args, "endpoint")?,
-                "SAUser": {
-                    "userName": arg_str(sa, "user_name")?,
-                    "password": base64::engine::general_purpose::STANDARD.encode(password.as_bytes()),
-                },
-                "cloudDBEngineType": "POSTGRESQL",
-                "sslOpt": ssl_opt,
-            },
-            "planEntity": { "planName": arg_str(args, "plan_name")? },
-            "dbEngine": "PostgreSQL",
-        }
-    }))
+    let mut args = args.clone();
+    if args.get("application_id").and_then(Value::as_i64).is_none() {
+        args.insert("application_id".into(), Value::int(CLOUD_DB_APPLICATION_ID));
+    }
+    let mut props = json!({});
+    for f in FIELDS {
+        let Some(at) = f.param else { continue };
+        let v = args.get(f.attr).and_then(|v| f.encode_json(v));
+        let v =
+            v.ok_or_else(|| ProviderError::rule(format!("argument \"{}\" is missing", f.attr)))?;
+        fields::set_json(&mut props, at, v);
+    }
+    let pg = &mut props["postGreSQLInstance"];
+    pg["SAUser"] = json!({
+        "userName": arg_str(sa, "user_name")?,
+        "password": base64::engine::general_purpose::STANDARD.encode(password.as_bytes()),
+    });
+    pg["cloudDBEngineType"] = json!("POSTGRESQL");
+    pg["sslOpt"] = ssl_opt;
+    props["dbEngine"] = json!("PostgreSQL");
+    Ok(json!({ "instanceProperties": props }))
 }
 
 /// `ssl` as the config writes it: absent when off and without a CA (unless the config spelt
@@ -111,21 +123,13 @@ pub fn attributes(props: &serde_json::Value, prior: &Map) -> Map {
     let mut sa = Map::new();
     sa.insert("user_name".into(), text(&pg["SAUser"]["userName"]));
     sa.insert("password".into(), Value::Null);
-    let mut m = Map::new();
+    let mut m = fields::read(FIELDS, props);
     m.insert(
         "id".into(),
         id_text(&inst["instanceId"])
             .map(Value::str)
             .unwrap_or_default(),
     );
-    m.insert("instance_name".into(), text(&inst["instanceName"]));
-    m.insert("client_name".into(), text(&inst["clientName"]));
-    m.insert("client_id".into(), int(&inst["clientId"]));
-    m.insert("application_id".into(), int(&inst["applicationId"]));
-    m.insert("version".into(), text(&props["version"]));
-    m.insert("plan_name".into(), text(&props["planEntity"]["planName"]));
-    m.insert("maintenance_db".into(), text(&pg["MaintainenceDB"]));
-    m.insert("endpoint".into(), text(&pg["port"]));
     m.insert("sa_user".into(), Value::Map(sa));
     m.insert("ssl".into(), ssl_value(&pg["sslOpt"], prior.get("ssl")));
     m.insert(
@@ -304,8 +308,9 @@ mod tests {
     #[test]
     fn the_body_is_the_seeds() {
         let b = create_body(&args()).unwrap();
+        // compared as text: the keys in the documented order too
         assert_eq!(
-            b,
+            b.to_string(),
             json!({"instanceProperties": {
                 "instance": {"instanceName": "pgm-6gj1yy9fmpsm49d9[ap-south-1]", "applicationId": 125, "clientName": "alibaba-prod"},
                 "version": "14",
@@ -319,6 +324,7 @@ mod tests {
                 "planEntity": {"planName": "Server plan"},
                 "dbEngine": "PostgreSQL"
             }})
+            .to_string()
         );
     }
 

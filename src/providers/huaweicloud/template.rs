@@ -3,6 +3,7 @@
 //! same name (look-up by id or name).
 
 use super::RdsClient;
+use crate::providers::fields::{self, Field};
 use crate::providers::{
     arg_str, gone_is_deleted, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found,
     ProviderError, ReadItem, ResourceDriver, Result,
@@ -43,18 +44,25 @@ fn engine_name(api: &str, prior: Option<&Value>) -> String {
         .unwrap_or_else(|| api.to_string())
 }
 
-use crate::providers::api_str as s;
+/// The template's one field table for what maps one to one: the create / update body key
+/// that sets each attribute and the field it is read from (in a GET body and in the list's
+/// summaries alike). `datastore` (sent as an object, read from two fields) and `values` (a
+/// list of parameters) are built beside it.
+const FIELDS: &[Field] = &[
+    Field::sent("name", "name", "name"),
+    Field::sent("description", "description", "description"),
+    Field::computed("id", "id"),
+    Field::computed("datastore_name", "datastore_name"),
+    Field::computed("datastore_version_name", "datastore_version_name"),
+    Field::computed("created", "created"),
+    Field::computed("updated", "updated"),
+];
 
 /// Attributes from a GET body; `values` holds the keys in `managed` only.
 fn attributes(body: &serde_json::Value, managed: &[String], prior: &Map) -> Map {
-    let mut m = Map::new();
-    m.insert("id".into(), s(&body["id"]));
-    m.insert("name".into(), s(&body["name"]));
-    m.insert("description".into(), s(&body["description"]));
+    let mut m = fields::read(FIELDS, body);
     let ds_name = body["datastore_name"].as_str().unwrap_or_default();
     let ds_version = body["datastore_version_name"].as_str().unwrap_or_default();
-    m.insert("datastore_name".into(), Value::str(ds_name));
-    m.insert("datastore_version_name".into(), Value::str(ds_version));
     let mut ds = Map::new();
     ds.insert(
         "type".into(),
@@ -62,8 +70,6 @@ fn attributes(body: &serde_json::Value, managed: &[String], prior: &Map) -> Map 
     );
     ds.insert("version".into(), Value::str(ds_version));
     m.insert("datastore".into(), Value::Map(ds));
-    m.insert("created".into(), s(&body["created"]));
-    m.insert("updated".into(), s(&body["updated"]));
     let current = parameter_values(body);
     let values: Map = managed
         .iter()
@@ -78,6 +84,11 @@ fn attributes(body: &serde_json::Value, managed: &[String], prior: &Map) -> Map 
         },
     );
     m
+}
+
+/// The body key of `attr`.
+fn param(attr: &'static str) -> &'static str {
+    fields::param_name(FIELDS, attr)
 }
 
 fn parameter_values(body: &serde_json::Value) -> Map {
@@ -192,9 +203,9 @@ impl ResourceDriver for Template {
         let values = req.args.get("values").and_then(Value::as_map);
         let (id, made) = if let Some(clone) = req.clone {
             let source = arg_str(clone, "source")?;
-            let mut body = json!({ "name": name });
+            let mut body = json!({ param("name"): name });
             if let Some(d) = description {
-                body["description"] = json!(d);
+                body[param("description")] = json!(d);
             }
             let resp = self
                 .client
@@ -227,14 +238,14 @@ impl ResourceDriver for Template {
         } else {
             let ds = req.args.get("datastore").cloned().unwrap_or_default();
             let mut body = json!({
-                "name": name,
+                param("name"): name,
                 "datastore": {
                     "type": ds.get("type").and_then(Value::as_str).unwrap_or_default(),
                     "version": ds.get("version").and_then(Value::as_str).unwrap_or_default(),
                 },
             });
             if let Some(d) = description {
-                body["description"] = json!(d);
+                body[param("description")] = json!(d);
             }
             if values.is_some() {
                 body["values"] = values_json(req.args.get("values"));
@@ -269,10 +280,10 @@ impl ResourceDriver for Template {
 
     async fn update(&self, _cx: &CallCx<'_>, id: &str, prior: &Map, args: &Map) -> Result<Map> {
         let mut body = serde_json::Map::new();
-        for k in ["name", "description"] {
-            if args.get(k) != prior.get(k) {
-                let v = args.get(k).and_then(Value::as_str).unwrap_or_default();
-                body.insert(k.into(), json!(v));
+        for f in FIELDS.iter().filter(|f| f.param.is_some()) {
+            if args.get(f.attr) != prior.get(f.attr) {
+                let v = args.get(f.attr).and_then(Value::as_str).unwrap_or_default();
+                body.insert(param(f.attr).into(), json!(v));
             }
         }
         let new_values = args.get("values").and_then(Value::as_map);
@@ -343,16 +354,7 @@ impl ResourceDriver for Template {
             let settled = stamp.is_some_and(|u| !recent(u, now));
             if settled && it.prior.get("updated").and_then(Value::as_str) == stamp {
                 let mut attrs = it.prior.clone();
-                for k in [
-                    "name",
-                    "description",
-                    "datastore_name",
-                    "datastore_version_name",
-                    "created",
-                    "updated",
-                ] {
-                    attrs.insert(k.to_string(), s(&sum[k]));
-                }
+                attrs.extend(fields::read(FIELDS, sum));
                 out.push(Some(Ok(Some(attrs))));
             } else {
                 out.push(None);
@@ -460,15 +462,10 @@ impl DataDriver for TemplateData {
                 true,
             )
             .await?;
-        let mut m = Map::new();
+        // the resource's table, for the attributes the data source has
+        let mut m = fields::read(FIELDS, &body);
+        m.retain(|k, _| TEMPLATE_DATA.attr(k).is_some());
         m.insert("id".into(), Value::str(id));
-        m.insert("name".into(), s(&body["name"]));
-        m.insert("description".into(), s(&body["description"]));
-        m.insert("datastore_name".into(), s(&body["datastore_name"]));
-        m.insert(
-            "datastore_version_name".into(),
-            s(&body["datastore_version_name"]),
-        );
         m.insert(
             "user_defined".into(),
             Value::Bool(item["user_defined"].as_bool().unwrap_or(true)),
