@@ -13,9 +13,12 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cause {
     /// A driver call failed.
-    Provider(ProviderError),
+    Provider(Box<ProviderError>),
     /// A create failed after the object `id` was made: it is recorded in state as tainted.
-    Tainted { error: ProviderError, id: String },
+    Tainted {
+        error: Box<ProviderError>,
+        id: String,
+    },
     /// Not an API failure: the state journal, a disagreement with the plan, an evaluation.
     Other(String),
 }
@@ -51,7 +54,7 @@ impl Error {
     /// The API's error, when the failure came from one.
     pub fn provider(&self) -> Option<&ProviderError> {
         match &self.cause {
-            Cause::Provider(e) | Cause::Tainted { error: e, .. } => Some(e),
+            Cause::Provider(e) | Cause::Tainted { error: e, .. } => Some(e.as_ref()),
             Cause::Other(_) => None,
         }
     }
@@ -65,7 +68,7 @@ impl From<Cause> for Error {
 
 impl From<ProviderError> for Error {
     fn from(e: ProviderError) -> Error {
-        Cause::Provider(e).into()
+        Cause::Provider(Box::new(e)).into()
     }
 }
 
@@ -150,7 +153,7 @@ mod tests {
         let e = Error::from("the state journal is gone");
         assert_eq!(e.to_string(), "the state journal is gone");
         let tainted = Error::from(Cause::Tainted {
-            error: api(),
+            error: Box::new(api()),
             id: "i-1".into(),
         });
         assert!(tainted.to_string().contains("the object i-1 exists"));

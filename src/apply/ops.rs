@@ -357,7 +357,8 @@ impl Work<'_> {
             };
             self.store(returned, Some(intent)).await?;
             let id = id.clone();
-            return Err(Cause::Tainted { error: e, id }.into());
+            let error = Box::new(e);
+            return Err(Cause::Tainted { error, id }.into());
         }
         if !e.ambiguous {
             self.s.record(vec![intent.settle()]).await?;
