@@ -145,7 +145,6 @@ fn every_module_is_in_a_layer() {
 }
 
 #[test]
-#[ignore = "turned on when the branches of issue 14 are merged"]
 fn data_flows_one_way_through_the_layers() {
     let mut wrong = Vec::new();
     for f in src_files() {
@@ -249,7 +248,6 @@ fn fn_name(t: &str) -> Option<String> {
 }
 
 #[test]
-#[ignore = "turned on when the branches of issue 14 are merged"]
 fn functions_are_short_enough_to_read_at_once() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut long = Vec::new();
