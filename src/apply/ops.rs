@@ -74,7 +74,7 @@ fn verb_of(change: &Change, block: &Block, cloning: bool) -> Verb {
     match change.action {
         Action::Update => Verb::Update,
         Action::Read => Verb::Read,
-        _ if block.schema.verb == crate::schema::Verb::Bind => Verb::Bind,
+        _ if block.schema.verb == Verb::Bind => Verb::Bind,
         _ if cloning => Verb::Clone,
         _ => Verb::Create,
     }

@@ -395,8 +395,8 @@ impl<'a> Planner<'a> {
         };
         let new_action = match (b.schema.verb, ev.cloning) {
             (Verb::Bind, _) => Action::Bind,
-            (Verb::Create, true) => Action::Clone,
-            (Verb::Create, false) => Action::Create,
+            (_, true) => Action::Clone,
+            (_, false) => Action::Create,
         };
         let mut change = Change {
             after_sensitive: ev.sensitive.clone(),

@@ -6,11 +6,13 @@
 use super::record::{record, Masking, Returned};
 use super::Intent;
 use crate::address::Address;
+use crate::graph::Graph;
 use crate::providers::{CallCx, Found, NoProgress, ProviderError, Providers, ResourceDriver};
 use crate::state::journal::Entry;
 use crate::state::{sensitive, Made, State};
 use crate::value::{Map, Value};
 use crate::verb::Verb;
+use crate::walk::{walk, NoStops};
 use std::time::Duration;
 
 /// The natural key the configuration gives an address now: used when an intent's key was
@@ -20,6 +22,9 @@ pub type Recover<'a> = dyn Fn(&Address) -> Option<Value> + Send + Sync + 'a;
 
 type Reconciled = Result<(Entry, String), ProviderError>;
 
+/// One intent's outcome, by its place among the open intents.
+type Outcome = (usize, Result<(Entry, String), String>);
+
 fn cx(addr: &Address) -> CallCx<'_> {
     CallCx {
         addr,
@@ -28,39 +33,59 @@ fn cx(addr: &Address) -> CallCx<'_> {
     }
 }
 
-/// Reconcile the intents the state holds open. Every outcome is applied to `state`; returns
-/// the journal entries that record it and one line per intent saying what was found.
+/// How many intents are looked for at once (each family's `max_concurrency` still holds).
+const AT_ONCE: usize = 8;
+
+/// Reconcile the intents the state holds open, walking them (independent nodes) with the one
+/// graph walk. Every outcome is applied to `state`, in the order the intents were opened;
+/// returns the journal entries that record them and one line per intent saying what was
+/// found. Any failure fails the whole reconcile, and nothing of it is applied.
 pub async fn reconcile(
     state: &mut State,
     providers: &Providers,
     recover: &Recover<'_>,
 ) -> Result<(Vec<Entry>, Vec<String>), String> {
-    let mut entries = Vec::new();
-    let mut lines = Vec::new();
     let fkey = state.fingerprint_key();
-    for open in state.intents.clone() {
-        let i = Intent::of_open(&open);
-        let driver = providers.resource(&i.addr.ty)?;
-        let (entry, line) = match i.action.verb() {
-            Verb::Delete => reconcile_delete(&i, driver.as_ref()).await,
-            v if v.makes() => reconcile_create(&i, driver.as_ref(), &fkey, recover).await,
-            // An interrupted update: the refresh that follows reads what is really there.
-            _ => Ok((
-                i.settle(),
-                format!("{}: an interrupted {} is re-read from the cloud", i.addr, i.action),
-            )),
-        }
-        .map_err(|e| {
-            format!(
-                "{}: could not reconcile an interrupted {} (it stays recorded and is looked for again on the next run): {e}",
-                i.addr, i.action
-            )
-        })?;
-        state.apply(&entry);
-        entries.push(entry);
-        lines.push(line);
+    let intents: Vec<Intent> = state.intents.iter().map(Intent::of_open).collect();
+    let graph = Graph::build((0..intents.len()).map(|i| (i, Vec::new())));
+    let walked = walk(&graph, AT_ONCE, &mut NoStops, |&i| {
+        reconcile_one(&intents[i], providers, &fkey, recover)
+    })
+    .await
+    .map_err(|_| "open intents cannot form a cycle".to_string())?;
+    let mut done: Vec<Outcome> = walked.finished.into_iter().map(|(&i, r)| (i, r)).collect();
+    done.sort_by_key(|(i, _)| *i);
+    let done: Vec<(Entry, String)> = done.into_iter().map(|(_, r)| r).collect::<Result<_, _>>()?;
+    let (entries, lines): (Vec<Entry>, Vec<String>) = done.into_iter().unzip();
+    for entry in &entries {
+        state.apply(entry);
     }
     Ok((entries, lines))
+}
+
+/// Reconcile one intent; the error says which and why, and that it stays open.
+async fn reconcile_one(
+    i: &Intent,
+    providers: &Providers,
+    fkey: &[u8],
+    recover: &Recover<'_>,
+) -> Result<(Entry, String), String> {
+    let driver = providers.resource(&i.addr.ty)?;
+    match i.action.verb() {
+        Verb::Delete => reconcile_delete(i, driver.as_ref()).await,
+        v if v.makes() => reconcile_create(i, driver.as_ref(), fkey, recover).await,
+        // An interrupted update: the refresh that follows reads what is really there.
+        _ => Ok((
+            i.settle(),
+            format!("{}: an interrupted {} is re-read from the cloud", i.addr, i.action),
+        )),
+    }
+    .map_err(|e| {
+        format!(
+            "{}: could not reconcile an interrupted {} (it stays recorded and is looked for again on the next run): {e}",
+            i.addr, i.action
+        )
+    })
 }
 
 /// The intent's natural key, recovered from the configuration if it was withheld.

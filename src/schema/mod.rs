@@ -136,13 +136,9 @@ pub enum Kind {
     Provider,
 }
 
-/// The action that makes a new object of a type: most types are created (or cloned when the
-/// config says `clone:`), a binding type is bound.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Create,
-    Bind,
-}
+/// The action that makes a new object of a type (`Verb::Create` — or `Verb::Clone` when the
+/// config says `clone:` — or `Verb::Bind` for a binding type): the one verb vocabulary.
+pub use crate::verb::Verb;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
