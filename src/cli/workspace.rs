@@ -1,25 +1,25 @@
-//! What every command needs: the config (loaded and validated, diagnostics printed), variable
-//! values, the state backend, the sandbox connector, the providers, and the shared
-//! reconcile → refresh → plan sequence.
+//! What every command needs, gathered from the command line: the config (loaded and
+//! validated, diagnostics printed), variable values, the state backend (`state::place`
+//! chooses it), the sandbox connector and the providers (`families::providers_for`); the
+//! reconcile → refresh → plan sequence itself is the library's (`plan::prepared::prepare`).
 
 use super::{Cli, Failure, LockArgs, VarArgs};
 use crate::address::Address;
 use crate::config::vars::{self, Missing, Vars};
-use crate::config::{self, Backend as BackendCfg, Config};
+use crate::config::{self, Config};
 use crate::diag::{Diagnostics, Severity};
-use crate::plan::diff::{self, PlanInput};
 pub use crate::plan::prepared::Prepared;
+use crate::plan::prepared::{self, PrepareError};
 use crate::plan::render::style::Painter;
 use crate::plan::saved::Saved;
-use crate::plan::{refresh, Options};
+use crate::plan::Options;
 use crate::providers::Providers;
 use crate::sandbox::Connector;
 use crate::state::backend::{Backend, Loaded, LockGuard};
 use crate::state::journal::Entry;
-use crate::state::local::LocalBackend;
+use crate::state::place::{Given, Stack};
 use crate::state::State;
 use crate::util::Redactor;
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -83,12 +83,7 @@ pub fn load_config(
     Ok((cfg, values, diags))
 }
 
-/// Where a stack's state lives.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Place {
-    File(PathBuf),
-    Postgres(String),
-}
+pub use crate::state::place::{Opened, Place};
 
 /// `--backend-config KEY=VALUE` settings.
 fn backend_config(cli: &Cli, key: &str) -> Result<Option<String>, Failure> {
@@ -107,105 +102,34 @@ fn backend_config(cli: &Cli, key: &str) -> Result<Option<String>, Failure> {
     Ok(found)
 }
 
-/// The state's place: `--state FILE`; else the config's `backend:` block (its URL from the
-/// block, `--backend-config url=…` or `STRATA_PG_URL`); else `STRATA_PG_URL` or
-/// `--backend-config url=…` alone select PostgreSQL; else the default file (`default_file`).
+/// The state's place (`state::place::choose`) from `--state`, `--backend-config`,
+/// `STRATA_PG_URL` and the config's `backend:` block.
 pub fn place(cli: &Cli, cfg: &Config) -> Result<Place, Failure> {
-    if let Some(p) = &cli.state {
-        return Ok(Place::File(p.clone()));
-    }
-    let flag_url = backend_config(cli, "url")?;
-    let env_url = std::env::var("STRATA_PG_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let file = |configured: Option<&PathBuf>| -> Result<Place, Failure> {
-        let given = backend_config(cli, "path")?
-            .map(PathBuf::from)
-            .or_else(|| configured.cloned());
-        Ok(Place::File(match given {
-            Some(p) => p,
-            None => default_file(cfg)?,
-        }))
+    let given = Given {
+        state_file: cli.state.clone(),
+        url: backend_config(cli, "url")?,
+        path: backend_config(cli, "path")?.map(PathBuf::from),
+        env_url: std::env::var("STRATA_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
     };
-    match &cfg.backend {
-        Some(BackendCfg::Postgres { url }) => flag_url
-            .or_else(|| url.clone())
-            .or(env_url)
-            .map(Place::Postgres)
-            .ok_or_else(|| {
-                Failure::new(
-                    "backend: postgres needs a URL: give url: in the block, STRATA_PG_URL, or --backend-config url=…",
-                )
-            }),
-        Some(BackendCfg::Local { path }) => file(path.as_ref()),
-        None => match flag_url.or(env_url) {
-            Some(url) => Ok(Place::Postgres(url)),
-            None => file(None),
-        },
-    }
-}
-
-/// The default state file, one per stack directory: `state/<the stack directory relative to
-/// the current one>.json` — `state/<stack>.json` when run inside the stack directory or for
-/// `-C <stack>`, `state/envs/prod/db.json` for `-C envs/prod/db` — or, for a stack outside
-/// the current directory, `state/<stack>-<8 hex digits of its canonical path>.json`.
-/// A state kept by stack name alone (`state/<stack>.json`, before states were kept per
-/// directory) is moved there once, with a note.
-fn default_file(cfg: &Config) -> Result<PathBuf, Failure> {
-    use std::path::Component;
-    let here = std::env::current_dir()
-        .ok()
-        .and_then(|d| std::fs::canonicalize(d).ok());
-    let dir = std::fs::canonicalize(&cfg.dir).unwrap_or_else(|_| match &here {
-        Some(h) => h.join(&cfg.dir),
-        None => cfg.dir.clone(),
-    });
-    let legacy = PathBuf::from("state").join(format!("{}.json", cfg.stack));
-    let rel = here
-        .as_deref()
-        .and_then(|h| dir.strip_prefix(h).ok())
-        .filter(|r| r.components().all(|c| matches!(c, Component::Normal(_))));
-    let path = match rel {
-        Some(rel) if rel.as_os_str().is_empty() => legacy.clone(),
-        Some(rel) => {
-            let mut name = rel.as_os_str().to_owned();
-            name.push(".json");
-            PathBuf::from("state").join(name)
-        }
-        None => {
-            use sha2::Digest;
-            let h = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());
-            let key = hex::encode(&h[..4]);
-            PathBuf::from("state").join(format!("{}-{key}.json", cfg.stack))
-        }
-    };
-    if !cfg.dir.is_dir() {
-        return Ok(path); // no stack there: nothing to migrate for it
-    }
-    if let Some(note) = crate::state::local::adopt_legacy(&legacy, &path)? {
+    let (place, note) = crate::state::place::choose(&given, cfg.backend.as_ref(), &stack(cfg))?;
+    if let Some(note) = note {
         errln!("Note: {note}");
     }
-    Ok(path)
+    Ok(place)
 }
 
-/// Open the backend at a place for the stack of `cfg` (its name and directory, both recorded
-/// and checked); the second value is a secret to keep out of messages.
-pub fn open_backend(
-    place: &Place,
-    cfg: &Config,
-) -> Result<(Arc<dyn Backend>, Option<String>), Failure> {
-    let dir = crate::state::backend::canonical_dir(&cfg.dir);
-    Ok(match place {
-        Place::File(p) => (
-            Arc::new(LocalBackend::new(p.clone(), &cfg.stack).for_directory(&dir)),
-            None,
-        ),
-        Place::Postgres(url) => {
-            let b = crate::state::postgres::PgBackend::new(url, &cfg.stack)?.for_directory(&dir);
-            let pw = b.password();
-            (Arc::new(b), pw)
-        }
-    })
+fn stack(cfg: &Config) -> Stack<'_> {
+    Stack {
+        name: &cfg.stack,
+        dir: &cfg.dir,
+    }
+}
+
+/// Open the backend at a place for the stack of `cfg` (`state::place::open`).
+pub fn open_backend(place: &Place, cfg: &Config) -> Result<Opened, Failure> {
+    Ok(crate::state::place::open(place, &stack(cfg))?)
 }
 
 /// Lock the state for `op` (waiting as `--lock-timeout` says) and load it, noting a dead
@@ -257,9 +181,6 @@ pub fn here_config(cli: &Cli) -> Config {
         cfg
     }
 }
-
-/// An open backend, and a secret of it to keep out of messages (a database password).
-pub type Opened = (Arc<dyn Backend>, Option<String>);
 
 /// The local backend for a config (or the error saying why the backend is unavailable).
 pub fn backend(cli: &Cli, cfg: &Config) -> Result<Opened, Failure> {
@@ -336,115 +257,46 @@ impl Workspace {
         Workspace::assemble(cli, here_config(cli), Vars::new())
     }
 
-    /// Reconcile the state's open intents (see `recovery::reconcile`), recovering a withheld
-    /// natural key from the configuration.
+    /// Reconcile the state's open intents (`plan::prepared::reconcile`).
     pub async fn reconcile(
         &self,
         state: &mut State,
         providers: &Providers,
     ) -> Result<(Vec<Entry>, Vec<String>), Failure> {
-        if state.intents.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let now = state.clone();
-        let recover = |addr: &Address| self.natural_now(&now, providers, addr);
-        crate::recovery::reconcile(state, providers, &recover)
+        prepared::reconcile(&self.cfg, &self.vars, state, providers)
             .await
             .map_err(|e| Failure::new(self.redactor.redact(&e)))
     }
 
-    /// The natural key the configuration gives `addr` now, evaluated against `state`; `None`
-    /// when it cannot be known yet.
-    fn natural_now(
-        &self,
-        state: &State,
-        providers: &Providers,
-        addr: &Address,
-    ) -> Option<crate::value::Value> {
-        let block = self.cfg.resources.get(addr)?;
-        let scope = crate::plan::scope::PlanScope::new(self.vars.clone(), state);
-        let mut diags = crate::diag::Diagnostics::default();
-        let mut ev = config::evaluate::evaluate(&self.cfg, block, &scope, &mut diags)?;
-        if diags.has_errors() || ev.args.values().any(crate::value::Value::has_unknown) {
-            return None;
-        }
-        block.schema.apply_defaults(&mut ev.args);
-        let driver = providers.resource(&addr.ty).ok()?;
-        Some(driver.natural_key(&ev.args, ev.clone.as_ref()))
-    }
-
     /// Providers for every family the config and the state use.
     pub async fn providers(&self, state: &State) -> Result<Providers, Failure> {
-        let mut families: BTreeSet<String> = self
-            .cfg
-            .resources
-            .keys()
-            .map(|a| a.provider().to_string())
-            .collect();
-        families.extend(state.resources.keys().map(|a| a.provider().to_string()));
-        families.extend(state.deposed.iter().map(|d| d.addr.provider().to_string()));
-        families.extend(state.intents.iter().map(|i| i.addr.provider().to_string()));
-        Providers::configure(
-            &self.cfg,
-            &self.vars,
-            &families,
-            &self.sandbox,
-            crate::families::configurer,
-        )
-        .await
-        .map_err(Failure::new)
+        crate::families::providers_for(&self.cfg, &self.vars, state, &self.sandbox)
+            .await
+            .map_err(Failure::new)
     }
 
-    /// Reconcile open intents, refresh (unless disabled) and plan.
+    /// Reconcile open intents, refresh (unless disabled) and plan (`plan::prepared::prepare`),
+    /// printing the planner's diagnostics.
     pub async fn prepare(
         &self,
         loaded: Loaded,
         options: Options,
         parallelism: usize,
     ) -> Result<Prepared, Failure> {
-        let providers = self.providers(&loaded.state).await?;
-        let mut state = loaded.state;
-        let base = state.header();
-        let (mut entries, reconciled) = self.reconcile(&mut state, &providers).await?;
-        let drift = if options.refresh {
-            let (drift, more) = refresh::refresh(&mut state, &providers, parallelism)
-                .await
-                .map_err(|errs| Failure::new(self.redactor.redact(&errs.join("\n"))))?;
-            entries.extend(more);
-            drift
-        } else {
-            Vec::new()
-        };
-        for a in &options.replace {
-            if !state.resources.contains_key(a) {
-                return Err(Failure::new(format!(
-                    "--replace {a}: there is no such object in the state"
-                )));
-            }
-        }
-        let input = PlanInput {
+        let input = prepared::PrepareInput {
             cfg: &self.cfg,
             vars: &self.vars,
-            state: &state,
-            providers: Some(&providers),
-            options: &options,
-            drift,
-            reconciled,
+            providers: self.providers(&loaded.state).await?,
+            loaded,
+            options,
+            parallelism,
         };
-        let plan = match diff::plan(&input).await {
-            Ok(p) => p,
-            Err(diags) => {
+        prepared::prepare(input).await.map_err(|e| match e {
+            PrepareError::Failed(m) => Failure::new(self.redactor.redact(&m)),
+            PrepareError::Invalid(diags) => {
                 print_diags(&diags, &self.redactor);
-                return Err(Failure::quiet(super::EXIT_ERROR));
+                Failure::quiet(super::EXIT_ERROR)
             }
-        };
-        Ok(Prepared {
-            plan,
-            entries,
-            base,
-            state,
-            providers: Arc::new(providers),
-            replayed: loaded.replayed,
         })
     }
 }

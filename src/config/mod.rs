@@ -166,11 +166,8 @@ pub struct Output {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Backend {
-    Local { path: Option<PathBuf> },
-    Postgres { url: Option<String> },
-}
+/// The `backend:` block: where the state lives (`state::place`).
+pub use crate::state::place::Configured as Backend;
 
 impl Config {
     /// The graph of resources and data sources, from references and `depends_on` (built once

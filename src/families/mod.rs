@@ -99,3 +99,22 @@ impl Endpoints for Connector {
 
 #[cfg(test)]
 mod tests;
+
+/// Providers for every family the config and the state use (resources, deposed objects and
+/// open intents), the sandbox reached through `sandbox`.
+pub async fn providers_for(
+    cfg: &crate::config::Config,
+    vars: &crate::config::vars::Vars,
+    state: &crate::state::State,
+    sandbox: &Connector,
+) -> Result<crate::providers::Providers, String> {
+    let mut families: std::collections::BTreeSet<String> = cfg
+        .resources
+        .keys()
+        .map(|a| a.provider().to_string())
+        .collect();
+    families.extend(state.resources.keys().map(|a| a.provider().to_string()));
+    families.extend(state.deposed.iter().map(|d| d.addr.provider().to_string()));
+    families.extend(state.intents.iter().map(|i| i.addr.provider().to_string()));
+    crate::providers::Providers::configure(cfg, vars, &families, sandbox, configurer).await
+}

@@ -1,10 +1,17 @@
-//! What planning prepared for an apply: the plan, the journal entries recording what
-//! reconcile and refresh found, the state as loaded (the journal's base) and as it is now,
-//! and the configured providers. `pending_entries` adds the data sources read while planning,
-//! so applying records exactly what the plan saw.
+//! Preparing a plan, the sequence every planning command runs (`prepare`: reconcile the open
+//! intents → refresh → plan), and what it prepared for an apply: the plan, the journal
+//! entries recording what reconcile and refresh found, the state as loaded (the journal's
+//! base) and as it is now, and the configured providers. `pending_entries` adds the data
+//! sources read while planning, so applying records exactly what the plan saw.
 
-use super::{Action, Plan};
+use super::diff::PlanInput;
+use super::{Action, Options, Plan};
+use crate::address::Address;
+use crate::config::vars::Vars;
+use crate::config::Config;
+use crate::diag::Diagnostics;
 use crate::providers::Providers;
+use crate::state::backend::Loaded;
 use crate::state::journal::Entry;
 use crate::state::{Made, Object, ResourceState, State};
 use crate::value::Value;
@@ -73,4 +80,117 @@ fn data_entries(plan: &Plan, state: &State) -> Vec<Entry> {
         }
     }
     out
+}
+
+/// Why preparing a plan failed: a message (already naming what failed), or the planner's
+/// diagnostics.
+pub enum PrepareError {
+    Failed(String),
+    Invalid(Diagnostics),
+}
+
+impl From<String> for PrepareError {
+    fn from(s: String) -> PrepareError {
+        PrepareError::Failed(s)
+    }
+}
+
+/// What planning starts from.
+pub struct PrepareInput<'a> {
+    pub cfg: &'a Config,
+    pub vars: &'a Vars,
+    pub loaded: Loaded,
+    pub providers: Providers,
+    pub options: Options,
+    /// Reads in flight at once while refreshing.
+    pub parallelism: usize,
+}
+
+/// The sequence every planning command runs: reconcile the open intents, refresh (unless
+/// disabled), check `--replace` addresses, and plan.
+pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> {
+    let PrepareInput {
+        cfg,
+        vars,
+        loaded,
+        providers,
+        options,
+        parallelism,
+    } = input;
+    let mut state = loaded.state;
+    let base = state.header();
+    let (mut entries, reconciled) = reconcile(cfg, vars, &mut state, &providers).await?;
+    let drift = if options.refresh {
+        let (drift, more) = super::refresh::refresh(&mut state, &providers, parallelism)
+            .await
+            .map_err(|errs| errs.join("\n"))?;
+        entries.extend(more);
+        drift
+    } else {
+        Vec::new()
+    };
+    if let Some(a) = options
+        .replace
+        .iter()
+        .find(|a| !state.resources.contains_key(a))
+    {
+        return Err(format!("--replace {a}: there is no such object in the state").into());
+    }
+    let input = PlanInput {
+        cfg,
+        vars,
+        state: &state,
+        providers: Some(&providers),
+        options: &options,
+        drift,
+        reconciled,
+    };
+    let plan = super::diff::plan(&input)
+        .await
+        .map_err(PrepareError::Invalid)?;
+    Ok(Prepared {
+        plan,
+        entries,
+        base,
+        state,
+        providers: Arc::new(providers),
+        replayed: loaded.replayed,
+    })
+}
+
+/// Reconcile the state's open intents (see `recovery::reconcile`), recovering a withheld
+/// natural key from the configuration.
+pub async fn reconcile(
+    cfg: &Config,
+    vars: &Vars,
+    state: &mut State,
+    providers: &Providers,
+) -> Result<(Vec<Entry>, Vec<String>), String> {
+    if state.intents.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let now = state.clone();
+    let recover = |addr: &Address| natural_now(cfg, vars, &now, providers, addr);
+    crate::recovery::reconcile(state, providers, &recover).await
+}
+
+/// The natural key the configuration gives `addr` now, evaluated against `state`; `None`
+/// when it cannot be known yet.
+fn natural_now(
+    cfg: &Config,
+    vars: &Vars,
+    state: &State,
+    providers: &Providers,
+    addr: &Address,
+) -> Option<Value> {
+    let block = cfg.resources.get(addr)?;
+    let scope = super::scope::PlanScope::new(vars.clone(), state);
+    let mut diags = Diagnostics::default();
+    let mut ev = crate::config::evaluate::evaluate(cfg, block, &scope, &mut diags)?;
+    if diags.has_errors() || ev.args.values().any(Value::has_unknown) {
+        return None;
+    }
+    block.schema.apply_defaults(&mut ev.args);
+    let driver = providers.resource(&addr.ty).ok()?;
+    Some(driver.natural_key(&ev.args, ev.clone.as_ref()))
 }

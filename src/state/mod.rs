@@ -6,6 +6,7 @@ pub mod backend;
 pub mod journal;
 pub mod local;
 pub mod lock;
+pub mod place;
 pub mod postgres;
 pub mod sensitive;
 pub mod snapshot;

@@ -182,14 +182,16 @@ impl Pg {
     }
 }
 
+/// A suffix no other server of this process has: two servers started in the same instant
+/// (tests run in parallel threads) must not share a data directory.
 fn rand_suffix() -> String {
-    format!(
-        "{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}-{n}")
 }
 
 /// A CA and a server certificate for localhost / 127.0.0.1, made with openssl.
