@@ -168,6 +168,29 @@ fn data_flows_one_way_through_the_layers() {
     );
 }
 
+/// Inside the sandbox: the server mounts the services, so no service uses the server (the
+/// types they share live beneath both, in `sandbox/world.rs`).
+#[test]
+fn no_sandbox_service_uses_its_server() {
+    let mut wrong = Vec::new();
+    for f in src_files() {
+        let rel = f.display().to_string();
+        let in_sandbox = rel.contains("/src/sandbox/");
+        let is_server = rel.ends_with("/sandbox/server.rs") || rel.ends_with("/sandbox/mod.rs");
+        if !in_sandbox || is_server {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).expect("a source file");
+        if code_of(&text).contains("server::") {
+            wrong.push(rel);
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "sandbox services using the server: {wrong:?}"
+    );
+}
+
 #[test]
 fn the_layer_check_sees_a_forbidden_use() {
     let code = code_of(
