@@ -95,10 +95,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
+        // `STRATA_RETRY_ATTEMPTS` (tests and tuning): at least one attempt, at most 100.
         let attempts = std::env::var("STRATA_RETRY_ATTEMPTS")
             .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(8);
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .map_or(8, |n| n.clamp(1, 100));
         RetryPolicy {
             attempts,
             base: Duration::from_millis(100),
