@@ -170,14 +170,10 @@ fn a_plan_beside_a_live_apply_leaves_its_calls_in_flight_alone() {
         !r.all().contains("interrupted run"),
         "a live apply's call is not an interrupted run's: {r:?}"
     );
-    assert!(r.stderr.contains("1 operation(s) are in flight"), "{r:?}");
+    r.err_has("1 operation(s) are in flight");
     child.kill().unwrap();
     child.wait().unwrap();
     // Once its holder is dead, the same intent is an interrupted run's, and is reconciled.
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(
-        r.stdout
-            .contains("Reconciled operations left open by an interrupted run"),
-        "{r:?}"
-    );
+    r.out_has("Reconciled operations left open by an interrupted run");
 }

@@ -37,13 +37,9 @@ fn two_applies_on_one_stack() {
         &[("STRATA_SANDBOX", SLOW)],
     );
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr
-            .contains(&format!("the state is locked by pid {pid}")),
-        "{r:?}"
-    );
-    assert!(r.stderr.contains("operation: apply"), "{r:?}");
-    assert!(r.stderr.contains("--lock-timeout"), "{r:?}");
+    r.err_has(&format!("the state is locked by pid {pid}"));
+    r.err_has("operation: apply");
+    r.err_has("--lock-timeout");
     // read-only commands work beside it and do not disturb it
     for args in [
         &["-C", "quickstart", "plan", "--refresh=false"][..],
@@ -128,7 +124,7 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
     ] {
         let r = env.run(args);
         assert_eq!(r.code, 1, "{args:?}: {r:?}");
-        assert!(r.stderr.contains("quickstart.json is damaged"), "{r:?}");
+        r.err_has("quickstart.json is damaged");
         assert!(
             r.stderr.contains("state/quickstart.json.backup"),
             "names the last good copy: {r:?}"
@@ -145,7 +141,7 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
     flipped[i] = if flipped[i] == b'a' { b'b' } else { b'a' };
     std::fs::write(&state, &flipped).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(r.stderr.contains("checksum does not match"), "{r:?}");
+    r.err_has("checksum does not match");
     // the backup named is a good state
     std::fs::copy(env.path().join("state/quickstart.json.backup"), &state).unwrap();
     let r = env.ok(
@@ -189,15 +185,11 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
     text.push_str("0123456789abcdef {\"op\":\"sett");
     std::fs::write(&journal, &text).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
-    assert!(r.stderr.contains("cut short by a crash"), "{r:?}");
+    r.err_has("cut short by a crash");
     let damaged = line(&header) + &line(settle).replace("settle", "settlx") + &line(settle);
     std::fs::write(&journal, damaged).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(
-        r.stderr
-            .contains("quickstart.json.journal is damaged at line 2"),
-        "{r:?}"
-    );
+    r.err_has("quickstart.json.journal is damaged at line 2");
     std::fs::remove_file(&journal).unwrap();
     #[cfg(unix)]
     {

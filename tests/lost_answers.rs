@@ -48,7 +48,7 @@ fn an_instance_found_still_creating_is_waited_for_and_finished_not_tainted() {
     let faults = "async_ms=400,lose=CreateDBInstance*2";
     let r = apply(&env, "dw", faults);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("answer was lost; found gp-"), "{r:?}");
+    r.out_has("answer was lost; found gp-");
     let st = env.state_json("dw");
     for addr in [
         "alicloud_gpdb_instance.primary",
@@ -82,7 +82,7 @@ fn a_failing_look_up_keeps_the_intent_open_and_never_creates_again() {
     // The next run finds what the lost create made and adopts it: made once, in state.
     let r = apply(&env, "t", "");
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("adopted"), "{r:?}");
+    r.out_has("adopted");
     assert_eq!(env.made_names("parameter_template"), ["lost-answer"]);
     inventory::check_converged(&env, "t", &[], "after a failing look-up");
 }

@@ -122,7 +122,7 @@ fn an_edited_saved_plan_is_refused_by_show_and_apply_and_nothing_is_made() {
         ] {
             let r = env.run_with(args, &[("STRATA_VAR_note", SECRET)]);
             assert_eq!(r.code, 1, "{args:?}: {r:?}");
-            assert!(r.stderr.contains("does not authenticate"), "{r:?}");
+            r.err_has("does not authenticate");
             assert!(
                 !r.stdout.contains("tpl-EVIL"),
                 "show displayed the forgery: {r:?}"
@@ -181,7 +181,7 @@ resources:
     // run made is adopted, not made again.
     let r = env.run_with(&["-C", "s", "apply", "--auto-approve"], &envs);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("adopted"), "{r:?}");
+    r.out_has("adopted");
     assert_eq!(env.made("parameter_template").len(), 1);
     let state = env.read("state/s.json");
     assert!(!state.contains(SECRET), "{state}");
@@ -210,7 +210,7 @@ fn a_sensitive_default_is_withheld_from_a_saved_plan_and_taken_again_at_apply() 
         assert!(!file.contains(&f), "the saved plan holds the default {f:?}");
     }
     let r = env.ok(&["-C", "quickstart", "apply", "q.json"], 0);
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    r.out_has("Apply complete!");
     assert_eq!(env.made_in("commvault", "instance").len(), 1);
     // The same secret written elsewhere too: the plan cannot withhold it, and says so.
     env.write(

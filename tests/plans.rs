@@ -195,7 +195,7 @@ fn markdown_plans() {
         );
     env.write("quickstart/main.yaml", &text);
     let r = env.ok(&["-C", "quickstart", "plan", "--format", "markdown"], 0);
-    assert!(r.stdout.contains("> [!WARNING]"), "{r:?}");
+    r.out_has("> [!WARNING]");
     assert!(
         r.stdout.contains("Drift: 1 object changed outside strata"),
         "{r:?}"
@@ -218,19 +218,19 @@ fn markdown_plans() {
         ],
         1,
     );
-    assert!(r.stdout.contains("> [!CAUTION]"), "{r:?}");
+    r.out_has("> [!CAUTION]");
     assert!(
         r.stderr.contains("huaweicloud_rds_parameter_template.base"),
         "{r:?}"
     );
-    assert!(r.stderr.contains("prevent_destroy"), "{r:?}");
+    r.err_has("prevent_destroy");
     snap("markdown_prevent_destroy", &r.stdout);
     let r = env.ok(&["-C", "quickstart", "plan", "--format", "json"], 1);
     let doc: J = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["errored"], true);
     assert_valid(&doc);
     let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
-    assert!(r.stderr.contains("prevent_destroy"), "{r:?}");
+    r.err_has("prevent_destroy");
     assert!(
         !r.stdout.contains("Destroying"),
         "nothing was applied: {r:?}"
@@ -285,7 +285,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let doc: J = serde_json::from_str(&env.read("plan.json")).unwrap();
     assert_valid(&doc);
     let r = env.ok(&["-C", "quickstart", "show", "plan.json"], 0);
-    assert!(r.stdout.contains("Plan: 1 to create, 2 to clone"), "{r:?}");
+    r.out_has("Plan: 1 to create, 2 to clone");
     assert!(
         r.stdout.contains("base_id     = (known after apply)"),
         "unknowns survive saving: {r:?}"
@@ -298,11 +298,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         &common::quickstart_text().replace("name: copy_by_v31", "name: not_reviewed"),
     );
     let r = env.ok(&["-C", "quickstart", "apply", "plan.json"], 0);
-    assert!(
-        r.stdout
-            .contains("Apply complete! Resources: 1 created, 2 cloned"),
-        "{r:?}"
-    );
+    r.out_has("Apply complete! Resources: 1 created, 2 cloned");
     let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(names, ["base-staging", "base-staging-copy", "copy_by_v31"]);
     // applying it again: the state moved
@@ -331,7 +327,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     );
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
     let r = env.ok(&["-C", "quickstart", "apply", "p2.json"], 1);
-    assert!(r.stderr.contains("from serial 2"), "{r:?}");
+    r.err_has("from serial 2");
     // against another state (lineage)
     env.ok(&["-C", "quickstart", "plan", "--out", "p3.json"], 0);
     let r = env.ok(
@@ -345,16 +341,12 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         ],
         1,
     );
-    assert!(
-        r.stderr
-            .contains("stale plan: it was made for state lineage"),
-        "{r:?}"
-    );
+    r.err_has("stale plan: it was made for state lineage");
     // damaged or edited files are refused
     let edited = env.read("p3.json").replace("copy_by_v31", "copy_by_v99");
     env.write("p4.json", &edited);
     let r = env.ok(&["-C", "quickstart", "apply", "p4.json"], 1);
-    assert!(r.stderr.contains("does not authenticate"), "{r:?}");
+    r.err_has("does not authenticate");
     env.ok(&["-C", "quickstart", "show", "nosuch.json"], 1);
 }
 
@@ -385,11 +377,7 @@ fn saved_plans_never_hold_secrets_and_need_them_again() {
         &[("STRATA_VAR_note", "different")],
     );
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("different value from the one the plan was made with"),
-        "{r:?}"
-    );
+    r.err_has("different value from the one the plan was made with");
     let r = env.run_with(
         &["-C", "s", "apply", "p.json", "--var", "env=dev"],
         &[("STRATA_VAR_note", secret)],
@@ -466,7 +454,7 @@ fn import_adopts_existing_objects() {
         ],
         1,
     );
-    assert!(r.stderr.contains("is not in the configuration"), "{r:?}");
+    r.err_has("is not in the configuration");
     let base = env.state_json("quickstart")["resources"]["huaweicloud_rds_parameter_template.base"]
         ["id"]
         .as_str()
@@ -482,7 +470,7 @@ fn import_adopts_existing_objects() {
         ],
         1,
     );
-    assert!(r.stderr.contains("is already in the state"), "{r:?}");
+    r.err_has("is already in the state");
     let r = env.ok(
         &[
             "-C",
@@ -493,11 +481,7 @@ fn import_adopts_existing_objects() {
         ],
         1,
     );
-    assert!(
-        r.stderr
-            .contains("no huaweicloud_rds_parameter_template with id"),
-        "{r:?}"
-    );
+    r.err_has("no huaweicloud_rds_parameter_template with id");
     let r = env.ok(
         &[
             "-C",
@@ -508,7 +492,7 @@ fn import_adopts_existing_objects() {
         ],
         0,
     );
-    assert!(r.stdout.contains("Import successful!"), "{r:?}");
+    r.out_has("Import successful!");
     let st = env.state_json("quickstart");
     assert_eq!(
         st["resources"]["huaweicloud_rds_parameter_template.copy_by_v31"]["made"]["how"],
@@ -565,17 +549,13 @@ fn lifecycle_meta_arguments_through_the_binary() {
     let text = text.replace("    lifecycle: { ignore_changes: [description] }\n", "");
     env.write("quickstart/main.yaml", &text);
     let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 1);
-    assert!(r.stderr.contains("quickstart/main.yaml:"), "{r:?}");
-    assert!(
-        r.stderr
-            .contains("huaweicloud_rds_parameter_template.copy_by_v31.lifecycle.prevent_destroy"),
-        "{r:?}"
-    );
+    r.err_has("quickstart/main.yaml:");
+    r.err_has("huaweicloud_rds_parameter_template.copy_by_v31.lifecycle.prevent_destroy");
     assert_eq!(
         env.made("parameter_template").len(),
         3,
         "nothing was destroyed"
     );
     let r = env.ok(&["-C", "quickstart", "plan", "--destroy"], 1);
-    assert!(r.stderr.contains("prevent_destroy"), "{r:?}");
+    r.err_has("prevent_destroy");
 }

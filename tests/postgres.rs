@@ -43,7 +43,7 @@ fn lifecycle_through_postgres() {
         &["-C", "quickstart", "apply", "--auto-approve"],
         0,
     );
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    r.out_has("Apply complete!");
     assert!(
         !env.path().join("state/quickstart.json").exists(),
         "no local state file"
@@ -136,7 +136,7 @@ fn lifecycle_through_postgres() {
         &["-C", "quickstart", "destroy", "--auto-approve"],
         0,
     );
-    assert!(r.stdout.contains("3 destroyed"), "{r:?}");
+    r.out_has("3 destroyed");
     assert!(env.made("parameter_template").is_empty());
     // the same stack name from a config's backend block, the URL given on the command line
     env.write("quickstart/backend.yaml", "backend: { type: postgres }\n");
@@ -150,7 +150,7 @@ fn lifecycle_through_postgres() {
     assert_eq!(r.code, 0, "{r:?}");
     let r = env.run(&["-C", "quickstart", "plan"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("backend: postgres needs a URL"), "{r:?}");
+    r.err_has("backend: postgres needs a URL");
 }
 
 #[test]
@@ -174,9 +174,9 @@ fn a_stack_of_another_directory_with_the_same_name_is_refused() {
     );
     // both are stack "db" in one database: the second is refused, not planned as a rename
     let r = with_pg(&env, &pg, &["-C", "envs/prod/db", "plan"], 1);
-    assert!(r.stderr.contains("is the state of the stack in"), "{r:?}");
-    assert!(r.stderr.contains("envs/staging/db"), "{r:?}");
-    assert!(r.stderr.contains("envs/prod/db"), "{r:?}");
+    r.err_has("is the state of the stack in");
+    r.err_has("envs/staging/db");
+    r.err_has("envs/prod/db");
     assert_eq!(env.made_names("parameter_template"), ["staging-db"]);
 }
 
@@ -230,7 +230,7 @@ fn a_lock_held_with_no_holder_row_is_waited_for_not_refused() {
         let out = child.wait_with_output().unwrap();
         let r = common::Run::from(out);
         assert_eq!(r.code, 0, "{r:?}");
-        assert!(r.stdout.contains("No changes."), "{r:?}");
+        r.out_has("No changes.");
     });
 }
 
@@ -297,7 +297,7 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
         r.stderr.contains(&format!("locked by pid {}", first.id())),
         "names the holder: {r:?}"
     );
-    assert!(r.stderr.contains("operation: apply"), "{r:?}");
+    r.err_has("operation: apply");
     // another stack is not blocked
     let r = env.run_with(
         &["-C", "second", "apply", "--auto-approve"],
@@ -317,7 +317,7 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
     );
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("No changes."), "{r:?}");
+    r.out_has("No changes.");
     assert!(first.wait_with_output().unwrap().status.success());
     assert_eq!(env.made("parameter_template").len(), 4);
 }
@@ -393,7 +393,7 @@ fn force_unlock_ends_a_hung_holder() {
         1,
     );
     let r = with_pg(&env, &pg, &["-C", "quickstart", "force-unlock", &id], 0);
-    assert!(r.stdout.contains("has been ended"), "{r:?}");
+    r.out_has("has been ended");
     with_pg(
         &env,
         &pg,
@@ -449,11 +449,7 @@ fn saved_plans_go_stale_in_postgres_too() {
     );
     with_pg(&env, &pg, &["-C", "quickstart", "apply", "p.json"], 0);
     let r = with_pg(&env, &pg, &["-C", "quickstart", "apply", "p.json"], 1);
-    assert!(
-        r.stderr
-            .contains("stale plan: the state moved from serial 1"),
-        "{r:?}"
-    );
+    r.err_has("stale plan: the state moved from serial 1");
 }
 
 #[test]
@@ -465,7 +461,7 @@ fn migrate_to_postgres_and_back() {
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
         0,
     );
-    assert!(r.stdout.contains("identical"), "{r:?}");
+    r.out_has("identical");
     with_pg(
         &env,
         &pg,
@@ -477,7 +473,7 @@ fn migrate_to_postgres_and_back() {
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
         1,
     );
-    assert!(r.stderr.contains("refusing to overwrite"), "{r:?}");
+    r.err_has("refusing to overwrite");
     // and back to a file
     let r = with_pg(
         &env,
@@ -492,7 +488,7 @@ fn migrate_to_postgres_and_back() {
         ],
         0,
     );
-    assert!(r.stdout.contains("identical"), "{r:?}");
+    r.out_has("identical");
     let r = env.ok(
         &[
             "-C",
@@ -522,7 +518,7 @@ fn tls_as_the_url_asks() {
         &[("STRATA_PG_URL", &pg.url_with("sslmode=disable"))],
     );
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("cannot connect to PostgreSQL"), "{r:?}");
+    r.err_has("cannot connect to PostgreSQL");
     with_url(
         &env,
         &pg.url_with("sslmode=require"),

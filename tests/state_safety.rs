@@ -54,9 +54,9 @@ fn stacks_sharing_a_base_name_keep_separate_states() {
         ],
         1,
     );
-    assert!(r.stderr.contains("envs/staging/db"), "{r:?}");
-    assert!(r.stderr.contains("envs/prod/db"), "{r:?}");
-    assert!(r.stderr.contains("--state"), "{r:?}");
+    r.err_has("envs/staging/db");
+    r.err_has("envs/prod/db");
+    r.err_has("--state");
     assert_eq!(
         env.made_names("parameter_template"),
         ["prod-db", "staging-db"]
@@ -119,11 +119,7 @@ fn a_legacy_state_by_stack_name_is_moved_once_with_a_note() {
         &["-C", "examples/quickstart", "plan", "--detailed-exitcode"],
         0,
     );
-    assert!(
-        r.stderr
-            .contains("moved the state state/quickstart.json to state/examples/quickstart.json"),
-        "{r:?}"
-    );
+    r.err_has("moved the state state/quickstart.json to state/examples/quickstart.json");
     assert!(!env.path().join("state/quickstart.json").exists());
     let r = env.ok(
         &["-C", "examples/quickstart", "plan", "--detailed-exitcode"],
@@ -146,7 +142,7 @@ fn a_removed_lock_file_does_not_let_a_second_apply_in() {
         r.code, 1,
         "the second apply must not run beside the first: {r:?}"
     );
-    assert!(r.stderr.contains("is still being written by"), "{r:?}");
+    r.err_has("is still being written by");
     assert!(
         r.stderr.contains("quickstart.json.lock was removed"),
         "{r:?}"
@@ -191,11 +187,7 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
             r.stderr.contains("state/quickstart.json is missing"),
             "{args:?}: {r:?}"
         );
-        assert!(
-            r.stderr
-                .contains("cp state/quickstart.json.backup state/quickstart.json"),
-            "{r:?}"
-        );
+        r.err_has("cp state/quickstart.json.backup state/quickstart.json");
     }
     assert_eq!(env.made_names("parameter_template").len(), 3);
     std::fs::copy(
@@ -225,7 +217,7 @@ fn a_missing_snapshot_beside_a_later_journal_is_an_error() {
         r.stderr.contains("state/quickstart.json is missing"),
         "{r:?}"
     );
-    assert!(r.stderr.contains("quickstart.json.journal"), "{r:?}");
+    r.err_has("quickstart.json.journal");
 }
 
 #[cfg(unix)]
@@ -239,10 +231,10 @@ fn a_dangling_symlink_as_state_is_an_error() {
     )
     .unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(r.stderr.contains("is a symbolic link to"), "{r:?}");
-    assert!(r.stderr.contains("which does not exist"), "{r:?}");
+    r.err_has("is a symbolic link to");
+    r.err_has("which does not exist");
     let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
-    assert!(r.stderr.contains("is a symbolic link to"), "{r:?}");
+    r.err_has("is a symbolic link to");
     assert!(env.made_names("parameter_template").is_empty());
 }
 
@@ -254,8 +246,8 @@ fn a_snapshot_whose_checksum_key_was_renamed_is_refused() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("\"checksum\"", "\"checksun\"")).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(r.stderr.contains("\"checksum\" field is missing"), "{r:?}");
-    assert!(r.stderr.contains("quickstart.json is damaged"), "{r:?}");
+    r.err_has("\"checksum\" field is missing");
+    r.err_has("quickstart.json is damaged");
 }
 
 #[test]
@@ -280,7 +272,7 @@ fn a_damaged_complete_last_journal_line_is_refused_not_dropped() {
     bytes.truncate(at);
     std::fs::write(&jpath, &bytes).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(r.stderr.contains("cut short by a crash"), "{r:?}");
+    r.err_has("cut short by a crash");
 }
 
 /// Run strata with the file-size limit set to `limit` bytes (writes beyond it fail with
@@ -326,7 +318,7 @@ fn a_full_disk_during_the_snapshot_write_leaves_no_temp_file() {
         1024,
     );
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("File too large"), "{r:?}");
+    r.err_has("File too large");
     let left: Vec<String> = std::fs::read_dir(env.path().join("state"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -366,6 +366,6 @@ fn tls_certificate_failures_are_final_named_and_fixed_by_ca_file() {
             "{r:?}"
         );
         assert!(r.stderr.contains(problem), "{problem}: {r:?}");
-        assert!(r.stderr.contains(&path), "{r:?}");
+        r.err_has(&path);
     }
 }

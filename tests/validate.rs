@@ -39,7 +39,7 @@ fn empty_directory() {
     let env = Env::new();
     std::fs::create_dir_all(env.path().join("empty")).unwrap();
     let r = env.ok(&["-C", "empty", "validate"], 1);
-    assert!(r.stderr.contains("no *.yaml or *.yml files"), "{r:?}");
+    r.err_has("no *.yaml or *.yml files");
     let r = env.ok(&["-C", "missing-dir", "validate"], 1);
     assert!(
         r.stderr.contains("cannot read the config directory"),
@@ -187,13 +187,9 @@ fn rules_apply_to_interpolated_values_at_plan_time() {
     );
     env.ok(&["-C", "stack", "validate"], 0);
     let r = env.ok(&["-C", "stack", "plan", "--var", "suffix=not ok!"], 1);
-    assert!(r.stderr.contains("\"t-not ok!\" is not valid"), "{r:?}");
+    r.err_has("\"t-not ok!\" is not valid");
     let r = env.ok(&["-C", "stack", "plan", "--var", "nosuch=1"], 1);
-    assert!(
-        r.stderr
-            .contains("no variable named \"nosuch\" is declared"),
-        "{r:?}"
-    );
+    r.err_has("no variable named \"nosuch\" is declared");
 }
 
 #[test]

@@ -38,12 +38,8 @@ fn api_errors_name_the_address_and_code() {
          resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n",
     );
     let r = env.ok(&["-C", "s", "plan"], 1);
-    assert!(
-        r.stderr
-            .contains("data.huaweicloud_rds_parameter_template.x"),
-        "{r:?}"
-    );
-    assert!(r.stderr.contains("DBS.200002"), "{r:?}");
+    r.err_has("data.huaweicloud_rds_parameter_template.x");
+    r.err_has("DBS.200002");
     env.write(
         "s/main.yaml",
         "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
@@ -148,7 +144,7 @@ fn apply_and_destroy_converge_through_injected_faults() {
         &[("STRATA_SANDBOX", "fail_rate=2")],
     );
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("STRATA_SANDBOX: fail_rate=2"), "{r:?}");
+    r.err_has("STRATA_SANDBOX: fail_rate=2");
 }
 
 #[test]

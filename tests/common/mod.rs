@@ -41,6 +41,27 @@ impl Run {
     pub fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
+
+    /// Insist that stdout holds `needle` (the whole run is shown when it does not).
+    #[track_caller]
+    pub fn out_has(&self, needle: &str) -> &Run {
+        self.holds("stdout", &self.stdout, needle)
+    }
+
+    /// Insist that stderr holds `needle` (the whole run is shown when it does not).
+    #[track_caller]
+    pub fn err_has(&self, needle: &str) -> &Run {
+        self.holds("stderr", &self.stderr, needle)
+    }
+
+    #[track_caller]
+    fn holds(&self, stream: &str, text: &str, needle: &str) -> &Run {
+        assert!(
+            text.contains(needle),
+            "missing {needle:?} in {stream}\n{self:?}"
+        );
+        self
+    }
 }
 
 impl std::fmt::Debug for Run {
