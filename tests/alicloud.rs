@@ -603,24 +603,17 @@ mod wire {
                 ("RegionId", "cn-hangzhou".to_string()),
             ]
         };
-        let e = s
-            .call(
-                "CreateDBClusterBinding",
-                &params(selectdb::SINGLE_ZONE),
-                false,
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(e.code, "ClusterNotSupport");
-        let e = s
-            .call(
-                "CreateDBClusterBinding",
-                &params(selectdb::MIXED_BILLING),
-                false,
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(e.code, "InvalidChargeType.NotSupport");
+        // ... nor those of an instance mixing billing methods
+        for (instance, code) in [
+            (selectdb::SINGLE_ZONE, "ClusterNotSupport"),
+            (selectdb::MIXED_BILLING, "InvalidChargeType.NotSupport"),
+        ] {
+            let e = s
+                .call("CreateDBClusterBinding", &params(instance), false)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code, code, "{instance}");
+        }
         let ok = s
             .call(
                 "CreateDBClusterBinding",
