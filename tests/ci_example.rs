@@ -59,10 +59,7 @@ fn the_ci_steps_plan_comment_and_apply() {
     // first push: no comment yet, one is added
     let r = run_script(&env, &["comment", "7", "out/plan.md"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(
-        r.stdout.contains("added a comment to pull request #7"),
-        "{r:?}"
-    );
+    r.out_has("added a comment to pull request #7");
     let log = env.read("gh.log");
     assert!(log.contains("api --paginate repos/acme/infra/issues/7/comments --jq .[] | select(.body | startswith(\"<!-- strata:plan:quickstart -->\")) | .id"), "{log}");
     assert!(

@@ -113,10 +113,7 @@ fn drift_is_reported_and_planned_back() {
         d["values"]["max_connections"] = "9999".into()
     });
     let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
-    assert!(
-        r.stdout.contains("Objects have changed outside of strata"),
-        "{r:?}"
-    );
+    r.out_has("Objects have changed outside of strata");
     assert!(r
         .stdout
         .contains("# huaweicloud_rds_parameter_template.base has changed"));
@@ -170,10 +167,7 @@ fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
     let lock_path = env.path().join("state/quickstart.json.lock");
     let held = strata::state::lock::acquire(&lock_path, "apply", Duration::ZERO).unwrap();
     let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
-    assert!(
-        r.stderr.contains(&format!("pid {}", std::process::id())),
-        "{r:?}"
-    );
+    r.err_has(&format!("pid {}", std::process::id()));
     r.err_has("operation: apply");
     r.err_has(&held.info.id);
     // read-only commands do not need it
@@ -454,10 +448,7 @@ fn graph_shows_the_executors_order_for_a_replacement() {
     };
     assert!(num(base) < num(copy), "{r:?}");
     assert!(num(copy) < num(&format!("{base} (destroy)")), "{r:?}");
-    assert!(
-        r.stdout.contains(&format!(". {base}\\nreplace: create\"")),
-        "{r:?}"
-    );
+    r.out_has(&format!(". {base}\\nreplace: create\""));
     let r = env.ok(&["-C", "quickstart", "graph", "--format", "text"], 0);
     assert!(
         r.stdout.contains(&format!(
@@ -494,10 +485,7 @@ fn on_terminal(env: &Env, args: &str, answer: &str) -> common::Run {
 fn a_terminal_is_asked_for_yes() {
     let env = Env::huawei_quickstart();
     let r = on_terminal(&env, "-C quickstart apply", "no");
-    assert!(
-        r.stdout.contains("Only 'yes' will be accepted to approve."),
-        "{r:?}"
-    );
+    r.out_has("Only 'yes' will be accepted to approve.");
     r.out_has("Apply cancelled.");
     assert_eq!(r.code, 1, "{r:?}");
     assert!(env.made("parameter_template").is_empty());

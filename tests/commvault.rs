@@ -368,10 +368,7 @@ fn sessions_tokens_expiry_and_refused_credentials() {
     let stack = head_with(&endpoint, ", insecure_http: true") + &instance("db", &[]);
     env.write("s/main.yaml", &stack);
     let r = expect(&env, &["-C", "s", "plan"], &with_token, 1);
-    assert!(
-        r.stderr.contains("is plain http (insecure_http: true)"),
-        "{r:?}"
-    );
+    r.err_has("is plain http (insecure_http: true)");
     for s in [
         "commvault_postgresql_instance.db",
         "5: Access Denied",

@@ -72,10 +72,7 @@ fn a_failing_look_up_keeps_the_intent_open_and_never_creates_again() {
                   fail=GET /huaweicloud/rds/v3/{project}/configurations*1000";
     let r = apply(&env, "t", faults);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr.contains("looking for what it made failed"),
-        "{r:?}"
-    );
+    r.err_has("looking for what it made failed");
     assert_eq!(env.made_names("parameter_template"), ["lost-answer"]);
     let st = env.state_json("t");
     assert_eq!(st["intents"].as_array().map(Vec::len), Some(1), "{st}");

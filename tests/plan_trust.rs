@@ -224,9 +224,6 @@ fn a_sensitive_default_is_withheld_from_a_saved_plan_and_taken_again_at_apply() 
     );
     let r = env.run(&["-C", "s", "plan", "--out", "s.json"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr.contains("also stands elsewhere in the config"),
-        "{r:?}"
-    );
+    r.err_has("also stands elsewhere in the config");
     assert!(!env.path().join("s.json").exists());
 }

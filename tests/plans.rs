@@ -157,31 +157,22 @@ fn markdown_plans() {
     let snap = |name: &str, text: &str| {
         common::snapshot_settings().bind(|| insta::assert_snapshot!(name, text));
     };
-    let r = env.ok(
-        &[
+    let markdown_plan = |code: i32| {
+        let args = [
             "-C",
             "quickstart",
             "plan",
             "--format",
             "markdown",
             "--detailed-exitcode",
-        ],
-        2,
-    );
+        ];
+        env.ok(&args, code)
+    };
+    let r = markdown_plan(2);
     assert!(r.stdout.starts_with("<!-- strata:plan:quickstart -->\n"));
     snap("markdown_create", &r.stdout);
     env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    let r = env.ok(
-        &[
-            "-C",
-            "quickstart",
-            "plan",
-            "--format",
-            "markdown",
-            "--detailed-exitcode",
-        ],
-        0,
-    );
+    let r = markdown_plan(0);
     snap("markdown_no_changes", &r.stdout);
     env.edit_outside("base-staging-copy", |d| {
         d["values"]["max_connections"] = "1".into()
@@ -196,10 +187,7 @@ fn markdown_plans() {
     env.write("quickstart/main.yaml", &text);
     let r = env.ok(&["-C", "quickstart", "plan", "--format", "markdown"], 0);
     r.out_has("> [!WARNING]");
-    assert!(
-        r.stdout.contains("Drift: 1 object changed outside strata"),
-        "{r:?}"
-    );
+    r.out_has("Drift: 1 object changed outside strata");
     snap("markdown_changes", &r.stdout);
     // a plan that would destroy a protected resource: shown, loudly, and refused
     let protected = text.replace(
@@ -207,22 +195,9 @@ fn markdown_plans() {
         "    name: base-${var.env}\n    lifecycle: { prevent_destroy: true }\n",
     );
     env.write("quickstart/main.yaml", &protected);
-    let r = env.ok(
-        &[
-            "-C",
-            "quickstart",
-            "plan",
-            "--format",
-            "markdown",
-            "--detailed-exitcode",
-        ],
-        1,
-    );
+    let r = markdown_plan(1);
     r.out_has("> [!CAUTION]");
-    assert!(
-        r.stderr.contains("huaweicloud_rds_parameter_template.base"),
-        "{r:?}"
-    );
+    r.err_has("huaweicloud_rds_parameter_template.base");
     r.err_has("prevent_destroy");
     snap("markdown_prevent_destroy", &r.stdout);
     let r = env.ok(&["-C", "quickstart", "plan", "--format", "json"], 1);
@@ -277,10 +252,7 @@ fn markdown_is_cut_at_65000_characters_and_says_so() {
 fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "plan", "--out", "plan.json"], 0);
-    assert!(
-        r.stdout.contains("strata -C quickstart apply plan.json"),
-        "{r:?}"
-    );
+    r.out_has("strata -C quickstart apply plan.json");
     // the saved file is the plan document
     let doc: J = serde_json::from_str(&env.read("plan.json")).unwrap();
     assert_valid(&doc);
@@ -368,10 +340,7 @@ fn saved_plans_never_hold_secrets_and_need_them_again() {
     assert!(!env.read("p.json").contains(secret));
     let r = env.run(&["-C", "s", "apply", "p.json"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("needs the sensitive variable \"note\""),
-        "{r:?}"
-    );
+    r.err_has("needs the sensitive variable \"note\"");
     let r = env.run_with(
         &["-C", "s", "apply", "p.json"],
         &[("STRATA_VAR_note", "different")],

@@ -361,10 +361,7 @@ fn tls_certificate_failures_are_final_named_and_fixed_by_ca_file() {
             &format!("    ca_file: \"{path}\"\n"),
         );
         assert_eq!(r.code, 1, "{r:?}");
-        assert!(
-            r.stderr.contains("providers.huaweicloud.ca_file: "),
-            "{r:?}"
-        );
+        r.err_has("providers.huaweicloud.ca_file: ");
         assert!(r.stderr.contains(problem), "{problem}: {r:?}");
         r.err_has(&path);
     }

@@ -183,10 +183,7 @@ fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
         "replace_because_tainted"
     );
     let r = env.ok(&["-C", "s", "plan"], 0);
-    assert!(
-        r.stdout.contains("is tainted, so must be replaced"),
-        "{r:?}"
-    );
+    r.out_has("is tainted, so must be replaced");
     env.ok(&["-C", "s", "apply", "--auto-approve"], 0);
     let again = env.made("parameter_template");
     assert_eq!(again.len(), 1);
