@@ -50,7 +50,7 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
         serde_json::json!(["alicloud_gpdb_instance.warehouse"])
     );
 
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(&common::APPLY, 0);
     r.out_has("1 bound");
     let instances = env.made_in("gpdb", "instance");
     assert_eq!(instances.len(), 2, "{instances:?}");
@@ -83,7 +83,7 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
         .unwrap();
     assert_eq!(restored_from["instance"], source.as_str());
     assert_eq!(restored_from["backup"], backup.as_str());
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    let r = env.ok(&common::CHECK, 0);
     r.out_has("No changes.");
     // the binding is visible in the data source
     let r = env.ok(
@@ -98,7 +98,7 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
     );
     r.out_has("selectdb-cn-7213cjv2ez-be2");
 
-    env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
+    env.ok(&common::DESTROY, 0);
     assert!(env.made_in("gpdb", "instance").is_empty());
     assert!(
         env.made_in("gpdb", "backup").is_empty(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 fn applied() -> Env {
     let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     env
 }
 
@@ -67,7 +67,7 @@ fn show_state_and_output_commands() {
         "huaweicloud_rds_parameter_template.renamed:",
     );
     env.write("quickstart/main.yaml", &text);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     assert!(env.path().join("state/quickstart.json.backup").exists());
 
     // rm forgets the object: the plan wants to create it again and the API refuses the name
@@ -83,7 +83,7 @@ fn show_state_and_output_commands() {
     );
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     r.out_has("Plan: 0 to create, 1 to clone");
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    let r = env.ok(&common::APPLY, 1);
     assert!(r.all().contains("DBS.200001"), "{r:?}");
     assert!(r.all().contains("already exists"), "{r:?}");
     assert!(r.all().contains("HTTP 400"), "{r:?}");
@@ -112,7 +112,7 @@ fn drift_is_reported_and_planned_back() {
     env.edit_outside("base-staging", |d| {
         d["values"]["max_connections"] = "9999".into()
     });
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
+    let r = env.ok(&common::CHECK, 2);
     r.out_has("Objects have changed outside of strata");
     assert!(r
         .stdout
@@ -138,8 +138,8 @@ fn drift_is_reported_and_planned_back() {
             ["max_connections"],
         "9999"
     );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::APPLY, 0);
+    env.ok(&common::CHECK, 0);
     // deleted outside: planned again
     let store = strata::sandbox::open_store(
         &env.path().join("state/sandbox.json"),
@@ -166,7 +166,7 @@ fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
     let env = Env::huawei_quickstart();
     let lock_path = env.path().join("state/quickstart.json.lock");
     let held = strata::state::lock::acquire(&lock_path, "apply", Duration::ZERO).unwrap();
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    let r = env.ok(&common::APPLY, 1);
     r.err_has(&format!("pid {}", std::process::id()));
     r.err_has("operation: apply");
     r.err_has(&held.info.id);
@@ -196,18 +196,18 @@ fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
     let mut info = strata::state::lock::LockInfo::new("apply");
     info.pid = 4_000_000;
     std::fs::write(&lock_path, serde_json::to_string(&info).unwrap()).unwrap();
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(&common::APPLY, 0);
     r.err_has("found and cleared a stale lock left by pid 4000000");
     assert!(!lock_path.exists());
 
     // one from another host needs force-unlock with its ID
     info.host = "build-agent-7".into();
     std::fs::write(&lock_path, serde_json::to_string(&info).unwrap()).unwrap();
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    let r = env.ok(&common::APPLY, 1);
     r.err_has(&format!("strata force-unlock {}", info.id));
     env.ok(&["-C", "quickstart", "force-unlock", "wrong-id"], 1);
     env.ok(&["-C", "quickstart", "force-unlock", &info.id], 0);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
 }
 
 #[test]
@@ -315,7 +315,7 @@ fn targets_and_replace() {
         0,
     );
     assert_eq!(env.made("parameter_template").len(), 1);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(
         &[
             "-C",
@@ -417,7 +417,7 @@ fn create_before_destroy_makes_the_replacement_first() {
         names,
         ["base-staging-copy", "base-staging-v2", "copy_by_v31"]
     );
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 /// `graph` prints the executor's graph, not the config's: a replacement under

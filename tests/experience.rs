@@ -181,7 +181,7 @@ fn graph_shows_the_plans_actions() {
             .unwrap()
     };
     assert!(num("base") < num("base_copy"));
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(&["-C", "quickstart", "graph", "--format", "text"], 0);
     r.out_has("huaweicloud_rds_parameter_template.base (no-op)\n    huaweicloud_rds_parameter_template.base_copy (no-op)");
     let has_dot = std::process::Command::new("dot").arg("-V").output().is_ok();
@@ -239,7 +239,7 @@ fn progress_on_a_terminal_and_lines_elsewhere() {
     r.out_has("Creating...");
     r.out_has("Creation complete after");
     r.out_has("Apply complete!");
-    let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
+    let r = env.ok(&common::DESTROY, 0);
     assert!(!r.stdout.contains("done ["), "no bars on a pipe: {r:?}");
     assert!(
         r.stdout.contains("Destruction complete after"),

@@ -23,7 +23,7 @@ fn wait_for(path: &std::path::Path) {
 fn two_applies_on_one_stack() {
     let env = Env::with_example("quickstart");
     let first = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
+        .command(&common::APPLY)
         .env("STRATA_SANDBOX", SLOW)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -32,10 +32,7 @@ fn two_applies_on_one_stack() {
     let pid = first.id();
     wait_for(&env.path().join("state/quickstart.json.lock"));
     // the second fails at once, naming the holder
-    let r = env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[("STRATA_SANDBOX", SLOW)],
-    );
+    let r = env.run_with(&common::APPLY, &[("STRATA_SANDBOX", SLOW)]);
     assert_eq!(r.code, 1, "{r:?}");
     r.err_has(&format!("the state is locked by pid {pid}"));
     r.err_has("operation: apply");
@@ -52,14 +49,7 @@ fn two_applies_on_one_stack() {
     }
     // a third waits for it with --lock-timeout, then finds nothing left to do
     let r = env.run_with(
-        &[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--lock-timeout",
-            "60s",
-        ],
+        &common::apply_with(&["--lock-timeout", "60s"]),
         &[("STRATA_SANDBOX", SLOW)],
     );
     assert_eq!(r.code, 0, "{r:?}");
@@ -74,7 +64,7 @@ fn two_applies_on_one_stack() {
         "the waiter saw the first's work: {r:?}"
     );
     assert_eq!(env.made("parameter_template").len(), 3);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 #[test]
@@ -86,7 +76,7 @@ fn applies_on_two_stacks_do_not_block_each_other() {
         "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
     let a = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
+        .command(&common::APPLY)
         .env("STRATA_SANDBOX", SLOW)
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -100,26 +90,26 @@ fn applies_on_two_stacks_do_not_block_each_other() {
     assert!(a.wait_with_output().unwrap().status.success());
     // both in one shared sandbox, written by two processes at once
     assert_eq!(env.made("parameter_template").len(), 4);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     env.ok(&["-C", "second", "plan", "--detailed-exitcode"], 0);
 }
 
 #[test]
 fn damaged_state_files_are_refused_never_treated_as_empty() {
     let env = Env::with_example("quickstart");
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     env.write(
         "quickstart/main.yaml",
         &common::quickstart_text().replace("\"600\"", "\"601\""),
     );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let state = env.path().join("state/quickstart.json");
     let good = std::fs::read(&state).unwrap();
     // truncated
     std::fs::write(&state, &good[..good.len() / 2]).unwrap();
     for args in [
         &["-C", "quickstart", "plan"][..],
-        &["-C", "quickstart", "apply", "--auto-approve"],
+        &common::APPLY,
         &["-C", "quickstart", "state", "list"],
     ] {
         let r = env.run(args);
@@ -159,9 +149,9 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
         "the backup is one step behind: {r:?}"
     );
     // and refresh heals it from the cloud
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     std::fs::write(&state, &good).unwrap();
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 
     // a journal damaged in the middle is refused; a torn last line is dropped
     let journal = env.path().join("state/quickstart.json.journal");
@@ -181,10 +171,10 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
     let settle = "{\"op\":\"settle\",\"intent\":\"x\"}";
     let mut text = line(&header) + &line(settle) + &line(settle);
     std::fs::write(&journal, &text).unwrap();
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     text.push_str("0123456789abcdef {\"op\":\"sett");
     std::fs::write(&journal, &text).unwrap();
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    let r = env.ok(&common::CHECK, 0);
     r.err_has("cut short by a crash");
     let damaged = line(&header) + &line(settle).replace("settle", "settlx") + &line(settle);
     std::fs::write(&journal, damaged).unwrap();
@@ -194,7 +184,7 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+        env.ok(&common::APPLY, 0);
         for f in ["quickstart.json", "quickstart.json.backup"] {
             let mode = std::fs::metadata(env.path().join("state").join(f))
                 .unwrap()

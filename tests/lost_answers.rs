@@ -109,10 +109,7 @@ fn at_fifty_percent_faults_an_apply_that_exits_0_is_really_complete() {
                             "fail_rate=0.5,throttle_rate=0.2,async_ms=150,seed={}",
                             seed * 100 + attempt
                         );
-                        let r = env.run_with(
-                            &["-C", "quickstart", "apply", "--auto-approve"],
-                            &[("STRATA_SANDBOX", &faults)],
-                        );
+                        let r = env.run_with(&common::APPLY, &[("STRATA_SANDBOX", &faults)]);
                         assert!(!r.all().contains("panicked"), "seed {seed}: {r:?}");
                         if r.code == 0 {
                             zero_exits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

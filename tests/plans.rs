@@ -81,7 +81,7 @@ fn json_plans_match_the_schema_and_terraform_consumers() {
     let doc = plan_json(&env, &["--detailed-exitcode"], 2);
     assert_valid(&doc);
     check_summary(&doc);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let doc = plan_json(&env, &["--detailed-exitcode"], 0);
     assert_valid(&doc);
     assert_eq!(doc["has_changes"], false);
@@ -171,7 +171,7 @@ fn markdown_plans() {
     let r = markdown_plan(2);
     assert!(r.stdout.starts_with("<!-- strata:plan:quickstart -->\n"));
     snap("markdown_create", &r.stdout);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = markdown_plan(0);
     snap("markdown_no_changes", &r.stdout);
     env.edit_outside("base-staging-copy", |d| {
@@ -204,7 +204,7 @@ fn markdown_plans() {
     let doc: J = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["errored"], true);
     assert_valid(&doc);
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    let r = env.ok(&common::APPLY, 1);
     r.err_has("prevent_destroy");
     assert!(
         !r.stdout.contains("Destroying"),
@@ -297,7 +297,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         ],
         2,
     );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(&["-C", "quickstart", "apply", "p2.json"], 1);
     r.err_has("from serial 2");
     // against another state (lineage)
@@ -387,7 +387,7 @@ fn detailed_exit_codes_in_every_format() {
         }
     };
     plan_exits(2);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     plan_exits(0);
     env.write("quickstart/broken.yaml", "resources: [");
     plan_exits(1);
@@ -396,7 +396,7 @@ fn detailed_exit_codes_in_every_format() {
 #[test]
 fn import_adopts_existing_objects() {
     let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let id = env.state_json("quickstart")["resources"]
         ["huaweicloud_rds_parameter_template.copy_by_v31"]["id"]
         .as_str()
@@ -467,7 +467,7 @@ fn import_adopts_existing_objects() {
         st["resources"]["huaweicloud_rds_parameter_template.copy_by_v31"]["made"]["how"],
         "imported"
     );
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     assert_eq!(
         env.made("parameter_template").len(),
         3,
@@ -502,14 +502,14 @@ fn import_adopts_existing_objects() {
 #[test]
 fn lifecycle_meta_arguments_through_the_binary() {
     let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     // ignore_changes hides a change of that attribute
     let text = common::quickstart_text().replace(
         "    description: copy\n",
         "    description: ignored change\n    lifecycle: { ignore_changes: [description] }\n",
     );
     env.write("quickstart/main.yaml", &text);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     // prevent_destroy: a destroy plan fails with exit 1, naming the resource and the file
     let text = text.replace(
         "    name: copy_by_v31\n",
@@ -517,7 +517,7 @@ fn lifecycle_meta_arguments_through_the_binary() {
     );
     let text = text.replace("    lifecycle: { ignore_changes: [description] }\n", "");
     env.write("quickstart/main.yaml", &text);
-    let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 1);
+    let r = env.ok(&common::DESTROY, 1);
     r.err_has("quickstart/main.yaml:");
     r.err_has("huaweicloud_rds_parameter_template.copy_by_v31.lifecycle.prevent_destroy");
     assert_eq!(

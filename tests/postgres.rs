@@ -37,23 +37,13 @@ async fn scalar_i64(pg: &Pg, sql: &str) -> i64 {
 fn lifecycle_through_postgres() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
-    let r = with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        0,
-    );
+    let r = with_pg(&env, &pg, &common::APPLY, 0);
     r.out_has("Apply complete!");
     assert!(
         !env.path().join("state/quickstart.json").exists(),
         "no local state file"
     );
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    with_pg(&env, &pg, &common::CHECK, 0);
     let rt = rt();
     assert_eq!(
         rt.block_on(scalar_i64(
@@ -130,12 +120,7 @@ fn lifecycle_through_postgres() {
         )) >= 2,
         "previous versions kept"
     );
-    let r = with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "destroy", "--auto-approve"],
-        0,
-    );
+    let r = with_pg(&env, &pg, &common::DESTROY, 0);
     r.out_has("3 destroyed");
     assert!(env.made("parameter_template").is_empty());
     // the same stack name from a config's backend block, the URL given on the command line
@@ -239,12 +224,7 @@ fn a_command_right_after_another_finds_the_lock_free() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
     for _ in 0..3 {
-        with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "apply", "--auto-approve"],
-            0,
-        );
+        with_pg(&env, &pg, &common::APPLY, 0);
     }
     let rt = rt();
     let held: i64 = rt.block_on(scalar_i64(
@@ -264,7 +244,7 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
     );
     let slow = "latency_ms=250,seed=2";
     let first = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
+        .command(&common::APPLY)
         .env("STRATA_PG_URL", pg.url())
         // slow enough that it still holds the lock when the second apply starts, even on a
         // busy machine
@@ -289,7 +269,7 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let r = env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
+        &common::APPLY,
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
     );
     assert_eq!(r.code, 1, "{r:?}");
@@ -306,14 +286,7 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
     assert_eq!(r.code, 0, "{r:?}");
     // a waiter gets the lock when the first is done
     let r = env.run_with(
-        &[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--lock-timeout",
-            "60s",
-        ],
+        &common::apply_with(&["--lock-timeout", "60s"]),
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
     );
     assert_eq!(r.code, 0, "{r:?}");
@@ -333,12 +306,7 @@ fn killed_applies_recover_from_the_postgres_journal() {
     for checkpoint in ["call_returned", "before_fold", "intent_written"] {
         let env = Env::huawei_quickstart();
         kill_at(&env, &pg, checkpoint);
-        let r = with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "apply", "--auto-approve"],
-            0,
-        );
+        let r = with_pg(&env, &pg, &common::APPLY, 0);
         assert!(
             r.stderr.contains("found and cleared a stale lock"),
             "{checkpoint}: the dead holder's lock: {r:?}"
@@ -349,18 +317,8 @@ fn killed_applies_recover_from_the_postgres_journal() {
             ["base-staging", "base-staging-copy", "copy_by_v31"],
             "{checkpoint}"
         );
-        with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "plan", "--detailed-exitcode"],
-            0,
-        );
-        with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "destroy", "--auto-approve"],
-            0,
-        );
+        with_pg(&env, &pg, &common::CHECK, 0);
+        with_pg(&env, &pg, &common::DESTROY, 0);
     }
 }
 
@@ -369,16 +327,11 @@ fn force_unlock_ends_a_hung_holder() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
     let mut hung = env.pause_at(
-        &["-C", "quickstart", "apply", "--auto-approve"],
+        &common::APPLY,
         &[("STRATA_PG_URL", &pg.url())],
         "intent_written",
     );
-    let r = with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        1,
-    );
+    let r = with_pg(&env, &pg, &common::APPLY, 1);
     let id = r
         .stderr
         .split("lock ID ")
@@ -394,20 +347,10 @@ fn force_unlock_ends_a_hung_holder() {
     );
     let r = with_pg(&env, &pg, &["-C", "quickstart", "force-unlock", &id], 0);
     r.out_has("has been ended");
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        0,
-    );
+    with_pg(&env, &pg, &common::APPLY, 0);
     hung.kill().unwrap();
     hung.wait().unwrap();
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    with_pg(&env, &pg, &common::CHECK, 0);
 }
 
 /// (A writer that lost the race overwriting nothing is in the backend suite, tests/backends.rs.)
@@ -456,18 +399,13 @@ fn saved_plans_go_stale_in_postgres_too() {
 fn migrate_to_postgres_and_back() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
         0,
     );
     r.out_has("identical");
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    with_pg(&env, &pg, &common::CHECK, 0);
     // a second migration into the same place is refused
     let r = env.ok(
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
@@ -519,20 +457,10 @@ fn tls_as_the_url_asks() {
     );
     assert_eq!(r.code, 1, "{r:?}");
     r.err_has("cannot connect to PostgreSQL");
-    with_url(
-        &env,
-        &pg.url_with("sslmode=require"),
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        0,
-    );
+    with_url(&env, &pg.url_with("sslmode=require"), &common::APPLY, 0);
     // verify-full with the CA: the certificate is checked, and good
     let verified = pg.url_with(&format!("sslmode=verify-full&sslrootcert={}", ca.display()));
-    with_url(
-        &env,
-        &verified,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    with_url(&env, &verified, &common::CHECK, 0);
     // verify-full against the public roots: this CA is unknown, so it is refused
     let r = env.run_with(
         &["-C", "quickstart", "state", "list"],

@@ -11,7 +11,7 @@ fn quickstart_lifecycle() {
     let r = env.ok(&["-C", "quickstart", "validate"], 0);
     r.out_has("valid");
 
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
+    let r = env.ok(&common::CHECK, 2);
     r.out_has("# huaweicloud_rds_parameter_template.base will be created");
     assert!(r.stdout.contains(
         "# huaweicloud_rds_parameter_template.copy_by_v31 will be cloned from 66251c9024774eeb9edd8663a4cbb0a1pr04"
@@ -28,13 +28,13 @@ fn quickstart_lifecycle() {
         "plan writes no state"
     );
 
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(&common::APPLY, 0);
     r.out_has("Apply complete! Resources: 1 created, 2 cloned");
     let made = env.made("parameter_template");
     let names: Vec<&str> = made.iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(names, ["base-staging", "base-staging-copy", "copy_by_v31"]);
 
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    let r = env.ok(&common::CHECK, 0);
     r.out_has("No changes.");
 
     // state: lineage, serial, 0600, what was made and how
@@ -73,22 +73,22 @@ fn quickstart_lifecycle() {
         .replace("max_connections: \"500\"", "max_connections: \"501\"")
         .replace("name: copy_by_v31", "name: copy_by_v32");
     env.write("quickstart/main.yaml", &text);
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
+    let r = env.ok(&common::CHECK, 2);
     r.out_has("~ \"max_connections\" = \"500\" -> \"501\"");
     assert!(r
         .stdout
         .contains("Plan: 0 to create, 0 to clone, 0 to bind, 2 to update"));
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(&common::APPLY, 0);
     r.out_has("2 updated");
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     let text = text.replace("version: \"8.0\"", "version: \"5.7\"");
     env.write("quickstart/main.yaml", &text);
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     r.out_has("-/+ resource \"huaweicloud_rds_parameter_template\" \"base\"");
     assert!(r.stdout.contains("# forces replacement"));
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let r = env.ok(&common::APPLY, 0);
     r.out_has("2 replaced");
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     assert_eq!(
         env.made("parameter_template").len(),
         3,
@@ -97,7 +97,7 @@ fn quickstart_lifecycle() {
 
     // destroy removes exactly what was made; the seeds stay
     let seeds_before = env.sandbox().len() - 3;
-    let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
+    let r = env.ok(&common::DESTROY, 0);
     r.out_has("Destroy complete! Resources: 3 destroyed.");
     assert!(env.made("parameter_template").is_empty());
     assert_eq!(env.sandbox().len(), seeds_before);

@@ -16,7 +16,7 @@ fn text_plans() {
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     snap!("plan_create", r.stdout);
 
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     snap!("plan_no_changes", r.stdout);
 

@@ -157,16 +157,16 @@ fn a_removed_lock_file_does_not_let_a_second_apply_in() {
             .any(|r| r["id"] == id.as_str());
         assert!(held, "{name} ({id}) is in the state");
     }
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 fn apply_twice(env: &Env) {
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     env.write(
         "quickstart/main.yaml",
         &common::quickstart_text().replace("\"600\"", "\"601\""),
     );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
 }
 
 #[test]
@@ -176,7 +176,7 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
     std::fs::remove_file(env.path().join("state/quickstart.json")).unwrap();
     for args in [
         &["-C", "quickstart", "plan"][..],
-        &["-C", "quickstart", "apply", "--auto-approve"],
+        &common::APPLY,
         &["-C", "quickstart", "state", "list"],
     ] {
         let r = env.ok(args, 1);
@@ -198,16 +198,12 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
 #[test]
 fn a_missing_snapshot_beside_a_later_journal_is_an_error() {
     let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     env.write(
         "quickstart/main.yaml",
         &common::quickstart_text().replace("\"600\"", "\"601\""),
     );
-    env.kill_at(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[],
-        "before_fold",
-    );
+    env.kill_at(&common::APPLY, &[], "before_fold");
     std::fs::remove_file(env.path().join("state/quickstart.json")).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
     r.err_has("state/quickstart.json is missing");
@@ -227,7 +223,7 @@ fn a_dangling_symlink_as_state_is_an_error() {
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
     r.err_has("is a symbolic link to");
     r.err_has("which does not exist");
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    let r = env.ok(&common::APPLY, 1);
     r.err_has("is a symbolic link to");
     assert!(env.made_names("parameter_template").is_empty());
 }
@@ -235,7 +231,7 @@ fn a_dangling_symlink_as_state_is_an_error() {
 #[test]
 fn a_snapshot_whose_checksum_key_was_renamed_is_refused() {
     let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let path = env.path().join("state/quickstart.json");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("\"checksum\"", "\"checksun\"")).unwrap();
@@ -296,7 +292,7 @@ fn run_with_file_limit(env: &Env, args: &[&str], limit: u64) -> common::Run {
 #[test]
 fn a_full_disk_during_the_snapshot_write_leaves_no_temp_file() {
     let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let path = env.path().join("state/quickstart.json");
     let before = std::fs::read(&path).unwrap();
     assert!(before.len() > 2048, "{}", before.len());

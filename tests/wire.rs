@@ -17,7 +17,7 @@ fn wrong_credentials_are_refused_by_the_signature_check() {
         "quickstart/main.yaml",
         &text.replacen("endpoint: sandbox", wrong, 1),
     );
-    let r = env.run(&["-C", "quickstart", "apply", "--auto-approve"]);
+    let r = env.run(&common::APPLY);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.all().contains("APIGW.0301"), "{r:?}");
     assert!(r.all().contains("verify aksk signature fail"), "{r:?}");
@@ -96,10 +96,7 @@ fn standalone_server_serves_the_same_api() {
     assert!(resp.contains("APIGW.0301"), "{resp}");
 
     let env = Env::with_example("quickstart");
-    let r = env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[("STRATA_SANDBOX_URL", &url)],
-    );
+    let r = env.run_with(&common::APPLY, &[("STRATA_SANDBOX_URL", &url)]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
         server_dir.made("parameter_template").len(),
@@ -110,10 +107,7 @@ fn standalone_server_serves_the_same_api() {
         env.made("parameter_template").is_empty(),
         "not in an in-process one"
     );
-    let r = env.run_with(
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        &[("STRATA_SANDBOX_URL", &url)],
-    );
+    let r = env.run_with(&common::CHECK, &[("STRATA_SANDBOX_URL", &url)]);
     assert_eq!(r.code, 0, "{r:?}");
     server.kill().unwrap();
     server.wait().unwrap();
@@ -123,7 +117,7 @@ fn standalone_server_serves_the_same_api() {
 fn apply_and_destroy_converge_through_injected_faults() {
     let env = Env::with_example("quickstart");
     let faults = [("STRATA_SANDBOX", "fail_rate=0.3,throttle_rate=0.2,seed=11")];
-    let r = env.run_with(&["-C", "quickstart", "apply", "--auto-approve"], &faults);
+    let r = env.run_with(&common::APPLY, &faults);
     assert_eq!(r.code, 0, "{r:?}");
     let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(
@@ -131,12 +125,9 @@ fn apply_and_destroy_converge_through_injected_faults() {
         ["base-staging", "base-staging-copy", "copy_by_v31"],
         "each exactly once"
     );
-    let r = env.run_with(
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        &faults,
-    );
+    let r = env.run_with(&common::CHECK, &faults);
     assert_eq!(r.code, 0, "{r:?}");
-    let r = env.run_with(&["-C", "quickstart", "destroy", "--auto-approve"], &faults);
+    let r = env.run_with(&common::DESTROY, &faults);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(env.made("parameter_template").is_empty());
     let r = env.run_with(

@@ -4,6 +4,20 @@
 
 pub mod inventory;
 
+/// `apply` of the quickstart.
+pub const APPLY: [&str; 4] = ["-C", "quickstart", "apply", "--auto-approve"];
+
+/// `apply` of the quickstart with more arguments.
+pub fn apply_with<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    [&APPLY[..], more].concat()
+}
+
+/// `destroy` of the quickstart.
+pub const DESTROY: [&str; 4] = ["-C", "quickstart", "destroy", "--auto-approve"];
+
+/// A plan of the quickstart whose exit code says whether anything would change (0: nothing).
+pub const CHECK: [&str; 4] = ["-C", "quickstart", "plan", "--detailed-exitcode"];
+
 /// `apply` of the quickstart, one operation at a time (so a checkpoint is reached in order).
 pub const APPLY_SERIALLY: [&str; 6] = [
     "-C",
