@@ -65,8 +65,7 @@ fn wait_exit(child: &mut Child) -> i32 {
 }
 
 fn converge(env: &Env) {
-    let r = env.run(&common::APPLY);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok(&common::APPLY, 0);
     inventory::check_converged(env, "quickstart", &[], "after the interrupted apply");
 }
 
@@ -125,8 +124,7 @@ fn sighup_during_the_executor_acts_like_the_first_ctrl_c() {
 fn a_signal_before_the_executor_stops_at_once_and_releases_the_lock() {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         let env = Env::with_example("quickstart");
-        let r = env.run(&common::APPLY);
-        assert_eq!(r.code, 0, "{r:?}");
+        env.ok(&common::APPLY, 0);
         let before = std::fs::read(env.path().join("state/quickstart.json")).unwrap();
         // Every call takes 5 s: the signal lands while the apply refreshes, before planning.
         let child = env

@@ -45,30 +45,22 @@ fn lifecycle_through_postgres() {
     );
     with_pg(&env, &pg, &common::CHECK, 0);
     let rt = rt();
-    assert_eq!(
-        rt.block_on(scalar_i64(
-            &pg,
-            "SELECT max(version)::bigint FROM strata_schema"
-        )),
-        1
-    );
-    assert_eq!(
-        rt.block_on(scalar_i64(
-            &pg,
-            "SELECT serial FROM strata_state WHERE stack = 'quickstart'"
-        )),
-        1
-    );
-    assert_eq!(
-        rt.block_on(scalar_i64(&pg, "SELECT count(*) FROM strata_journal")),
-        0,
-        "folded"
-    );
-    assert_eq!(
-        rt.block_on(scalar_i64(&pg, "SELECT count(*) FROM strata_lock")),
-        0,
-        "released"
-    );
+    for (sql, want, why) in [
+        (
+            "SELECT max(version)::bigint FROM strata_schema",
+            1,
+            "schema version",
+        ),
+        (
+            "SELECT serial FROM strata_state WHERE stack = 'quickstart'",
+            1,
+            "serial",
+        ),
+        ("SELECT count(*) FROM strata_journal", 0, "folded"),
+        ("SELECT count(*) FROM strata_lock", 0, "released"),
+    ] {
+        assert_eq!(rt.block_on(scalar_i64(&pg, sql)), want, "{why}: {sql}");
+    }
     // state subcommands, refresh, output, show
     let r = with_pg(&env, &pg, &["-C", "quickstart", "state", "list"], 0);
     assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
@@ -87,32 +79,17 @@ fn lifecycle_through_postgres() {
     with_pg(&env, &pg, &["-C", "quickstart", "refresh"], 0);
     let r = with_pg(&env, &pg, &["-C", "quickstart", "output", "seed_engine"], 0);
     assert_eq!(r.stdout.trim(), "sqlserver");
-    with_pg(
-        &env,
-        &pg,
-        &[
-            "-C",
-            "quickstart",
-            "state",
-            "mv",
-            "huaweicloud_rds_parameter_template.copy_by_v31",
-            "huaweicloud_rds_parameter_template.moved",
-        ],
-        0,
-    );
-    with_pg(
-        &env,
-        &pg,
-        &[
-            "-C",
-            "quickstart",
-            "state",
-            "mv",
-            "huaweicloud_rds_parameter_template.moved",
-            "huaweicloud_rds_parameter_template.copy_by_v31",
-        ],
-        0,
-    );
+    // moved away and back: two new versions
+    for (from, to) in [("copy_by_v31", "moved"), ("moved", "copy_by_v31")] {
+        let from = format!("huaweicloud_rds_parameter_template.{from}");
+        let to = format!("huaweicloud_rds_parameter_template.{to}");
+        with_pg(
+            &env,
+            &pg,
+            &["-C", "quickstart", "state", "mv", &from, &to],
+            0,
+        );
+    }
     assert!(
         rt.block_on(scalar_i64(
             &pg,
@@ -125,16 +102,17 @@ fn lifecycle_through_postgres() {
     assert!(env.made("parameter_template").is_empty());
     // the same stack name from a config's backend block, the URL given on the command line
     env.write("quickstart/backend.yaml", "backend: { type: postgres }\n");
-    let r = env.run(&[
-        "-C",
-        "quickstart",
-        "plan",
-        "--backend-config",
-        &format!("url={}", pg.url()),
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let r = env.run(&["-C", "quickstart", "plan"]);
-    assert_eq!(r.code, 1, "{r:?}");
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--backend-config",
+            &format!("url={}", pg.url()),
+        ],
+        0,
+    );
+    let r = env.ok(&["-C", "quickstart", "plan"], 1);
     r.err_has("backend: postgres needs a URL");
 }
 

@@ -17,8 +17,7 @@ fn wrong_credentials_are_refused_by_the_signature_check() {
         "quickstart/main.yaml",
         &text.replacen("endpoint: sandbox", wrong, 1),
     );
-    let r = env.run(&common::APPLY);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok(&common::APPLY, 1);
     assert!(r.all().contains("APIGW.0301"), "{r:?}");
     assert!(r.all().contains("verify aksk signature fail"), "{r:?}");
     assert!(r.all().contains("HTTP 401"), "{r:?}");
