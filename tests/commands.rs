@@ -5,15 +5,9 @@ mod common;
 use common::Env;
 use std::time::Duration;
 
-fn applied() -> Env {
-    let env = Env::huawei_quickstart();
-    env.ok(&common::APPLY, 0);
-    env
-}
-
 #[test]
 fn show_state_and_output_commands() {
-    let env = applied();
+    let env = Env::applied_quickstart();
     let r = env.ok(&["-C", "quickstart", "show"], 0);
     r.out_has("resource \"huaweicloud_rds_parameter_template\" \"base\" {");
     r.out_has("name                   = \"base-staging\"");
@@ -108,7 +102,7 @@ fn graph_in_dot_and_text() {
 
 #[test]
 fn drift_is_reported_and_planned_back() {
-    let env = applied();
+    let env = Env::applied_quickstart();
     env.edit_outside("base-staging", |d| {
         d["values"]["max_connections"] = "9999".into()
     });
@@ -361,7 +355,7 @@ fn targets_and_replace() {
 
 #[test]
 fn sandbox_reset_forgets_what_was_made() {
-    let env = applied();
+    let env = Env::applied_quickstart();
     assert_eq!(env.made("parameter_template").len(), 3);
     let r = env.ok(&["sandbox", "reset"], 0);
     r.out_has("reset to its seed objects");
@@ -378,7 +372,7 @@ fn sandbox_reset_forgets_what_was_made() {
 /// The applied quickstart with `base` to be replaced under create_before_destroy (its clone
 /// `base_copy` is replaced with it).
 fn replaced_under_create_before_destroy() -> Env {
-    let env = applied();
+    let env = Env::applied_quickstart();
     let text = common::quickstart_text()
         .replace(
             "    name: base-${var.env}\n",
@@ -499,7 +493,7 @@ fn a_terminal_is_asked_for_yes() {
 /// to add `""` to the `--json` summary's `done` map).
 #[test]
 fn a_json_replace_summary_counts_replace_once_and_no_empty_verb() {
-    let env = applied();
+    let env = Env::applied_quickstart();
     let r = env.ok(
         &[
             "-C",

@@ -395,8 +395,7 @@ fn detailed_exit_codes_in_every_format() {
 
 #[test]
 fn import_adopts_existing_objects() {
-    let env = Env::huawei_quickstart();
-    env.ok(&common::APPLY, 0);
+    let env = Env::applied_quickstart();
     let id = env.state_json("quickstart")["resources"]
         ["huaweicloud_rds_parameter_template.copy_by_v31"]["id"]
         .as_str()
@@ -501,8 +500,7 @@ fn import_adopts_existing_objects() {
 
 #[test]
 fn lifecycle_meta_arguments_through_the_binary() {
-    let env = Env::huawei_quickstart();
-    env.ok(&common::APPLY, 0);
+    let env = Env::applied_quickstart();
     // ignore_changes hides a change of that attribute
     let text = common::quickstart_text().replace(
         "    description: copy\n",

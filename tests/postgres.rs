@@ -376,8 +376,7 @@ fn saved_plans_go_stale_in_postgres_too() {
 #[test]
 fn migrate_to_postgres_and_back() {
     let pg = Pg::start();
-    let env = Env::huawei_quickstart();
-    env.ok(&common::APPLY, 0);
+    let env = Env::applied_quickstart();
     let r = env.ok(
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
         0,

@@ -197,8 +197,7 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
 
 #[test]
 fn a_missing_snapshot_beside_a_later_journal_is_an_error() {
-    let env = Env::huawei_quickstart();
-    env.ok(&common::APPLY, 0);
+    let env = Env::applied_quickstart();
     env.write(
         "quickstart/main.yaml",
         &common::quickstart_text().replace("\"600\"", "\"601\""),
@@ -230,8 +229,7 @@ fn a_dangling_symlink_as_state_is_an_error() {
 
 #[test]
 fn a_snapshot_whose_checksum_key_was_renamed_is_refused() {
-    let env = Env::huawei_quickstart();
-    env.ok(&common::APPLY, 0);
+    let env = Env::applied_quickstart();
     let path = env.path().join("state/quickstart.json");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("\"checksum\"", "\"checksun\"")).unwrap();
@@ -291,8 +289,7 @@ fn run_with_file_limit(env: &Env, args: &[&str], limit: u64) -> common::Run {
 #[cfg(unix)]
 #[test]
 fn a_full_disk_during_the_snapshot_write_leaves_no_temp_file() {
-    let env = Env::huawei_quickstart();
-    env.ok(&common::APPLY, 0);
+    let env = Env::applied_quickstart();
     let path = env.path().join("state/quickstart.json");
     let before = std::fs::read(&path).unwrap();
     assert!(before.len() > 2048, "{}", before.len());

@@ -128,6 +128,13 @@ impl Env {
         env
     }
 
+    /// The quickstart's Huawei stack, applied.
+    pub fn applied_quickstart() -> Env {
+        let env = Env::huawei_quickstart();
+        env.ok(&APPLY, 0);
+        env
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
