@@ -208,10 +208,10 @@ fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
 fn sensitive_values_never_appear_but_changes_are_seen() {
     let env = Env::new();
     let secret = "Tr0ub4dor3xyzzy";
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
-         variables:\n  note: { sensitive: true }\n\
+    env.stack(
+        "s",
+        common::HUAWEI,
+        "variables:\n  note: { sensitive: true }\n\
          resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t\n    description: \"${var.note}\"\n    datastore: { type: MySQL, version: \"8.0\" }\n\
          outputs:\n  leaked: ${huaweicloud_rds_parameter_template.t.description}\n",
     );

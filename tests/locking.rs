@@ -71,9 +71,10 @@ fn two_applies_on_one_stack() {
 fn applies_on_two_stacks_do_not_block_each_other() {
     let env = Env::with_example("quickstart");
     std::fs::create_dir_all(env.path().join("second")).unwrap();
-    env.write(
-        "second/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+    env.stack(
+        "second",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
     let a = env
         .command(&common::APPLY)

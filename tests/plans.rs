@@ -215,9 +215,7 @@ fn markdown_plans() {
 #[test]
 fn markdown_is_cut_at_65000_characters_and_says_so() {
     let env = Env::new();
-    let mut text = String::from(
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n",
-    );
+    let mut text = format!("{}resources:\n", common::HUAWEI);
     for i in 0..150 {
         text += &format!(
             "  huaweicloud_rds_parameter_template.t{i:03}:\n    name: template-number-{i:03}\n    description: \"{}\"\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n    values: {{ max_connections: \"{}\", wait_timeout: \"600\" }}\n",
@@ -326,10 +324,10 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
 fn saved_plans_never_hold_secrets_and_need_them_again() {
     let env = Env::new();
     let secret = "S3cr3tValueForPlans";
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
-         variables:\n  note: { sensitive: true }\n  env: { default: dev }\n\
+    env.stack(
+        "s",
+        common::HUAWEI,
+        "variables:\n  note: { sensitive: true }\n  env: { default: dev }\n\
          resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t-${var.env}\n    description: \"${var.note}\"\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
     let r = env.run_with(
@@ -474,10 +472,10 @@ fn import_adopts_existing_objects() {
     );
     // a seed object strata never made can be adopted too
     let env2 = Env::new();
-    env2.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.seed:\n    name: Default-SQLServer-2017_EE\n    datastore: { type: SQLServer, version: 2017_EE }\n",
+    env2.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "resources:\n  huaweicloud_rds_parameter_template.seed:\n    name: Default-SQLServer-2017_EE\n    datastore: { type: SQLServer, version: 2017_EE }\n",
     );
     env2.ok(
         &[

@@ -124,10 +124,7 @@ fn a_stack_of_another_directory_with_the_same_name_is_refused() {
         ("envs/staging/db", "staging-db"),
         ("envs/prod/db", "prod-db"),
     ] {
-        env.write(
-            &format!("{dir}/main.yaml"),
-            &format!("providers:\n  huaweicloud: {{ region: r, project_id: p, endpoint: sandbox }}\nresources:\n  huaweicloud_rds_parameter_template.db:\n    name: {name}\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n"),
-        );
+        env.one_template(dir, name);
     }
     with_pg(
         &env,
@@ -216,9 +213,10 @@ fn a_command_right_after_another_finds_the_lock_free() {
 fn two_applies_on_one_stack_and_two_stacks_at_once() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
-    env.write(
-        "second/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+    env.stack(
+        "second",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
     let slow = "latency_ms=250,seed=2";
     let first = env

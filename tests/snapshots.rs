@@ -48,9 +48,10 @@ fn text_plans() {
 #[test]
 fn validate_errors() {
     let env = Env::new();
-    env.write(
-        "stack/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.a:\n    nmae: x\n    datastore: { type: Oracle, version: \"1\" }\n    description: \"<b>\"\n  huaweicloud_rds_parameter_template.b:\n    name: \"${var.missing}\"\n    clone: { source: \"${huaweicloud_rds_parameter_template.a.idd}\" }\n",
+    env.stack(
+        "stack",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.a:\n    nmae: x\n    datastore: { type: Oracle, version: \"1\" }\n    description: \"<b>\"\n  huaweicloud_rds_parameter_template.b:\n    name: \"${var.missing}\"\n    clone: { source: \"${huaweicloud_rds_parameter_template.a.idd}\" }\n",
     );
     let r = env.ok(&["-C", "stack", "validate"], 1);
     snap!("validate_errors", r.stderr);

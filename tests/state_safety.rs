@@ -7,20 +7,14 @@
 mod common;
 use common::Env;
 
-const TEMPLATE: &str = "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.db:\n    name: NAME\n    datastore: { type: MySQL, version: \"8.0\" }\n";
-
 /// Apply the quickstart one call at a time (so a checkpoint is reached by the first call).
 const APPLY_ONE_AT_A_TIME: [&str; 6] = common::APPLY_SERIALLY;
-
-fn stack(env: &Env, dir: &str, name: &str) {
-    env.write(&format!("{dir}/main.yaml"), &TEMPLATE.replace("NAME", name));
-}
 
 #[test]
 fn stacks_sharing_a_base_name_keep_separate_states() {
     let env = Env::new();
-    stack(&env, "envs/staging/db", "staging-db");
-    stack(&env, "envs/prod/db", "prod-db");
+    env.one_template("envs/staging/db", "staging-db");
+    env.one_template("envs/prod/db", "prod-db");
     env.ok(&["-C", "envs/staging/db", "apply", "--auto-approve"], 0);
     let r = env.ok(&["-C", "envs/prod/db", "plan", "--detailed-exitcode"], 2);
     assert!(
@@ -66,7 +60,7 @@ fn stacks_sharing_a_base_name_keep_separate_states() {
 #[test]
 fn a_stack_outside_the_current_directory_gets_a_state_named_by_its_path() {
     let env = Env::new();
-    stack(&env, "db", "outside-db");
+    env.one_template("db", "outside-db");
     std::fs::create_dir_all(env.path().join("work")).unwrap();
     let r = common::Run::from(
         env.command(&["-C", "../db", "apply", "--auto-approve"])
@@ -102,7 +96,7 @@ fn make_legacy(path: &std::path::Path) {
 #[test]
 fn a_legacy_state_by_stack_name_is_moved_once_with_a_note() {
     let env = Env::new();
-    stack(&env, "examples/quickstart", "legacy");
+    env.one_template("examples/quickstart", "legacy");
     env.ok(
         &[
             "-C",

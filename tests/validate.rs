@@ -4,8 +4,7 @@
 mod common;
 use common::Env;
 
-const PROVIDER: &str =
-    "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n";
+const PROVIDER: &str = common::HUAWEI;
 
 fn validate(files: &[(&str, &str)]) -> common::Run {
     let env = Env::new();

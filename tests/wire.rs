@@ -30,19 +30,19 @@ fn wrong_credentials_are_refused_by_the_signature_check() {
 #[test]
 fn api_errors_name_the_address_and_code() {
     let env = Env::new();
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         data:\n  huaweicloud_rds_parameter_template.x: { id: 00000000000000000000000000000000pr01 }\n\
+    env.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "data:\n  huaweicloud_rds_parameter_template.x: { id: 00000000000000000000000000000000pr01 }\n\
          resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n",
     );
     let r = env.ok(&["-C", "s", "plan"], 1);
     r.err_has("data.huaweicloud_rds_parameter_template.x");
     r.err_has("DBS.200002");
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n\
+    env.stack(
+        "s",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n\
          \x20 huaweicloud_rds_parameter_template.good:\n    name: good\n    datastore: { type: MySQL, version: \"8.0\" }\n\
          \x20 huaweicloud_rds_parameter_template.after_bad:\n    clone: { source: \"${huaweicloud_rds_parameter_template.bad.id}\" }\n    name: after\n",
     );
@@ -140,10 +140,10 @@ fn apply_and_destroy_converge_through_injected_faults() {
 #[test]
 fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
     let env = Env::new();
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { no_such_parameter: \"1\" }\n",
+    env.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { no_such_parameter: \"1\" }\n",
     );
     let r = env.ok(&["-C", "s", "apply", "--auto-approve"], 1);
     assert!(r.all().contains("IgnoredParams"), "{r:?}");
@@ -161,10 +161,10 @@ fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
         made[0].0.as_str()
     );
     // fixed config: the tainted copy is replaced, not kept
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { \"max degree of parallelism\": \"4\" }\n",
+    env.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { \"max degree of parallelism\": \"4\" }\n",
     );
     let r = env.ok(&["-C", "s", "plan", "--format", "json"], 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

@@ -4,6 +4,13 @@
 
 pub mod inventory;
 
+/// The provider block of the hand-written test stacks: Huawei Cloud in the sandbox, project `p`.
+pub const HUAWEI: &str =
+    "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n";
+
+/// The same in the project the sandbox's seeded objects belong to.
+pub const HUAWEI_SEEDED: &str = "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n";
+
 /// `apply` of the quickstart.
 pub const APPLY: [&str; 4] = ["-C", "quickstart", "apply", "--auto-approve"];
 
@@ -143,6 +150,17 @@ impl Env {
         let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
+    }
+
+    /// Write the stack `dir/main.yaml`: a provider block (`HUAWEI`, `HUAWEI_SEEDED`), then `rest`.
+    pub fn stack(&self, dir: &str, providers: &str, rest: &str) {
+        self.write(&format!("{dir}/main.yaml"), &format!("{providers}{rest}"));
+    }
+
+    /// Write the stack `dir/main.yaml` of one MySQL parameter template, `db`, named `name`.
+    pub fn one_template(&self, dir: &str, name: &str) {
+        let db = format!("resources:\n  huaweicloud_rds_parameter_template.db:\n    name: {name}\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n");
+        self.stack(dir, HUAWEI, &db);
     }
 
     pub fn read(&self, rel: &str) -> String {
