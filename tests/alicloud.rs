@@ -128,11 +128,11 @@ fn a_clone_waits_for_its_source_and_restores_through_restoring() {
 "
         ),
     );
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "s", "apply", "--auto-approve"],
         &[("STRATA_SANDBOX", "async_ms=700")],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     let src_done = r
         .stdout
         .find("alicloud_gpdb_instance.src: Creation complete")
@@ -397,11 +397,11 @@ fn drift_import_and_timeouts() {
 "
         ),
     );
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "t", "apply", "--auto-approve"],
         &[("STRATA_SANDBOX", "async_ms=60000")],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
     assert!(r.all().contains("stuck in Creating"), "{r:?}");
     r.out_has("alicloud_dataworks_data_source.other: Clone complete");
     // the instance exists: recorded (tainted), never orphaned
@@ -433,8 +433,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
         ),
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not the secret"),
     ];
-    let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok_with(&["-C", "o", "apply", "--auto-approve"], &creds, 1);
     assert!(
         r.all().contains("SignatureDoesNotMatch"),
         "a wrong secret is refused: {r:?}"
@@ -446,8 +445,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
             strata::sandbox::alicloud::CREDENTIALS.secret,
         ),
     ];
-    let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "o", "apply", "--auto-approve"], &creds, 0);
     assert_eq!(
         server_dir.made_in("gpdb", "instance").len(),
         1,
@@ -457,8 +455,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     let admin =
         |method: &str| strata::sandbox::admin_request(&url, method, "/_sandbox/stats").unwrap();
     admin("DELETE");
-    let r = env.run_with(&["-C", "o", "plan", "--detailed-exitcode"], &creds);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "o", "plan", "--detailed-exitcode"], &creds, 0);
     let stats: serde_json::Value = serde_json::from_str(&admin("GET")).unwrap();
     let calls = &stats["requests"];
     assert_eq!(
@@ -471,8 +468,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
             .is_none(),
         "{stats}"
     );
-    let r = env.run_with(&["-C", "o", "destroy", "--auto-approve"], &creds);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "o", "destroy", "--auto-approve"], &creds, 0);
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -34,8 +34,7 @@ fn the_json_summary_names_the_api_code_request_id_and_retryability() {
         ("STRATA_SANDBOX_URL", url.as_str()),
         ("STRATA_RETRY_ATTEMPTS", "2"),
     ];
-    let r = env.run_with(&["-C", "t", "apply", "--auto-approve", "--json"], &envs);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok_with(&["-C", "t", "apply", "--auto-approve", "--json"], &envs, 1);
     // The create's 5xx is ambiguous: looked for, then tried again — 2 attempts in all.
     let stats = strata::sandbox::admin_request(&url, "GET", "/_sandbox/stats").expect("stats");
     let stats: serde_json::Value = serde_json::from_str(&stats).expect("JSON");
@@ -64,12 +63,14 @@ fn a_call_failing_retryably_every_time_is_attempted_exactly_attempts_times() {
         ("STRATA_SANDBOX_URL", url.as_str()),
         ("STRATA_RETRY_ATTEMPTS", "3"),
     ];
-    let r = env.run_with(&["-C", "t", "apply", "--auto-approve"], &envs);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "t", "apply", "--auto-approve"], &envs, 0);
     let admin = |method: &str| strata::sandbox::admin_request(&url, method, "/_sandbox/stats");
     admin("DELETE").expect("reset the sandbox's counters");
-    let r = env.run_with(&["-C", "t", "destroy", "--auto-approve", "--json"], &envs);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok_with(
+        &["-C", "t", "destroy", "--auto-approve", "--json"],
+        &envs,
+        1,
+    );
     let stats: serde_json::Value =
         serde_json::from_str(&admin("GET").expect("the sandbox's counters")).expect("JSON");
     assert_eq!(stats["requests"][DELETE], 3, "{stats}");

@@ -32,8 +32,7 @@ fn two_applies_on_one_stack() {
     let pid = first.id();
     wait_for(&env.path().join("state/quickstart.json.lock"));
     // the second fails at once, naming the holder
-    let r = env.run_with(&common::APPLY, &[("STRATA_SANDBOX", SLOW)]);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok_with(&common::APPLY, &[("STRATA_SANDBOX", SLOW)], 1);
     r.err_has(&format!("the state is locked by pid {pid}"));
     r.err_has("operation: apply");
     r.err_has("--lock-timeout");
@@ -48,11 +47,11 @@ fn two_applies_on_one_stack() {
         assert_eq!(r.code, 0, "{args:?} during an apply: {r:?}");
     }
     // a third waits for it with --lock-timeout, then finds nothing left to do
-    let r = env.run_with(
+    let r = env.ok_with(
         &common::apply_with(&["--lock-timeout", "60s"]),
         &[("STRATA_SANDBOX", SLOW)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     let out = first.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -83,11 +82,11 @@ fn applies_on_two_stacks_do_not_block_each_other() {
         .spawn()
         .unwrap();
     wait_for(&env.path().join("state/quickstart.json.lock"));
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "second", "apply", "--auto-approve"],
         &[("STRATA_SANDBOX", SLOW)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     assert!(a.wait_with_output().unwrap().status.success());
     // both in one shared sandbox, written by two processes at once
     assert_eq!(env.made("parameter_template").len(), 4);

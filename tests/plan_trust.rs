@@ -41,11 +41,11 @@ fn forms(secret: &str) -> Vec<String> {
 }
 
 fn plan_out(env: &Env) {
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "s", "plan", "--out", "p.json"],
         &[("STRATA_VAR_note", SECRET)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
 }
 
 #[test]
@@ -142,11 +142,11 @@ fn an_edited_saved_plan_is_refused_by_show_and_apply_and_nothing_is_made() {
     // The real file applies exactly what it shows.
     let r = env.run_with(&["-C", "s", "show", "p.json"], &[]);
     assert!(r.code == 0 && r.stdout.contains("tpl-reviewed"), "{r:?}");
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "s", "apply", "p.json"],
         &[("STRATA_VAR_note", SECRET)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(env.made_names("parameter_template"), ["tpl-reviewed"]);
 }
 
@@ -179,8 +179,7 @@ resources:
     assert_eq!(env.made("parameter_template").len(), 1);
     // The name is recovered from the config (its fingerprint checked) and what the killed
     // run made is adopted, not made again.
-    let r = env.run_with(&["-C", "s", "apply", "--auto-approve"], &envs);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = env.ok_with(&["-C", "s", "apply", "--auto-approve"], &envs, 0);
     r.out_has("adopted");
     assert_eq!(env.made("parameter_template").len(), 1);
     let state = env.read("state/s.json");

@@ -244,28 +244,28 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let r = env.run_with(
+    let r = env.ok_with(
         &common::APPLY,
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
     assert!(
         r.stderr.contains(&format!("locked by pid {}", first.id())),
         "names the holder: {r:?}"
     );
     r.err_has("operation: apply");
     // another stack is not blocked
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "second", "apply", "--auto-approve"],
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     // a waiter gets the lock when the first is done
-    let r = env.run_with(
+    let r = env.ok_with(
         &common::apply_with(&["--lock-timeout", "60s"]),
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     r.out_has("No changes.");
     assert!(first.wait_with_output().unwrap().status.success());
     assert_eq!(env.made("parameter_template").len(), 4);
@@ -426,21 +426,21 @@ fn tls_as_the_url_asks() {
     let env = Env::huawei_quickstart();
     let ca = pg.ca.clone().unwrap();
     // the server refuses unencrypted connections; require encrypts
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "quickstart", "state", "list"],
         &[("STRATA_PG_URL", &pg.url_with("sslmode=disable"))],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
     r.err_has("cannot connect to PostgreSQL");
     with_url(&env, &pg.url_with("sslmode=require"), &common::APPLY, 0);
     // verify-full with the CA: the certificate is checked, and good
     let verified = pg.url_with(&format!("sslmode=verify-full&sslrootcert={}", ca.display()));
     with_url(&env, &verified, &common::CHECK, 0);
     // verify-full against the public roots: this CA is unknown, so it is refused
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "quickstart", "state", "list"],
         &[("STRATA_PG_URL", &pg.url_with("sslmode=verify-full"))],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.to_lowercase().contains("certificate"), "{r:?}");
 }

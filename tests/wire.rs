@@ -95,8 +95,7 @@ fn standalone_server_serves_the_same_api() {
     assert!(resp.contains("APIGW.0301"), "{resp}");
 
     let env = Env::with_example("quickstart");
-    let r = env.run_with(&common::APPLY, &[("STRATA_SANDBOX_URL", &url)]);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::APPLY, &[("STRATA_SANDBOX_URL", &url)], 0);
     assert_eq!(
         server_dir.made("parameter_template").len(),
         3,
@@ -106,8 +105,7 @@ fn standalone_server_serves_the_same_api() {
         env.made("parameter_template").is_empty(),
         "not in an in-process one"
     );
-    let r = env.run_with(&common::CHECK, &[("STRATA_SANDBOX_URL", &url)]);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::CHECK, &[("STRATA_SANDBOX_URL", &url)], 0);
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -116,18 +114,15 @@ fn standalone_server_serves_the_same_api() {
 fn apply_and_destroy_converge_through_injected_faults() {
     let env = Env::with_example("quickstart");
     let faults = [("STRATA_SANDBOX", "fail_rate=0.3,throttle_rate=0.2,seed=11")];
-    let r = env.run_with(&common::APPLY, &faults);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::APPLY, &faults, 0);
     let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(
         names,
         ["base-staging", "base-staging-copy", "copy_by_v31"],
         "each exactly once"
     );
-    let r = env.run_with(&common::CHECK, &faults);
-    assert_eq!(r.code, 0, "{r:?}");
-    let r = env.run_with(&common::DESTROY, &faults);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::CHECK, &faults, 0);
+    env.ok_with(&common::DESTROY, &faults, 0);
     assert!(env.made("parameter_template").is_empty());
     let r = env.run_with(
         &["-C", "quickstart", "plan"],

@@ -200,7 +200,12 @@ impl Env {
 
     /// Run and insist on exit code `code`.
     pub fn ok(&self, args: &[&str], code: i32) -> Run {
-        let r = self.run(args);
+        self.ok_with(args, &[], code)
+    }
+
+    /// Run with `envs` and insist on exit code `code`.
+    pub fn ok_with(&self, args: &[&str], envs: &[(&str, &str)], code: i32) -> Run {
+        let r = self.run_with(args, envs);
         assert_eq!(r.code, code, "strata {args:?}\n{r:?}");
         r
     }
