@@ -56,11 +56,10 @@ fn show_state_and_output_commands() {
         ],
         0,
     );
-    let text = common::quickstart_text().replace(
+    env.edit_quickstart(&[(
         "huaweicloud_rds_parameter_template.copy_by_v31:",
         "huaweicloud_rds_parameter_template.renamed:",
-    );
-    env.write("quickstart/main.yaml", &text);
+    )]);
     env.ok(&common::CHECK, 0);
     assert!(env.path().join("state/quickstart.json.backup").exists());
 
@@ -103,9 +102,7 @@ fn graph_in_dot_and_text() {
 #[test]
 fn drift_is_reported_and_planned_back() {
     let env = Env::applied_quickstart();
-    env.edit_outside("base-staging", |d| {
-        d["values"]["max_connections"] = "9999".into()
-    });
+    env.drift("base-staging", "9999");
     let r = env.ok(&common::CHECK, 2);
     r.out_has("Objects have changed outside of strata");
     assert!(r
@@ -373,13 +370,13 @@ fn sandbox_reset_forgets_what_was_made() {
 /// `base_copy` is replaced with it).
 fn replaced_under_create_before_destroy() -> Env {
     let env = Env::applied_quickstart();
-    let text = common::quickstart_text()
-        .replace(
+    env.edit_quickstart(&[
+        (
             "    name: base-${var.env}\n",
             "    name: base-${var.env}-v2\n    lifecycle: { create_before_destroy: true }\n",
-        )
-        .replace("version: \"8.0\"", "version: \"5.7\"");
-    env.write("quickstart/main.yaml", &text);
+        ),
+        ("version: \"8.0\"", "version: \"5.7\""),
+    ]);
     env
 }
 

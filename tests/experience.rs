@@ -277,10 +277,7 @@ fn json_event_stream() {
     assert_eq!(last["exit_code"], 0);
     assert_eq!(last["outputs"]["seed_engine"]["value"], "sqlserver");
     // an error event names the address and the API's code
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("version: \"8.0\"", "version: \"9.9\""),
-    );
+    env.edit_quickstart(&[("version: \"8.0\"", "version: \"9.9\"")]);
     let r = env.ok(
         &["-C", "quickstart", "apply", "--auto-approve", "--json"],
         1,

@@ -98,10 +98,7 @@ fn applies_on_two_stacks_do_not_block_each_other() {
 fn damaged_state_files_are_refused_never_treated_as_empty() {
     let env = Env::with_example("quickstart");
     env.ok(&common::APPLY, 0);
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"601\""),
-    );
+    env.edit_quickstart(&[("\"600\"", "\"601\"")]);
     env.ok(&common::APPLY, 0);
     let state = env.path().join("state/quickstart.json");
     let good = std::fs::read(&state).unwrap();

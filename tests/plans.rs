@@ -86,13 +86,11 @@ fn json_plans_match_the_schema_and_terraform_consumers() {
     assert_valid(&doc);
     assert_eq!(doc["has_changes"], false);
     // updates, replacements, deletes, drift, a requested replacement
-    env.edit_outside("base-staging-copy", |d| {
-        d["values"]["max_connections"] = "1".into()
-    });
-    let text = common::quickstart_text()
-        .replace("version: \"8.0\"", "version: \"5.7\"")
-        .replace("description: copy", "description: changed");
-    env.write("quickstart/main.yaml", &text);
+    env.drift("base-staging-copy", "1");
+    env.edit_quickstart(&[
+        ("version: \"8.0\"", "version: \"5.7\""),
+        ("description: copy", "description: changed"),
+    ]);
     let doc = plan_json(&env, &["--detailed-exitcode"], 2);
     assert_valid(&doc);
     check_summary(&doc);
@@ -174,17 +172,15 @@ fn markdown_plans() {
     env.ok(&common::APPLY, 0);
     let r = markdown_plan(0);
     snap("markdown_no_changes", &r.stdout);
-    env.edit_outside("base-staging-copy", |d| {
-        d["values"]["max_connections"] = "1".into()
-    });
-    let text = common::quickstart_text()
-        .replace("version: \"8.0\"", "version: \"5.7\"")
-        .replace("max_connections: \"800\"", "max_connections: \"900\"")
-        .replace(
+    env.drift("base-staging-copy", "1");
+    let text = env.edit_quickstart(&[
+        ("version: \"8.0\"", "version: \"5.7\""),
+        ("max_connections: \"800\"", "max_connections: \"900\""),
+        (
             "  # A copy of the template named in the API's own example.\n  huaweicloud_rds_parameter_template.copy_by_v31:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: copy_by_v31\n    description: copy\n",
             "",
-        );
-    env.write("quickstart/main.yaml", &text);
+        ),
+    ]);
     let r = env.ok(&["-C", "quickstart", "plan", "--format", "markdown"], 0);
     r.out_has("> [!WARNING]");
     r.out_has("Drift: 1 object changed outside strata");
@@ -263,10 +259,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let r = env.ok(&["-C", "quickstart", "show", "plan.json", "--json"], 0);
     assert_valid(&serde_json::from_str(&r.stdout).unwrap());
     // the config changes after planning: the saved plan still applies what was reviewed
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("name: copy_by_v31", "name: not_reviewed"),
-    );
+    env.edit_quickstart(&[("name: copy_by_v31", "name: not_reviewed")]);
     let r = env.ok(&["-C", "quickstart", "apply", "plan.json"], 0);
     r.out_has("Apply complete! Resources: 1 created, 2 cloned");
     let names: Vec<String> = env.made_names("parameter_template");
@@ -280,10 +273,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         "{r:?}"
     );
     // a plan made now, then someone else applies first
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"700\""),
-    );
+    env.edit_quickstart(&[("\"600\"", "\"700\"")]);
     env.ok(
         &[
             "-C",
@@ -500,11 +490,10 @@ fn import_adopts_existing_objects() {
 fn lifecycle_meta_arguments_through_the_binary() {
     let env = Env::applied_quickstart();
     // ignore_changes hides a change of that attribute
-    let text = common::quickstart_text().replace(
+    let text = env.edit_quickstart(&[(
         "    description: copy\n",
         "    description: ignored change\n    lifecycle: { ignore_changes: [description] }\n",
-    );
-    env.write("quickstart/main.yaml", &text);
+    )]);
     env.ok(&common::CHECK, 0);
     // prevent_destroy: a destroy plan fails with exit 1, naming the resource and the file
     let text = text.replace(

@@ -69,10 +69,10 @@ fn quickstart_lifecycle() {
     assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
 
     // an update and a replacement
-    let text = common::quickstart_text()
-        .replace("max_connections: \"500\"", "max_connections: \"501\"")
-        .replace("name: copy_by_v31", "name: copy_by_v32");
-    env.write("quickstart/main.yaml", &text);
+    let text = env.edit_quickstart(&[
+        ("max_connections: \"500\"", "max_connections: \"501\""),
+        ("name: copy_by_v31", "name: copy_by_v32"),
+    ]);
     let r = env.ok(&common::CHECK, 2);
     r.out_has("~ \"max_connections\" = \"500\" -> \"501\"");
     assert!(r

@@ -21,26 +21,24 @@ fn text_plans() {
     snap!("plan_no_changes", r.stdout);
 
     // drift: a value changed outside strata
-    env.edit_outside("base-staging-copy", |d| {
-        d["values"]["max_connections"] = "42".into()
-    });
+    env.drift("base-staging-copy", "42");
     // update (values, multi-line description), replace (engine version), delete (removed)
-    let text = common::quickstart_text()
-        .replace("max_connections: \"500\"", "max_connections: \"600\"")
-        .replace("version: \"8.0\"", "version: \"5.7\"")
-        .replace(
+    env.edit_quickstart(&[
+        ("max_connections: \"500\"", "max_connections: \"600\""),
+        ("version: \"8.0\"", "version: \"5.7\""),
+        (
             "    description: copy\n",
             "    description: |\n      first line\n      second line\n",
-        )
-        .replace(
+        ),
+        (
             "  seed_engine: ${data.huaweicloud_rds_parameter_template.seed.datastore_name}\n",
             "",
-        );
-    let text = text.replace(
-        "  # A copy of it (the copy API), with one value changed after the copy.\n  huaweicloud_rds_parameter_template.base_copy:\n    clone: { source: \"${huaweicloud_rds_parameter_template.base.id}\" }\n    name: base-${var.env}-copy\n    values:\n      max_connections: \"800\"\n",
-        "",
-    );
-    env.write("quickstart/main.yaml", &text);
+        ),
+        (
+            "  # A copy of it (the copy API), with one value changed after the copy.\n  huaweicloud_rds_parameter_template.base_copy:\n    clone: { source: \"${huaweicloud_rds_parameter_template.base.id}\" }\n    name: base-${var.env}-copy\n    values:\n      max_connections: \"800\"\n",
+            "",
+        ),
+    ]);
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     snap!("plan_changes", r.stdout);
 }

@@ -156,10 +156,7 @@ fn a_removed_lock_file_does_not_let_a_second_apply_in() {
 
 fn apply_twice(env: &Env) {
     env.ok(&common::APPLY, 0);
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"601\""),
-    );
+    env.edit_quickstart(&[("\"600\"", "\"601\"")]);
     env.ok(&common::APPLY, 0);
 }
 
@@ -192,10 +189,7 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
 #[test]
 fn a_missing_snapshot_beside_a_later_journal_is_an_error() {
     let env = Env::applied_quickstart();
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"601\""),
-    );
+    env.edit_quickstart(&[("\"600\"", "\"601\"")]);
     env.kill_at(&common::APPLY, &[], "before_fold");
     std::fs::remove_file(env.path().join("state/quickstart.json")).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);

@@ -280,6 +280,20 @@ pub fn quickstart_text() -> String {
 }
 
 impl Env {
+    /// Write the quickstart config with each `(from, to)` of `edits` replaced; returns the text.
+    pub fn edit_quickstart(&self, edits: &[(&str, &str)]) -> String {
+        let text = edits
+            .iter()
+            .fold(quickstart_text(), |t, (from, to)| t.replace(from, to));
+        self.write("quickstart/main.yaml", &text);
+        text
+    }
+
+    /// Set template `name`'s max_connections to `value` in the sandbox behind strata's back.
+    pub fn drift(&self, name: &str, value: &str) {
+        self.edit_outside(name, |d| d["values"]["max_connections"] = value.into());
+    }
+
     /// Change a parameter template in the sandbox behind strata's back (drift).
     pub fn edit_outside(&self, name: &str, f: impl FnOnce(&mut serde_json::Value)) {
         let store = strata::sandbox::open_store(
