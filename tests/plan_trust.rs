@@ -40,20 +40,22 @@ fn forms(secret: &str) -> Vec<String> {
     ]
 }
 
-fn plan_out(env: &Env) {
+/// STACK in `s/`, planned to `p.json` with the secret given: the directory and the file's text.
+fn planned() -> (Env, String) {
+    let env = Env::new();
+    env.write("s/main.yaml", STACK);
     env.ok_with(
         &["-C", "s", "plan", "--out", "p.json"],
         &[("STRATA_VAR_note", SECRET)],
         0,
     );
+    let file = env.read("p.json");
+    (env, file)
 }
 
 #[test]
 fn a_saved_plan_holds_no_secret_and_nothing_to_guess_against() {
-    let env = Env::new();
-    env.write("s/main.yaml", STACK);
-    plan_out(&env);
-    let file = env.read("p.json");
+    let (env, file) = planned();
     for f in forms(SECRET) {
         assert!(!file.contains(&f), "the saved plan holds {f:?}");
     }
@@ -108,10 +110,7 @@ fn forge(file: &str, from: &str, to: &str, key: &[u8]) -> String {
 
 #[test]
 fn an_edited_saved_plan_is_refused_by_show_and_apply_and_nothing_is_made() {
-    let env = Env::new();
-    env.write("s/main.yaml", STACK);
-    plan_out(&env);
-    let file = env.read("p.json");
+    let (env, file) = planned();
     let digest = hex::encode(Sha256::digest(file.as_bytes()));
     // Forged with every key an attacker holding the file could try.
     for key in [b"".as_slice(), digest.as_bytes(), b"strata saved plan mac"] {
