@@ -85,13 +85,12 @@ fn killed_after_the_intent_before_the_call_plans_it_again() {
 #[test]
 fn ctrl_c_starts_nothing_new_saves_and_exits_130() {
     let env = Env::huawei_quickstart();
-    let mut child = env
-        .command(&common::APPLY_SERIALLY)
-        .env("STRATA_SANDBOX", "latency_ms=400")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn_with(
+        &common::APPLY_SERIALLY,
+        &[("STRATA_SANDBOX", "latency_ms=400")],
+        std::process::Stdio::piped(),
+        std::process::Stdio::null(),
+    );
     let stdout = child.stdout.take().unwrap();
     let lines = std::thread::spawn(move || {
         use std::io::BufRead;

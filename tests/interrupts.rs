@@ -127,13 +127,12 @@ fn a_signal_before_the_executor_stops_at_once_and_releases_the_lock() {
         env.ok(&common::APPLY, 0);
         let before = std::fs::read(env.path().join("state/quickstart.json")).unwrap();
         // Every call takes 5 s: the signal lands while the apply refreshes, before planning.
-        let child = env
-            .command(&common::APPLY)
-            .env("STRATA_SANDBOX", "latency_ms=5000")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = env.spawn_with(
+            &common::APPLY,
+            &[("STRATA_SANDBOX", "latency_ms=5000")],
+            Stdio::null(),
+            Stdio::piped(),
+        );
         let deadline = Instant::now() + Duration::from_secs(60);
         while !env
             .read("state/quickstart.json.lock")

@@ -22,13 +22,12 @@ fn wait_for(path: &std::path::Path) {
 #[test]
 fn two_applies_on_one_stack() {
     let env = Env::with_example("quickstart");
-    let first = env
-        .command(&common::APPLY)
-        .env("STRATA_SANDBOX", SLOW)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = env.spawn_with(
+        &common::APPLY,
+        &[("STRATA_SANDBOX", SLOW)],
+        std::process::Stdio::piped(),
+        std::process::Stdio::piped(),
+    );
     let pid = first.id();
     wait_for(&env.path().join("state/quickstart.json.lock"));
     // the second fails at once, naming the holder
@@ -75,12 +74,12 @@ fn applies_on_two_stacks_do_not_block_each_other() {
         common::HUAWEI,
         "resources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
-    let a = env
-        .command(&common::APPLY)
-        .env("STRATA_SANDBOX", SLOW)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let a = env.spawn_with(
+        &common::APPLY,
+        &[("STRATA_SANDBOX", SLOW)],
+        std::process::Stdio::null(),
+        std::process::Stdio::inherit(),
+    );
     wait_for(&env.path().join("state/quickstart.json.lock"));
     env.ok_with(
         &["-C", "second", "apply", "--auto-approve"],

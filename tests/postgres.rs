@@ -161,13 +161,12 @@ fn a_lock_held_with_no_holder_row_is_waited_for_not_refused() {
         c.execute("SELECT pg_advisory_lock($1, $2)", &[&class, &key])
             .await
             .unwrap();
-        let mut child = env
-            .command(&apply)
-            .env("STRATA_PG_URL", pg.url())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = env.spawn_with(
+            &apply,
+            &[("STRATA_PG_URL", &pg.url())],
+            std::process::Stdio::piped(),
+            std::process::Stdio::piped(),
+        );
         // Release it only once strata has tried for it (and, before the fix, failed).
         loop {
             let tried: i64 = c

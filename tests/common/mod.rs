@@ -36,7 +36,7 @@ pub const APPLY_SERIALLY: [&str; 6] = [
 ];
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -184,6 +184,19 @@ impl Env {
         c.env("NO_COLOR", "1");
         c.env("STRATA_RETRY_ATTEMPTS", "8");
         c
+    }
+
+    /// Start `strata args` with `envs`, its output going to `stdout` and `stderr`.
+    pub fn spawn_with(
+        &self,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> std::process::Child {
+        let mut c = self.command(args);
+        c.envs(envs.iter().copied()).stdout(stdout).stderr(stderr);
+        c.spawn().expect("spawn strata")
     }
 
     pub fn run_with(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
@@ -336,17 +349,13 @@ impl Env {
     ) -> std::process::Child {
         let marker = self.path().join("paused");
         let _ = std::fs::remove_file(&marker);
-        let mut c = self.command(args);
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        let mut child = c
-            .env("STRATA_TEST_PAUSE_AT", checkpoint)
-            .env("STRATA_TEST_PAUSE_FILE", &marker)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn strata");
+        let marker_text = marker.to_str().expect("a UTF-8 temporary path");
+        let pausing = [
+            ("STRATA_TEST_PAUSE_AT", checkpoint),
+            ("STRATA_TEST_PAUSE_FILE", marker_text),
+        ];
+        let envs = [envs, &pausing[..]].concat();
+        let mut child = self.spawn_with(args, &envs, Stdio::null(), Stdio::null());
         let start = std::time::Instant::now();
         while !marker.exists() {
             assert!(
