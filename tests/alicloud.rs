@@ -32,21 +32,9 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
     let env = Env::with_example("quickstart");
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     // each seed action is its own verb; the backup of a clone from latest is not known yet
-    assert!(
-        r.stdout
-            .contains("alicloud_gpdb_instance.warehouse_restore will be cloned"),
-        "{r:?}"
-    );
-    assert!(
-        r.stdout
-            .contains("alicloud_selectdb_cluster_binding.main will be bound"),
-        "{r:?}"
-    );
-    assert!(
-        r.stdout
-            .contains("alicloud_dataworks_data_source.holo_copy will be cloned"),
-        "{r:?}"
-    );
+    r.out_has("alicloud_gpdb_instance.warehouse_restore will be cloned");
+    r.out_has("alicloud_selectdb_cluster_binding.main will be bound");
+    r.out_has("alicloud_dataworks_data_source.holo_copy will be cloned");
     let json = env.ok(&["-C", "quickstart", "plan", "--format", "json"], 0);
     let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let restore = plan["resource_changes"]
@@ -62,8 +50,8 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
         serde_json::json!(["alicloud_gpdb_instance.warehouse"])
     );
 
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    assert!(r.stdout.contains("1 bound"), "{r:?}");
+    let r = env.ok(&common::APPLY, 0);
+    r.out_has("1 bound");
     let instances = env.made_in("gpdb", "instance");
     assert_eq!(instances.len(), 2, "{instances:?}");
     assert_eq!(env.made_in("dataworks", "data_source").len(), 1);
@@ -95,8 +83,8 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
         .unwrap();
     assert_eq!(restored_from["instance"], source.as_str());
     assert_eq!(restored_from["backup"], backup.as_str());
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
-    assert!(r.stdout.contains("No changes."), "{r:?}");
+    let r = env.ok(&common::CHECK, 0);
+    r.out_has("No changes.");
     // the binding is visible in the data source
     let r = env.ok(
         &[
@@ -108,9 +96,9 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
         ],
         0,
     );
-    assert!(r.stdout.contains("selectdb-cn-7213cjv2ez-be2"), "{r:?}");
+    r.out_has("selectdb-cn-7213cjv2ez-be2");
 
-    env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
+    env.ok(&common::DESTROY, 0);
     assert!(env.made_in("gpdb", "instance").is_empty());
     assert!(
         env.made_in("gpdb", "backup").is_empty(),
@@ -140,11 +128,11 @@ fn a_clone_waits_for_its_source_and_restores_through_restoring() {
 "
         ),
     );
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "s", "apply", "--auto-approve"],
         &[("STRATA_SANDBOX", "async_ms=700")],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     let src_done = r
         .stdout
         .find("alicloud_gpdb_instance.src: Creation complete")
@@ -157,8 +145,8 @@ fn a_clone_waits_for_its_source_and_restores_through_restoring() {
         src_done < clone_start,
         "the clone waited for its source: {r:?}"
     );
-    assert!(r.stdout.contains("status Creating"), "{r:?}");
-    assert!(r.stdout.contains("status Restoring"), "{r:?}");
+    r.out_has("status Creating");
+    r.out_has("status Restoring");
     // the target was made like its source
     let st = env.state_json("s");
     let copy = &st["resources"]["alicloud_gpdb_instance.copy"]["attributes"];
@@ -350,7 +338,7 @@ fn dataworks_create_update_and_clone_with_properties() {
     );
     stack(&env, "d", &text("second"));
     let r = env.ok(&["-C", "d", "apply", "--auto-approve"], 0);
-    assert!(r.stdout.contains("1 updated"), "{r:?}");
+    r.out_has("1 updated");
     env.ok(&["-C", "d", "plan", "--detailed-exitcode"], 0);
     env.ok(&["-C", "d", "destroy", "--auto-approve"], 0);
     assert!(env.made_in("dataworks", "data_source").is_empty());
@@ -378,8 +366,8 @@ fn drift_import_and_timeouts() {
         })
         .unwrap();
     let r = env.ok(&["-C", "g", "plan", "--detailed-exitcode"], 2);
-    assert!(r.stdout.contains("edited by hand"), "{r:?}");
-    assert!(r.stdout.contains("updated in-place"), "{r:?}");
+    r.out_has("edited by hand");
+    r.out_has("updated in-place");
     env.ok(&["-C", "g", "apply", "--auto-approve"], 0);
     // imported into another stack's address
     stack(&env, "h", &WAREHOUSE.replace(".src:", ".adopted:"));
@@ -395,12 +383,8 @@ fn drift_import_and_timeouts() {
     );
     store.write(|tx| tx.delete("gpdb/instance", &id)).unwrap();
     let r = env.ok(&["-C", "g", "plan"], 0);
-    assert!(r.stdout.contains("has been deleted"), "{r:?}");
-    assert!(
-        r.stdout
-            .contains("alicloud_gpdb_instance.src will be created"),
-        "{r:?}"
-    );
+    r.out_has("has been deleted");
+    r.out_has("alicloud_gpdb_instance.src will be created");
     // a per-resource timeout on the asynchronous wait fails that resource only, naming the status
     stack(
         &env,
@@ -413,17 +397,13 @@ fn drift_import_and_timeouts() {
 "
         ),
     );
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "t", "apply", "--auto-approve"],
         &[("STRATA_SANDBOX", "async_ms=60000")],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
     assert!(r.all().contains("stuck in Creating"), "{r:?}");
-    assert!(
-        r.stdout
-            .contains("alicloud_dataworks_data_source.other: Clone complete"),
-        "{r:?}"
-    );
+    r.out_has("alicloud_dataworks_data_source.other: Clone complete");
     // the instance exists: recorded (tainted), never orphaned
     let st = env.state_json("t");
     assert!(
@@ -445,7 +425,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     );
     // no endpoint: sandbox, so credentials must come from somewhere
     let r = env.ok(&["-C", "o", "plan"], 1);
-    assert!(r.stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{r:?}");
+    r.err_has("ALIBABA_CLOUD_ACCESS_KEY_ID");
     let creds = [
         (
             "ALIBABA_CLOUD_ACCESS_KEY_ID",
@@ -453,8 +433,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
         ),
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not the secret"),
     ];
-    let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok_with(&["-C", "o", "apply", "--auto-approve"], &creds, 1);
     assert!(
         r.all().contains("SignatureDoesNotMatch"),
         "a wrong secret is refused: {r:?}"
@@ -466,8 +445,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
             strata::sandbox::alicloud::CREDENTIALS.secret,
         ),
     ];
-    let r = env.run_with(&["-C", "o", "apply", "--auto-approve"], &creds);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "o", "apply", "--auto-approve"], &creds, 0);
     assert_eq!(
         server_dir.made_in("gpdb", "instance").len(),
         1,
@@ -477,8 +455,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     let admin =
         |method: &str| strata::sandbox::admin_request(&url, method, "/_sandbox/stats").unwrap();
     admin("DELETE");
-    let r = env.run_with(&["-C", "o", "plan", "--detailed-exitcode"], &creds);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "o", "plan", "--detailed-exitcode"], &creds, 0);
     let stats: serde_json::Value = serde_json::from_str(&admin("GET")).unwrap();
     let calls = &stats["requests"];
     assert_eq!(
@@ -491,8 +468,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
             .is_none(),
         "{stats}"
     );
-    let r = env.run_with(&["-C", "o", "destroy", "--auto-approve"], &creds);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "o", "destroy", "--auto-approve"], &creds, 0);
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -623,24 +599,17 @@ mod wire {
                 ("RegionId", "cn-hangzhou".to_string()),
             ]
         };
-        let e = s
-            .call(
-                "CreateDBClusterBinding",
-                &params(selectdb::SINGLE_ZONE),
-                false,
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(e.code, "ClusterNotSupport");
-        let e = s
-            .call(
-                "CreateDBClusterBinding",
-                &params(selectdb::MIXED_BILLING),
-                false,
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(e.code, "InvalidChargeType.NotSupport");
+        // ... nor those of an instance mixing billing methods
+        for (instance, code) in [
+            (selectdb::SINGLE_ZONE, "ClusterNotSupport"),
+            (selectdb::MIXED_BILLING, "InvalidChargeType.NotSupport"),
+        ] {
+            let e = s
+                .call("CreateDBClusterBinding", &params(instance), false)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code, code, "{instance}");
+        }
         let ok = s
             .call(
                 "CreateDBClusterBinding",

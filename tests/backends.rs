@@ -20,7 +20,7 @@ use strata::state::backend::Backend;
 use strata::state::journal::Entry;
 use strata::state::local::LocalBackend;
 use strata::state::postgres::PgBackend;
-use strata::state::{Made, OutputState, ResourceState, State};
+use strata::state::{Object, OutputState, ResourceState, State};
 use strata::value::Value;
 
 /// Opens a new backend object on the same store — another process, or the next command —
@@ -35,17 +35,7 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 fn res(id: &str) -> ResourceState {
-    ResourceState {
-        ty: "t".into(),
-        provider: "t".into(),
-        mode: strata::address::Mode::Managed,
-        id: id.into(),
-        attributes: Value::Null,
-        made: Made::Created,
-        sensitive: Default::default(),
-        dependencies: vec![],
-        tainted: false,
-    }
+    ResourceState::new(&Address::managed("t", "r"), Object::created(id), vec![])
 }
 
 fn intent(id: &str, addr: &Address) -> Entry {

@@ -59,10 +59,7 @@ fn the_ci_steps_plan_comment_and_apply() {
     // first push: no comment yet, one is added
     let r = run_script(&env, &["comment", "7", "out/plan.md"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(
-        r.stdout.contains("added a comment to pull request #7"),
-        "{r:?}"
-    );
+    r.out_has("added a comment to pull request #7");
     let log = env.read("gh.log");
     assert!(log.contains("api --paginate repos/acme/infra/issues/7/comments --jq .[] | select(.body | startswith(\"<!-- strata:plan:quickstart -->\")) | .id"), "{log}");
     assert!(
@@ -72,7 +69,7 @@ fn the_ci_steps_plan_comment_and_apply() {
     // next push: the comment carrying the marker is found and updated in place
     env.write("existing-comment-id", "98765\n");
     let r = run_script(&env, &["comment", "7", "out/plan.md"]);
-    assert!(r.stdout.contains("updated comment 98765"), "{r:?}");
+    r.out_has("updated comment 98765");
     assert!(env.read("gh.log").contains(
         "api --method PATCH repos/acme/infra/issues/comments/98765 -F body=@out/plan.md"
     ));
@@ -80,12 +77,12 @@ fn the_ci_steps_plan_comment_and_apply() {
     // merge: the reviewed plan is applied exactly
     let r = run_script(&env, &["apply", "quickstart", "out/plan.json"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    r.out_has("Apply complete!");
     assert_eq!(env.made("parameter_template").len(), 3);
     // re-applying the same plan is refused as stale
     let r = run_script(&env, &["apply", "quickstart", "out/plan.json"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("stale plan"), "{r:?}");
+    r.err_has("stale plan");
     // and a plan with no changes exits 0
     let r = run_script(&env, &["plan", "quickstart", "out2"]);
     assert_eq!(r.code, 0, "{r:?}");

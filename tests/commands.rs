@@ -5,26 +5,12 @@ mod common;
 use common::Env;
 use std::time::Duration;
 
-fn applied() -> Env {
-    let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    env
-}
-
 #[test]
 fn show_state_and_output_commands() {
-    let env = applied();
+    let env = Env::applied_quickstart();
     let r = env.ok(&["-C", "quickstart", "show"], 0);
-    assert!(
-        r.stdout
-            .contains("resource \"huaweicloud_rds_parameter_template\" \"base\" {"),
-        "{r:?}"
-    );
-    assert!(
-        r.stdout
-            .contains("name                   = \"base-staging\""),
-        "{r:?}"
-    );
+    r.out_has("resource \"huaweicloud_rds_parameter_template\" \"base\" {");
+    r.out_has("name                   = \"base-staging\"");
     let r = env.ok(&["-C", "quickstart", "show", "--json"], 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(doc.get("fingerprint_key").is_none());
@@ -39,7 +25,7 @@ fn show_state_and_output_commands() {
         ],
         0,
     );
-    assert!(r.stdout.contains("# made: cloned"), "{r:?}");
+    r.out_has("# made: cloned");
     assert!(r
         .stdout
         .contains("# depends on: huaweicloud_rds_parameter_template.base"));
@@ -70,12 +56,11 @@ fn show_state_and_output_commands() {
         ],
         0,
     );
-    let text = common::quickstart_text().replace(
+    env.edit_quickstart(&[(
         "huaweicloud_rds_parameter_template.copy_by_v31:",
         "huaweicloud_rds_parameter_template.renamed:",
-    );
-    env.write("quickstart/main.yaml", &text);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    )]);
+    env.ok(&common::CHECK, 0);
     assert!(env.path().join("state/quickstart.json.backup").exists());
 
     // rm forgets the object: the plan wants to create it again and the API refuses the name
@@ -90,8 +75,8 @@ fn show_state_and_output_commands() {
         0,
     );
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(r.stdout.contains("Plan: 0 to create, 1 to clone"), "{r:?}");
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
+    r.out_has("Plan: 0 to create, 1 to clone");
+    let r = env.ok(&common::APPLY, 1);
     assert!(r.all().contains("DBS.200001"), "{r:?}");
     assert!(r.all().contains("already exists"), "{r:?}");
     assert!(r.all().contains("HTTP 400"), "{r:?}");
@@ -116,23 +101,14 @@ fn graph_in_dot_and_text() {
 
 #[test]
 fn drift_is_reported_and_planned_back() {
-    let env = applied();
-    env.edit_outside("base-staging", |d| {
-        d["values"]["max_connections"] = "9999".into()
-    });
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
-    assert!(
-        r.stdout.contains("Objects have changed outside of strata"),
-        "{r:?}"
-    );
+    let env = Env::applied_quickstart();
+    env.drift("base-staging", "9999");
+    let r = env.ok(&common::CHECK, 2);
+    r.out_has("Objects have changed outside of strata");
     assert!(r
         .stdout
         .contains("# huaweicloud_rds_parameter_template.base has changed"));
-    assert!(
-        r.stdout
-            .contains("~ \"max_connections\" = \"9999\" -> \"500\""),
-        "{r:?}"
-    );
+    r.out_has("~ \"max_connections\" = \"9999\" -> \"500\"");
     // without refresh, strata trusts the state
     env.ok(
         &[
@@ -146,15 +122,15 @@ fn drift_is_reported_and_planned_back() {
     );
     // refresh updates the state only
     let r = env.ok(&["-C", "quickstart", "refresh"], 0);
-    assert!(r.stdout.contains("1 changed outside strata"), "{r:?}");
+    r.out_has("1 changed outside strata");
     let st = env.state_json("quickstart");
     assert_eq!(
         st["resources"]["huaweicloud_rds_parameter_template.base"]["attributes"]["values"]
             ["max_connections"],
         "9999"
     );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::APPLY, 0);
+    env.ok(&common::CHECK, 0);
     // deleted outside: planned again
     let store = strata::sandbox::open_store(
         &env.path().join("state/sandbox.json"),
@@ -172,12 +148,8 @@ fn drift_is_reported_and_planned_back() {
         })
         .unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(
-        r.stdout
-            .contains("# huaweicloud_rds_parameter_template.copy_by_v31 has been deleted"),
-        "{r:?}"
-    );
-    assert!(r.stdout.contains("will be cloned from"), "{r:?}");
+    r.out_has("# huaweicloud_rds_parameter_template.copy_by_v31 has been deleted");
+    r.out_has("will be cloned from");
 }
 
 #[test]
@@ -185,13 +157,10 @@ fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
     let env = Env::huawei_quickstart();
     let lock_path = env.path().join("state/quickstart.json.lock");
     let held = strata::state::lock::acquire(&lock_path, "apply", Duration::ZERO).unwrap();
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
-    assert!(
-        r.stderr.contains(&format!("pid {}", std::process::id())),
-        "{r:?}"
-    );
-    assert!(r.stderr.contains("operation: apply"), "{r:?}");
-    assert!(r.stderr.contains(&held.info.id), "{r:?}");
+    let r = env.ok(&common::APPLY, 1);
+    r.err_has(&format!("pid {}", std::process::id()));
+    r.err_has("operation: apply");
+    r.err_has(&held.info.id);
     // read-only commands do not need it
     env.ok(&["-C", "quickstart", "plan", "--refresh=false"], 0);
     env.ok(&["-C", "quickstart", "state", "list"], 0);
@@ -211,43 +180,35 @@ fn a_held_lock_names_its_holder_and_a_dead_ones_is_cleared() {
         ],
         0,
     );
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    r.out_has("Apply complete!");
     release.join().unwrap();
 
     // a lock file left by a process that died on this host is cleared, and said so
     let mut info = strata::state::lock::LockInfo::new("apply");
     info.pid = 4_000_000;
     std::fs::write(&lock_path, serde_json::to_string(&info).unwrap()).unwrap();
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    assert!(
-        r.stderr
-            .contains("found and cleared a stale lock left by pid 4000000"),
-        "{r:?}"
-    );
+    let r = env.ok(&common::APPLY, 0);
+    r.err_has("found and cleared a stale lock left by pid 4000000");
     assert!(!lock_path.exists());
 
     // one from another host needs force-unlock with its ID
     info.host = "build-agent-7".into();
     std::fs::write(&lock_path, serde_json::to_string(&info).unwrap()).unwrap();
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
-    assert!(
-        r.stderr
-            .contains(&format!("strata force-unlock {}", info.id)),
-        "{r:?}"
-    );
+    let r = env.ok(&common::APPLY, 1);
+    r.err_has(&format!("strata force-unlock {}", info.id));
     env.ok(&["-C", "quickstart", "force-unlock", "wrong-id"], 1);
     env.ok(&["-C", "quickstart", "force-unlock", &info.id], 0);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
 }
 
 #[test]
 fn sensitive_values_never_appear_but_changes_are_seen() {
     let env = Env::new();
     let secret = "Tr0ub4dor3xyzzy";
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
-         variables:\n  note: { sensitive: true }\n\
+    env.stack(
+        "s",
+        common::HUAWEI,
+        "variables:\n  note: { sensitive: true }\n\
          resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t\n    description: \"${var.note}\"\n    datastore: { type: MySQL, version: \"8.0\" }\n\
          outputs:\n  leaked: ${huaweicloud_rds_parameter_template.t.description}\n",
     );
@@ -266,7 +227,7 @@ fn sensitive_values_never_appear_but_changes_are_seen() {
     let r = with(&["-C", "s", "apply", "--auto-approve"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(!r.all().contains(secret), "{r:?}");
-    assert!(r.stdout.contains("leaked = <sensitive>"), "{r:?}");
+    r.out_has("leaked = <sensitive>");
     for (args, code) in [
         (vec!["-C", "s", "show"], 0),
         (vec!["-C", "s", "show", "--json"], 0),
@@ -315,8 +276,8 @@ fn sensitive_values_never_appear_but_changes_are_seen() {
     );
     let r = env.run(&["-C", "s", "plan"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("variable \"note\" has no value"), "{r:?}");
-    assert!(r.stderr.contains("STRATA_VAR_note"), "{r:?}");
+    r.err_has("variable \"note\" has no value");
+    r.err_has("STRATA_VAR_note");
 }
 
 #[test]
@@ -332,7 +293,7 @@ fn targets_and_replace() {
         ],
         0,
     );
-    assert!(r.stdout.contains("Plan: 1 to create, 1 to clone"), "{r:?}");
+    r.out_has("Plan: 1 to create, 1 to clone");
     env.ok(
         &[
             "-C",
@@ -345,7 +306,7 @@ fn targets_and_replace() {
         0,
     );
     assert_eq!(env.made("parameter_template").len(), 1);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(
         &[
             "-C",
@@ -356,7 +317,7 @@ fn targets_and_replace() {
         ],
         0,
     );
-    assert!(r.stdout.contains("will be replaced, as requested"), "{r:?}");
+    r.out_has("will be replaced, as requested");
     env.ok(
         &[
             "-C",
@@ -391,10 +352,10 @@ fn targets_and_replace() {
 
 #[test]
 fn sandbox_reset_forgets_what_was_made() {
-    let env = applied();
+    let env = Env::applied_quickstart();
     assert_eq!(env.made("parameter_template").len(), 3);
     let r = env.ok(&["sandbox", "reset"], 0);
-    assert!(r.stdout.contains("reset to its seed objects"), "{r:?}");
+    r.out_has("reset to its seed objects");
     assert!(env.made("parameter_template").is_empty());
     let seeds = env.sandbox();
     assert!(seeds
@@ -402,20 +363,20 @@ fn sandbox_reset_forgets_what_was_made() {
         .any(|o| o["id"] == "66251c9024774eeb9edd8663a4cbb0a1pr04"));
     // the state still remembers them: refresh sees they are gone
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(r.stdout.contains("has been deleted"), "{r:?}");
+    r.out_has("has been deleted");
 }
 
 /// The applied quickstart with `base` to be replaced under create_before_destroy (its clone
 /// `base_copy` is replaced with it).
 fn replaced_under_create_before_destroy() -> Env {
-    let env = applied();
-    let text = common::quickstart_text()
-        .replace(
+    let env = Env::applied_quickstart();
+    env.edit_quickstart(&[
+        (
             "    name: base-${var.env}\n",
             "    name: base-${var.env}-v2\n    lifecycle: { create_before_destroy: true }\n",
-        )
-        .replace("version: \"8.0\"", "version: \"5.7\"");
-    env.write("quickstart/main.yaml", &text);
+        ),
+        ("version: \"8.0\"", "version: \"5.7\""),
+    ]);
     env
 }
 
@@ -423,11 +384,7 @@ fn replaced_under_create_before_destroy() -> Env {
 fn create_before_destroy_makes_the_replacement_first() {
     let env = replaced_under_create_before_destroy();
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(
-        r.stdout
-            .contains("+/- resource \"huaweicloud_rds_parameter_template\" \"base\""),
-        "{r:?}"
-    );
+    r.out_has("+/- resource \"huaweicloud_rds_parameter_template\" \"base\"");
     assert!(r.stdout.contains("create replacement and then destroy"));
     let r = env.ok(&common::APPLY_SERIALLY, 0);
     let pos = |needle: &str| {
@@ -451,7 +408,7 @@ fn create_before_destroy_makes_the_replacement_first() {
         names,
         ["base-staging-copy", "base-staging-v2", "copy_by_v31"]
     );
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 /// `graph` prints the executor's graph, not the config's: a replacement under
@@ -482,10 +439,7 @@ fn graph_shows_the_executors_order_for_a_replacement() {
     };
     assert!(num(base) < num(copy), "{r:?}");
     assert!(num(copy) < num(&format!("{base} (destroy)")), "{r:?}");
-    assert!(
-        r.stdout.contains(&format!(". {base}\\nreplace: create\"")),
-        "{r:?}"
-    );
+    r.out_has(&format!(". {base}\\nreplace: create\""));
     let r = env.ok(&["-C", "quickstart", "graph", "--format", "text"], 0);
     assert!(
         r.stdout.contains(&format!(
@@ -494,7 +448,7 @@ fn graph_shows_the_executors_order_for_a_replacement() {
         "{r:?}"
     );
     let r = env.ok(&["-C", "quickstart", "graph", "--help"], 0);
-    assert!(r.stdout.contains("the order apply"), "{r:?}");
+    r.out_has("the order apply");
 }
 
 /// Run strata on a pseudo-terminal (util-linux `script`), answering `answer` to its prompt.
@@ -522,15 +476,12 @@ fn on_terminal(env: &Env, args: &str, answer: &str) -> common::Run {
 fn a_terminal_is_asked_for_yes() {
     let env = Env::huawei_quickstart();
     let r = on_terminal(&env, "-C quickstart apply", "no");
-    assert!(
-        r.stdout.contains("Only 'yes' will be accepted to approve."),
-        "{r:?}"
-    );
-    assert!(r.stdout.contains("Apply cancelled."), "{r:?}");
+    r.out_has("Only 'yes' will be accepted to approve.");
+    r.out_has("Apply cancelled.");
     assert_eq!(r.code, 1, "{r:?}");
     assert!(env.made("parameter_template").is_empty());
     let r = on_terminal(&env, "-C quickstart apply", "yes");
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    r.out_has("Apply complete!");
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(env.made("parameter_template").len(), 3);
 }
@@ -539,7 +490,7 @@ fn a_terminal_is_asked_for_yes() {
 /// to add `""` to the `--json` summary's `done` map).
 #[test]
 fn a_json_replace_summary_counts_replace_once_and_no_empty_verb() {
-    let env = applied();
+    let env = Env::applied_quickstart();
     let r = env.ok(
         &[
             "-C",

@@ -108,7 +108,7 @@ fn the_sa_password_never_appears_anywhere() {
 
     run(&["-C", "s", "validate"], &v1, 0);
     let r = run(&["-C", "s", "plan", "--detailed-exitcode"], &v1, 2);
-    assert!(r.stdout.contains("password  = (sensitive value)"), "{r:?}");
+    r.out_has("password  = (sensitive value)");
     let r = run(&["-C", "s", "plan", "--format", "json"], &v1, 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let change = &doc["resource_changes"][0]["change"];
@@ -122,7 +122,7 @@ fn the_sa_password_never_appears_anywhere() {
     run(&["-C", "s", "plan", "--out", "orders.plan"], &v1, 0);
     run(&["-C", "s", "show", "orders.plan"], &v1, 0);
     let r = run(&["-C", "s", "apply", "orders.plan"], &v1, 0);
-    assert!(r.stdout.contains("1 created"), "{r:?}");
+    r.out_has("1 created");
     assert_eq!(instances(&env), ["orders[ap-south-1]"]);
     run(&["-C", "s", "plan", "--detailed-exitcode"], &v1, 0);
     run(&["-C", "s", "show"], &v1, 0);
@@ -137,7 +137,7 @@ fn the_sa_password_never_appears_anywhere() {
         &v1,
         0,
     );
-    assert!(r.stdout.contains("client_id      = 444"), "{r:?}");
+    r.out_has("client_id      = 444");
     run(&["-C", "s", "refresh"], &v1, 0);
     // the state keeps a keyed fingerprint, the sandbox a salted hash
     let st = env.state_json("s");
@@ -161,8 +161,8 @@ fn the_sa_password_never_appears_anywhere() {
         })
         .unwrap();
     let r = run(&["-C", "s", "plan", "--detailed-exitcode"], &v2, 2);
-    assert!(r.stdout.contains("must be replaced"), "{r:?}");
-    assert!(r.stdout.contains("# forces replacement"), "{r:?}");
+    r.out_has("must be replaced");
+    r.out_has("# forces replacement");
     let r = run(&["-C", "s", "plan", "--format", "json"], &v2, 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["resource_changes"][0]["action"], "replace", "{doc}");
@@ -269,9 +269,9 @@ fn api_errors_reach_the_user_verbatim_with_the_address() {
         &(head("sandbox") + &instance("bad", &[("endpoint", "db.example.com")])),
     );
     let r = expect(&env, &["-C", "s", "validate"], &vars, 1);
-    assert!(r.stderr.contains("main.yaml:"), "{r:?}");
-    assert!(r.stderr.contains("endpoint"), "{r:?}");
-    assert!(r.stderr.contains("host:port"), "{r:?}");
+    r.err_has("main.yaml:");
+    r.err_has("endpoint");
+    r.err_has("host:port");
 }
 
 /// One HTTP/1.1 request: (status, JSON body).
@@ -368,10 +368,7 @@ fn sessions_tokens_expiry_and_refused_credentials() {
     let stack = head_with(&endpoint, ", insecure_http: true") + &instance("db", &[]);
     env.write("s/main.yaml", &stack);
     let r = expect(&env, &["-C", "s", "plan"], &with_token, 1);
-    assert!(
-        r.stderr.contains("is plain http (insecure_http: true)"),
-        "{r:?}"
-    );
+    r.err_has("is plain http (insecure_http: true)");
     for s in [
         "commvault_postgresql_instance.db",
         "5: Access Denied",
@@ -386,11 +383,7 @@ fn sessions_tokens_expiry_and_refused_credentials() {
         ("STRATA_VAR_sa_password", "pw"),
     ];
     let r = expect(&env, &["-C", "s", "plan"], &wrong, 1);
-    assert!(
-        r.stderr
-            .contains("login as \"admin\" failed: Invalid Username or Password"),
-        "{r:?}"
-    );
+    r.err_has("login as \"admin\" failed: Invalid Username or Password");
     assert!(!r.all().contains("not-the-password"));
     let right = [
         ("COMMVAULT_USERNAME", "admin"),
@@ -399,7 +392,7 @@ fn sessions_tokens_expiry_and_refused_credentials() {
     ];
     expect(&env, &["-C", "s", "plan", "--detailed-exitcode"], &right, 0);
     let r = expect(&env, &["-C", "s", "plan"], &right[2..], 1);
-    assert!(r.stderr.contains("COMMVAULT_USERNAME"), "{r:?}");
+    r.err_has("COMMVAULT_USERNAME");
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -463,10 +456,10 @@ fn a_create_whose_answer_was_lost_is_adopted_not_repeated() {
 fn the_init_starter_protects_a_database() {
     let env = Env::new();
     let r = expect(&env, &["init", "cv", "--provider", "commvault"], &[], 0);
-    assert!(r.stdout.contains("a commvault stack"), "{r:?}");
+    r.out_has("a commvault stack");
     expect(&env, &["-C", "cv", "fmt", "--check"], &[], 0);
     let r = expect(&env, &["-C", "cv", "apply", "--auto-approve"], &[], 0);
-    assert!(r.stdout.contains("1 created"), "{r:?}");
+    r.out_has("1 created");
     assert_eq!(instances(&env), ["pgm-bp1z3k8m2n7q4w5e[cn-hangzhou]"]);
     expect(&env, &["-C", "cv", "plan", "--detailed-exitcode"], &[], 0);
 }

@@ -32,14 +32,14 @@ fn killed_between_journal_and_fold_loses_nothing() {
         "no snapshot was folded yet"
     );
     // A read-only plan sees the journal's steps: nothing left to do.
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
-    assert!(r.stderr.contains("recovered"), "{r:?}");
+    let r = env.ok(&common::CHECK, 0);
+    r.err_has("recovered");
     let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
     assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
     // The next apply clears the dead holder's lock, folds the journal and changes nothing.
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    assert!(r.stderr.contains("found and cleared a stale lock"), "{r:?}");
-    assert!(r.stdout.contains("No changes."), "{r:?}");
+    let r = env.ok(&common::APPLY, 0);
+    r.err_has("found and cleared a stale lock");
+    r.out_has("No changes.");
     assert!(!env.path().join("state/quickstart.json.journal").exists());
     assert_eq!(
         env.state_json("quickstart")["resources"]
@@ -62,16 +62,12 @@ fn killed_after_the_call_before_its_result_is_recorded_adopts_the_object() {
         "one create went through before the kill: {made:?}"
     );
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(
-        r.stdout
-            .contains("Reconciled operations left open by an interrupted run"),
-        "{r:?}"
-    );
-    assert!(r.stdout.contains("adopted"), "{r:?}");
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    assert!(r.stdout.contains("adopted"), "{r:?}");
+    r.out_has("Reconciled operations left open by an interrupted run");
+    r.out_has("adopted");
+    let r = env.ok(&common::APPLY, 0);
+    r.out_has("adopted");
     assert_eq!(names(&env), ALL, "nothing made twice");
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 #[test]
@@ -80,26 +76,21 @@ fn killed_after_the_intent_before_the_call_plans_it_again() {
     kill_at(&env, "intent_written");
     assert!(names(&env).is_empty());
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(
-        r.stdout
-            .contains("had not taken effect; it is planned again"),
-        "{r:?}"
-    );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    r.out_has("had not taken effect; it is planned again");
+    env.ok(&common::APPLY, 0);
     assert_eq!(names(&env), ALL);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 #[test]
 fn ctrl_c_starts_nothing_new_saves_and_exits_130() {
     let env = Env::huawei_quickstart();
-    let mut child = env
-        .command(&common::APPLY_SERIALLY)
-        .env("STRATA_SANDBOX", "latency_ms=400")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn_with(
+        &common::APPLY_SERIALLY,
+        &[("STRATA_SANDBOX", "latency_ms=400")],
+        std::process::Stdio::piped(),
+        std::process::Stdio::null(),
+    );
     let stdout = child.stdout.take().unwrap();
     let lines = std::thread::spawn(move || {
         use std::io::BufRead;
@@ -136,6 +127,6 @@ fn ctrl_c_starts_nothing_new_saves_and_exits_130() {
         .filter(|k| !k.starts_with("data."))
         .count();
     assert_eq!(managed, made, "{st}");
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     assert_eq!(names(&env), ALL);
 }

@@ -86,7 +86,7 @@ fn check_type(at: &str, v: &serde_json::Value, ty: &Type, fps: &[String]) -> Vec
 fn every_driver_returns_exactly_its_schema_attributes() {
     let env = Env::with_example("quickstart");
     env.write("quickstart/conformance.yaml", EXTRA);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     // What create (and clone, bind) returned.
     check_state(&env.state_json("quickstart"));
     // What read returns (refresh records it).

@@ -25,20 +25,49 @@ fn summary(stdout: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no summary event in {stdout}"))
 }
 
+/// TEMPLATE in `t/` of a working directory, and a sandbox server on which one route fails
+/// (a 5xx) every time.
+struct Failing {
+    _server: common::Server, // first: stopped before its directory goes
+    url: String,
+    env: Env,
+}
+
+impl Failing {
+    fn new(route: &str) -> Failing {
+        let env = Env::new();
+        env.write("t/main.yaml", TEMPLATE);
+        let (server, url) = env.serve_sandbox(&[("STRATA_SANDBOX", &format!("fail={route}*1000"))]);
+        Failing {
+            _server: server,
+            url,
+            env,
+        }
+    }
+
+    /// `strata args` against the server, `attempts` attempts a call, insisting on exit `code`.
+    fn ok(&self, args: &[&str], attempts: &str, code: i32) -> common::Run {
+        let envs = [
+            ("STRATA_SANDBOX_URL", self.url.as_str()),
+            ("STRATA_RETRY_ATTEMPTS", attempts),
+        ];
+        self.env.ok_with(args, &envs, code)
+    }
+}
+
+/// The sandbox server's request counters.
+fn stats(url: &str) -> serde_json::Value {
+    let text = strata::sandbox::admin_request(url, "GET", "/_sandbox/stats")
+        .expect("the sandbox's counters");
+    serde_json::from_str(&text).expect("JSON")
+}
+
 #[test]
 fn the_json_summary_names_the_api_code_request_id_and_retryability() {
-    let env = Env::new();
-    env.write("t/main.yaml", TEMPLATE);
-    let (_server, url) = env.serve_sandbox(&[("STRATA_SANDBOX", &format!("fail={CREATE}*1000"))]);
-    let envs = [
-        ("STRATA_SANDBOX_URL", url.as_str()),
-        ("STRATA_RETRY_ATTEMPTS", "2"),
-    ];
-    let r = env.run_with(&["-C", "t", "apply", "--auto-approve", "--json"], &envs);
-    assert_eq!(r.code, 1, "{r:?}");
+    let f = Failing::new(CREATE);
+    let r = f.ok(&["-C", "t", "apply", "--auto-approve", "--json"], "2", 1);
     // The create's 5xx is ambiguous: looked for, then tried again — 2 attempts in all.
-    let stats = strata::sandbox::admin_request(&url, "GET", "/_sandbox/stats").expect("stats");
-    let stats: serde_json::Value = serde_json::from_str(&stats).expect("JSON");
+    let stats = stats(&f.url);
     assert_eq!(stats["requests"][CREATE], 2, "{stats}");
     let s = summary(&r.stdout);
     let failure = &s["failures"][0];
@@ -57,21 +86,12 @@ fn the_json_summary_names_the_api_code_request_id_and_retryability() {
 
 #[test]
 fn a_call_failing_retryably_every_time_is_attempted_exactly_attempts_times() {
-    let env = Env::new();
-    env.write("t/main.yaml", TEMPLATE);
-    let (_server, url) = env.serve_sandbox(&[("STRATA_SANDBOX", &format!("fail={DELETE}*1000"))]);
-    let envs = [
-        ("STRATA_SANDBOX_URL", url.as_str()),
-        ("STRATA_RETRY_ATTEMPTS", "3"),
-    ];
-    let r = env.run_with(&["-C", "t", "apply", "--auto-approve"], &envs);
-    assert_eq!(r.code, 0, "{r:?}");
-    let admin = |method: &str| strata::sandbox::admin_request(&url, method, "/_sandbox/stats");
-    admin("DELETE").expect("reset the sandbox's counters");
-    let r = env.run_with(&["-C", "t", "destroy", "--auto-approve", "--json"], &envs);
-    assert_eq!(r.code, 1, "{r:?}");
-    let stats: serde_json::Value =
-        serde_json::from_str(&admin("GET").expect("the sandbox's counters")).expect("JSON");
+    let f = Failing::new(DELETE);
+    f.ok(&["-C", "t", "apply", "--auto-approve"], "3", 0);
+    strata::sandbox::admin_request(&f.url, "DELETE", "/_sandbox/stats")
+        .expect("reset the sandbox's counters");
+    let r = f.ok(&["-C", "t", "destroy", "--auto-approve", "--json"], "3", 1);
+    let stats = stats(&f.url);
     assert_eq!(stats["requests"][DELETE], 3, "{stats}");
     assert_eq!(summary(&r.stdout)["failures"][0]["code"], "DBS.200005");
 }

@@ -5,8 +5,7 @@
 mod common;
 use common::Env;
 
-const PROVIDER: &str =
-    "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n";
+const PROVIDER: &str = common::HUAWEI;
 const ONE: &str = "resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t\n    datastore: { type: MySQL, version: \"8.0\" }\n";
 
 #[test]

@@ -81,12 +81,12 @@ fn the_json_schema_accepts_every_example_and_rejects_every_invalid_one() {
 fn init_writes_a_starter_that_plans() {
     let env = Env::new();
     let r = env.ok(&["init", "fresh"], 0);
-    assert!(r.stdout.contains("Next: strata -C fresh plan"), "{r:?}");
+    r.out_has("Next: strata -C fresh plan");
     env.ok(&["-C", "fresh", "validate"], 0);
     let r = env.ok(&["-C", "fresh", "plan", "--detailed-exitcode"], 2);
-    assert!(r.stdout.contains("will be cloned from"), "{r:?}");
+    r.out_has("will be cloned from");
     let r = env.ok(&["init", "fresh"], 1);
-    assert!(r.stderr.contains("already holds a config"), "{r:?}");
+    r.err_has("already holds a config");
     // every family's starter is formatted, applies on the sandbox and then has no changes
     for family in ["huaweicloud", "alicloud"] {
         env.ok(&["init", family, "--provider", family], 0);
@@ -95,7 +95,7 @@ fn init_writes_a_starter_that_plans() {
         env.ok(&["-C", family, "plan", "--detailed-exitcode"], 0);
     }
     let r = env.ok(&["init", "other", "--provider", "nosuch"], 1);
-    assert!(r.stderr.contains("choose one of"), "{r:?}");
+    r.err_has("choose one of");
 }
 
 #[test]
@@ -164,12 +164,8 @@ fn graph_shows_the_plans_actions() {
     let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "graph"], 0);
     assert!(r.stdout.starts_with("digraph \"quickstart\""), "{r:?}");
-    assert!(
-        r.stdout
-            .contains("huaweicloud_rds_parameter_template.base\\ncreate\", color = \"#2da44e\""),
-        "{r:?}"
-    );
-    assert!(r.stdout.contains("\\nclone\""), "{r:?}");
+    r.out_has("huaweicloud_rds_parameter_template.base\\ncreate\", color = \"#2da44e\"");
+    r.out_has("\\nclone\"");
     assert!(r.stdout.contains("\"huaweicloud_rds_parameter_template.base\" -> \"huaweicloud_rds_parameter_template.base_copy\";"));
     // numbered in apply order: the source before its clone
     let num = |name: &str| -> usize {
@@ -185,17 +181,17 @@ fn graph_shows_the_plans_actions() {
             .unwrap()
     };
     assert!(num("base") < num("base_copy"));
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(&["-C", "quickstart", "graph", "--format", "text"], 0);
-    assert!(r.stdout.contains("huaweicloud_rds_parameter_template.base (no-op)\n    huaweicloud_rds_parameter_template.base_copy (no-op)"), "{r:?}");
+    r.out_has("huaweicloud_rds_parameter_template.base (no-op)\n    huaweicloud_rds_parameter_template.base_copy (no-op)");
     let has_dot = std::process::Command::new("dot").arg("-V").output().is_ok();
     let r = env.run(&["-C", "quickstart", "graph", "--format", "svg"]);
     if has_dot {
         assert_eq!(r.code, 0);
-        assert!(r.stdout.contains("<svg"), "{r:?}");
+        r.out_has("<svg");
     } else {
         assert_eq!(r.code, 1);
-        assert!(r.stderr.contains("Graphviz"), "{r:?}");
+        r.err_has("Graphviz");
     }
 }
 
@@ -240,10 +236,10 @@ fn progress_on_a_terminal_and_lines_elsewhere() {
         r.stdout.contains("done ["),
         "the total bar was drawn: {r:?}"
     );
-    assert!(r.stdout.contains("Creating..."), "{r:?}");
-    assert!(r.stdout.contains("Creation complete after"), "{r:?}");
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
-    let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
+    r.out_has("Creating...");
+    r.out_has("Creation complete after");
+    r.out_has("Apply complete!");
+    let r = env.ok(&common::DESTROY, 0);
     assert!(!r.stdout.contains("done ["), "no bars on a pipe: {r:?}");
     assert!(
         r.stdout.contains("Destruction complete after"),
@@ -281,10 +277,7 @@ fn json_event_stream() {
     assert_eq!(last["exit_code"], 0);
     assert_eq!(last["outputs"]["seed_engine"]["value"], "sqlserver");
     // an error event names the address and the API's code
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("version: \"8.0\"", "version: \"9.9\""),
-    );
+    env.edit_quickstart(&[("version: \"8.0\"", "version: \"9.9\"")]);
     let r = env.ok(
         &["-C", "quickstart", "apply", "--auto-approve", "--json"],
         1,
@@ -299,7 +292,7 @@ fn json_event_stream() {
     assert!(err["message"].as_str().unwrap().contains("DBS.200001"));
     // it cannot prompt
     let r = env.ok(&["-C", "quickstart", "destroy", "--json"], 1);
-    assert!(r.stderr.contains("--auto-approve"), "{r:?}");
+    r.err_has("--auto-approve");
 }
 
 #[test]
@@ -308,7 +301,7 @@ fn fmt_rewrites_canonically_and_keeps_comments() {
     let messy = "# my stack\n\n# the templates\nresources:\n  huaweicloud_rds_parameter_template.t:   # the template\n    datastore: {version: '8.0', type: MySQL}\n    name:   t\nproviders:\n  huaweicloud: {endpoint: sandbox, region: r, project_id: p}\n";
     env.write("s/main.yaml", messy);
     let r = env.ok(&["-C", "s", "fmt", "--check", "--diff"], 1);
-    assert!(r.stdout.contains("s/main.yaml"), "{r:?}");
+    r.out_has("s/main.yaml");
     assert!(r.stdout.contains("+providers:"), "the diff: {r:?}");
     assert_eq!(env.read("s/main.yaml"), messy, "--check changes nothing");
     env.ok(&["-C", "s", "fmt"], 0);
@@ -334,5 +327,5 @@ fn fmt_rewrites_canonically_and_keeps_comments() {
     );
     env.write("b/main.yaml", "a: [");
     let r = env.ok(&["-C", "b", "fmt"], 1);
-    assert!(r.stderr.contains("not valid YAML"), "{r:?}");
+    r.err_has("not valid YAML");
 }

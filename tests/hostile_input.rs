@@ -9,8 +9,7 @@ use common::{Env, Run};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-const PROVIDER: &str =
-    "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n";
+const PROVIDER: &str = common::HUAWEI;
 const ONE: &str = "resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t\n    datastore: { type: MySQL, version: \"8.0\" }\n";
 
 /// Run strata in `env`, killing it if it has not finished after a generous bound (so a hang

@@ -65,8 +65,7 @@ fn wait_exit(child: &mut Child) -> i32 {
 }
 
 fn converge(env: &Env) {
-    let r = env.run(&["-C", "quickstart", "apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok(&common::APPLY, 0);
     inventory::check_converged(env, "quickstart", &[], "after the interrupted apply");
 }
 
@@ -125,17 +124,15 @@ fn sighup_during_the_executor_acts_like_the_first_ctrl_c() {
 fn a_signal_before_the_executor_stops_at_once_and_releases_the_lock() {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         let env = Env::with_example("quickstart");
-        let r = env.run(&["-C", "quickstart", "apply", "--auto-approve"]);
-        assert_eq!(r.code, 0, "{r:?}");
+        env.ok(&common::APPLY, 0);
         let before = std::fs::read(env.path().join("state/quickstart.json")).unwrap();
         // Every call takes 5 s: the signal lands while the apply refreshes, before planning.
-        let child = env
-            .command(&["-C", "quickstart", "apply", "--auto-approve"])
-            .env("STRATA_SANDBOX", "latency_ms=5000")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = env.spawn_with(
+            &common::APPLY,
+            &[("STRATA_SANDBOX", "latency_ms=5000")],
+            Stdio::null(),
+            Stdio::piped(),
+        );
         let deadline = Instant::now() + Duration::from_secs(60);
         while !env
             .read("state/quickstart.json.lock")
@@ -170,14 +167,10 @@ fn a_plan_beside_a_live_apply_leaves_its_calls_in_flight_alone() {
         !r.all().contains("interrupted run"),
         "a live apply's call is not an interrupted run's: {r:?}"
     );
-    assert!(r.stderr.contains("1 operation(s) are in flight"), "{r:?}");
+    r.err_has("1 operation(s) are in flight");
     child.kill().unwrap();
     child.wait().unwrap();
     // Once its holder is dead, the same intent is an interrupted run's, and is reconciled.
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(
-        r.stdout
-            .contains("Reconciled operations left open by an interrupted run"),
-        "{r:?}"
-    );
+    r.out_has("Reconciled operations left open by an interrupted run");
 }

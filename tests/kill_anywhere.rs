@@ -21,21 +21,17 @@ fn faults(base: &str, seed: usize) -> String {
 }
 
 fn apply(env: &Env, sandbox: &str) -> common::Run {
-    env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[("STRATA_SANDBOX", sandbox)],
-    )
+    env.run_with(&common::APPLY, &[("STRATA_SANDBOX", sandbox)])
 }
 
 /// Returns whether the kill hit a running apply.
 fn kill_after(env: &Env, delay: Duration, sandbox: &str) -> bool {
-    let mut child = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
-        .env("STRATA_SANDBOX", sandbox)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn_with(
+        &common::APPLY,
+        &[("STRATA_SANDBOX", sandbox)],
+        std::process::Stdio::null(),
+        std::process::Stdio::null(),
+    );
     std::thread::sleep(delay);
     let running = child.try_wait().unwrap().is_none();
     let _ = child.kill(); // SIGKILL; a no-op when it already finished

@@ -22,28 +22,19 @@ fn wait_for(path: &std::path::Path) {
 #[test]
 fn two_applies_on_one_stack() {
     let env = Env::with_example("quickstart");
-    let first = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
-        .env("STRATA_SANDBOX", SLOW)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = env.spawn_with(
+        &common::APPLY,
+        &[("STRATA_SANDBOX", SLOW)],
+        std::process::Stdio::piped(),
+        std::process::Stdio::piped(),
+    );
     let pid = first.id();
     wait_for(&env.path().join("state/quickstart.json.lock"));
     // the second fails at once, naming the holder
-    let r = env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[("STRATA_SANDBOX", SLOW)],
-    );
-    assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr
-            .contains(&format!("the state is locked by pid {pid}")),
-        "{r:?}"
-    );
-    assert!(r.stderr.contains("operation: apply"), "{r:?}");
-    assert!(r.stderr.contains("--lock-timeout"), "{r:?}");
+    let r = env.ok_with(&common::APPLY, &[("STRATA_SANDBOX", SLOW)], 1);
+    r.err_has(&format!("the state is locked by pid {pid}"));
+    r.err_has("operation: apply");
+    r.err_has("--lock-timeout");
     // read-only commands work beside it and do not disturb it
     for args in [
         &["-C", "quickstart", "plan", "--refresh=false"][..],
@@ -55,18 +46,11 @@ fn two_applies_on_one_stack() {
         assert_eq!(r.code, 0, "{args:?} during an apply: {r:?}");
     }
     // a third waits for it with --lock-timeout, then finds nothing left to do
-    let r = env.run_with(
-        &[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--lock-timeout",
-            "60s",
-        ],
+    let r = env.ok_with(
+        &common::apply_with(&["--lock-timeout", "60s"]),
         &[("STRATA_SANDBOX", SLOW)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     let out = first.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -78,57 +62,55 @@ fn two_applies_on_one_stack() {
         "the waiter saw the first's work: {r:?}"
     );
     assert_eq!(env.made("parameter_template").len(), 3);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 #[test]
 fn applies_on_two_stacks_do_not_block_each_other() {
     let env = Env::with_example("quickstart");
     std::fs::create_dir_all(env.path().join("second")).unwrap();
-    env.write(
-        "second/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+    env.stack(
+        "second",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
-    let a = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
-        .env("STRATA_SANDBOX", SLOW)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let a = env.spawn_with(
+        &common::APPLY,
+        &[("STRATA_SANDBOX", SLOW)],
+        std::process::Stdio::null(),
+        std::process::Stdio::inherit(),
+    );
     wait_for(&env.path().join("state/quickstart.json.lock"));
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "second", "apply", "--auto-approve"],
         &[("STRATA_SANDBOX", SLOW)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     assert!(a.wait_with_output().unwrap().status.success());
     // both in one shared sandbox, written by two processes at once
     assert_eq!(env.made("parameter_template").len(), 4);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     env.ok(&["-C", "second", "plan", "--detailed-exitcode"], 0);
 }
 
 #[test]
 fn damaged_state_files_are_refused_never_treated_as_empty() {
     let env = Env::with_example("quickstart");
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"601\""),
-    );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
+    env.edit_quickstart(&[("\"600\"", "\"601\"")]);
+    env.ok(&common::APPLY, 0);
     let state = env.path().join("state/quickstart.json");
     let good = std::fs::read(&state).unwrap();
     // truncated
     std::fs::write(&state, &good[..good.len() / 2]).unwrap();
     for args in [
         &["-C", "quickstart", "plan"][..],
-        &["-C", "quickstart", "apply", "--auto-approve"],
+        &common::APPLY,
         &["-C", "quickstart", "state", "list"],
     ] {
         let r = env.run(args);
         assert_eq!(r.code, 1, "{args:?}: {r:?}");
-        assert!(r.stderr.contains("quickstart.json is damaged"), "{r:?}");
+        r.err_has("quickstart.json is damaged");
         assert!(
             r.stderr.contains("state/quickstart.json.backup"),
             "names the last good copy: {r:?}"
@@ -145,7 +127,7 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
     flipped[i] = if flipped[i] == b'a' { b'b' } else { b'a' };
     std::fs::write(&state, &flipped).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(r.stderr.contains("checksum does not match"), "{r:?}");
+    r.err_has("checksum does not match");
     // the backup named is a good state
     std::fs::copy(env.path().join("state/quickstart.json.backup"), &state).unwrap();
     let r = env.ok(
@@ -163,9 +145,9 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
         "the backup is one step behind: {r:?}"
     );
     // and refresh heals it from the cloud
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     std::fs::write(&state, &good).unwrap();
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 
     // a journal damaged in the middle is refused; a torn last line is dropped
     let journal = env.path().join("state/quickstart.json.journal");
@@ -185,24 +167,20 @@ fn damaged_state_files_are_refused_never_treated_as_empty() {
     let settle = "{\"op\":\"settle\",\"intent\":\"x\"}";
     let mut text = line(&header) + &line(settle) + &line(settle);
     std::fs::write(&journal, &text).unwrap();
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     text.push_str("0123456789abcdef {\"op\":\"sett");
     std::fs::write(&journal, &text).unwrap();
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
-    assert!(r.stderr.contains("cut short by a crash"), "{r:?}");
+    let r = env.ok(&common::CHECK, 0);
+    r.err_has("cut short by a crash");
     let damaged = line(&header) + &line(settle).replace("settle", "settlx") + &line(settle);
     std::fs::write(&journal, damaged).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(
-        r.stderr
-            .contains("quickstart.json.journal is damaged at line 2"),
-        "{r:?}"
-    );
+    r.err_has("quickstart.json.journal is damaged at line 2");
     std::fs::remove_file(&journal).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+        env.ok(&common::APPLY, 0);
         for f in ["quickstart.json", "quickstart.json.backup"] {
             let mode = std::fs::metadata(env.path().join("state").join(f))
                 .unwrap()

@@ -48,7 +48,7 @@ fn an_instance_found_still_creating_is_waited_for_and_finished_not_tainted() {
     let faults = "async_ms=400,lose=CreateDBInstance*2";
     let r = apply(&env, "dw", faults);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("answer was lost; found gp-"), "{r:?}");
+    r.out_has("answer was lost; found gp-");
     let st = env.state_json("dw");
     for addr in [
         "alicloud_gpdb_instance.primary",
@@ -72,17 +72,14 @@ fn a_failing_look_up_keeps_the_intent_open_and_never_creates_again() {
                   fail=GET /huaweicloud/rds/v3/{project}/configurations*1000";
     let r = apply(&env, "t", faults);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr.contains("looking for what it made failed"),
-        "{r:?}"
-    );
+    r.err_has("looking for what it made failed");
     assert_eq!(env.made_names("parameter_template"), ["lost-answer"]);
     let st = env.state_json("t");
     assert_eq!(st["intents"].as_array().map(Vec::len), Some(1), "{st}");
     // The next run finds what the lost create made and adopts it: made once, in state.
     let r = apply(&env, "t", "");
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("adopted"), "{r:?}");
+    r.out_has("adopted");
     assert_eq!(env.made_names("parameter_template"), ["lost-answer"]);
     inventory::check_converged(&env, "t", &[], "after a failing look-up");
 }
@@ -112,10 +109,7 @@ fn at_fifty_percent_faults_an_apply_that_exits_0_is_really_complete() {
                             "fail_rate=0.5,throttle_rate=0.2,async_ms=150,seed={}",
                             seed * 100 + attempt
                         );
-                        let r = env.run_with(
-                            &["-C", "quickstart", "apply", "--auto-approve"],
-                            &[("STRATA_SANDBOX", &faults)],
-                        );
+                        let r = env.run_with(&common::APPLY, &[("STRATA_SANDBOX", &faults)]);
                         assert!(!r.all().contains("panicked"), "seed {seed}: {r:?}");
                         if r.code == 0 {
                             zero_exits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -40,20 +40,22 @@ fn forms(secret: &str) -> Vec<String> {
     ]
 }
 
-fn plan_out(env: &Env) {
-    let r = env.run_with(
+/// STACK in `s/`, planned to `p.json` with the secret given: the directory and the file's text.
+fn planned() -> (Env, String) {
+    let env = Env::new();
+    env.write("s/main.yaml", STACK);
+    env.ok_with(
         &["-C", "s", "plan", "--out", "p.json"],
         &[("STRATA_VAR_note", SECRET)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
+    let file = env.read("p.json");
+    (env, file)
 }
 
 #[test]
 fn a_saved_plan_holds_no_secret_and_nothing_to_guess_against() {
-    let env = Env::new();
-    env.write("s/main.yaml", STACK);
-    plan_out(&env);
-    let file = env.read("p.json");
+    let (env, file) = planned();
     for f in forms(SECRET) {
         assert!(!file.contains(&f), "the saved plan holds {f:?}");
     }
@@ -108,10 +110,7 @@ fn forge(file: &str, from: &str, to: &str, key: &[u8]) -> String {
 
 #[test]
 fn an_edited_saved_plan_is_refused_by_show_and_apply_and_nothing_is_made() {
-    let env = Env::new();
-    env.write("s/main.yaml", STACK);
-    plan_out(&env);
-    let file = env.read("p.json");
+    let (env, file) = planned();
     let digest = hex::encode(Sha256::digest(file.as_bytes()));
     // Forged with every key an attacker holding the file could try.
     for key in [b"".as_slice(), digest.as_bytes(), b"strata saved plan mac"] {
@@ -122,7 +121,7 @@ fn an_edited_saved_plan_is_refused_by_show_and_apply_and_nothing_is_made() {
         ] {
             let r = env.run_with(args, &[("STRATA_VAR_note", SECRET)]);
             assert_eq!(r.code, 1, "{args:?}: {r:?}");
-            assert!(r.stderr.contains("does not authenticate"), "{r:?}");
+            r.err_has("does not authenticate");
             assert!(
                 !r.stdout.contains("tpl-EVIL"),
                 "show displayed the forgery: {r:?}"
@@ -142,11 +141,11 @@ fn an_edited_saved_plan_is_refused_by_show_and_apply_and_nothing_is_made() {
     // The real file applies exactly what it shows.
     let r = env.run_with(&["-C", "s", "show", "p.json"], &[]);
     assert!(r.code == 0 && r.stdout.contains("tpl-reviewed"), "{r:?}");
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "s", "apply", "p.json"],
         &[("STRATA_VAR_note", SECRET)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(env.made_names("parameter_template"), ["tpl-reviewed"]);
 }
 
@@ -179,9 +178,8 @@ resources:
     assert_eq!(env.made("parameter_template").len(), 1);
     // The name is recovered from the config (its fingerprint checked) and what the killed
     // run made is adopted, not made again.
-    let r = env.run_with(&["-C", "s", "apply", "--auto-approve"], &envs);
-    assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("adopted"), "{r:?}");
+    let r = env.ok_with(&["-C", "s", "apply", "--auto-approve"], &envs, 0);
+    r.out_has("adopted");
     assert_eq!(env.made("parameter_template").len(), 1);
     let state = env.read("state/s.json");
     assert!(!state.contains(SECRET), "{state}");
@@ -210,7 +208,7 @@ fn a_sensitive_default_is_withheld_from_a_saved_plan_and_taken_again_at_apply() 
         assert!(!file.contains(&f), "the saved plan holds the default {f:?}");
     }
     let r = env.ok(&["-C", "quickstart", "apply", "q.json"], 0);
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    r.out_has("Apply complete!");
     assert_eq!(env.made_in("commvault", "instance").len(), 1);
     // The same secret written elsewhere too: the plan cannot withhold it, and says so.
     env.write(
@@ -222,11 +220,7 @@ fn a_sensitive_default_is_withheld_from_a_saved_plan_and_taken_again_at_apply() 
             )
             .replace("tpl-reviewed", "Zq7-Distinct_Pw-2931"),
     );
-    let r = env.run(&["-C", "s", "plan", "--out", "s.json"]);
-    assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr.contains("also stands elsewhere in the config"),
-        "{r:?}"
-    );
+    let r = env.ok(&["-C", "s", "plan", "--out", "s.json"], 1);
+    r.err_has("also stands elsewhere in the config");
     assert!(!env.path().join("s.json").exists());
 }

@@ -81,18 +81,16 @@ fn json_plans_match_the_schema_and_terraform_consumers() {
     let doc = plan_json(&env, &["--detailed-exitcode"], 2);
     assert_valid(&doc);
     check_summary(&doc);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let doc = plan_json(&env, &["--detailed-exitcode"], 0);
     assert_valid(&doc);
     assert_eq!(doc["has_changes"], false);
     // updates, replacements, deletes, drift, a requested replacement
-    env.edit_outside("base-staging-copy", |d| {
-        d["values"]["max_connections"] = "1".into()
-    });
-    let text = common::quickstart_text()
-        .replace("version: \"8.0\"", "version: \"5.7\"")
-        .replace("description: copy", "description: changed");
-    env.write("quickstart/main.yaml", &text);
+    env.drift("base-staging-copy", "1");
+    env.edit_quickstart(&[
+        ("version: \"8.0\"", "version: \"5.7\""),
+        ("description: copy", "description: changed"),
+    ]);
     let doc = plan_json(&env, &["--detailed-exitcode"], 2);
     assert_valid(&doc);
     check_summary(&doc);
@@ -157,49 +155,35 @@ fn markdown_plans() {
     let snap = |name: &str, text: &str| {
         common::snapshot_settings().bind(|| insta::assert_snapshot!(name, text));
     };
-    let r = env.ok(
-        &[
+    let markdown_plan = |code: i32| {
+        let args = [
             "-C",
             "quickstart",
             "plan",
             "--format",
             "markdown",
             "--detailed-exitcode",
-        ],
-        2,
-    );
+        ];
+        env.ok(&args, code)
+    };
+    let r = markdown_plan(2);
     assert!(r.stdout.starts_with("<!-- strata:plan:quickstart -->\n"));
     snap("markdown_create", &r.stdout);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    let r = env.ok(
-        &[
-            "-C",
-            "quickstart",
-            "plan",
-            "--format",
-            "markdown",
-            "--detailed-exitcode",
-        ],
-        0,
-    );
+    env.ok(&common::APPLY, 0);
+    let r = markdown_plan(0);
     snap("markdown_no_changes", &r.stdout);
-    env.edit_outside("base-staging-copy", |d| {
-        d["values"]["max_connections"] = "1".into()
-    });
-    let text = common::quickstart_text()
-        .replace("version: \"8.0\"", "version: \"5.7\"")
-        .replace("max_connections: \"800\"", "max_connections: \"900\"")
-        .replace(
+    env.drift("base-staging-copy", "1");
+    let text = env.edit_quickstart(&[
+        ("version: \"8.0\"", "version: \"5.7\""),
+        ("max_connections: \"800\"", "max_connections: \"900\""),
+        (
             "  # A copy of the template named in the API's own example.\n  huaweicloud_rds_parameter_template.copy_by_v31:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: copy_by_v31\n    description: copy\n",
             "",
-        );
-    env.write("quickstart/main.yaml", &text);
+        ),
+    ]);
     let r = env.ok(&["-C", "quickstart", "plan", "--format", "markdown"], 0);
-    assert!(r.stdout.contains("> [!WARNING]"), "{r:?}");
-    assert!(
-        r.stdout.contains("Drift: 1 object changed outside strata"),
-        "{r:?}"
-    );
+    r.out_has("> [!WARNING]");
+    r.out_has("Drift: 1 object changed outside strata");
     snap("markdown_changes", &r.stdout);
     // a plan that would destroy a protected resource: shown, loudly, and refused
     let protected = text.replace(
@@ -207,30 +191,17 @@ fn markdown_plans() {
         "    name: base-${var.env}\n    lifecycle: { prevent_destroy: true }\n",
     );
     env.write("quickstart/main.yaml", &protected);
-    let r = env.ok(
-        &[
-            "-C",
-            "quickstart",
-            "plan",
-            "--format",
-            "markdown",
-            "--detailed-exitcode",
-        ],
-        1,
-    );
-    assert!(r.stdout.contains("> [!CAUTION]"), "{r:?}");
-    assert!(
-        r.stderr.contains("huaweicloud_rds_parameter_template.base"),
-        "{r:?}"
-    );
-    assert!(r.stderr.contains("prevent_destroy"), "{r:?}");
+    let r = markdown_plan(1);
+    r.out_has("> [!CAUTION]");
+    r.err_has("huaweicloud_rds_parameter_template.base");
+    r.err_has("prevent_destroy");
     snap("markdown_prevent_destroy", &r.stdout);
     let r = env.ok(&["-C", "quickstart", "plan", "--format", "json"], 1);
     let doc: J = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["errored"], true);
     assert_valid(&doc);
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
-    assert!(r.stderr.contains("prevent_destroy"), "{r:?}");
+    let r = env.ok(&common::APPLY, 1);
+    r.err_has("prevent_destroy");
     assert!(
         !r.stdout.contains("Destroying"),
         "nothing was applied: {r:?}"
@@ -240,9 +211,7 @@ fn markdown_plans() {
 #[test]
 fn markdown_is_cut_at_65000_characters_and_says_so() {
     let env = Env::new();
-    let mut text = String::from(
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n",
-    );
+    let mut text = format!("{}resources:\n", common::HUAWEI);
     for i in 0..150 {
         text += &format!(
             "  huaweicloud_rds_parameter_template.t{i:03}:\n    name: template-number-{i:03}\n    description: \"{}\"\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n    values: {{ max_connections: \"{}\", wait_timeout: \"600\" }}\n",
@@ -277,15 +246,12 @@ fn markdown_is_cut_at_65000_characters_and_says_so() {
 fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "plan", "--out", "plan.json"], 0);
-    assert!(
-        r.stdout.contains("strata -C quickstart apply plan.json"),
-        "{r:?}"
-    );
+    r.out_has("strata -C quickstart apply plan.json");
     // the saved file is the plan document
     let doc: J = serde_json::from_str(&env.read("plan.json")).unwrap();
     assert_valid(&doc);
     let r = env.ok(&["-C", "quickstart", "show", "plan.json"], 0);
-    assert!(r.stdout.contains("Plan: 1 to create, 2 to clone"), "{r:?}");
+    r.out_has("Plan: 1 to create, 2 to clone");
     assert!(
         r.stdout.contains("base_id     = (known after apply)"),
         "unknowns survive saving: {r:?}"
@@ -293,16 +259,9 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let r = env.ok(&["-C", "quickstart", "show", "plan.json", "--json"], 0);
     assert_valid(&serde_json::from_str(&r.stdout).unwrap());
     // the config changes after planning: the saved plan still applies what was reviewed
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("name: copy_by_v31", "name: not_reviewed"),
-    );
+    env.edit_quickstart(&[("name: copy_by_v31", "name: not_reviewed")]);
     let r = env.ok(&["-C", "quickstart", "apply", "plan.json"], 0);
-    assert!(
-        r.stdout
-            .contains("Apply complete! Resources: 1 created, 2 cloned"),
-        "{r:?}"
-    );
+    r.out_has("Apply complete! Resources: 1 created, 2 cloned");
     let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(names, ["base-staging", "base-staging-copy", "copy_by_v31"]);
     // applying it again: the state moved
@@ -314,10 +273,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         "{r:?}"
     );
     // a plan made now, then someone else applies first
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"700\""),
-    );
+    env.edit_quickstart(&[("\"600\"", "\"700\"")]);
     env.ok(
         &[
             "-C",
@@ -329,9 +285,9 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         ],
         2,
     );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(&["-C", "quickstart", "apply", "p2.json"], 1);
-    assert!(r.stderr.contains("from serial 2"), "{r:?}");
+    r.err_has("from serial 2");
     // against another state (lineage)
     env.ok(&["-C", "quickstart", "plan", "--out", "p3.json"], 0);
     let r = env.ok(
@@ -345,16 +301,12 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         ],
         1,
     );
-    assert!(
-        r.stderr
-            .contains("stale plan: it was made for state lineage"),
-        "{r:?}"
-    );
+    r.err_has("stale plan: it was made for state lineage");
     // damaged or edited files are refused
     let edited = env.read("p3.json").replace("copy_by_v31", "copy_by_v99");
     env.write("p4.json", &edited);
     let r = env.ok(&["-C", "quickstart", "apply", "p4.json"], 1);
-    assert!(r.stderr.contains("does not authenticate"), "{r:?}");
+    r.err_has("does not authenticate");
     env.ok(&["-C", "quickstart", "show", "nosuch.json"], 1);
 }
 
@@ -362,34 +314,27 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
 fn saved_plans_never_hold_secrets_and_need_them_again() {
     let env = Env::new();
     let secret = "S3cr3tValueForPlans";
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
-         variables:\n  note: { sensitive: true }\n  env: { default: dev }\n\
+    env.stack(
+        "s",
+        common::HUAWEI,
+        "variables:\n  note: { sensitive: true }\n  env: { default: dev }\n\
          resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t-${var.env}\n    description: \"${var.note}\"\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "s", "plan", "--out", "p.json", "--var", "env=prod"],
         &[("STRATA_VAR_note", secret)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     assert!(!env.read("p.json").contains(secret));
     let r = env.run(&["-C", "s", "apply", "p.json"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("needs the sensitive variable \"note\""),
-        "{r:?}"
-    );
+    r.err_has("needs the sensitive variable \"note\"");
     let r = env.run_with(
         &["-C", "s", "apply", "p.json"],
         &[("STRATA_VAR_note", "different")],
     );
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("different value from the one the plan was made with"),
-        "{r:?}"
-    );
+    r.err_has("different value from the one the plan was made with");
     let r = env.run_with(
         &["-C", "s", "apply", "p.json", "--var", "env=dev"],
         &[("STRATA_VAR_note", secret)],
@@ -398,11 +343,11 @@ fn saved_plans_never_hold_secrets_and_need_them_again() {
         r.code, 1,
         "non-sensitive values are fixed by the plan: {r:?}"
     );
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "s", "apply", "p.json"],
         &[("STRATA_VAR_note", secret)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
         env.made("parameter_template")[0].1,
         "t-prod",
@@ -430,7 +375,7 @@ fn detailed_exit_codes_in_every_format() {
         }
     };
     plan_exits(2);
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     plan_exits(0);
     env.write("quickstart/broken.yaml", "resources: [");
     plan_exits(1);
@@ -438,8 +383,7 @@ fn detailed_exit_codes_in_every_format() {
 
 #[test]
 fn import_adopts_existing_objects() {
-    let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let env = Env::applied_quickstart();
     let id = env.state_json("quickstart")["resources"]
         ["huaweicloud_rds_parameter_template.copy_by_v31"]["id"]
         .as_str()
@@ -466,7 +410,7 @@ fn import_adopts_existing_objects() {
         ],
         1,
     );
-    assert!(r.stderr.contains("is not in the configuration"), "{r:?}");
+    r.err_has("is not in the configuration");
     let base = env.state_json("quickstart")["resources"]["huaweicloud_rds_parameter_template.base"]
         ["id"]
         .as_str()
@@ -482,7 +426,7 @@ fn import_adopts_existing_objects() {
         ],
         1,
     );
-    assert!(r.stderr.contains("is already in the state"), "{r:?}");
+    r.err_has("is already in the state");
     let r = env.ok(
         &[
             "-C",
@@ -493,11 +437,7 @@ fn import_adopts_existing_objects() {
         ],
         1,
     );
-    assert!(
-        r.stderr
-            .contains("no huaweicloud_rds_parameter_template with id"),
-        "{r:?}"
-    );
+    r.err_has("no huaweicloud_rds_parameter_template with id");
     let r = env.ok(
         &[
             "-C",
@@ -508,13 +448,13 @@ fn import_adopts_existing_objects() {
         ],
         0,
     );
-    assert!(r.stdout.contains("Import successful!"), "{r:?}");
+    r.out_has("Import successful!");
     let st = env.state_json("quickstart");
     assert_eq!(
         st["resources"]["huaweicloud_rds_parameter_template.copy_by_v31"]["made"]["how"],
         "imported"
     );
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
     assert_eq!(
         env.made("parameter_template").len(),
         3,
@@ -522,10 +462,10 @@ fn import_adopts_existing_objects() {
     );
     // a seed object strata never made can be adopted too
     let env2 = Env::new();
-    env2.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.seed:\n    name: Default-SQLServer-2017_EE\n    datastore: { type: SQLServer, version: 2017_EE }\n",
+    env2.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "resources:\n  huaweicloud_rds_parameter_template.seed:\n    name: Default-SQLServer-2017_EE\n    datastore: { type: SQLServer, version: 2017_EE }\n",
     );
     env2.ok(
         &[
@@ -548,15 +488,13 @@ fn import_adopts_existing_objects() {
 
 #[test]
 fn lifecycle_meta_arguments_through_the_binary() {
-    let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let env = Env::applied_quickstart();
     // ignore_changes hides a change of that attribute
-    let text = common::quickstart_text().replace(
+    let text = env.edit_quickstart(&[(
         "    description: copy\n",
         "    description: ignored change\n    lifecycle: { ignore_changes: [description] }\n",
-    );
-    env.write("quickstart/main.yaml", &text);
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    )]);
+    env.ok(&common::CHECK, 0);
     // prevent_destroy: a destroy plan fails with exit 1, naming the resource and the file
     let text = text.replace(
         "    name: copy_by_v31\n",
@@ -564,18 +502,14 @@ fn lifecycle_meta_arguments_through_the_binary() {
     );
     let text = text.replace("    lifecycle: { ignore_changes: [description] }\n", "");
     env.write("quickstart/main.yaml", &text);
-    let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 1);
-    assert!(r.stderr.contains("quickstart/main.yaml:"), "{r:?}");
-    assert!(
-        r.stderr
-            .contains("huaweicloud_rds_parameter_template.copy_by_v31.lifecycle.prevent_destroy"),
-        "{r:?}"
-    );
+    let r = env.ok(&common::DESTROY, 1);
+    r.err_has("quickstart/main.yaml:");
+    r.err_has("huaweicloud_rds_parameter_template.copy_by_v31.lifecycle.prevent_destroy");
     assert_eq!(
         env.made("parameter_template").len(),
         3,
         "nothing was destroyed"
     );
     let r = env.ok(&["-C", "quickstart", "plan", "--destroy"], 1);
-    assert!(r.stderr.contains("prevent_destroy"), "{r:?}");
+    r.err_has("prevent_destroy");
 }

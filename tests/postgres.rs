@@ -37,48 +37,30 @@ async fn scalar_i64(pg: &Pg, sql: &str) -> i64 {
 fn lifecycle_through_postgres() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
-    let r = with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        0,
-    );
-    assert!(r.stdout.contains("Apply complete!"), "{r:?}");
+    let r = with_pg(&env, &pg, &common::APPLY, 0);
+    r.out_has("Apply complete!");
     assert!(
         !env.path().join("state/quickstart.json").exists(),
         "no local state file"
     );
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    with_pg(&env, &pg, &common::CHECK, 0);
     let rt = rt();
-    assert_eq!(
-        rt.block_on(scalar_i64(
-            &pg,
-            "SELECT max(version)::bigint FROM strata_schema"
-        )),
-        1
-    );
-    assert_eq!(
-        rt.block_on(scalar_i64(
-            &pg,
-            "SELECT serial FROM strata_state WHERE stack = 'quickstart'"
-        )),
-        1
-    );
-    assert_eq!(
-        rt.block_on(scalar_i64(&pg, "SELECT count(*) FROM strata_journal")),
-        0,
-        "folded"
-    );
-    assert_eq!(
-        rt.block_on(scalar_i64(&pg, "SELECT count(*) FROM strata_lock")),
-        0,
-        "released"
-    );
+    for (sql, want, why) in [
+        (
+            "SELECT max(version)::bigint FROM strata_schema",
+            1,
+            "schema version",
+        ),
+        (
+            "SELECT serial FROM strata_state WHERE stack = 'quickstart'",
+            1,
+            "serial",
+        ),
+        ("SELECT count(*) FROM strata_journal", 0, "folded"),
+        ("SELECT count(*) FROM strata_lock", 0, "released"),
+    ] {
+        assert_eq!(rt.block_on(scalar_i64(&pg, sql)), want, "{why}: {sql}");
+    }
     // state subcommands, refresh, output, show
     let r = with_pg(&env, &pg, &["-C", "quickstart", "state", "list"], 0);
     assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
@@ -97,32 +79,17 @@ fn lifecycle_through_postgres() {
     with_pg(&env, &pg, &["-C", "quickstart", "refresh"], 0);
     let r = with_pg(&env, &pg, &["-C", "quickstart", "output", "seed_engine"], 0);
     assert_eq!(r.stdout.trim(), "sqlserver");
-    with_pg(
-        &env,
-        &pg,
-        &[
-            "-C",
-            "quickstart",
-            "state",
-            "mv",
-            "huaweicloud_rds_parameter_template.copy_by_v31",
-            "huaweicloud_rds_parameter_template.moved",
-        ],
-        0,
-    );
-    with_pg(
-        &env,
-        &pg,
-        &[
-            "-C",
-            "quickstart",
-            "state",
-            "mv",
-            "huaweicloud_rds_parameter_template.moved",
-            "huaweicloud_rds_parameter_template.copy_by_v31",
-        ],
-        0,
-    );
+    // moved away and back: two new versions
+    for (from, to) in [("copy_by_v31", "moved"), ("moved", "copy_by_v31")] {
+        let from = format!("huaweicloud_rds_parameter_template.{from}");
+        let to = format!("huaweicloud_rds_parameter_template.{to}");
+        with_pg(
+            &env,
+            &pg,
+            &["-C", "quickstart", "state", "mv", &from, &to],
+            0,
+        );
+    }
     assert!(
         rt.block_on(scalar_i64(
             &pg,
@@ -130,27 +97,23 @@ fn lifecycle_through_postgres() {
         )) >= 2,
         "previous versions kept"
     );
-    let r = with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "destroy", "--auto-approve"],
-        0,
-    );
-    assert!(r.stdout.contains("3 destroyed"), "{r:?}");
+    let r = with_pg(&env, &pg, &common::DESTROY, 0);
+    r.out_has("3 destroyed");
     assert!(env.made("parameter_template").is_empty());
     // the same stack name from a config's backend block, the URL given on the command line
     env.write("quickstart/backend.yaml", "backend: { type: postgres }\n");
-    let r = env.run(&[
-        "-C",
-        "quickstart",
-        "plan",
-        "--backend-config",
-        &format!("url={}", pg.url()),
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let r = env.run(&["-C", "quickstart", "plan"]);
-    assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("backend: postgres needs a URL"), "{r:?}");
+    env.ok(
+        &[
+            "-C",
+            "quickstart",
+            "plan",
+            "--backend-config",
+            &format!("url={}", pg.url()),
+        ],
+        0,
+    );
+    let r = env.ok(&["-C", "quickstart", "plan"], 1);
+    r.err_has("backend: postgres needs a URL");
 }
 
 #[test]
@@ -161,10 +124,7 @@ fn a_stack_of_another_directory_with_the_same_name_is_refused() {
         ("envs/staging/db", "staging-db"),
         ("envs/prod/db", "prod-db"),
     ] {
-        env.write(
-            &format!("{dir}/main.yaml"),
-            &format!("providers:\n  huaweicloud: {{ region: r, project_id: p, endpoint: sandbox }}\nresources:\n  huaweicloud_rds_parameter_template.db:\n    name: {name}\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n"),
-        );
+        env.one_template(dir, name);
     }
     with_pg(
         &env,
@@ -174,9 +134,9 @@ fn a_stack_of_another_directory_with_the_same_name_is_refused() {
     );
     // both are stack "db" in one database: the second is refused, not planned as a rename
     let r = with_pg(&env, &pg, &["-C", "envs/prod/db", "plan"], 1);
-    assert!(r.stderr.contains("is the state of the stack in"), "{r:?}");
-    assert!(r.stderr.contains("envs/staging/db"), "{r:?}");
-    assert!(r.stderr.contains("envs/prod/db"), "{r:?}");
+    r.err_has("is the state of the stack in");
+    r.err_has("envs/staging/db");
+    r.err_has("envs/prod/db");
     assert_eq!(env.made_names("parameter_template"), ["staging-db"]);
 }
 
@@ -201,13 +161,12 @@ fn a_lock_held_with_no_holder_row_is_waited_for_not_refused() {
         c.execute("SELECT pg_advisory_lock($1, $2)", &[&class, &key])
             .await
             .unwrap();
-        let mut child = env
-            .command(&apply)
-            .env("STRATA_PG_URL", pg.url())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = env.spawn_with(
+            &apply,
+            &[("STRATA_PG_URL", &pg.url())],
+            std::process::Stdio::piped(),
+            std::process::Stdio::piped(),
+        );
         // Release it only once strata has tried for it (and, before the fix, failed).
         loop {
             let tried: i64 = c
@@ -230,7 +189,7 @@ fn a_lock_held_with_no_holder_row_is_waited_for_not_refused() {
         let out = child.wait_with_output().unwrap();
         let r = common::Run::from(out);
         assert_eq!(r.code, 0, "{r:?}");
-        assert!(r.stdout.contains("No changes."), "{r:?}");
+        r.out_has("No changes.");
     });
 }
 
@@ -239,12 +198,7 @@ fn a_command_right_after_another_finds_the_lock_free() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
     for _ in 0..3 {
-        with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "apply", "--auto-approve"],
-            0,
-        );
+        with_pg(&env, &pg, &common::APPLY, 0);
     }
     let rt = rt();
     let held: i64 = rt.block_on(scalar_i64(
@@ -258,13 +212,14 @@ fn a_command_right_after_another_finds_the_lock_free() {
 fn two_applies_on_one_stack_and_two_stacks_at_once() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
-    env.write(
-        "second/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+    env.stack(
+        "second",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.other:\n    name: other\n    datastore: { type: MySQL, version: \"8.0\" }\n",
     );
     let slow = "latency_ms=250,seed=2";
     let first = env
-        .command(&["-C", "quickstart", "apply", "--auto-approve"])
+        .command(&common::APPLY)
         .env("STRATA_PG_URL", pg.url())
         // slow enough that it still holds the lock when the second apply starts, even on a
         // busy machine
@@ -288,36 +243,29 @@ fn two_applies_on_one_stack_and_two_stacks_at_once() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let r = env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
+    let r = env.ok_with(
+        &common::APPLY,
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
     assert!(
         r.stderr.contains(&format!("locked by pid {}", first.id())),
         "names the holder: {r:?}"
     );
-    assert!(r.stderr.contains("operation: apply"), "{r:?}");
+    r.err_has("operation: apply");
     // another stack is not blocked
-    let r = env.run_with(
+    env.ok_with(
         &["-C", "second", "apply", "--auto-approve"],
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
     // a waiter gets the lock when the first is done
-    let r = env.run_with(
-        &[
-            "-C",
-            "quickstart",
-            "apply",
-            "--auto-approve",
-            "--lock-timeout",
-            "60s",
-        ],
+    let r = env.ok_with(
+        &common::apply_with(&["--lock-timeout", "60s"]),
         &[("STRATA_PG_URL", &pg.url()), ("STRATA_SANDBOX", slow)],
+        0,
     );
-    assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("No changes."), "{r:?}");
+    r.out_has("No changes.");
     assert!(first.wait_with_output().unwrap().status.success());
     assert_eq!(env.made("parameter_template").len(), 4);
 }
@@ -333,12 +281,7 @@ fn killed_applies_recover_from_the_postgres_journal() {
     for checkpoint in ["call_returned", "before_fold", "intent_written"] {
         let env = Env::huawei_quickstart();
         kill_at(&env, &pg, checkpoint);
-        let r = with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "apply", "--auto-approve"],
-            0,
-        );
+        let r = with_pg(&env, &pg, &common::APPLY, 0);
         assert!(
             r.stderr.contains("found and cleared a stale lock"),
             "{checkpoint}: the dead holder's lock: {r:?}"
@@ -349,18 +292,8 @@ fn killed_applies_recover_from_the_postgres_journal() {
             ["base-staging", "base-staging-copy", "copy_by_v31"],
             "{checkpoint}"
         );
-        with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "plan", "--detailed-exitcode"],
-            0,
-        );
-        with_pg(
-            &env,
-            &pg,
-            &["-C", "quickstart", "destroy", "--auto-approve"],
-            0,
-        );
+        with_pg(&env, &pg, &common::CHECK, 0);
+        with_pg(&env, &pg, &common::DESTROY, 0);
     }
 }
 
@@ -369,16 +302,11 @@ fn force_unlock_ends_a_hung_holder() {
     let pg = Pg::start();
     let env = Env::huawei_quickstart();
     let mut hung = env.pause_at(
-        &["-C", "quickstart", "apply", "--auto-approve"],
+        &common::APPLY,
         &[("STRATA_PG_URL", &pg.url())],
         "intent_written",
     );
-    let r = with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        1,
-    );
+    let r = with_pg(&env, &pg, &common::APPLY, 1);
     let id = r
         .stderr
         .split("lock ID ")
@@ -393,21 +321,11 @@ fn force_unlock_ends_a_hung_holder() {
         1,
     );
     let r = with_pg(&env, &pg, &["-C", "quickstart", "force-unlock", &id], 0);
-    assert!(r.stdout.contains("has been ended"), "{r:?}");
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        0,
-    );
+    r.out_has("has been ended");
+    with_pg(&env, &pg, &common::APPLY, 0);
     hung.kill().unwrap();
     hung.wait().unwrap();
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    with_pg(&env, &pg, &common::CHECK, 0);
 }
 
 /// (A writer that lost the race overwriting nothing is in the backend suite, tests/backends.rs.)
@@ -449,35 +367,25 @@ fn saved_plans_go_stale_in_postgres_too() {
     );
     with_pg(&env, &pg, &["-C", "quickstart", "apply", "p.json"], 0);
     let r = with_pg(&env, &pg, &["-C", "quickstart", "apply", "p.json"], 1);
-    assert!(
-        r.stderr
-            .contains("stale plan: the state moved from serial 1"),
-        "{r:?}"
-    );
+    r.err_has("stale plan: the state moved from serial 1");
 }
 
 #[test]
 fn migrate_to_postgres_and_back() {
     let pg = Pg::start();
-    let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let env = Env::applied_quickstart();
     let r = env.ok(
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
         0,
     );
-    assert!(r.stdout.contains("identical"), "{r:?}");
-    with_pg(
-        &env,
-        &pg,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    r.out_has("identical");
+    with_pg(&env, &pg, &common::CHECK, 0);
     // a second migration into the same place is refused
     let r = env.ok(
         &["-C", "quickstart", "state", "migrate", "--to", &pg.url()],
         1,
     );
-    assert!(r.stderr.contains("refusing to overwrite"), "{r:?}");
+    r.err_has("refusing to overwrite");
     // and back to a file
     let r = with_pg(
         &env,
@@ -492,7 +400,7 @@ fn migrate_to_postgres_and_back() {
         ],
         0,
     );
-    assert!(r.stdout.contains("identical"), "{r:?}");
+    r.out_has("identical");
     let r = env.ok(
         &[
             "-C",
@@ -517,31 +425,21 @@ fn tls_as_the_url_asks() {
     let env = Env::huawei_quickstart();
     let ca = pg.ca.clone().unwrap();
     // the server refuses unencrypted connections; require encrypts
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "quickstart", "state", "list"],
         &[("STRATA_PG_URL", &pg.url_with("sslmode=disable"))],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("cannot connect to PostgreSQL"), "{r:?}");
-    with_url(
-        &env,
-        &pg.url_with("sslmode=require"),
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        0,
-    );
+    r.err_has("cannot connect to PostgreSQL");
+    with_url(&env, &pg.url_with("sslmode=require"), &common::APPLY, 0);
     // verify-full with the CA: the certificate is checked, and good
     let verified = pg.url_with(&format!("sslmode=verify-full&sslrootcert={}", ca.display()));
-    with_url(
-        &env,
-        &verified,
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        0,
-    );
+    with_url(&env, &verified, &common::CHECK, 0);
     // verify-full against the public roots: this CA is unknown, so it is refused
-    let r = env.run_with(
+    let r = env.ok_with(
         &["-C", "quickstart", "state", "list"],
         &[("STRATA_PG_URL", &pg.url_with("sslmode=verify-full"))],
+        1,
     );
-    assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.to_lowercase().contains("certificate"), "{r:?}");
 }

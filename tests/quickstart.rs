@@ -9,14 +9,10 @@ use common::Env;
 fn quickstart_lifecycle() {
     let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "validate"], 0);
-    assert!(r.stdout.contains("valid"), "{r:?}");
+    r.out_has("valid");
 
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
-    assert!(
-        r.stdout
-            .contains("# huaweicloud_rds_parameter_template.base will be created"),
-        "{r:?}"
-    );
+    let r = env.ok(&common::CHECK, 2);
+    r.out_has("# huaweicloud_rds_parameter_template.base will be created");
     assert!(r.stdout.contains(
         "# huaweicloud_rds_parameter_template.copy_by_v31 will be cloned from 66251c9024774eeb9edd8663a4cbb0a1pr04"
     ));
@@ -32,18 +28,14 @@ fn quickstart_lifecycle() {
         "plan writes no state"
     );
 
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    assert!(
-        r.stdout
-            .contains("Apply complete! Resources: 1 created, 2 cloned"),
-        "{r:?}"
-    );
+    let r = env.ok(&common::APPLY, 0);
+    r.out_has("Apply complete! Resources: 1 created, 2 cloned");
     let made = env.made("parameter_template");
     let names: Vec<&str> = made.iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(names, ["base-staging", "base-staging-copy", "copy_by_v31"]);
 
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
-    assert!(r.stdout.contains("No changes."), "{r:?}");
+    let r = env.ok(&common::CHECK, 0);
+    r.out_has("No changes.");
 
     // state: lineage, serial, 0600, what was made and how
     let st = env.state_json("quickstart");
@@ -77,34 +69,26 @@ fn quickstart_lifecycle() {
     assert_eq!(r.stdout.lines().count(), 4, "{r:?}");
 
     // an update and a replacement
-    let text = common::quickstart_text()
-        .replace("max_connections: \"500\"", "max_connections: \"501\"")
-        .replace("name: copy_by_v31", "name: copy_by_v32");
-    env.write("quickstart/main.yaml", &text);
-    let r = env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 2);
-    assert!(
-        r.stdout
-            .contains("~ \"max_connections\" = \"500\" -> \"501\""),
-        "{r:?}"
-    );
+    let text = env.edit_quickstart(&[
+        ("max_connections: \"500\"", "max_connections: \"501\""),
+        ("name: copy_by_v31", "name: copy_by_v32"),
+    ]);
+    let r = env.ok(&common::CHECK, 2);
+    r.out_has("~ \"max_connections\" = \"500\" -> \"501\"");
     assert!(r
         .stdout
         .contains("Plan: 0 to create, 0 to clone, 0 to bind, 2 to update"));
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    assert!(r.stdout.contains("2 updated"), "{r:?}");
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    let r = env.ok(&common::APPLY, 0);
+    r.out_has("2 updated");
+    env.ok(&common::CHECK, 0);
     let text = text.replace("version: \"8.0\"", "version: \"5.7\"");
     env.write("quickstart/main.yaml", &text);
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(
-        r.stdout
-            .contains("-/+ resource \"huaweicloud_rds_parameter_template\" \"base\""),
-        "{r:?}"
-    );
+    r.out_has("-/+ resource \"huaweicloud_rds_parameter_template\" \"base\"");
     assert!(r.stdout.contains("# forces replacement"));
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    assert!(r.stdout.contains("2 replaced"), "{r:?}");
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    let r = env.ok(&common::APPLY, 0);
+    r.out_has("2 replaced");
+    env.ok(&common::CHECK, 0);
     assert_eq!(
         env.made("parameter_template").len(),
         3,
@@ -113,12 +97,8 @@ fn quickstart_lifecycle() {
 
     // destroy removes exactly what was made; the seeds stay
     let seeds_before = env.sandbox().len() - 3;
-    let r = env.ok(&["-C", "quickstart", "destroy", "--auto-approve"], 0);
-    assert!(
-        r.stdout
-            .contains("Destroy complete! Resources: 3 destroyed."),
-        "{r:?}"
-    );
+    let r = env.ok(&common::DESTROY, 0);
+    r.out_has("Destroy complete! Resources: 3 destroyed.");
     assert!(env.made("parameter_template").is_empty());
     assert_eq!(env.sandbox().len(), seeds_before);
     let r = env.ok(&["-C", "quickstart", "state", "list"], 0);
@@ -129,7 +109,7 @@ fn quickstart_lifecycle() {
 fn apply_without_a_terminal_needs_auto_approve() {
     let env = Env::huawei_quickstart();
     let r = env.ok(&["-C", "quickstart", "apply"], 1);
-    assert!(r.stderr.contains("--auto-approve"), "{r:?}");
+    r.err_has("--auto-approve");
     assert!(env.made("parameter_template").is_empty());
 }
 

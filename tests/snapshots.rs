@@ -16,31 +16,29 @@ fn text_plans() {
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     snap!("plan_create", r.stdout);
 
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     snap!("plan_no_changes", r.stdout);
 
     // drift: a value changed outside strata
-    env.edit_outside("base-staging-copy", |d| {
-        d["values"]["max_connections"] = "42".into()
-    });
+    env.drift("base-staging-copy", "42");
     // update (values, multi-line description), replace (engine version), delete (removed)
-    let text = common::quickstart_text()
-        .replace("max_connections: \"500\"", "max_connections: \"600\"")
-        .replace("version: \"8.0\"", "version: \"5.7\"")
-        .replace(
+    env.edit_quickstart(&[
+        ("max_connections: \"500\"", "max_connections: \"600\""),
+        ("version: \"8.0\"", "version: \"5.7\""),
+        (
             "    description: copy\n",
             "    description: |\n      first line\n      second line\n",
-        )
-        .replace(
+        ),
+        (
             "  seed_engine: ${data.huaweicloud_rds_parameter_template.seed.datastore_name}\n",
             "",
-        );
-    let text = text.replace(
-        "  # A copy of it (the copy API), with one value changed after the copy.\n  huaweicloud_rds_parameter_template.base_copy:\n    clone: { source: \"${huaweicloud_rds_parameter_template.base.id}\" }\n    name: base-${var.env}-copy\n    values:\n      max_connections: \"800\"\n",
-        "",
-    );
-    env.write("quickstart/main.yaml", &text);
+        ),
+        (
+            "  # A copy of it (the copy API), with one value changed after the copy.\n  huaweicloud_rds_parameter_template.base_copy:\n    clone: { source: \"${huaweicloud_rds_parameter_template.base.id}\" }\n    name: base-${var.env}-copy\n    values:\n      max_connections: \"800\"\n",
+            "",
+        ),
+    ]);
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     snap!("plan_changes", r.stdout);
 }
@@ -48,9 +46,10 @@ fn text_plans() {
 #[test]
 fn validate_errors() {
     let env = Env::new();
-    env.write(
-        "stack/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.a:\n    nmae: x\n    datastore: { type: Oracle, version: \"1\" }\n    description: \"<b>\"\n  huaweicloud_rds_parameter_template.b:\n    name: \"${var.missing}\"\n    clone: { source: \"${huaweicloud_rds_parameter_template.a.idd}\" }\n",
+    env.stack(
+        "stack",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.a:\n    nmae: x\n    datastore: { type: Oracle, version: \"1\" }\n    description: \"<b>\"\n  huaweicloud_rds_parameter_template.b:\n    name: \"${var.missing}\"\n    clone: { source: \"${huaweicloud_rds_parameter_template.a.idd}\" }\n",
     );
     let r = env.ok(&["-C", "stack", "validate"], 1);
     snap!("validate_errors", r.stderr);

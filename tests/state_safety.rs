@@ -7,20 +7,14 @@
 mod common;
 use common::Env;
 
-const TEMPLATE: &str = "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\nresources:\n  huaweicloud_rds_parameter_template.db:\n    name: NAME\n    datastore: { type: MySQL, version: \"8.0\" }\n";
-
 /// Apply the quickstart one call at a time (so a checkpoint is reached by the first call).
 const APPLY_ONE_AT_A_TIME: [&str; 6] = common::APPLY_SERIALLY;
-
-fn stack(env: &Env, dir: &str, name: &str) {
-    env.write(&format!("{dir}/main.yaml"), &TEMPLATE.replace("NAME", name));
-}
 
 #[test]
 fn stacks_sharing_a_base_name_keep_separate_states() {
     let env = Env::new();
-    stack(&env, "envs/staging/db", "staging-db");
-    stack(&env, "envs/prod/db", "prod-db");
+    env.one_template("envs/staging/db", "staging-db");
+    env.one_template("envs/prod/db", "prod-db");
     env.ok(&["-C", "envs/staging/db", "apply", "--auto-approve"], 0);
     let r = env.ok(&["-C", "envs/prod/db", "plan", "--detailed-exitcode"], 2);
     assert!(
@@ -54,9 +48,9 @@ fn stacks_sharing_a_base_name_keep_separate_states() {
         ],
         1,
     );
-    assert!(r.stderr.contains("envs/staging/db"), "{r:?}");
-    assert!(r.stderr.contains("envs/prod/db"), "{r:?}");
-    assert!(r.stderr.contains("--state"), "{r:?}");
+    r.err_has("envs/staging/db");
+    r.err_has("envs/prod/db");
+    r.err_has("--state");
     assert_eq!(
         env.made_names("parameter_template"),
         ["prod-db", "staging-db"]
@@ -66,7 +60,7 @@ fn stacks_sharing_a_base_name_keep_separate_states() {
 #[test]
 fn a_stack_outside_the_current_directory_gets_a_state_named_by_its_path() {
     let env = Env::new();
-    stack(&env, "db", "outside-db");
+    env.one_template("db", "outside-db");
     std::fs::create_dir_all(env.path().join("work")).unwrap();
     let r = common::Run::from(
         env.command(&["-C", "../db", "apply", "--auto-approve"])
@@ -102,7 +96,7 @@ fn make_legacy(path: &std::path::Path) {
 #[test]
 fn a_legacy_state_by_stack_name_is_moved_once_with_a_note() {
     let env = Env::new();
-    stack(&env, "examples/quickstart", "legacy");
+    env.one_template("examples/quickstart", "legacy");
     env.ok(
         &[
             "-C",
@@ -119,11 +113,7 @@ fn a_legacy_state_by_stack_name_is_moved_once_with_a_note() {
         &["-C", "examples/quickstart", "plan", "--detailed-exitcode"],
         0,
     );
-    assert!(
-        r.stderr
-            .contains("moved the state state/quickstart.json to state/examples/quickstart.json"),
-        "{r:?}"
-    );
+    r.err_has("moved the state state/quickstart.json to state/examples/quickstart.json");
     assert!(!env.path().join("state/quickstart.json").exists());
     let r = env.ok(
         &["-C", "examples/quickstart", "plan", "--detailed-exitcode"],
@@ -146,11 +136,8 @@ fn a_removed_lock_file_does_not_let_a_second_apply_in() {
         r.code, 1,
         "the second apply must not run beside the first: {r:?}"
     );
-    assert!(r.stderr.contains("is still being written by"), "{r:?}");
-    assert!(
-        r.stderr.contains("quickstart.json.lock was removed"),
-        "{r:?}"
-    );
+    r.err_has("is still being written by");
+    r.err_has("quickstart.json.lock was removed");
     // the next apply finishes the first's work: every object once, and in the state
     env.ok(&args, 0);
     let names = env.made("parameter_template");
@@ -164,16 +151,13 @@ fn a_removed_lock_file_does_not_let_a_second_apply_in() {
             .any(|r| r["id"] == id.as_str());
         assert!(held, "{name} ({id}) is in the state");
     }
-    env.ok(&["-C", "quickstart", "plan", "--detailed-exitcode"], 0);
+    env.ok(&common::CHECK, 0);
 }
 
 fn apply_twice(env: &Env) {
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"601\""),
-    );
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    env.ok(&common::APPLY, 0);
+    env.edit_quickstart(&[("\"600\"", "\"601\"")]);
+    env.ok(&common::APPLY, 0);
 }
 
 #[test]
@@ -183,7 +167,7 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
     std::fs::remove_file(env.path().join("state/quickstart.json")).unwrap();
     for args in [
         &["-C", "quickstart", "plan"][..],
-        &["-C", "quickstart", "apply", "--auto-approve"],
+        &common::APPLY,
         &["-C", "quickstart", "state", "list"],
     ] {
         let r = env.ok(args, 1);
@@ -191,11 +175,7 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
             r.stderr.contains("state/quickstart.json is missing"),
             "{args:?}: {r:?}"
         );
-        assert!(
-            r.stderr
-                .contains("cp state/quickstart.json.backup state/quickstart.json"),
-            "{r:?}"
-        );
+        r.err_has("cp state/quickstart.json.backup state/quickstart.json");
     }
     assert_eq!(env.made_names("parameter_template").len(), 3);
     std::fs::copy(
@@ -208,24 +188,13 @@ fn a_missing_snapshot_beside_its_backup_is_an_error_not_an_empty_state() {
 
 #[test]
 fn a_missing_snapshot_beside_a_later_journal_is_an_error() {
-    let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
-    env.write(
-        "quickstart/main.yaml",
-        &common::quickstart_text().replace("\"600\"", "\"601\""),
-    );
-    env.kill_at(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[],
-        "before_fold",
-    );
+    let env = Env::applied_quickstart();
+    env.edit_quickstart(&[("\"600\"", "\"601\"")]);
+    env.kill_at(&common::APPLY, &[], "before_fold");
     std::fs::remove_file(env.path().join("state/quickstart.json")).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(
-        r.stderr.contains("state/quickstart.json is missing"),
-        "{r:?}"
-    );
-    assert!(r.stderr.contains("quickstart.json.journal"), "{r:?}");
+    r.err_has("state/quickstart.json is missing");
+    r.err_has("quickstart.json.journal");
 }
 
 #[cfg(unix)]
@@ -239,23 +208,22 @@ fn a_dangling_symlink_as_state_is_an_error() {
     )
     .unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(r.stderr.contains("is a symbolic link to"), "{r:?}");
-    assert!(r.stderr.contains("which does not exist"), "{r:?}");
-    let r = env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 1);
-    assert!(r.stderr.contains("is a symbolic link to"), "{r:?}");
+    r.err_has("is a symbolic link to");
+    r.err_has("which does not exist");
+    let r = env.ok(&common::APPLY, 1);
+    r.err_has("is a symbolic link to");
     assert!(env.made_names("parameter_template").is_empty());
 }
 
 #[test]
 fn a_snapshot_whose_checksum_key_was_renamed_is_refused() {
-    let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let env = Env::applied_quickstart();
     let path = env.path().join("state/quickstart.json");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("\"checksum\"", "\"checksun\"")).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 1);
-    assert!(r.stderr.contains("\"checksum\" field is missing"), "{r:?}");
-    assert!(r.stderr.contains("quickstart.json is damaged"), "{r:?}");
+    r.err_has("\"checksum\" field is missing");
+    r.err_has("quickstart.json is damaged");
 }
 
 #[test]
@@ -280,7 +248,7 @@ fn a_damaged_complete_last_journal_line_is_refused_not_dropped() {
     bytes.truncate(at);
     std::fs::write(&jpath, &bytes).unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    assert!(r.stderr.contains("cut short by a crash"), "{r:?}");
+    r.err_has("cut short by a crash");
 }
 
 /// Run strata with the file-size limit set to `limit` bytes (writes beyond it fail with
@@ -309,8 +277,7 @@ fn run_with_file_limit(env: &Env, args: &[&str], limit: u64) -> common::Run {
 #[cfg(unix)]
 #[test]
 fn a_full_disk_during_the_snapshot_write_leaves_no_temp_file() {
-    let env = Env::huawei_quickstart();
-    env.ok(&["-C", "quickstart", "apply", "--auto-approve"], 0);
+    let env = Env::applied_quickstart();
     let path = env.path().join("state/quickstart.json");
     let before = std::fs::read(&path).unwrap();
     assert!(before.len() > 2048, "{}", before.len());
@@ -326,7 +293,7 @@ fn a_full_disk_during_the_snapshot_write_leaves_no_temp_file() {
         1024,
     );
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("File too large"), "{r:?}");
+    r.err_has("File too large");
     let left: Vec<String> = std::fs::read_dir(env.path().join("state"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

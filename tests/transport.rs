@@ -130,8 +130,7 @@ fn a_plain_http_endpoint_is_refused_before_any_byte_is_sent() {
         "s/main.yaml",
         &commvault_stack(&url, "    insecure_http: true\n"),
     );
-    let r = env.run_with(&["-C", "s", "validate"], &CV_CREDS);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&["-C", "s", "validate"], &CV_CREDS, 0);
     let mut envs = CV_CREDS.to_vec();
     envs.push(("STRATA_RETRY_ATTEMPTS", "1"));
     let r = env.run_with(&["-C", "s", "apply", "--auto-approve"], &envs);
@@ -361,11 +360,8 @@ fn tls_certificate_failures_are_final_named_and_fixed_by_ca_file() {
             &format!("    ca_file: \"{path}\"\n"),
         );
         assert_eq!(r.code, 1, "{r:?}");
-        assert!(
-            r.stderr.contains("providers.huaweicloud.ca_file: "),
-            "{r:?}"
-        );
+        r.err_has("providers.huaweicloud.ca_file: ");
         assert!(r.stderr.contains(problem), "{problem}: {r:?}");
-        assert!(r.stderr.contains(&path), "{r:?}");
+        r.err_has(&path);
     }
 }

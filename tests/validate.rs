@@ -4,18 +4,24 @@
 mod common;
 use common::Env;
 
-const PROVIDER: &str =
-    "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n";
+const PROVIDER: &str = common::HUAWEI;
 
 fn validate(files: &[(&str, &str)]) -> common::Run {
     let env = Env::new();
     for (name, text) in files {
         env.write(&format!("stack/{name}"), text);
     }
-    let r = env.run(&["-C", "stack", "validate"]);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok(&["-C", "stack", "validate"], 1);
     assert!(!r.stderr.contains("panicked"), "{r:?}");
     r
+}
+
+/// `validate` refuses `files`, reporting each of `needles`.
+fn refused(files: &[(&str, &str)], needles: &[&str]) {
+    let r = validate(files);
+    for needle in needles {
+        has(&r, needle);
+    }
 }
 
 fn has(r: &common::Run, needle: &str) {
@@ -24,14 +30,18 @@ fn has(r: &common::Run, needle: &str) {
 
 #[test]
 fn yaml_syntax_error_names_file_and_line() {
-    let r = validate(&[("main.yaml", "resources:\n  a.b: [\n")]);
-    has(&r, "stack/main.yaml:3: YAML syntax error");
+    refused(
+        &[("main.yaml", "resources:\n  a.b: [\n")],
+        &["stack/main.yaml:3: YAML syntax error"],
+    );
 }
 
 #[test]
 fn top_level_must_be_a_mapping() {
-    let r = validate(&[("main.yaml", "- a\n- b\n")]);
-    has(&r, "stack/main.yaml:1: the top level must be a mapping");
+    refused(
+        &[("main.yaml", "- a\n- b\n")],
+        &["stack/main.yaml:1: the top level must be a mapping"],
+    );
 }
 
 #[test]
@@ -39,12 +49,9 @@ fn empty_directory() {
     let env = Env::new();
     std::fs::create_dir_all(env.path().join("empty")).unwrap();
     let r = env.ok(&["-C", "empty", "validate"], 1);
-    assert!(r.stderr.contains("no *.yaml or *.yml files"), "{r:?}");
+    r.err_has("no *.yaml or *.yml files");
     let r = env.ok(&["-C", "missing-dir", "validate"], 1);
-    assert!(
-        r.stderr.contains("cannot read the config directory"),
-        "{r:?}"
-    );
+    r.err_has("cannot read the config directory");
 }
 
 #[test]
@@ -119,8 +126,12 @@ unknown_section: 1
 #[test]
 fn address_defined_in_two_files() {
     let block = "resources:\n  huaweicloud_rds_parameter_template.a:\n    name: a\n    datastore: { type: MySQL, version: \"8.0\" }\n";
-    let r = validate(&[("a.yaml", &format!("{PROVIDER}{block}")), ("b.yml", block)]);
-    has(&r, "stack/b.yml:2: huaweicloud_rds_parameter_template.a: huaweicloud_rds_parameter_template.a is defined twice: in stack/a.yaml and in stack/b.yml");
+    refused(
+        &[("a.yaml", &format!("{PROVIDER}{block}")), ("b.yml", block)],
+        &[
+            "stack/b.yml:2: huaweicloud_rds_parameter_template.a: huaweicloud_rds_parameter_template.a is defined twice: in stack/a.yaml and in stack/b.yml",
+        ],
+    );
 }
 
 #[test]
@@ -131,8 +142,12 @@ fn dependency_cycle_is_printed_as_a_path() {
             "  huaweicloud_rds_parameter_template.{me}:\n    name: \"${{huaweicloud_rds_parameter_template.{next}.name}}\"\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n"
         );
     }
-    let r = validate(&[("main.yaml", &text)]);
-    has(&r, "dependency cycle: huaweicloud_rds_parameter_template.a -> huaweicloud_rds_parameter_template.b -> huaweicloud_rds_parameter_template.c -> huaweicloud_rds_parameter_template.a");
+    refused(
+        &[("main.yaml", &text)],
+        &[
+            "dependency cycle: huaweicloud_rds_parameter_template.a -> huaweicloud_rds_parameter_template.b -> huaweicloud_rds_parameter_template.c -> huaweicloud_rds_parameter_template.a",
+        ],
+    );
 }
 
 #[test]
@@ -150,29 +165,28 @@ fn api_rules_are_checked_before_any_call() {
         "n".repeat(65),
         "d".repeat(257)
     );
-    let r = validate(&[("main.yaml", &text)]);
-    has(&r, "huaweicloud_rds_parameter_template.a.name: \"nnnn");
-    has(
-        &r,
-        "is not valid: a parameter template name is 1–64 characters",
-    );
-    has(&r, "huaweicloud_rds_parameter_template.a.description: is 257 characters long: must be 0–256 characters");
-    has(
-        &r,
-        "huaweicloud_rds_parameter_template.b.name: \"with space\" is not valid",
+    refused(
+        &[("main.yaml", &text)],
+        &[
+            "huaweicloud_rds_parameter_template.a.name: \"nnnn",
+            "is not valid: a parameter template name is 1–64 characters",
+            "huaweicloud_rds_parameter_template.a.description: is 257 characters long: must be 0–256 characters",
+            "huaweicloud_rds_parameter_template.b.name: \"with space\" is not valid",
+        ],
     );
 }
 
 #[test]
 fn provider_missing_and_wrong_types() {
-    let r = validate(&[(
-        "main.yaml",
-        "resources:\n  huaweicloud_rds_parameter_template.a:\n    name: [x]\n    datastore: { type: MySQL, version: \"8.0\" }\n",
-    )]);
-    has(&r, "provider \"huaweicloud\" is not configured");
-    has(
-        &r,
-        "huaweicloud_rds_parameter_template.a.name: expected string, got list",
+    refused(
+        &[(
+            "main.yaml",
+            "resources:\n  huaweicloud_rds_parameter_template.a:\n    name: [x]\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+        )],
+        &[
+            "provider \"huaweicloud\" is not configured",
+            "huaweicloud_rds_parameter_template.a.name: expected string, got list",
+        ],
     );
 }
 
@@ -187,13 +201,9 @@ fn rules_apply_to_interpolated_values_at_plan_time() {
     );
     env.ok(&["-C", "stack", "validate"], 0);
     let r = env.ok(&["-C", "stack", "plan", "--var", "suffix=not ok!"], 1);
-    assert!(r.stderr.contains("\"t-not ok!\" is not valid"), "{r:?}");
+    r.err_has("\"t-not ok!\" is not valid");
     let r = env.ok(&["-C", "stack", "plan", "--var", "nosuch=1"], 1);
-    assert!(
-        r.stderr
-            .contains("no variable named \"nosuch\" is declared"),
-        "{r:?}"
-    );
+    r.err_has("no variable named \"nosuch\" is declared");
 }
 
 #[test]
@@ -249,29 +259,31 @@ fn arbitrary_garbage_never_panics() {
 fn an_output_with_a_misspelt_key_is_an_error_not_a_map_value() {
     // Before: any key besides value/sensitive/description turned the whole mapping into the
     // output's value, so `sensitive: maybe` (and the secret's flag) was silently dropped.
-    let r = validate(&[(
-        "main.yaml",
-        "variables:\n  pw: { sensitive: true, default: x }\noutputs:\n  o:\n    value: ${var.pw}\n    sensitive: maybe\n    descripton: the password\n",
-    )]);
-    has(
-        &r,
-        "stack/main.yaml:6: outputs.o.sensitive: expected true or false, got a string",
+    refused(
+        &[(
+            "main.yaml",
+            "variables:\n  pw: { sensitive: true, default: x }\noutputs:\n  o:\n    value: ${var.pw}\n    sensitive: maybe\n    descripton: the password\n",
+        )],
+        &[
+            "stack/main.yaml:6: outputs.o.sensitive: expected true or false, got a string",
+            "stack/main.yaml:7: unknown key \"descripton\" in an output",
+            "did you mean \"description\"",
+        ],
     );
-    has(
-        &r,
-        "stack/main.yaml:7: unknown key \"descripton\" in an output",
-    );
-    has(&r, "did you mean \"description\"");
 }
 
 #[test]
 fn an_output_with_sensitive_but_no_value_is_an_error() {
-    let r = validate(&[(
-        "main.yaml",
-        "outputs:\n  o:\n    vaule: x\n    sensitive: true\n",
-    )]);
-    has(&r, "stack/main.yaml:3: unknown key \"vaule\" in an output");
-    has(&r, "an output with sensitive: needs value:");
+    refused(
+        &[(
+            "main.yaml",
+            "outputs:\n  o:\n    vaule: x\n    sensitive: true\n",
+        )],
+        &[
+            "stack/main.yaml:3: unknown key \"vaule\" in an output",
+            "an output with sensitive: needs value:",
+        ],
+    );
 }
 
 #[test]
@@ -296,33 +308,29 @@ fn a_variable_key_of_the_wrong_type_says_what_is_expected() {
 fn a_number_too_large_for_an_integer_is_out_of_range_not_accepted() {
     // Before: a value above i64::MAX skipped the range check (max_concurrency became a
     // semaphore of usize::MAX).
-    let r = validate(&[(
-        "main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox, max_concurrency: 18446744073709551615 }\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\nresources:\n  alicloud_gpdb_instance.w:\n    zone_id: cn-hangzhou-i\n    engine_version: \"6.0\"\n    instance_spec: 4C32G\n    seg_node_num: 18446744073709551614\n    storage_size: 200\n",
-    )]);
-    has(
-        &r,
-        "stack/main.yaml:2: providers.huaweicloud.max_concurrency: 18446744073709551615 is out of range: must be 1–256",
-    );
-    has(
-        &r,
-        "stack/main.yaml:9: alicloud_gpdb_instance.w.seg_node_num: 18446744073709551614 is out of range: must be 2–512 in steps of 2",
+    refused(
+        &[(
+            "main.yaml",
+            "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox, max_concurrency: 18446744073709551615 }\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\nresources:\n  alicloud_gpdb_instance.w:\n    zone_id: cn-hangzhou-i\n    engine_version: \"6.0\"\n    instance_spec: 4C32G\n    seg_node_num: 18446744073709551614\n    storage_size: 200\n",
+        )],
+        &[
+            "stack/main.yaml:2: providers.huaweicloud.max_concurrency: 18446744073709551615 is out of range: must be 1–256",
+            "stack/main.yaml:9: alicloud_gpdb_instance.w.seg_node_num: 18446744073709551614 is out of range: must be 2–512 in steps of 2",
+        ],
     );
 }
 
 #[test]
 fn ids_must_be_positive() {
-    let r = validate(&[(
-        "main.yaml",
-        "providers:\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\n  commvault: { endpoint: sandbox }\nresources:\n  alicloud_dataworks_data_source.d:\n    clone: { source: 16036 }\n    project_id: -5\n  commvault_postgresql_instance.c:\n    client_name: c\n    instance_name: i\n    application_id: 0\n",
-    )]);
-    has(
-        &r,
-        "stack/main.yaml:7: alicloud_dataworks_data_source.d.project_id: -5 is out of range: must be at least 1",
-    );
-    has(
-        &r,
-        "commvault_postgresql_instance.c.application_id: 0 is out of range: must be at least 1",
+    refused(
+        &[(
+            "main.yaml",
+            "providers:\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\n  commvault: { endpoint: sandbox }\nresources:\n  alicloud_dataworks_data_source.d:\n    clone: { source: 16036 }\n    project_id: -5\n  commvault_postgresql_instance.c:\n    client_name: c\n    instance_name: i\n    application_id: 0\n",
+        )],
+        &[
+            "stack/main.yaml:7: alicloud_dataworks_data_source.d.project_id: -5 is out of range: must be at least 1",
+            "commvault_postgresql_instance.c.application_id: 0 is out of range: must be at least 1",
+        ],
     );
 }
 

@@ -17,8 +17,7 @@ fn wrong_credentials_are_refused_by_the_signature_check() {
         "quickstart/main.yaml",
         &text.replacen("endpoint: sandbox", wrong, 1),
     );
-    let r = env.run(&["-C", "quickstart", "apply", "--auto-approve"]);
-    assert_eq!(r.code, 1, "{r:?}");
+    let r = env.ok(&common::APPLY, 1);
     assert!(r.all().contains("APIGW.0301"), "{r:?}");
     assert!(r.all().contains("verify aksk signature fail"), "{r:?}");
     assert!(r.all().contains("HTTP 401"), "{r:?}");
@@ -31,23 +30,19 @@ fn wrong_credentials_are_refused_by_the_signature_check() {
 #[test]
 fn api_errors_name_the_address_and_code() {
     let env = Env::new();
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         data:\n  huaweicloud_rds_parameter_template.x: { id: 00000000000000000000000000000000pr01 }\n\
+    env.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "data:\n  huaweicloud_rds_parameter_template.x: { id: 00000000000000000000000000000000pr01 }\n\
          resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n",
     );
     let r = env.ok(&["-C", "s", "plan"], 1);
-    assert!(
-        r.stderr
-            .contains("data.huaweicloud_rds_parameter_template.x"),
-        "{r:?}"
-    );
-    assert!(r.stderr.contains("DBS.200002"), "{r:?}");
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n\
+    r.err_has("data.huaweicloud_rds_parameter_template.x");
+    r.err_has("DBS.200002");
+    env.stack(
+        "s",
+        common::HUAWEI,
+        "resources:\n  huaweicloud_rds_parameter_template.bad:\n    name: bad\n    datastore: { type: MySQL, version: \"9.9\" }\n\
          \x20 huaweicloud_rds_parameter_template.good:\n    name: good\n    datastore: { type: MySQL, version: \"8.0\" }\n\
          \x20 huaweicloud_rds_parameter_template.after_bad:\n    clone: { source: \"${huaweicloud_rds_parameter_template.bad.id}\" }\n    name: after\n",
     );
@@ -100,11 +95,7 @@ fn standalone_server_serves_the_same_api() {
     assert!(resp.contains("APIGW.0301"), "{resp}");
 
     let env = Env::with_example("quickstart");
-    let r = env.run_with(
-        &["-C", "quickstart", "apply", "--auto-approve"],
-        &[("STRATA_SANDBOX_URL", &url)],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::APPLY, &[("STRATA_SANDBOX_URL", &url)], 0);
     assert_eq!(
         server_dir.made("parameter_template").len(),
         3,
@@ -114,11 +105,7 @@ fn standalone_server_serves_the_same_api() {
         env.made("parameter_template").is_empty(),
         "not in an in-process one"
     );
-    let r = env.run_with(
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        &[("STRATA_SANDBOX_URL", &url)],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::CHECK, &[("STRATA_SANDBOX_URL", &url)], 0);
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -127,37 +114,31 @@ fn standalone_server_serves_the_same_api() {
 fn apply_and_destroy_converge_through_injected_faults() {
     let env = Env::with_example("quickstart");
     let faults = [("STRATA_SANDBOX", "fail_rate=0.3,throttle_rate=0.2,seed=11")];
-    let r = env.run_with(&["-C", "quickstart", "apply", "--auto-approve"], &faults);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::APPLY, &faults, 0);
     let names: Vec<String> = env.made_names("parameter_template");
     assert_eq!(
         names,
         ["base-staging", "base-staging-copy", "copy_by_v31"],
         "each exactly once"
     );
-    let r = env.run_with(
-        &["-C", "quickstart", "plan", "--detailed-exitcode"],
-        &faults,
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    let r = env.run_with(&["-C", "quickstart", "destroy", "--auto-approve"], &faults);
-    assert_eq!(r.code, 0, "{r:?}");
+    env.ok_with(&common::CHECK, &faults, 0);
+    env.ok_with(&common::DESTROY, &faults, 0);
     assert!(env.made("parameter_template").is_empty());
     let r = env.run_with(
         &["-C", "quickstart", "plan"],
         &[("STRATA_SANDBOX", "fail_rate=2")],
     );
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("STRATA_SANDBOX: fail_rate=2"), "{r:?}");
+    r.err_has("STRATA_SANDBOX: fail_rate=2");
 }
 
 #[test]
 fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
     let env = Env::new();
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { no_such_parameter: \"1\" }\n",
+    env.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { no_such_parameter: \"1\" }\n",
     );
     let r = env.ok(&["-C", "s", "apply", "--auto-approve"], 1);
     assert!(r.all().contains("IgnoredParams"), "{r:?}");
@@ -175,10 +156,10 @@ fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
         made[0].0.as_str()
     );
     // fixed config: the tainted copy is replaced, not kept
-    env.write(
-        "s/main.yaml",
-        "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n\
-         resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { \"max degree of parallelism\": \"4\" }\n",
+    env.stack(
+        "s",
+        common::HUAWEI_SEEDED,
+        "resources:\n  huaweicloud_rds_parameter_template.c:\n    clone: { source: 66251c9024774eeb9edd8663a4cbb0a1pr04 }\n    name: c\n    values: { \"max degree of parallelism\": \"4\" }\n",
     );
     let r = env.ok(&["-C", "s", "plan", "--format", "json"], 0);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -187,10 +168,7 @@ fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
         "replace_because_tainted"
     );
     let r = env.ok(&["-C", "s", "plan"], 0);
-    assert!(
-        r.stdout.contains("is tainted, so must be replaced"),
-        "{r:?}"
-    );
+    r.out_has("is tainted, so must be replaced");
     env.ok(&["-C", "s", "apply", "--auto-approve"], 0);
     let again = env.made("parameter_template");
     assert_eq!(again.len(), 1);

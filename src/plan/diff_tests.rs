@@ -107,6 +107,14 @@ async fn run(
     .await
 }
 
+/// The options of `plan -destroy`.
+fn destroying() -> Options {
+    Options {
+        destroy: true,
+        ..Options::default()
+    }
+}
+
 fn action(p: &super::Plan, n: &str) -> Action {
     p.change(&addr(n)).map(|c| c.action).unwrap()
 }
@@ -202,16 +210,7 @@ async fn prevent_destroy_fails_the_plan_and_ignore_changes_hides() {
         "    name: a\n",
         "    name: a\n    lifecycle: { prevent_destroy: true }\n",
     );
-    let p = run(
-        &text,
-        &st,
-        Options {
-            destroy: true,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let p = run(&text, &st, destroying()).await.unwrap();
     assert_eq!(p.conflicts.len(), 1, "only the protected one conflicts");
     assert_eq!(p.conflicts[0].addr, addr("a"));
     let msg = &p.conflicts[0].message;
@@ -231,16 +230,7 @@ async fn prevent_destroy_fails_the_plan_and_ignore_changes_hides() {
 async fn destroy_and_targets() {
     let (c, _d) = cfg(BASE);
     let st = applied(&c);
-    let p = run(
-        BASE,
-        &st,
-        Options {
-            destroy: true,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let p = run(BASE, &st, destroying()).await.unwrap();
     assert_eq!(action(&p, "a"), Action::Delete);
     assert_eq!(action(&p, "b"), Action::Delete);
     // targeting the clone plans its source too; targeting the source alone does not

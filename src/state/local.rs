@@ -539,21 +539,11 @@ impl Backend for LocalBackend {
 mod tests {
     use super::*;
     use crate::address::Address;
-    use crate::state::{Made, ResourceState};
+    use crate::state::{Object, ResourceState};
     use crate::value::Value;
 
     fn res(id: &str) -> ResourceState {
-        ResourceState {
-            ty: "t".into(),
-            provider: "t".into(),
-            mode: crate::address::Mode::Managed,
-            id: id.into(),
-            attributes: Value::Null,
-            made: Made::Created,
-            sensitive: Default::default(),
-            dependencies: vec![],
-            tainted: false,
-        }
+        ResourceState::new(&Address::managed("t", "r"), Object::created(id), vec![])
     }
 
     #[tokio::test]

@@ -54,14 +54,12 @@ pub fn check_converged(env: &Env, stack: &str, envs: &[(&str, &str)], point: &st
             ids[0]
         );
     }
-    assert!(
-        st.get("deposed").is_none(),
-        "{point}: deposed objects left: {st}"
-    );
-    assert!(
-        st.get("intents").is_none(),
-        "{point}: intents left open: {st}"
-    );
+    for (key, left) in [
+        ("deposed", "deposed objects left"),
+        ("intents", "intents left open"),
+    ] {
+        assert!(st.get(key).is_none(), "{point}: {left}: {st}");
+    }
     let r = env.run_with(&["-C", stack, "plan", "--detailed-exitcode"], envs);
     assert_eq!(r.code, 0, "{point}: the final plan is not empty: {r:?}");
     assert!(r.stdout.contains("No changes."), "{point}: {r:?}");

@@ -4,6 +4,27 @@
 
 pub mod inventory;
 
+/// The provider block of the hand-written test stacks: Huawei Cloud in the sandbox, project `p`.
+pub const HUAWEI: &str =
+    "providers:\n  huaweicloud: { region: r, project_id: p, endpoint: sandbox }\n";
+
+/// The same in the project the sandbox's seeded objects belong to.
+pub const HUAWEI_SEEDED: &str = "providers:\n  huaweicloud: { region: r, project_id: 054e292c9880d4992f02c0196d3ea468, endpoint: sandbox }\n";
+
+/// `apply` of the quickstart.
+pub const APPLY: [&str; 4] = ["-C", "quickstart", "apply", "--auto-approve"];
+
+/// `apply` of the quickstart with more arguments.
+pub fn apply_with<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    [&APPLY[..], more].concat()
+}
+
+/// `destroy` of the quickstart.
+pub const DESTROY: [&str; 4] = ["-C", "quickstart", "destroy", "--auto-approve"];
+
+/// A plan of the quickstart whose exit code says whether anything would change (0: nothing).
+pub const CHECK: [&str; 4] = ["-C", "quickstart", "plan", "--detailed-exitcode"];
+
 /// `apply` of the quickstart, one operation at a time (so a checkpoint is reached in order).
 pub const APPLY_SERIALLY: [&str; 6] = [
     "-C",
@@ -15,7 +36,7 @@ pub const APPLY_SERIALLY: [&str; 6] = [
 ];
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -40,6 +61,27 @@ impl From<Output> for Run {
 impl Run {
     pub fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// Insist that stdout holds `needle` (the whole run is shown when it does not).
+    #[track_caller]
+    pub fn out_has(&self, needle: &str) -> &Run {
+        self.holds("stdout", &self.stdout, needle)
+    }
+
+    /// Insist that stderr holds `needle` (the whole run is shown when it does not).
+    #[track_caller]
+    pub fn err_has(&self, needle: &str) -> &Run {
+        self.holds("stderr", &self.stderr, needle)
+    }
+
+    #[track_caller]
+    fn holds(&self, stream: &str, text: &str, needle: &str) -> &Run {
+        assert!(
+            text.contains(needle),
+            "missing {needle:?} in {stream}\n{self:?}"
+        );
+        self
     }
 }
 
@@ -93,6 +135,13 @@ impl Env {
         env
     }
 
+    /// The quickstart's Huawei stack, applied.
+    pub fn applied_quickstart() -> Env {
+        let env = Env::huawei_quickstart();
+        env.ok(&APPLY, 0);
+        env
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -101,6 +150,17 @@ impl Env {
         let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
+    }
+
+    /// Write the stack `dir/main.yaml`: a provider block (`HUAWEI`, `HUAWEI_SEEDED`), then `rest`.
+    pub fn stack(&self, dir: &str, providers: &str, rest: &str) {
+        self.write(&format!("{dir}/main.yaml"), &format!("{providers}{rest}"));
+    }
+
+    /// Write the stack `dir/main.yaml` of one MySQL parameter template, `db`, named `name`.
+    pub fn one_template(&self, dir: &str, name: &str) {
+        let db = format!("resources:\n  huaweicloud_rds_parameter_template.db:\n    name: {name}\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n");
+        self.stack(dir, HUAWEI, &db);
     }
 
     pub fn read(&self, rel: &str) -> String {
@@ -126,6 +186,19 @@ impl Env {
         c
     }
 
+    /// Start `strata args` with `envs`, its output going to `stdout` and `stderr`.
+    pub fn spawn_with(
+        &self,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        stdout: Stdio,
+        stderr: Stdio,
+    ) -> std::process::Child {
+        let mut c = self.command(args);
+        c.envs(envs.iter().copied()).stdout(stdout).stderr(stderr);
+        c.spawn().expect("spawn strata")
+    }
+
     pub fn run_with(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
         let mut c = self.command(args);
         for (k, v) in envs {
@@ -140,7 +213,12 @@ impl Env {
 
     /// Run and insist on exit code `code`.
     pub fn ok(&self, args: &[&str], code: i32) -> Run {
-        let r = self.run(args);
+        self.ok_with(args, &[], code)
+    }
+
+    /// Run with `envs` and insist on exit code `code`.
+    pub fn ok_with(&self, args: &[&str], envs: &[(&str, &str)], code: i32) -> Run {
+        let r = self.run_with(args, envs);
         assert_eq!(r.code, code, "strata {args:?}\n{r:?}");
         r
     }
@@ -215,6 +293,20 @@ pub fn quickstart_text() -> String {
 }
 
 impl Env {
+    /// Write the quickstart config with each `(from, to)` of `edits` replaced; returns the text.
+    pub fn edit_quickstart(&self, edits: &[(&str, &str)]) -> String {
+        let text = edits
+            .iter()
+            .fold(quickstart_text(), |t, (from, to)| t.replace(from, to));
+        self.write("quickstart/main.yaml", &text);
+        text
+    }
+
+    /// Set template `name`'s max_connections to `value` in the sandbox behind strata's back.
+    pub fn drift(&self, name: &str, value: &str) {
+        self.edit_outside(name, |d| d["values"]["max_connections"] = value.into());
+    }
+
     /// Change a parameter template in the sandbox behind strata's back (drift).
     pub fn edit_outside(&self, name: &str, f: impl FnOnce(&mut serde_json::Value)) {
         let store = strata::sandbox::open_store(
@@ -257,17 +349,13 @@ impl Env {
     ) -> std::process::Child {
         let marker = self.path().join("paused");
         let _ = std::fs::remove_file(&marker);
-        let mut c = self.command(args);
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        let mut child = c
-            .env("STRATA_TEST_PAUSE_AT", checkpoint)
-            .env("STRATA_TEST_PAUSE_FILE", &marker)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn strata");
+        let marker_text = marker.to_str().expect("a UTF-8 temporary path");
+        let pausing = [
+            ("STRATA_TEST_PAUSE_AT", checkpoint),
+            ("STRATA_TEST_PAUSE_FILE", marker_text),
+        ];
+        let envs = [envs, &pausing[..]].concat();
+        let mut child = self.spawn_with(args, &envs, Stdio::null(), Stdio::null());
         let start = std::time::Instant::now();
         while !marker.exists() {
             assert!(

@@ -55,6 +55,24 @@ fn as_pg(bin: &Path, tool: &str, args: &[&str]) -> std::process::Output {
     out.unwrap_or_else(|e| panic!("{tool}: {e}"))
 }
 
+/// Run a PostgreSQL tool on the data directory `data` (`-D data`, then `args`).
+fn on_data(bin: &Path, tool: &str, data: &Path, args: &[&str]) -> std::process::Output {
+    as_pg(
+        bin,
+        tool,
+        &[&["-D", data.to_str().unwrap()][..], args].concat(),
+    )
+}
+
+/// Insist that a tool's run succeeded; otherwise show its stderr, then `more`.
+fn succeeded(out: &std::process::Output, what: &str, more: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{more}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -89,26 +107,8 @@ impl Pg {
             assert!(status.success());
         }
         let data = dir.join("data");
-        let out = as_pg(
-            &bin,
-            "initdb",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let args = ["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"];
+        succeeded(&on_data(&bin, "initdb", &data, &args), "initdb", "");
         let mut ca = None;
         if tls {
             ca = Some(make_certs(&dir, &data));
@@ -127,25 +127,12 @@ impl Pg {
             opts.push_str(" -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key");
         }
         let log = dir.join("log");
-        let out = as_pg(
-            &bin,
-            "pg_ctl",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-o",
-                &opts,
-                "-l",
-                log.to_str().unwrap(),
-                "-w",
-                "start",
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "pg_ctl start: {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            std::fs::read_to_string(&log).unwrap_or_default()
+        let args = ["-o", &opts, "-l", log.to_str().unwrap(), "-w", "start"];
+        let out = on_data(&bin, "pg_ctl", &data, &args);
+        succeeded(
+            &out,
+            "pg_ctl start",
+            &std::fs::read_to_string(&log).unwrap_or_default(),
         );
         Pg { dir, port, bin, ca }
     }
@@ -255,11 +242,7 @@ fn make_certs(dir: &Path, data: &Path) -> PathBuf {
 impl Drop for Pg {
     fn drop(&mut self) {
         let data = self.dir.join("data");
-        let _ = as_pg(
-            &self.bin,
-            "pg_ctl",
-            &["-D", data.to_str().unwrap(), "-m", "immediate", "stop"],
-        );
+        let _ = on_data(&self.bin, "pg_ctl", &data, &["-m", "immediate", "stop"]);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
