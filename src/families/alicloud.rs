@@ -5,6 +5,7 @@
 use super::Family;
 use crate::providers::alicloud::{self, Product, RpcClient};
 use crate::providers::client_settings::{Block, Source};
+use crate::providers::http::Sends;
 use crate::providers::registry::Providers;
 use crate::value::Value;
 use crate::{sandbox, schema};

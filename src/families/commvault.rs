@@ -5,6 +5,7 @@
 use super::Family;
 use crate::providers::client_settings::{env_any, Block, Source};
 use crate::providers::commvault::{client::Credentials, instance, CvClient};
+use crate::providers::http::Sends;
 use crate::providers::registry::Providers;
 use crate::{sandbox, schema};
 use futures::future::BoxFuture;

@@ -3,6 +3,7 @@
 
 use super::Family;
 use crate::providers::client_settings::{Block, Source};
+use crate::providers::http::Sends;
 use crate::providers::huaweicloud::{client, template, RdsClient};
 use crate::providers::registry::Providers;
 use crate::{sandbox, schema};
