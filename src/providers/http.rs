@@ -401,36 +401,28 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 4);
     }
 
+    /// How many calls `with_retry` makes of a call failing with `err(retryable, ambiguous)`
+    /// every time (it always fails).
+    async fn calls_failing(idempotent: bool, retryable: bool, ambiguous: bool) -> u32 {
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = with_retry(policy(), idempotent, || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(err(retryable, ambiguous))
+        })
+        .await;
+        assert!(r.is_err());
+        calls.load(Ordering::SeqCst)
+    }
+
     #[tokio::test]
     async fn ambiguous_failures_of_non_idempotent_calls_come_back() {
-        let calls = AtomicU32::new(0);
-        let r: Result<(), _> = with_retry(policy(), false, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(err(true, true))
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-        let calls = AtomicU32::new(0);
-        let r: Result<(), _> = with_retry(policy(), true, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(err(true, true))
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 5);
+        assert_eq!(calls_failing(false, true, true).await, 1);
+        assert_eq!(calls_failing(true, true, true).await, 5);
     }
 
     #[tokio::test]
     async fn non_retryable_errors_fail_fast() {
-        let calls = AtomicU32::new(0);
-        let r: Result<(), _> = with_retry(policy(), true, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(err(false, false))
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(calls_failing(true, false, false).await, 1);
     }
 
     #[test]
