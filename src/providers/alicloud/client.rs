@@ -6,7 +6,7 @@
 
 use super::signer::{self, SignRequest};
 use crate::providers::http::{self, Sender, Sends};
-use crate::providers::signing::sha256_hex;
+use crate::providers::signing::{self, sha256_hex};
 use crate::providers::{ProviderError, Result};
 use reqwest::Method;
 
@@ -235,7 +235,7 @@ impl RpcClient {
             ),
             (
                 "x-acs-date".to_string(),
-                signer::acs_date(time::OffsetDateTime::now_utc()),
+                signing::utc_date(time::OffsetDateTime::now_utc(), signer::ACS_DATE),
             ),
             (
                 "x-acs-signature-nonce".to_string(),

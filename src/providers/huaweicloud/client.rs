@@ -81,7 +81,8 @@ impl RdsClient {
         body: &[u8],
     ) -> reqwest::RequestBuilder {
         let url_path = format!("{}{}", url_path_prefix(&self.base), path);
-        let date = signer::sdk_date(time::OffsetDateTime::now_utc());
+        let date =
+            crate::providers::signing::utc_date(time::OffsetDateTime::now_utc(), signer::SDK_DATE);
         let mut headers = vec![
             ("host".to_string(), self.host.clone()),
             ("x-sdk-date".to_string(), date.clone()),
