@@ -184,12 +184,7 @@ impl ResourceDriver for DataSource {
                     .await
                     .map_err(|e| e.with_made(&id))?;
             }
-            (
-                id,
-                Made::Cloned {
-                    from: Value::Map(clone.clone()),
-                },
-            )
+            (id, Made::cloned_from(clone))
         } else {
             let mut params = vec![
                 (

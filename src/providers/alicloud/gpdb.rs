@@ -213,9 +213,7 @@ impl Instance {
                     self.wait_running(cx, id).await?;
                     self.tag_restored(id, backup).await?;
                 }
-                Made::Cloned {
-                    from: Value::Map(clone.clone()),
-                }
+                Made::cloned_from(clone)
             }
             _ => Made::Created,
         };

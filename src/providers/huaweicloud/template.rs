@@ -134,12 +134,7 @@ impl Template {
     async fn get(&self, id: &str) -> Result<Option<serde_json::Value>> {
         match self
             .client
-            .call(
-                Method::GET,
-                &self.client.path(&format!("/{id}")),
-                None,
-                true,
-            )
+            .configurations(Method::GET, &format!("/{id}"), None, true)
             .await
         {
             Ok(b) => Ok(Some(b)),
@@ -152,12 +147,7 @@ impl Template {
     async fn put(&self, id: &str, body: serde_json::Value) -> Result<()> {
         let resp = self
             .client
-            .call(
-                Method::PUT,
-                &self.client.path(&format!("/{id}")),
-                Some(&body),
-                true,
-            )
+            .configurations(Method::PUT, &format!("/{id}"), Some(&body), true)
             .await?;
         let ignored: Vec<String> = resp["configuration"]["ignored_params"]
             .as_array()
@@ -209,12 +199,7 @@ impl ResourceDriver for Template {
             }
             let resp = self
                 .client
-                .call(
-                    Method::POST,
-                    &self.client.path(&format!("/{source}/copy")),
-                    Some(&body),
-                    false,
-                )
+                .configurations(Method::POST, &format!("/{source}/copy"), Some(&body), false)
                 .await?;
             let id = resp["id"]
                 .as_str()
@@ -229,12 +214,7 @@ impl ResourceDriver for Template {
                 .await
                 .map_err(|e| e.with_made(&id))?;
             }
-            (
-                id,
-                Made::Cloned {
-                    from: Value::Map(clone.clone()),
-                },
-            )
+            (id, Made::cloned_from(clone))
         } else {
             let ds = req.args.get("datastore").cloned().unwrap_or_default();
             let mut body = json!({
@@ -252,7 +232,7 @@ impl ResourceDriver for Template {
             }
             let resp = self
                 .client
-                .call(Method::POST, &self.client.path(""), Some(&body), false)
+                .configurations(Method::POST, "", Some(&body), false)
                 .await?;
             let id = resp["configuration"]["id"]
                 .as_str()
@@ -308,12 +288,7 @@ impl ResourceDriver for Template {
     async fn delete(&self, _cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<()> {
         let r = self
             .client
-            .call(
-                Method::DELETE,
-                &self.client.path(&format!("/{id}")),
-                None,
-                true,
-            )
+            .configurations(Method::DELETE, &format!("/{id}"), None, true)
             .await;
         gone_is_deleted(r, is_not_found)
     }
@@ -328,7 +303,7 @@ impl ResourceDriver for Template {
     ) -> Vec<Result<Option<Map>>> {
         let list = match self
             .client
-            .call(Method::GET, &self.client.path(""), None, true)
+            .configurations(Method::GET, "", None, true)
             .await
         {
             Ok(l) => l,
@@ -391,7 +366,7 @@ impl ResourceDriver for Template {
         };
         let list = self
             .client
-            .call(Method::GET, &self.client.path(""), None, true)
+            .configurations(Method::GET, "", None, true)
             .await?;
         Ok(list["configurations"]
             .as_array()
@@ -409,7 +384,7 @@ impl DataDriver for TemplateData {
     async fn read(&self, _cx: &CallCx<'_>, args: &Map) -> Result<Map> {
         let list = self
             .client
-            .call(Method::GET, &self.client.path(""), None, true)
+            .configurations(Method::GET, "", None, true)
             .await?;
         let items = list["configurations"]
             .as_array()
@@ -455,12 +430,7 @@ impl DataDriver for TemplateData {
         let id = item["id"].as_str().unwrap_or_default();
         let body = self
             .client
-            .call(
-                Method::GET,
-                &self.client.path(&format!("/{id}")),
-                None,
-                true,
-            )
+            .configurations(Method::GET, &format!("/{id}"), None, true)
             .await?;
         // the resource's table, for the attributes the data source has
         let mut m = fields::read(FIELDS, &body);
