@@ -56,26 +56,17 @@ impl RdsClient {
         format!("/v3/{}/configurations{rest}", self.project_id)
     }
 
-    /// [`call`](Self::call) at `rest` of the configurations API ([`path`](Self::path)).
-    pub async fn configurations(
+    /// Call the API at `rest` of the configurations API ([`path`](Self::path)); returns the
+    /// JSON body (`Null` when empty). 404 comes back as an error with status 404 for the
+    /// caller to interpret.
+    pub async fn call(
         &self,
         method: Method,
         rest: &str,
         body: Option<&serde_json::Value>,
         idempotent: bool,
     ) -> Result<serde_json::Value> {
-        self.call(method, &self.path(rest), body, idempotent).await
-    }
-
-    /// Call the API; returns the JSON body (`Null` when empty). 404 comes back as an error
-    /// with status 404 for the caller to interpret.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&serde_json::Value>,
-        idempotent: bool,
-    ) -> Result<serde_json::Value> {
+        let path = &self.path(rest);
         let body = http::json_bytes(body);
         http::with_retry(self.sender.policy, idempotent, || {
             self.once(&method, path, &body)

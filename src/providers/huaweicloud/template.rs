@@ -134,7 +134,7 @@ impl Template {
     async fn get(&self, id: &str) -> Result<Option<serde_json::Value>> {
         match self
             .client
-            .configurations(Method::GET, &format!("/{id}"), None, true)
+            .call(Method::GET, &format!("/{id}"), None, true)
             .await
         {
             Ok(b) => Ok(Some(b)),
@@ -147,7 +147,7 @@ impl Template {
     async fn put(&self, id: &str, body: serde_json::Value) -> Result<()> {
         let resp = self
             .client
-            .configurations(Method::PUT, &format!("/{id}"), Some(&body), true)
+            .call(Method::PUT, &format!("/{id}"), Some(&body), true)
             .await?;
         let ignored: Vec<String> = resp["configuration"]["ignored_params"]
             .as_array()
@@ -199,7 +199,7 @@ impl ResourceDriver for Template {
             }
             let resp = self
                 .client
-                .configurations(Method::POST, &format!("/{source}/copy"), Some(&body), false)
+                .call(Method::POST, &format!("/{source}/copy"), Some(&body), false)
                 .await?;
             let id = resp["id"]
                 .as_str()
@@ -232,7 +232,7 @@ impl ResourceDriver for Template {
             }
             let resp = self
                 .client
-                .configurations(Method::POST, "", Some(&body), false)
+                .call(Method::POST, "", Some(&body), false)
                 .await?;
             let id = resp["configuration"]["id"]
                 .as_str()
@@ -288,7 +288,7 @@ impl ResourceDriver for Template {
     async fn delete(&self, _cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<()> {
         let r = self
             .client
-            .configurations(Method::DELETE, &format!("/{id}"), None, true)
+            .call(Method::DELETE, &format!("/{id}"), None, true)
             .await;
         gone_is_deleted(r, is_not_found)
     }
@@ -301,11 +301,7 @@ impl ResourceDriver for Template {
         items: &[ReadItem<'_>],
         parallelism: usize,
     ) -> Vec<Result<Option<Map>>> {
-        let list = match self
-            .client
-            .configurations(Method::GET, "", None, true)
-            .await
-        {
+        let list = match self.client.call(Method::GET, "", None, true).await {
             Ok(l) => l,
             Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
         };
@@ -364,10 +360,7 @@ impl ResourceDriver for Template {
         let Some(name) = key.get("name").and_then(Value::as_str) else {
             return Ok(None);
         };
-        let list = self
-            .client
-            .configurations(Method::GET, "", None, true)
-            .await?;
+        let list = self.client.call(Method::GET, "", None, true).await?;
         Ok(list["configurations"]
             .as_array()
             .and_then(|a| a.iter().find(|c| c["name"].as_str() == Some(name)))
@@ -382,10 +375,7 @@ impl DataDriver for TemplateData {
     }
 
     async fn read(&self, _cx: &CallCx<'_>, args: &Map) -> Result<Map> {
-        let list = self
-            .client
-            .configurations(Method::GET, "", None, true)
-            .await?;
+        let list = self.client.call(Method::GET, "", None, true).await?;
         let items = list["configurations"]
             .as_array()
             .cloned()
@@ -430,7 +420,7 @@ impl DataDriver for TemplateData {
         let id = item["id"].as_str().unwrap_or_default();
         let body = self
             .client
-            .configurations(Method::GET, &format!("/{id}"), None, true)
+            .call(Method::GET, &format!("/{id}"), None, true)
             .await?;
         // the resource's table, for the attributes the data source has
         let mut m = fields::read(FIELDS, &body);
