@@ -25,14 +25,8 @@ pub static FAMILY: Family = Family {
     credentials: &[ACCESS_KEY, SECRET_KEY],
 };
 
-const ACCESS_KEY: Source = Source {
-    attr: "access_key",
-    env: &["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-};
-const SECRET_KEY: Source = Source {
-    attr: "secret_key",
-    env: &["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-};
+const ACCESS_KEY: Source = Source::access_key(&["ALIBABA_CLOUD_ACCESS_KEY_ID"]);
+const SECRET_KEY: Source = Source::secret_key(&["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]);
 
 fn configure<'a>(b: &'a Block<'a>, p: &'a mut Providers) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {
