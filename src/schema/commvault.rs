@@ -92,7 +92,7 @@ pub static POSTGRESQL_INSTANCE: Schema = Schema {
 pub static PROVIDER: Schema = Schema::provider(
     "commvault",
     "Commvault Command Center REST API: endpoint and credentials",
-    &[
+    super::providers::provider_attrs![8;
         Attr::new("endpoint", Type::String, Mode::Required).doc(
             "\"sandbox\", or the API base URL, e.g. https://<CommandCenterHostName>/commandcenter/api",
         ),
@@ -100,9 +100,6 @@ pub static PROVIDER: Schema = Schema::provider(
         Attr::new("password", Type::String, Mode::Optional)
             .sensitive()
             .doc("default: COMMVAULT_PASSWORD (or a token in COMMVAULT_AUTHTOKEN)"),
-        super::providers::max_concurrency(8),
-        super::providers::CA_FILE,
-        super::providers::INSECURE_HTTP,
     ],
 );
 
