@@ -82,10 +82,7 @@ impl DataSource {
 
     async fn read_attrs(&self, id: &str) -> Result<Map> {
         let d = self.get(id).await?.ok_or_else(|| {
-            ProviderError::new(
-                "DataSource.NotFound",
-                format!("data source {id} vanished right after the call"),
-            )
+            ProviderError::vanished("DataSource.NotFound", &format!("data source {id}"), "call")
         })?;
         Ok(attributes(&d))
     }

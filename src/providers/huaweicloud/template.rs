@@ -5,7 +5,7 @@
 use super::RdsClient;
 use crate::providers::fields::{self, Field};
 use crate::providers::{
-    arg_str, gone_is_deleted, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found,
+    arg_str, fill_in, gone_is_deleted, CallCx, CreateRequest, Created, DataDriver, Found,
     ProviderError, ReadItem, ResourceDriver, Result,
 };
 use crate::schema::huaweicloud::{ENGINES, TEMPLATE, TEMPLATE_DATA};
@@ -172,10 +172,7 @@ impl Template {
 
     async fn read_attrs(&self, id: &str, args: &Map) -> Result<Map> {
         let body = self.get(id).await?.ok_or_else(|| {
-            ProviderError::new(
-                "NotFound",
-                format!("template {id} vanished right after the call"),
-            )
+            ProviderError::vanished("NotFound", &format!("template {id}"), "call")
         })?;
         Ok(attributes(&body, &managed_keys(args), args))
     }
@@ -315,8 +312,7 @@ impl ResourceDriver for Template {
             .unwrap_or_default();
         let now = time::OffsetDateTime::now_utc();
         let mut out: Vec<Option<Result<Option<Map>>>> = Vec::with_capacity(items.len());
-        let mut to_get = Vec::new();
-        for (i, it) in items.iter().enumerate() {
+        for it in items {
             let Some(sum) = by_id.get(it.id) else {
                 out.push(Some(Ok(None)));
                 continue;
@@ -329,25 +325,22 @@ impl ResourceDriver for Template {
                 out.push(Some(Ok(Some(attrs))));
             } else {
                 out.push(None);
-                to_get.push(i);
             }
         }
-        let mut futs: Vec<BoxFut<'_, Result<Option<Map>>>> = Vec::new();
-        for &i in &to_get {
-            let it = &items[i];
-            futs.push(Box::pin(async move {
-                Ok(self
-                    .get(it.id)
-                    .await?
-                    .map(|b| attributes(&b, &managed_keys(it.prior), it.prior)))
-            }));
-        }
-        for (i, r) in to_get.into_iter().zip(run_all(futs, parallelism).await) {
-            out[i] = Some(r);
-        }
-        out.into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(ProviderError::new("Internal", "a read was lost"))))
-            .collect()
+        fill_in(
+            items,
+            out,
+            |it| {
+                Box::pin(async move {
+                    Ok(self
+                        .get(it.id)
+                        .await?
+                        .map(|b| attributes(&b, &managed_keys(it.prior), it.prior)))
+                })
+            },
+            parallelism,
+        )
+        .await
     }
 
     fn natural_key(&self, args: &Map, _clone: Option<&Map>) -> Value {
