@@ -98,8 +98,10 @@ mod tests {
             .collect()
     }
 
+    type Pairs = Vec<(String, String)>;
+
     /// The headers and query of the official guide's GET example (C1, C2).
-    fn c1_headers_and_query() -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn c1_headers_and_query() -> (Pairs, Pairs) {
         let headers = h(&[
             ("Content-Type", "application/json"),
             ("Host", "service.region.example.com"),
