@@ -25,6 +25,16 @@ pub const SINGLE_ZONE: &str = "selectdb-cn-singlezone1";
 pub const MIXED_BILLING: &str = "selectdb-cn-mixbilling1";
 pub const LOCKED: &str = "selectdb-cn-locked00001";
 
+/// The seeded instances: id, numeric id, deploy scheme, lock mode, and the zone and billing
+/// of its two clusters (`<id>-be`, `<id>-be2`).
+#[rustfmt::skip]
+const SEEDS: &[(&str, &str, &str, &str, [(&str, &str); 2])] = &[
+    (SEED_INSTANCE, "6585", "multi_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PostPaid")]),
+    (SINGLE_ZONE, "6601", "single_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-h", "PostPaid")]),
+    (MIXED_BILLING, "6602", "multi_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PrePaid")]),
+    (LOCKED, "6603", "multi_az", "ManualLock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PostPaid")]),
+];
+
 pub fn seed(w: &mut World) {
     let coll = w.colls.entry(COLL.into()).or_default();
     let cluster = |id: &str, zone: &str, charge: &str| {
@@ -32,48 +42,11 @@ pub fn seed(w: &mut World) {
                "Status": "ACTIVATION", "DbClusterClass": "selectdb.xlarge", "CpuCores": 4,
                "Memory": 32, "CacheStorageSizeGB": "200", "ClusterBinding": ""})
     };
-    for (id, numeric, scheme, lock, clusters) in [
-        (
-            SEED_INSTANCE,
-            "6585",
-            "multi_az",
-            "Unlock",
-            vec![
-                cluster(&format!("{SEED_INSTANCE}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{SEED_INSTANCE}-be2"), "cn-hangzhou-i", "PostPaid"),
-            ],
-        ),
-        (
-            SINGLE_ZONE,
-            "6601",
-            "single_az",
-            "Unlock",
-            vec![
-                cluster(&format!("{SINGLE_ZONE}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{SINGLE_ZONE}-be2"), "cn-hangzhou-h", "PostPaid"),
-            ],
-        ),
-        (
-            MIXED_BILLING,
-            "6602",
-            "multi_az",
-            "Unlock",
-            vec![
-                cluster(&format!("{MIXED_BILLING}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{MIXED_BILLING}-be2"), "cn-hangzhou-i", "PrePaid"),
-            ],
-        ),
-        (
-            LOCKED,
-            "6603",
-            "multi_az",
-            "ManualLock",
-            vec![
-                cluster(&format!("{LOCKED}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{LOCKED}-be2"), "cn-hangzhou-i", "PostPaid"),
-            ],
-        ),
-    ] {
+    for &(id, numeric, scheme, lock, [(zone, charge), (zone2, charge2)]) in SEEDS {
+        let clusters = vec![
+            cluster(&format!("{id}-be"), zone, charge),
+            cluster(&format!("{id}-be2"), zone2, charge2),
+        ];
         coll.insert(
             id.into(),
             json!({
