@@ -51,7 +51,7 @@ pub static PROFILE: Profile = Profile {
             "Internal server error. Try again later.",
         )
     },
-    mutating: |r: &Request| r.method() != Method::GET,
+    mutating: super::world::rest_mutating,
 };
 
 /// An error answer in the RDS format (`error_code`, `error_msg`).
