@@ -4,7 +4,7 @@
 //! `ConnectionAlreadyExist`, `DataSource.ConnectionStrProperty.PatternNotMatch`). Data sources
 //! are usable as soon as the call returns. Seeded: the API example's data source `16036`.
 
-use super::{fail, internal, required, Params, Reply, RpcError};
+use super::{fail, internal, invalid, required, Params, Reply, RpcError};
 use crate::sandbox::store::{now_ms, Tx, World};
 use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
@@ -64,11 +64,9 @@ fn find<'a>(tx: &'a Tx, id: &str) -> Result<&'a Value, RpcError> {
 fn int_param(p: &Params, name: &str) -> Result<i64, RpcError> {
     let v = required(p, name)?;
     v.parse().map_err(|_| {
-        fail(
-            400,
-            "InvalidParameter",
-            format!("The specified parameter {name} \"{v}\" is not a number."),
-        )
+        invalid(format!(
+            "The specified parameter {name} \"{v}\" is not a number."
+        ))
     })
 }
 
@@ -100,10 +98,7 @@ fn check_name(name: &str, max: usize) -> Result<(), RpcError> {
     if ok {
         return Ok(());
     }
-    Err(fail(
-        400,
-        "InvalidParameter",
-        format!("The data source name \"{name}\" is not valid: it must start with a letter, contain only letters, digits and underscores, and be at most {max} characters."),
+    Err(invalid(format!("The data source name \"{name}\" is not valid: it must start with a letter, contain only letters, digits and underscores, and be at most {max} characters."),
     ))
 }
 

@@ -70,6 +70,11 @@ pub fn fail(status: u16, code: &'static str, message: impl Into<String>) -> RpcE
     }
 }
 
+/// The gateway's `InvalidParameter` (400): a parameter the API refuses, as `message` says.
+pub fn invalid(message: impl Into<String>) -> RpcError {
+    fail(400, "InvalidParameter", message)
+}
+
 fn request_id() -> String {
     uuid::Uuid::new_v4().to_string().to_uppercase()
 }
