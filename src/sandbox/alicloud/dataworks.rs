@@ -9,14 +9,22 @@ use crate::sandbox::store::{now_ms, Tx, World};
 use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
 
-/// DataWorks (API-FACTS.md §2): its key and the one API version it answers.
+/// DataWorks (API-FACTS.md §2): key, the one API version answered, actions.
 pub static API: super::Api = super::Api {
     key: "dataworks",
     version: "2024-05-18",
+    actions: &[
+        ("CreateDataSource", create),
+        ("GetDataSource", get),
+        ("UpdateDataSource", update),
+        ("DeleteDataSource", delete),
+        ("ListDataSources", list),
+        ("CloneDataSource", clone),
+    ],
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
 
 const COLL: &str = "dataworks/data_source";
 pub const SEED_ID: &str = "16036";
@@ -34,19 +42,6 @@ pub fn seed(w: &mut World) {
             "created": 1_714_000_000_000u64, "status": "available"
         }),
     );
-}
-
-pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
-    let r = match action {
-        "CreateDataSource" => create(sb, p),
-        "GetDataSource" => get(sb, p),
-        "UpdateDataSource" => update(sb, p),
-        "DeleteDataSource" => delete(sb, p),
-        "ListDataSources" => list(sb, p),
-        "CloneDataSource" => clone(sb, p),
-        _ => return None,
-    };
-    Some(r)
 }
 
 fn not_found(id: &str) -> RpcError {

@@ -11,14 +11,24 @@ use crate::sandbox::store::{self, now_ms, Tx, World};
 use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
 
-/// AnalyticDB for PostgreSQL (API-FACTS.md §1): its key and the one API version it answers.
+/// AnalyticDB for PostgreSQL (API-FACTS.md §1): key, the one API version answered, actions.
 pub static API: super::Api = super::Api {
     key: "gpdb",
     version: "2016-05-03",
+    actions: &[
+        ("CreateDBInstance", create),
+        ("DescribeDBInstanceAttribute", describe),
+        ("DescribeDBInstances", list),
+        ("ModifyDBInstanceDescription", modify),
+        ("TagResources", tag),
+        ("DeleteDBInstance", delete),
+        ("DescribeDataBackups", backups),
+        ("CloneDBInstance", clone),
+    ],
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
 
 const INSTANCES: &str = "gpdb/instance";
 const BACKUPS: &str = "gpdb/backup";
@@ -108,21 +118,6 @@ fn summary(id: &str, d: &Value) -> Value {
         }
     }
     full
-}
-
-pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
-    let r = match action {
-        "CreateDBInstance" => create(sb, p),
-        "DescribeDBInstanceAttribute" => describe(sb, p),
-        "DescribeDBInstances" => list(sb, p),
-        "ModifyDBInstanceDescription" => modify(sb, p),
-        "TagResources" => tag(sb, p),
-        "DeleteDBInstance" => delete(sb, p),
-        "DescribeDataBackups" => backups(sb, p),
-        "CloneDBInstance" => clone(sb, p),
-        _ => return None,
-    };
-    Some(r)
 }
 
 fn one_of(p: &Params, name: &str, allowed: &[&str]) -> Result<String, RpcError> {

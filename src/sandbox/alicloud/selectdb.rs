@@ -10,14 +10,19 @@ use crate::sandbox::store::World;
 use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
 
-/// ApsaraDB for SelectDB (API-FACTS.md §5): its key and the one API version it answers.
+/// ApsaraDB for SelectDB (API-FACTS.md §5): key, the one API version answered, actions.
 pub static API: super::Api = super::Api {
     key: "selectdb",
     version: "2023-05-22",
+    actions: &[
+        ("DescribeDBInstanceAttribute", describe),
+        ("CreateDBClusterBinding", |sb, p| bind(sb, p, true)),
+        ("DeleteDBClusterBinding", |sb, p| bind(sb, p, false)),
+    ],
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
 
 const COLL: &str = "selectdb/instance";
 pub const SEED_INSTANCE: &str = "selectdb-cn-7213cjv2ez";
@@ -56,16 +61,6 @@ pub fn seed(w: &mut World) {
             }),
         );
     }
-}
-
-pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
-    let r = match action {
-        "DescribeDBInstanceAttribute" => describe(sb, p),
-        "CreateDBClusterBinding" => bind(sb, p, true),
-        "DeleteDBClusterBinding" => bind(sb, p, false),
-        _ => return None,
-    };
-    Some(r)
 }
 
 fn not_found(id: &str) -> RpcError {
