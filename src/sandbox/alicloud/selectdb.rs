@@ -30,10 +30,19 @@ pub const SINGLE_ZONE: &str = "selectdb-cn-singlezone1";
 pub const MIXED_BILLING: &str = "selectdb-cn-mixbilling1";
 pub const LOCKED: &str = "selectdb-cn-locked00001";
 
+/// A seeded instance: id, numeric id, deploy scheme, lock mode, its clusters' (zone, billing).
+type Seed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    [(&'static str, &'static str); 2],
+);
+
 /// The seeded instances: id, numeric id, deploy scheme, lock mode, and the zone and billing
 /// of its two clusters (`<id>-be`, `<id>-be2`).
 #[rustfmt::skip]
-const SEEDS: &[(&str, &str, &str, &str, [(&str, &str); 2])] = &[
+const SEEDS: &[Seed] = &[
     (SEED_INSTANCE, "6585", "multi_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PostPaid")]),
     (SINGLE_ZONE, "6601", "single_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-h", "PostPaid")]),
     (MIXED_BILLING, "6602", "multi_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PrePaid")]),
