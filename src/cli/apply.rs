@@ -22,30 +22,32 @@ pub async fn run_apply(cli: &Cli, a: &ApplyArgs, p: Painter) -> CmdResult {
     if let Some(file) = &a.plan_file {
         return run_saved(cli, file, a, p).await;
     }
+    start(cli, a, false, p).await
+}
+
+/// `destroy` is `apply` of a destroy plan: always refreshed, nothing replaced.
+pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
+    let a = ApplyArgs {
+        plan_file: None,
+        auto_approve: a.auto_approve,
+        parallelism: a.parallelism,
+        target: a.target.clone(),
+        replace: Vec::new(),
+        refresh: true,
+        vars: a.vars.clone(),
+        lock: a.lock.clone(),
+        json: a.json,
+    };
+    start(cli, &a, true, p).await
+}
+
+/// Plan and apply (or destroy) as the arguments say.
+async fn start(cli: &Cli, a: &ApplyArgs, destroy: bool, p: Painter) -> CmdResult {
     let options = Options {
-        destroy: false,
+        destroy,
         refresh: a.refresh,
         targets: parse_addrs(&a.target, "--target")?,
         replace: parse_addrs(&a.replace, "--replace")?,
-    };
-    run(
-        cli,
-        &a.vars,
-        &a.lock,
-        options,
-        a.auto_approve,
-        a.parallelism,
-        Style::of(a.json, p),
-    )
-    .await
-}
-
-pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
-    let options = Options {
-        destroy: true,
-        refresh: true,
-        targets: parse_addrs(&a.target, "--target")?,
-        replace: Vec::new(),
     };
     run(
         cli,

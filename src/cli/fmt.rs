@@ -6,17 +6,10 @@ use super::{Cli, CmdResult, Failure, EXIT_ERROR, EXIT_OK};
 use crate::plan::render::style::Painter;
 
 pub fn run(cli: &Cli, check: bool, diff: bool, p: Painter) -> CmdResult {
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&cli.dir)
-        .map_err(|e| Failure::new(format!("{}: {e}", cli.dir.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|x| x.to_str()),
-                Some("yaml") | Some("yml")
-            )
-        })
-        .collect();
-    files.sort();
+    let files = crate::config::yaml_files(
+        std::fs::read_dir(&cli.dir)
+            .map_err(|e| Failure::new(format!("{}: {e}", cli.dir.display())))?,
+    );
     if files.is_empty() {
         return Err(Failure::new(format!(
             "{}: no *.yaml or *.yml files to format",

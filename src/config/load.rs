@@ -17,6 +17,21 @@ use crate::value::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The `*.yaml` / `*.yml` entries of a directory listing, sorted, whatever their type.
+pub fn yaml_files(entries: std::fs::ReadDir) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml") | Some("yml")
+            )
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
 /// Load and merge the config in `dir`. The result holds every block that could be parsed;
 /// the diagnostics hold every problem found on the way.
 pub fn load(dir: &Path) -> (Config, Diagnostics) {
@@ -40,16 +55,7 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
     };
     // Every *.yaml / *.yml entry, whatever its type: one that is not a readable regular file
     // is an error, never skipped (what it held would be planned for destruction).
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml") | Some("yml")
-            )
-        })
-        .collect();
-    paths.sort();
+    let paths = yaml_files(entries);
     if paths.is_empty() {
         diags.push(
             Diagnostic::error("no config here: the directory has no *.yaml or *.yml files")

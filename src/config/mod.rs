@@ -21,7 +21,7 @@ mod sections;
 pub mod validate;
 pub mod vars;
 
-pub use load::{load, load_sources, read_source};
+pub use load::{load, load_sources, read_source, yaml_files};
 
 use crate::address::Address;
 use crate::schema::Schema;

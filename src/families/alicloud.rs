@@ -5,6 +5,7 @@
 use super::Family;
 use crate::providers::alicloud::{self, Product, RpcClient};
 use crate::providers::client_settings::{Block, Source};
+use crate::providers::http::Sends;
 use crate::providers::registry::Providers;
 use crate::value::Value;
 use crate::{sandbox, schema};
@@ -24,14 +25,8 @@ pub static FAMILY: Family = Family {
     credentials: &[ACCESS_KEY, SECRET_KEY],
 };
 
-const ACCESS_KEY: Source = Source {
-    attr: "access_key",
-    env: &["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-};
-const SECRET_KEY: Source = Source {
-    attr: "secret_key",
-    env: &["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-};
+const ACCESS_KEY: Source = Source::access_key(&["ALIBABA_CLOUD_ACCESS_KEY_ID"]);
+const SECRET_KEY: Source = Source::secret_key(&["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]);
 
 fn configure<'a>(b: &'a Block<'a>, p: &'a mut Providers) -> BoxFuture<'a, Result<(), String>> {
     Box::pin(async move {

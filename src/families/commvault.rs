@@ -5,6 +5,7 @@
 use super::Family;
 use crate::providers::client_settings::{env_any, Block, Source};
 use crate::providers::commvault::{client::Credentials, instance, CvClient};
+use crate::providers::http::Sends;
 use crate::providers::registry::Providers;
 use crate::{sandbox, schema};
 use futures::future::BoxFuture;
@@ -19,19 +20,10 @@ pub static FAMILY: Family = Family {
     credentials: &[USERNAME, PASSWORD, TOKEN],
 };
 
-const USERNAME: Source = Source {
-    attr: "username",
-    env: &["COMMVAULT_USERNAME"],
-};
-const PASSWORD: Source = Source {
-    attr: "password",
-    env: &["COMMVAULT_PASSWORD"],
-};
+const USERNAME: Source = Source::new("username", &["COMMVAULT_USERNAME"]);
+const PASSWORD: Source = Source::new("password", &["COMMVAULT_PASSWORD"]);
 /// A token instead of a login (the environment only).
-const TOKEN: Source = Source {
-    attr: "",
-    env: &["COMMVAULT_AUTHTOKEN"],
-};
+const TOKEN: Source = Source::new("", &["COMMVAULT_AUTHTOKEN"]);
 const SERVICE: &str = "commandcenter";
 
 fn configure<'a>(b: &'a Block<'a>, p: &'a mut Providers) -> BoxFuture<'a, Result<(), String>> {

@@ -3,6 +3,7 @@
 
 use super::Family;
 use crate::providers::client_settings::{Block, Source};
+use crate::providers::http::Sends;
 use crate::providers::huaweicloud::{client, template, RdsClient};
 use crate::providers::registry::Providers;
 use crate::{sandbox, schema};
@@ -18,14 +19,8 @@ pub static FAMILY: Family = Family {
     credentials: &[ACCESS_KEY, SECRET_KEY],
 };
 
-const ACCESS_KEY: Source = Source {
-    attr: "access_key",
-    env: &["HW_ACCESS_KEY", "HUAWEICLOUD_ACCESS_KEY"],
-};
-const SECRET_KEY: Source = Source {
-    attr: "secret_key",
-    env: &["HW_SECRET_KEY", "HUAWEICLOUD_SECRET_KEY"],
-};
+const ACCESS_KEY: Source = Source::access_key(&["HW_ACCESS_KEY", "HUAWEICLOUD_ACCESS_KEY"]);
+const SECRET_KEY: Source = Source::secret_key(&["HW_SECRET_KEY", "HUAWEICLOUD_SECRET_KEY"]);
 const SERVICE: &str = "rds";
 
 fn configure<'a>(b: &'a Block<'a>, p: &'a mut Providers) -> BoxFuture<'a, Result<(), String>> {

@@ -18,6 +18,23 @@ pub struct Source {
     pub env: &'static [&'static str],
 }
 
+impl Source {
+    /// The block's `attr`, else the first of the `env` variables set.
+    pub const fn new(attr: &'static str, env: &'static [&'static str]) -> Source {
+        Source { attr, env }
+    }
+
+    /// A key pair's access key: the block's `access_key`, else the `env` variables.
+    pub const fn access_key(env: &'static [&'static str]) -> Source {
+        Source::new("access_key", env)
+    }
+
+    /// A key pair's secret: the block's `secret_key`, else the `env` variables.
+    pub const fn secret_key(env: &'static [&'static str]) -> Source {
+        Source::new("secret_key", env)
+    }
+}
+
 /// A family's provider block, evaluated and checked, with what its clients need.
 pub struct Block<'a> {
     pub family: &'a str,
@@ -134,14 +151,8 @@ mod tests {
         }
     }
 
-    const KEY: Source = Source {
-        attr: "access_key",
-        env: &["STRATA_TEST_CLIENT_SETTINGS_KEY"],
-    };
-    const SECRET: Source = Source {
-        attr: "secret_key",
-        env: &["STRATA_TEST_CLIENT_SETTINGS_SECRET"],
-    };
+    const KEY: Source = Source::access_key(&["STRATA_TEST_CLIENT_SETTINGS_KEY"]);
+    const SECRET: Source = Source::secret_key(&["STRATA_TEST_CLIENT_SETTINGS_SECRET"]);
 
     fn block(settings: serde_json::Value) -> Block<'static> {
         let Value::Map(settings) = Value::from_json(&settings) else {

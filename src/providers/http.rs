@@ -17,8 +17,9 @@ use rand::Rng;
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
@@ -242,6 +243,102 @@ where
     }
 }
 
+/// What every family's client sends through: at most `max_concurrency` calls in flight, one
+/// [`RetryPolicy`], one reqwest client (replaced by one trusting a `ca_file`).
+pub struct Sender {
+    limit: Arc<Semaphore>,
+    pub policy: RetryPolicy,
+    pub http: reqwest::Client,
+}
+
+/// One HTTP answer, read to the end.
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Sender {
+    pub fn new(max_concurrency: usize) -> Sender {
+        Sender {
+            limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            policy: RetryPolicy::default(),
+            http: client(),
+        }
+    }
+
+    /// Send the request `build` makes from the client, holding a permit while it runs;
+    /// transport failures are classified by [`transport_error`].
+    pub async fn send(
+        &self,
+        build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<Answer, ProviderError> {
+        let _permit = self
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| ProviderError::new("Closed", "client closed"))?;
+        let resp = build(&self.http)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| transport_error(&e))?;
+        Ok(Answer {
+            status,
+            headers,
+            body: body.to_vec(),
+        })
+    }
+}
+
+/// A family's client, sending through one [`Sender`].
+pub trait Sends: Sized {
+    fn sender_mut(&mut self) -> &mut Sender;
+
+    /// Send through `client` (one trusting the provider block's `ca_file`).
+    fn with_http(mut self, client: reqwest::Client) -> Self {
+        self.sender_mut().http = client;
+        self
+    }
+
+    /// For unit tests: `attempts` tries, a millisecond or two apart.
+    #[cfg(test)]
+    fn fast(mut self, attempts: u32) -> Self {
+        self.sender_mut().policy = RetryPolicy {
+            attempts,
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(2),
+        };
+        self
+    }
+}
+
+/// A JSON request body's bytes (none for `None`).
+pub fn json_bytes(body: Option<&serde_json::Value>) -> Vec<u8> {
+    body.map(|b| serde_json::to_vec(b).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// `host[:port]` of the endpoint `base` (parsed as `url`), as the signers sign it.
+pub fn host_port(url: &reqwest::Url, base: &str) -> Result<String, String> {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => Ok(format!("{h}:{p}")),
+        (Some(h), None) => Ok(h.to_string()),
+        _ => Err(format!("endpoint \"{base}\" has no host")),
+    }
+}
+
+/// A successful answer's body: `Null` when empty, else its JSON.
+pub fn json_body(bytes: &[u8]) -> Result<serde_json::Value, ProviderError> {
+    if bytes.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ProviderError::new("BadResponse", format!("the response is not JSON: {e}")))
+}
+
 /// For the clients' unit tests: a local server answering every request with one status and
 /// body, counting the requests it got.
 #[cfg(test)]
@@ -305,36 +402,28 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 4);
     }
 
+    /// How many calls `with_retry` makes of a call failing with `err(retryable, ambiguous)`
+    /// every time (it always fails).
+    async fn calls_failing(idempotent: bool, retryable: bool, ambiguous: bool) -> u32 {
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = with_retry(policy(), idempotent, || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(err(retryable, ambiguous))
+        })
+        .await;
+        assert!(r.is_err());
+        calls.load(Ordering::SeqCst)
+    }
+
     #[tokio::test]
     async fn ambiguous_failures_of_non_idempotent_calls_come_back() {
-        let calls = AtomicU32::new(0);
-        let r: Result<(), _> = with_retry(policy(), false, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(err(true, true))
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-        let calls = AtomicU32::new(0);
-        let r: Result<(), _> = with_retry(policy(), true, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(err(true, true))
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 5);
+        assert_eq!(calls_failing(false, true, true).await, 1);
+        assert_eq!(calls_failing(true, true, true).await, 5);
     }
 
     #[tokio::test]
     async fn non_retryable_errors_fail_fast() {
-        let calls = AtomicU32::new(0);
-        let r: Result<(), _> = with_retry(policy(), true, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(err(false, false))
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(calls_failing(true, false, false).await, 1);
     }
 
     #[test]

@@ -72,6 +72,12 @@ impl ProviderError {
     pub fn timeout(message: impl Into<String>) -> ProviderError {
         ProviderError::new("Timeout", message)
     }
+
+    /// `what` was not there when read back right after `call` made or changed it; `code` is
+    /// the API's not-found code.
+    pub fn vanished(code: &str, what: &str, call: &str) -> ProviderError {
+        ProviderError::new(code, format!("{what} vanished right after the {call}"))
+    }
 }
 
 impl fmt::Display for ProviderError {
@@ -146,6 +152,25 @@ pub async fn run_all<T>(futs: Vec<BoxFut<'_, T>>, parallelism: usize) -> Vec<T> 
         .buffered(parallelism.max(1))
         .collect()
         .await
+}
+
+/// The answers of a batch read: those a list gave (`Some`), the rest (`None`) read one by
+/// one with `read`, `parallelism` at a time, in the items' order.
+pub async fn fill_in<'a, 'b>(
+    items: &'a [ReadItem<'b>],
+    listed: Vec<Option<Result<Option<Map>>>>,
+    read: impl Fn(&'a ReadItem<'b>) -> BoxFut<'a, Result<Option<Map>>>,
+    parallelism: usize,
+) -> Vec<Result<Option<Map>>> {
+    let to_read: Vec<usize> = (0..listed.len()).filter(|&i| listed[i].is_none()).collect();
+    let futs = to_read.iter().map(|&i| read(&items[i])).collect();
+    let mut out = listed;
+    for (i, r) in to_read.into_iter().zip(run_all(futs, parallelism).await) {
+        out[i] = Some(r);
+    }
+    out.into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(ProviderError::new("Internal", "a read was lost"))))
+        .collect()
 }
 
 /// One object to read in a batch.

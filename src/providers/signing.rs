@@ -62,6 +62,23 @@ pub fn hmac_sha256_hex(secret: &str, message: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// A signer's date format (`format_description!`).
+pub type DateFormat = &'static [time::format_description::BorrowedFormatItem<'static>];
+
+/// `t` in UTC, formatted as `f`.
+pub fn utc_date(t: time::OffsetDateTime, f: DateFormat) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
+/// A UTC date formatted as `f`.
+pub fn parse_utc_date(s: &str, f: DateFormat) -> Option<time::OffsetDateTime> {
+    time::PrimitiveDateTime::parse(s, f)
+        .ok()
+        .map(|p| p.assume_utc())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,6 +148,20 @@ mod tests {
         assert_eq!(*p.0.lock().unwrap(), ["Creating", "Restoring", "Running"]);
     }
 
+    /// The failure of a wait for `Running` on an object always in `status`.
+    async fn always(cx: &CallCx<'_>, status: &str, failed: &[&str]) -> ProviderError {
+        for_status(
+            cx,
+            "gp-1",
+            &["Running"],
+            failed,
+            Duration::from_millis(20),
+            || async { Ok(Seen::Status(status.into())) },
+        )
+        .await
+        .unwrap_err()
+    }
+
     #[tokio::test]
     async fn timeout_names_the_stuck_status() {
         let addr = Address::managed("t", "a");
@@ -156,28 +170,10 @@ mod tests {
             timeout: Duration::from_millis(150),
             progress: &crate::providers::NoProgress,
         };
-        let e = for_status(
-            &cx,
-            "gp-1",
-            &["Running"],
-            &[],
-            Duration::from_millis(20),
-            || async { Ok(Seen::Status("Creating".into())) },
-        )
-        .await
-        .unwrap_err();
+        let e = always(&cx, "Creating", &[]).await;
         assert_eq!(e.code, "Timeout");
         assert!(e.message.contains("stuck in Creating"), "{e}");
-        let e = for_status(
-            &cx,
-            "gp-1",
-            &["Running"],
-            &["Deleting"],
-            Duration::from_millis(20),
-            || async { Ok(Seen::Status("Deleting".into())) },
-        )
-        .await
-        .unwrap_err();
+        let e = always(&cx, "Deleting", &["Deleting"]).await;
         assert_eq!(e.code, "FailedState");
         let mut n = 0;
         for_gone(&cx, "gp-1", Duration::from_millis(5), || {

@@ -30,7 +30,7 @@ use super::store::{Tx, World};
 use super::world::{Credentials, Profile, Sandbox, Service};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -103,7 +103,7 @@ pub static PROFILE: Profile = Profile {
             "Internal server error. Please try again later.",
         )
     },
-    mutating: |r: &Request| r.method() != Method::GET,
+    mutating: super::world::rest_mutating,
 };
 
 /// An error answer in Commvault's format.

@@ -51,7 +51,7 @@ pub static PROFILE: Profile = Profile {
             "Internal server error. Try again later.",
         )
     },
-    mutating: |r: &Request| r.method() != Method::GET,
+    mutating: super::world::rest_mutating,
 };
 
 /// An error answer in the RDS format (`error_code`, `error_msg`).
@@ -417,10 +417,18 @@ fn in_project<'a>(tx: &'a Tx, project: &str, id: &str) -> Option<&'a Value> {
     tx.get(COLL, id).filter(|d| d["project"] == project)
 }
 
-fn name_taken(tx: &Tx, project: &str, name: &str, except: &str) -> bool {
+/// Refused when another template (`except` aside) of `project` is named `name`.
+fn name_free(tx: &Tx, project: &str, name: &str, except: &str) -> Result<(), ApiError> {
     let w = tx.world();
-    w.named(COLL, name)
-        .any(|id| id != except && w.get(COLL, id).is_some_and(|d| d["project"] == project))
+    let taken = w
+        .named(COLL, name)
+        .any(|id| id != except && w.get(COLL, id).is_some_and(|d| d["project"] == project));
+    if taken {
+        return Err(bad(&format!(
+            "The parameter template name {name} already exists."
+        )));
+    }
+    Ok(())
 }
 
 fn new_id(suffix: &str) -> String {
@@ -486,11 +494,7 @@ async fn create(
     }
     sb.store
         .write(|tx| {
-            if name_taken(tx, &project, &name, "") {
-                return Err(bad(&format!(
-                    "The parameter template name {name} already exists."
-                )));
-            }
+            name_free(tx, &project, &name, "")?;
             let id = new_id(suffix);
             let t = now();
             let doc = json!({
@@ -564,11 +568,7 @@ async fn update(
             }
             if let Some(n) = req.get("name") {
                 let name = check_name(n.as_str())?.to_string();
-                if name_taken(tx, &project, &name, &id) {
-                    return Err(bad(&format!(
-                        "The parameter template name {name} already exists."
-                    )));
-                }
+                name_free(tx, &project, &name, &id)?;
                 doc["name"] = json!(name);
             }
             if let Some(d) = check_description(req.get("description"))? {
@@ -635,11 +635,7 @@ async fn copy(
                     "Only MySQL, PostgreSQL and Microsoft SQL Server parameter templates can be replicated.",
                 ));
             };
-            if name_taken(tx, &project, &name, "") {
-                return Err(bad(&format!(
-                    "The parameter template name {name} already exists."
-                )));
-            }
+            name_free(tx, &project, &name, "")?;
             let new = new_id(suffix);
             let t = now();
             let doc = json!({

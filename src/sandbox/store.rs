@@ -452,12 +452,18 @@ mod tests {
             .insert("seed-1".into(), json!({"name": "seeded"}));
     }
 
-    #[test]
-    fn two_stores_on_one_file_see_each_others_writes() {
+    /// Two stores (two processes) on the file `name` of a new directory.
+    fn two_stores(name: &str) -> (tempfile::TempDir, PathBuf, Store, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("state/sandbox.json");
+        let p = dir.path().join(name);
         let a = Store::open(&p, seed);
         let b = Store::open(&p, seed);
+        (dir, p, a, b)
+    }
+
+    #[test]
+    fn two_stores_on_one_file_see_each_others_writes() {
+        let (_dir, p, a, b) = two_stores("state/sandbox.json");
         assert_eq!(a.read(|w| w.list("svc/thing").count()).unwrap(), 1);
         a.write(|tx| tx.put("svc/thing", "x", json!({"name": "x"})))
             .unwrap();
@@ -489,10 +495,7 @@ mod tests {
 
     #[test]
     fn compaction_keeps_everything() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("sandbox.json");
-        let a = Store::open(&p, seed);
-        let b = Store::open(&p, seed);
+        let (_dir, _, a, b) = two_stores("sandbox.json");
         b.read(|_| ()).unwrap();
         {
             let mut inner = a.inner.lock().unwrap();

@@ -53,6 +53,11 @@ pub struct Profile {
     pub mutating: fn(&Request) -> bool,
 }
 
+/// `Profile::mutating` of a REST API: every method but GET may change something.
+pub fn rest_mutating(r: &Request) -> bool {
+    r.method() != axum::http::Method::GET
+}
+
 /// The pair of credentials a service accepts (access key and secret, or user and password):
 /// the sandbox's own, learned by clients only through the endpoint resolver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -229,7 +229,7 @@ const ENDPOINTS: &[Attr] = &[
 pub static PROVIDER: Schema = Schema::provider(
     "alicloud",
     "Alibaba Cloud: region, endpoints and credentials",
-    &[
+    super::providers::provider_attrs![16;
         Attr::new("region", Type::String, Mode::Required).doc("e.g. cn-hangzhou"),
         Attr::new("endpoint", Type::String, Mode::Optional).doc(
             "\"sandbox\" for the embedded simulated cloud; otherwise each product's regional \
@@ -237,14 +237,8 @@ pub static PROVIDER: Schema = Schema::provider(
         ),
         Attr::new("endpoints", Type::Object(ENDPOINTS), Mode::Optional)
             .doc("per-product endpoint overrides (base URLs)"),
-        Attr::new("access_key", Type::String, Mode::Optional)
-            .doc("default: ALIBABA_CLOUD_ACCESS_KEY_ID"),
-        Attr::new("secret_key", Type::String, Mode::Optional)
-            .sensitive()
-            .doc("default: ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-        super::providers::max_concurrency(16),
-        super::providers::CA_FILE,
-        super::providers::INSECURE_HTTP,
+        super::providers::access_key("default: ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        super::providers::secret_key("default: ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
     ],
 );
 

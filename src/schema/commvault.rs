@@ -30,6 +30,14 @@ const SSL: &[Attr] = &[
     Attr::new("ca", Type::String, Mode::Optional).doc("path of the SSL CA file on the access node"),
 ];
 
+/// A required, non-empty string fixed at creation (a change replaces the instance).
+const fn fixed_text(name: &'static str, doc: &'static str) -> Attr {
+    Attr::new(name, Type::String, Mode::Required)
+        .force_new()
+        .rules(NOT_EMPTY)
+        .doc(doc)
+}
+
 pub static POSTGRESQL_INSTANCE: Schema = Schema {
     type_name: "commvault_postgresql_instance",
     kind: Kind::Resource,
@@ -37,28 +45,17 @@ pub static POSTGRESQL_INSTANCE: Schema = Schema {
         "An Alibaba PaaS PostgreSQL database registered with Commvault (Create Instance), \
                   so that all its databases are backed up",
     attrs: &[
-        Attr::new("instance_name", Type::String, Mode::Required)
-            .force_new()
-            .rules(NOT_EMPTY)
-            .doc(
-                "by convention <rds-instance-id>[<region>], e.g. pgm-6gj1yy9fmpsm49d9[ap-south-1]",
-            ),
-        Attr::new("client_name", Type::String, Mode::Required)
-            .force_new()
-            .rules(NOT_EMPTY)
-            .doc("the Commvault client (cloud account) the instance belongs to"),
-        Attr::new("version", Type::String, Mode::Required)
-            .force_new()
-            .rules(NOT_EMPTY)
-            .doc("PostgreSQL version of the database, e.g. \"14\""),
-        Attr::new("plan_name", Type::String, Mode::Required)
-            .force_new()
-            .rules(NOT_EMPTY)
-            .doc("the backup plan, e.g. \"Server plan\""),
-        Attr::new("maintenance_db", Type::String, Mode::Required)
-            .force_new()
-            .rules(NOT_EMPTY)
-            .doc("the maintenance database, e.g. postgres"),
+        fixed_text(
+            "instance_name",
+            "by convention <rds-instance-id>[<region>], e.g. pgm-6gj1yy9fmpsm49d9[ap-south-1]",
+        ),
+        fixed_text(
+            "client_name",
+            "the Commvault client (cloud account) the instance belongs to",
+        ),
+        fixed_text("version", "PostgreSQL version of the database, e.g. \"14\""),
+        fixed_text("plan_name", "the backup plan, e.g. \"Server plan\""),
+        fixed_text("maintenance_db", "the maintenance database, e.g. postgres"),
         Attr::new("endpoint", Type::String, Mode::Required)
             .force_new()
             .rules(&[ENDPOINT_RULE])
@@ -92,7 +89,7 @@ pub static POSTGRESQL_INSTANCE: Schema = Schema {
 pub static PROVIDER: Schema = Schema::provider(
     "commvault",
     "Commvault Command Center REST API: endpoint and credentials",
-    &[
+    super::providers::provider_attrs![8;
         Attr::new("endpoint", Type::String, Mode::Required).doc(
             "\"sandbox\", or the API base URL, e.g. https://<CommandCenterHostName>/commandcenter/api",
         ),
@@ -100,9 +97,6 @@ pub static PROVIDER: Schema = Schema::provider(
         Attr::new("password", Type::String, Mode::Optional)
             .sensitive()
             .doc("default: COMMVAULT_PASSWORD (or a token in COMMVAULT_AUTHTOKEN)"),
-        super::providers::max_concurrency(8),
-        super::providers::CA_FILE,
-        super::providers::INSECURE_HTTP,
     ],
 );
 

@@ -72,19 +72,13 @@ pub static TEMPLATE_DATA: Schema = Schema::data_source(
 pub static PROVIDER: Schema = Schema::provider(
     "huaweicloud",
     "Huawei Cloud: region, project and credentials",
-    &[
+    super::providers::provider_attrs![16;
         Attr::new("region", Type::String, Mode::Required).doc("e.g. ap-southeast-1"),
         Attr::new("project_id", Type::String, Mode::Required),
         Attr::new("endpoint", Type::String, Mode::Optional)
             .doc("\"sandbox\", or a base URL overriding https://rds.<region>.myhuaweicloud.com"),
-        Attr::new("access_key", Type::String, Mode::Optional)
-            .doc("default: HW_ACCESS_KEY / HUAWEICLOUD_ACCESS_KEY"),
-        Attr::new("secret_key", Type::String, Mode::Optional)
-            .sensitive()
-            .doc("default: HW_SECRET_KEY / HUAWEICLOUD_SECRET_KEY"),
-        super::providers::max_concurrency(16),
-        super::providers::CA_FILE,
-        super::providers::INSECURE_HTTP,
+        super::providers::access_key("default: HW_ACCESS_KEY / HUAWEICLOUD_ACCESS_KEY"),
+        super::providers::secret_key("default: HW_SECRET_KEY / HUAWEICLOUD_SECRET_KEY"),
     ],
 );
 

@@ -51,6 +51,32 @@ pub const INSECURE_HTTP: Attr = Attr::new("insecure_http", Type::Bool, Mode::Opt
     .default(Default::Bool(false))
     .doc("allow a plain http:// endpoint URL: credentials are sent unencrypted (a warning is printed)");
 
+/// `access_key`, defaulting to what `doc` names.
+pub const fn access_key(doc: &'static str) -> Attr {
+    Attr::new("access_key", Type::String, Mode::Optional).doc(doc)
+}
+
+/// `secret_key` (sensitive), defaulting to what `doc` names.
+pub const fn secret_key(doc: &'static str) -> Attr {
+    Attr::new("secret_key", Type::String, Mode::Optional)
+        .sensitive()
+        .doc(doc)
+}
+
+/// A provider block's attributes: the family's own, then the transport settings every block
+/// ends with (`max_concurrency` with the family's default, `ca_file`, `insecure_http`).
+macro_rules! provider_attrs {
+    ($concurrency:expr; $($attr:expr),* $(,)?) => {
+        &[
+            $($attr,)*
+            $crate::schema::providers::max_concurrency($concurrency),
+            $crate::schema::providers::CA_FILE,
+            $crate::schema::providers::INSECURE_HTTP,
+        ]
+    };
+}
+pub(crate) use provider_attrs;
+
 /// The schema's checks plus the plain-http rule.
 pub fn check(schema: &Schema, args: &mut Map, sensitive: &[crate::value::Path]) -> Vec<Problem> {
     let mut problems = super::check_masked(schema, args, false, sensitive);

@@ -117,14 +117,7 @@ impl JournalFile {
             .map_err(|e| io_err(path, e))?;
         file.sync_all().map_err(|e| io_err(path, e))?;
         snapshot::sync_dir(path);
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| io_err(path, e))?;
-        Ok(JournalFile {
-            file,
-            path: path.to_path_buf(),
-        })
+        JournalFile::open(path)
     }
 
     /// Continue an existing journal.

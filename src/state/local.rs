@@ -546,6 +546,15 @@ mod tests {
         ResourceState::new(&Address::managed("t", "r"), Object::created(id), vec![])
     }
 
+    /// A backend on `s.json` in a new directory, and the empty state it loads.
+    async fn fresh() -> (tempfile::TempDir, PathBuf, LocalBackend, State) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let b = LocalBackend::new(path.clone(), "s");
+        let st = b.load().await.unwrap().state;
+        (dir, path, b, st)
+    }
+
     #[tokio::test]
     async fn journal_survives_a_crash_before_the_fold() {
         let dir = tempfile::tempdir().unwrap();
@@ -607,10 +616,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_journal_already_folded_is_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        let b = LocalBackend::new(path.clone(), "s");
-        let mut st = b.load().await.unwrap().state;
+        let (_dir, path, b, mut st) = fresh().await;
         let a = Address::managed("t", "a");
         b.append(
             &st,
@@ -638,10 +644,7 @@ mod tests {
 
     #[tokio::test]
     async fn corrupt_snapshot_is_refused_with_the_backup_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        let b = LocalBackend::new(path.clone(), "s");
-        let mut st = b.load().await.unwrap().state;
+        let (_dir, path, b, mut st) = fresh().await;
         b.persist(&mut st).await.unwrap();
         b.persist(&mut st).await.unwrap();
         let text = std::fs::read_to_string(&path).unwrap();

@@ -86,6 +86,13 @@ impl Made {
         }
     }
 
+    /// Cloned as the `clone:` block `from` says.
+    pub fn cloned_from(from: &crate::value::Map) -> Made {
+        Made::Cloned {
+            from: Value::Map(from.clone()),
+        }
+    }
+
     /// The verb that made the object.
     pub fn verb(&self) -> Verb {
         match self {

@@ -344,14 +344,8 @@ fn child_rows<'a>(
     }
     let bm = before.and_then(Value::as_map);
     let am = after.and_then(Value::as_map);
-    let mut keys: Vec<&String> = bm
+    key_union(bm, am)
         .into_iter()
-        .flat_map(|m| m.keys())
-        .chain(am.into_iter().flat_map(|m| m.keys()))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
         .map(|k| (key(k), bm.and_then(|m| m.get(k)), am.and_then(|m| m.get(k))))
         .collect()
 }
@@ -526,6 +520,21 @@ fn replacement_after(c: &Change, schema: Option<&Schema>) -> Option<Value> {
 
 type AttrRow<'a> = (String, Option<&'a Value>, Option<&'a Value>);
 
+/// The keys of either map, sorted, each once.
+fn key_union<'a>(
+    bm: Option<&'a crate::value::Map>,
+    am: Option<&'a crate::value::Map>,
+) -> Vec<&'a String> {
+    let mut keys: Vec<&String> = bm
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .chain(am.into_iter().flat_map(|m| m.keys()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// Which rows to show: everything set for create/delete; for updates, what changed plus id
 /// and name for context. Returns the rows and how many were hidden.
 fn shown_rows<'a>(
@@ -534,13 +543,7 @@ fn shown_rows<'a>(
     am: Option<&'a crate::value::Map>,
 ) -> (Vec<AttrRow<'a>>, usize) {
     let deleting = c.action == Action::Delete;
-    let mut names: Vec<&String> = bm
-        .into_iter()
-        .flat_map(|m| m.keys())
-        .chain(am.into_iter().flat_map(|m| m.keys()))
-        .collect();
-    names.sort();
-    names.dedup();
+    let names = key_union(bm, am);
     let mut rows = Vec::new();
     let mut hidden = 0;
     for n in names {

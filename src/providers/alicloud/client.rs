@@ -5,12 +5,10 @@
 //! `RequestId` (throttling and 5xx retryable, other 4xx final).
 
 use super::signer::{self, SignRequest};
-use crate::providers::http::{self, RetryPolicy};
-use crate::providers::signing::sha256_hex;
+use crate::providers::http::{self, Sender, Sends};
+use crate::providers::signing::{self, sha256_hex};
 use crate::providers::{ProviderError, Result};
 use reqwest::Method;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Product {
@@ -93,9 +91,7 @@ pub struct RpcClient {
     host: String,
     access_key_id: String,
     secret: String,
-    limit: Arc<Semaphore>,
-    policy: RetryPolicy,
-    http: reqwest::Client,
+    sender: Sender,
 }
 
 /// Codes the SDK and the Terraform provider treat as "try again later".
@@ -104,6 +100,12 @@ fn throttling(code: &str) -> bool {
         || code == "ServiceUnavailable"
         || code == "QPS Limit Exceeded"
         || code == "OperationDenied.OrderProcessing"
+}
+
+impl Sends for RpcClient {
+    fn sender_mut(&mut self) -> &mut Sender {
+        &mut self.sender
+    }
 }
 
 impl RpcClient {
@@ -117,11 +119,7 @@ impl RpcClient {
     ) -> std::result::Result<RpcClient, String> {
         let url = reqwest::Url::parse(base)
             .map_err(|e| format!("{} endpoint \"{base}\": {e}", product.key()))?;
-        let host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => return Err(format!("endpoint \"{base}\" has no host")),
-        };
+        let host = http::host_port(&url, base)?;
         Ok(RpcClient {
             product,
             region: region.to_string(),
@@ -129,16 +127,8 @@ impl RpcClient {
             host,
             access_key_id: access_key_id.to_string(),
             secret: secret.to_string(),
-            limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
-            policy: RetryPolicy::default(),
-            http: http::client(),
+            sender: Sender::new(max_concurrency),
         })
-    }
-
-    /// Send through `client` (one trusting the provider block's `ca_file`).
-    pub fn with_http(mut self, client: reqwest::Client) -> Self {
-        self.http = client;
-        self
     }
 
     /// Call `action` with query parameters; `idempotent` calls are retried on any retryable
@@ -175,7 +165,7 @@ impl RpcClient {
                 .collect();
             crate::providers::signing::canonical_query(&pairs).into_bytes()
         };
-        http::with_retry(self.policy, idempotent, || {
+        http::with_retry(self.sender.policy, idempotent, || {
             self.once(&method, action, &query, &body)
         })
         .await
@@ -188,24 +178,17 @@ impl RpcClient {
         query: &[(String, String)],
         body: &[u8],
     ) -> Result<serde_json::Value> {
-        let _permit = self
-            .limit
-            .acquire()
-            .await
-            .map_err(|_| ProviderError::new("Closed", "client closed"))?;
-        let resp = self
-            .signed(method, action, query, body)
-            .send()
-            .await
-            .map_err(|e| http::transport_error(&e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| http::transport_error(&e))?;
-        answer(action, status, &bytes)
+        let a = self
+            .sender
+            .send(|http| self.signed(http, method, action, query, body))
+            .await?;
+        answer(action, a.status, &a.body)
     }
 
     /// The request, signed: the `x-acs-*` headers and the ACS3 `Authorization`.
     fn signed(
         &self,
+        http: &reqwest::Client,
         method: &Method,
         action: &str,
         query: &[(String, String)],
@@ -226,8 +209,7 @@ impl RpcClient {
         );
         let mut url = self.base.clone();
         url.set_query(Some(&crate::providers::signing::canonical_query(query)));
-        let mut req = self
-            .http
+        let mut req = http
             .request(method.clone(), url)
             .header("Authorization", auth)
             .header("Accept", "application/json");
@@ -253,7 +235,7 @@ impl RpcClient {
             ),
             (
                 "x-acs-date".to_string(),
-                signer::acs_date(time::OffsetDateTime::now_utc()),
+                signing::utc_date(time::OffsetDateTime::now_utc(), signer::ACS_DATE),
             ),
             (
                 "x-acs-signature-nonce".to_string(),
@@ -301,6 +283,7 @@ fn answer(action: &str, status: u16, bytes: &[u8]) -> Result<serde_json::Value> 
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
 
     #[test]
     fn endpoints_follow_the_sdk_maps() {
@@ -358,17 +341,6 @@ mod tests {
         .await
     }
 
-    fn fast(c: RpcClient) -> RpcClient {
-        RpcClient {
-            policy: RetryPolicy {
-                attempts: 3,
-                base: std::time::Duration::from_millis(1),
-                cap: std::time::Duration::from_millis(2),
-            },
-            ..c
-        }
-    }
-
     #[tokio::test]
     async fn errors_carry_code_message_request_id_and_are_classified() {
         // (status, code, action, idempotent) → (retryable, ambiguous, calls made)
@@ -379,7 +351,9 @@ mod tests {
             (500, "InternalError", true, (true, true, 3)),
         ] {
             let (url, hits) = server(status, code).await;
-            let c = fast(RpcClient::new(Product::Gpdb, "r", &url, "a", "s", 1).unwrap());
+            let c = RpcClient::new(Product::Gpdb, "r", &url, "a", "s", 1)
+                .unwrap()
+                .fast(3);
             let e = c
                 .call("CreateDBInstance", &[], idempotent)
                 .await

@@ -82,10 +82,7 @@ impl DataSource {
 
     async fn read_attrs(&self, id: &str) -> Result<Map> {
         let d = self.get(id).await?.ok_or_else(|| {
-            ProviderError::new(
-                "DataSource.NotFound",
-                format!("data source {id} vanished right after the call"),
-            )
+            ProviderError::vanished("DataSource.NotFound", &format!("data source {id}"), "call")
         })?;
         Ok(attributes(&d))
     }
@@ -144,6 +141,14 @@ impl DataSource {
     }
 }
 
+/// The `Id` a CreateDataSource or CloneDataSource (`action`) answered.
+fn new_id(resp: &serde_json::Value, action: &str) -> Result<String> {
+    api_str(&resp["Id"])
+        .scalar_text()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ProviderError::new("BadResponse", format!("{action} returned no Id")))
+}
+
 #[async_trait]
 impl ResourceDriver for DataSource {
     fn schema(&self) -> &'static Schema {
@@ -165,12 +170,7 @@ impl ResourceDriver for DataSource {
                     false,
                 )
                 .await?;
-            let id = api_str(&resp["Id"])
-                .scalar_text()
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    ProviderError::new("BadResponse", "CloneDataSource returned no Id")
-                })?;
+            let id = new_id(&resp, "CloneDataSource")?;
             let wants_change = [
                 "connection_properties",
                 "connection_properties_mode",
@@ -184,12 +184,7 @@ impl ResourceDriver for DataSource {
                     .await
                     .map_err(|e| e.with_made(&id))?;
             }
-            (
-                id,
-                Made::Cloned {
-                    from: Value::Map(clone.clone()),
-                },
-            )
+            (id, Made::cloned_from(clone))
         } else {
             let mut params = vec![
                 (
@@ -214,12 +209,7 @@ impl ResourceDriver for DataSource {
                 params.push((param_of("description"), d.to_string()));
             }
             let resp = self.client.call("CreateDataSource", &params, false).await?;
-            let id = api_str(&resp["Id"])
-                .scalar_text()
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    ProviderError::new("BadResponse", "CreateDataSource returned no Id")
-                })?;
+            let id = new_id(&resp, "CreateDataSource")?;
             (id, Made::Created)
         };
         let attributes = self.read_attrs(&id).await.map_err(|e| e.with_made(&id))?;

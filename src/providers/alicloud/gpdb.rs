@@ -9,8 +9,8 @@ use super::{is_not_found, RpcClient};
 use crate::providers::fields::{self, Conv, Field};
 use crate::providers::wait::{self, Seen};
 use crate::providers::{
-    arg_str, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found, ProviderError,
-    ReadItem, ResourceDriver, Result,
+    arg_str, fill_in, CallCx, CreateRequest, Created, DataDriver, Found, ProviderError, ReadItem,
+    ResourceDriver, Result,
 };
 use crate::schema::alicloud::{GPDB_BACKUPS, GPDB_INSTANCE};
 use crate::schema::Schema;
@@ -140,9 +140,10 @@ impl Instance {
 
     async fn read_attrs(&self, id: &str) -> Result<Map> {
         let item = self.describe(id).await?.ok_or_else(|| {
-            ProviderError::new(
+            ProviderError::vanished(
                 "InvalidDBInstanceId.NotFound",
-                format!("instance {id} vanished right after the call"),
+                &format!("instance {id}"),
+                "call",
             )
         })?;
         Ok(attributes(&item))
@@ -213,9 +214,7 @@ impl Instance {
                     self.wait_running(cx, id).await?;
                     self.tag_restored(id, backup).await?;
                 }
-                Made::Cloned {
-                    from: Value::Map(clone.clone()),
-                }
+                Made::cloned_from(clone)
             }
             _ => Made::Created,
         };
@@ -460,8 +459,7 @@ impl ResourceDriver for Instance {
             }
         }
         let mut out: Vec<Option<Result<Option<Map>>>> = Vec::with_capacity(items.len());
-        let mut to_read = Vec::new();
-        for (i, it) in items.iter().enumerate() {
+        for it in items {
             match listed.get(it.id) {
                 None => out.push(Some(Ok(None))),
                 Some(item) if item["DBInstanceStatus"] == "Running" => {
@@ -473,25 +471,16 @@ impl ResourceDriver for Instance {
                     }
                     out.push(Some(Ok(Some(attrs))));
                 }
-                Some(_) => {
-                    out.push(None);
-                    to_read.push(i);
-                }
+                Some(_) => out.push(None),
             }
         }
-        let futs: Vec<BoxFut<'_, Result<Option<Map>>>> = to_read
-            .iter()
-            .map(|&i| -> BoxFut<'_, Result<Option<Map>>> {
-                let id = items[i].id;
-                Box::pin(async move { Ok(self.describe(id).await?.map(|d| attributes(&d))) })
-            })
-            .collect();
-        for (i, r) in to_read.into_iter().zip(run_all(futs, parallelism).await) {
-            out[i] = Some(r);
-        }
-        out.into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(ProviderError::new("Internal", "a read was lost"))))
-            .collect()
+        fill_in(
+            items,
+            out,
+            |it| Box::pin(async move { Ok(self.describe(it.id).await?.map(|d| attributes(&d))) }),
+            parallelism,
+        )
+        .await
     }
 
     fn natural_key(&self, args: &Map, clone: Option<&Map>) -> Value {

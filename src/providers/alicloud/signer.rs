@@ -1,7 +1,7 @@
 //! Alibaba Cloud V3 signing, `ACS3-HMAC-SHA256` (API-FACTS.md §6a). Pure functions used by the
 //! RPC client to sign (the sandbox verifies with its own, `sandbox::signature::acs3`).
 
-use crate::providers::signing::{canonical_query, encode, hmac_sha256_hex, sha256_hex};
+use crate::providers::signing::{self, canonical_query, encode, hmac_sha256_hex, sha256_hex};
 
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
@@ -78,19 +78,8 @@ pub fn parse_authorization(h: &str) -> Option<(String, Vec<String>, String)> {
 }
 
 /// `x-acs-date`: `yyyy-MM-ddTHH:mm:ssZ` in UTC.
-pub fn acs_date(t: time::OffsetDateTime) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&f)
-        .unwrap_or_default()
-}
-
-pub fn parse_acs_date(s: &str) -> Option<time::OffsetDateTime> {
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::PrimitiveDateTime::parse(s, &f)
-        .ok()
-        .map(|p| p.assume_utc())
-}
+pub const ACS_DATE: signing::DateFormat =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
 #[cfg(test)]
 mod tests {
@@ -176,8 +165,8 @@ mod tests {
         let h = "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-date,Signature=abc";
         let (ak, names, sig) = parse_authorization(h).unwrap();
         assert_eq!((ak.as_str(), names.len(), sig.as_str()), ("ak", 2, "abc"));
-        let t = parse_acs_date("2023-10-26T10:22:32Z").unwrap();
-        assert_eq!(acs_date(t), "2023-10-26T10:22:32Z");
+        let t = signing::parse_utc_date("2023-10-26T10:22:32Z", ACS_DATE).unwrap();
+        assert_eq!(signing::utc_date(t, ACS_DATE), "2023-10-26T10:22:32Z");
         assert!(parse_authorization("SDK-HMAC-SHA256 Access=x").is_none());
     }
 }

@@ -4,14 +4,13 @@
 //! answers — `errorMessage` / `errorCode` bodies, and a 200 whose `response.errorCode` is not 0
 //! — into provider errors carrying the API's code and message verbatim.
 
-use crate::providers::http::{self, RetryPolicy};
+use crate::providers::http::{self, Sender, Sends};
 use crate::providers::{ProviderError, Result};
 use base64::Engine;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Mutex;
 
 /// Commvault ends a session after 30 minutes without calls: a token idle that long is
 /// replaced before use instead of being sent to be refused.
@@ -37,9 +36,7 @@ pub struct CvClient {
     base: String,
     credentials: Option<Credentials>,
     session: Mutex<Session>,
-    limit: Arc<Semaphore>,
-    policy: RetryPolicy,
-    http: reqwest::Client,
+    sender: Sender,
 }
 
 /// `QSDK <token>` as the header wants it (a bare token gets the prefix, as cvpysdk does).
@@ -127,6 +124,12 @@ pub fn status_error(status: u16, bytes: &[u8]) -> ProviderError {
     e
 }
 
+impl Sends for CvClient {
+    fn sender_mut(&mut self) -> &mut Sender {
+        &mut self.sender
+    }
+}
+
 impl CvClient {
     /// A client for the API at `base` (`https://host/commandcenter/api`). `token` (from
     /// `COMMVAULT_AUTHTOKEN`) is used until refused; `credentials` log in (again).
@@ -152,16 +155,8 @@ impl CvClient {
                 token: token.map(header_token),
                 last_used: token.map(|_| Instant::now()),
             }),
-            limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
-            policy: RetryPolicy::default(),
-            http: http::client(),
+            sender: Sender::new(max_concurrency),
         })
-    }
-
-    /// Send through `client` (one trusting the provider block's `ca_file`).
-    pub fn with_http(mut self, client: reqwest::Client) -> Self {
-        self.http = client;
-        self
     }
 
     /// Call the API with the session's token; returns the JSON body (`Null` when empty).
@@ -173,10 +168,8 @@ impl CvClient {
         body: Option<&Value>,
         idempotent: bool,
     ) -> Result<Value> {
-        let body = body
-            .map(|b| serde_json::to_vec(b).unwrap_or_default())
-            .unwrap_or_default();
-        http::with_retry(self.policy, idempotent, || {
+        let body = http::json_bytes(body);
+        http::with_retry(self.sender.policy, idempotent, || {
             self.authorized(&method, path, &body)
         })
         .await
@@ -251,7 +244,7 @@ impl CvClient {
             "clientType": 30,
         }))
         .unwrap_or_default();
-        let answer = http::with_retry(self.policy, true, || {
+        let answer = http::with_retry(self.sender.policy, true, || {
             self.once(&Method::POST, "/Login", &body, None)
         })
         .await
@@ -289,35 +282,30 @@ impl CvClient {
         body: &[u8],
         token: Option<&str>,
     ) -> Result<Value> {
-        let _permit = self
-            .limit
-            .acquire()
-            .await
-            .map_err(|_| ProviderError::new("Closed", "client closed"))?;
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .header("Accept", "application/json");
-        if let Some(t) = token {
-            req = req.header("Authtoken", t);
+        let a = self
+            .sender
+            .send(|http| {
+                let mut req = http
+                    .request(method.clone(), format!("{}{path}", self.base))
+                    .header("Accept", "application/json");
+                if let Some(t) = token {
+                    req = req.header("Authtoken", t);
+                }
+                if !body.is_empty() {
+                    req = req
+                        .header("Content-Type", "application/json")
+                        .body(body.to_vec());
+                }
+                req
+            })
+            .await?;
+        if !(200..300).contains(&a.status) {
+            return Err(status_error(a.status, &a.body));
         }
-        if !body.is_empty() {
-            req = req
-                .header("Content-Type", "application/json")
-                .body(body.to_vec());
+        let v = http::json_body(&a.body)?;
+        if v.is_null() {
+            return Ok(v);
         }
-        let resp = req.send().await.map_err(|e| http::transport_error(&e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| http::transport_error(&e))?;
-        if !(200..300).contains(&status) {
-            return Err(status_error(status, &bytes));
-        }
-        if bytes.is_empty() {
-            return Ok(Value::Null);
-        }
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ProviderError::new("BadResponse", format!("the response is not JSON: {e}"))
-        })?;
         match answer_error(&v) {
             Some(e) => Err(e),
             None => Ok(v),
@@ -329,6 +317,7 @@ impl CvClient {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
 
     #[test]
     fn failures_in_a_200_are_failures() {

@@ -229,11 +229,8 @@ impl ResourceDriver for PostgresInstance {
             .await
             .map_err(|e| e.with_made(&id))?
             .ok_or_else(|| {
-                ProviderError::new(
-                    "NotFound",
-                    format!("instance {id} vanished right after the create"),
-                )
-                .with_made(&id)
+                ProviderError::vanished("NotFound", &format!("instance {id}"), "create")
+                    .with_made(&id)
             })?;
         let mut prior = req.args.clone();
         prior.insert("subclient_id".into(), int(&entity["subclientId"]));

@@ -3,11 +3,9 @@
 //! `error_msg`) into provider errors.
 
 use super::signer::{self, SignRequest};
-use crate::providers::http::{self, RetryPolicy};
+use crate::providers::http::{self, Sender, Sends};
 use crate::providers::{ProviderError, Result};
 use reqwest::Method;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 pub struct RdsClient {
     base: String,
@@ -15,9 +13,7 @@ pub struct RdsClient {
     pub project_id: String,
     access_key: String,
     secret_key: String,
-    limit: Arc<Semaphore>,
-    policy: RetryPolicy,
-    http: reqwest::Client,
+    sender: Sender,
 }
 
 /// `https://rds.<region>.myhuaweicloud.com`, with the documented `.eu` exception.
@@ -26,6 +22,12 @@ pub fn regional_endpoint(region: &str) -> String {
         "https://rds.eu-west-101.myhuaweicloud.eu".into()
     } else {
         format!("https://rds.{region}.myhuaweicloud.com")
+    }
+}
+
+impl Sends for RdsClient {
+    fn sender_mut(&mut self) -> &mut Sender {
+        &mut self.sender
     }
 }
 
@@ -38,27 +40,15 @@ impl RdsClient {
         max_concurrency: usize,
     ) -> std::result::Result<RdsClient, String> {
         let url = reqwest::Url::parse(base).map_err(|e| format!("endpoint \"{base}\": {e}"))?;
-        let host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => return Err(format!("endpoint \"{base}\" has no host")),
-        };
+        let host = http::host_port(&url, base)?;
         Ok(RdsClient {
             base: base.trim_end_matches('/').to_string(),
             host,
             project_id: project_id.to_string(),
             access_key: access_key.to_string(),
             secret_key: secret_key.to_string(),
-            limit: Arc::new(Semaphore::new(max_concurrency.max(1))),
-            policy: RetryPolicy::default(),
-            http: http::client(),
+            sender: Sender::new(max_concurrency),
         })
-    }
-
-    /// Send through `client` (one trusting the provider block's `ca_file`).
-    pub fn with_http(mut self, client: reqwest::Client) -> Self {
-        self.http = client;
-        self
     }
 
     /// `/v3/{project_id}/configurations…`
@@ -66,29 +56,35 @@ impl RdsClient {
         format!("/v3/{}/configurations{rest}", self.project_id)
     }
 
-    /// Call the API; returns the JSON body (`Null` when empty). 404 comes back as an error
-    /// with status 404 for the caller to interpret.
+    /// Call the API at `rest` of the configurations API ([`path`](Self::path)); returns the
+    /// JSON body (`Null` when empty). 404 comes back as an error with status 404 for the
+    /// caller to interpret.
     pub async fn call(
         &self,
         method: Method,
-        path: &str,
+        rest: &str,
         body: Option<&serde_json::Value>,
         idempotent: bool,
     ) -> Result<serde_json::Value> {
-        let body = body
-            .map(|b| serde_json::to_vec(b).unwrap_or_default())
-            .unwrap_or_default();
-        http::with_retry(self.policy, idempotent, || self.once(&method, path, &body)).await
+        let path = &self.path(rest);
+        let body = http::json_bytes(body);
+        http::with_retry(self.sender.policy, idempotent, || {
+            self.once(&method, path, &body)
+        })
+        .await
     }
 
-    async fn once(&self, method: &Method, path: &str, body: &[u8]) -> Result<serde_json::Value> {
-        let _permit = self
-            .limit
-            .acquire()
-            .await
-            .map_err(|_| ProviderError::new("Closed", "client closed"))?;
+    /// The request, signed: `X-Sdk-Date`, `X-Project-Id` and the SDK-HMAC `Authorization`.
+    fn signed(
+        &self,
+        http: &reqwest::Client,
+        method: &Method,
+        path: &str,
+        body: &[u8],
+    ) -> reqwest::RequestBuilder {
         let url_path = format!("{}{}", url_path_prefix(&self.base), path);
-        let date = signer::sdk_date(time::OffsetDateTime::now_utc());
+        let date =
+            crate::providers::signing::utc_date(time::OffsetDateTime::now_utc(), signer::SDK_DATE);
         let mut headers = vec![
             ("host".to_string(), self.host.clone()),
             ("x-sdk-date".to_string(), date.clone()),
@@ -109,33 +105,33 @@ impl RdsClient {
             },
         );
         let url = format!("{}{}", self.base, path);
-        let mut req = self
-            .http
+        let req = http
             .request(method.clone(), &url)
             .header("X-Sdk-Date", &date)
             .header("X-Project-Id", &self.project_id)
             .header("Authorization", auth)
             .header("Accept", "application/json");
-        if !body.is_empty() {
-            req = req
-                .header("Content-Type", "application/json")
-                .body(body.to_vec());
+        if body.is_empty() {
+            req
+        } else {
+            req.header("Content-Type", "application/json")
+                .body(body.to_vec())
         }
-        let resp = req.send().await.map_err(|e| http::transport_error(&e))?;
-        let status = resp.status();
-        let request_id = resp
-            .headers()
+    }
+
+    async fn once(&self, method: &Method, path: &str, body: &[u8]) -> Result<serde_json::Value> {
+        let a = self
+            .sender
+            .send(|http| self.signed(http, method, path, body))
+            .await?;
+        let request_id = a
+            .headers
             .get("X-Request-Id")
             .and_then(|v| v.to_str().ok())
             .map(String::from);
-        let bytes = resp.bytes().await.map_err(|e| http::transport_error(&e))?;
-        if status.is_success() {
-            if bytes.is_empty() {
-                return Ok(serde_json::Value::Null);
-            }
-            return serde_json::from_slice(&bytes).map_err(|e| {
-                ProviderError::new("BadResponse", format!("the response is not JSON: {e}"))
-            });
+        let bytes = a.body;
+        if (200..300).contains(&a.status) {
+            return http::json_body(&bytes);
         }
         let parsed: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         let code = parsed["error_code"]
@@ -146,7 +142,7 @@ impl RdsClient {
             .as_str()
             .map(String::from)
             .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(300).collect());
-        let s = status.as_u16();
+        let s = a.status;
         let mut err = ProviderError::new(code.clone(), message);
         err.status = Some(s);
         err.request_id = request_id;
@@ -173,6 +169,7 @@ fn url_path_prefix(base: &str) -> String {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
 
     /// A server answering every request with `status` and an RDS error body, counting hits.
     async fn counting_server(status: u16, code: &'static str) -> (String, Arc<AtomicU32>) {
@@ -183,22 +180,11 @@ mod tests {
         .await
     }
 
-    fn fast(c: RdsClient) -> RdsClient {
-        RdsClient {
-            policy: RetryPolicy {
-                attempts: 4,
-                base: std::time::Duration::from_millis(1),
-                cap: std::time::Duration::from_millis(2),
-            },
-            ..c
-        }
-    }
-
     #[tokio::test]
     async fn retries_what_may_succeed_and_fails_fast_on_what_cannot() {
         // a request the API says is wrong: one call, the API's code comes back
         let (url, hits) = counting_server(400, "DBS.200001").await;
-        let c = fast(RdsClient::new(&url, "p", "a", "s", 2).unwrap());
+        let c = RdsClient::new(&url, "p", "a", "s", 2).unwrap().fast(4);
         let e = c.call(Method::GET, "/x", None, true).await.unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.status, e.retryable),
@@ -208,14 +194,14 @@ mod tests {
         // throttling and 5xx: retried until the attempts run out
         for (status, code) in [(429, "APIGW.0308"), (503, "DBS.200005")] {
             let (url, hits) = counting_server(status, code).await;
-            let c = fast(RdsClient::new(&url, "p", "a", "s", 2).unwrap());
+            let c = RdsClient::new(&url, "p", "a", "s", 2).unwrap().fast(4);
             let e = c.call(Method::GET, "/x", None, true).await.unwrap_err();
             assert_eq!(e.code, code);
             assert_eq!(hits.load(Ordering::SeqCst), 4, "{code}");
         }
         // a 5xx to a create may have taken effect: not blindly repeated, marked ambiguous
         let (url, hits) = counting_server(503, "DBS.200005").await;
-        let c = fast(RdsClient::new(&url, "p", "a", "s", 2).unwrap());
+        let c = RdsClient::new(&url, "p", "a", "s", 2).unwrap().fast(4);
         let e = c
             .call(Method::POST, "/x", Some(&serde_json::json!({})), false)
             .await

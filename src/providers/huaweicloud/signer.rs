@@ -1,6 +1,7 @@
 //! Huawei Cloud APIG AK/SK signing, `SDK-HMAC-SHA256` (API-FACTS.md §6c). Pure functions used
 //! by the client to sign (the sandbox verifies with its own, `sandbox::signature::sdk_hmac`).
 
+use crate::providers::signing;
 use sha2::{Digest, Sha256};
 
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -83,19 +84,8 @@ pub fn parse_authorization(h: &str) -> Option<(String, Vec<String>, String)> {
 }
 
 /// `X-Sdk-Date` format: `YYYYMMDDTHHMMSSZ`.
-pub fn sdk_date(t: time::OffsetDateTime) -> String {
-    let f = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&f)
-        .unwrap_or_default()
-}
-
-pub fn parse_sdk_date(s: &str) -> Option<time::OffsetDateTime> {
-    let f = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::PrimitiveDateTime::parse(s, &f)
-        .ok()
-        .map(|p| p.assume_utc())
-}
+pub const SDK_DATE: signing::DateFormat =
+    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 
 #[cfg(test)]
 mod tests {
@@ -106,6 +96,22 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    type Pairs = Vec<(String, String)>;
+
+    /// The headers and query of the official guide's GET example (C1, C2).
+    fn c1_headers_and_query() -> (Pairs, Pairs) {
+        let headers = h(&[
+            ("Content-Type", "application/json"),
+            ("Host", "service.region.example.com"),
+            ("X-Sdk-Date", "20191115T033655Z"),
+        ]);
+        let query = h(&[
+            ("limit", "2"),
+            ("marker", "13551d6b-755d-4757-b956-536f674975c0"),
+        ]);
+        (headers, query)
     }
 
     fn c1_request<'a>(
@@ -123,15 +129,7 @@ mod tests {
 
     #[test]
     fn vector_c1_official_guide() {
-        let headers = h(&[
-            ("Content-Type", "application/json"),
-            ("Host", "service.region.example.com"),
-            ("X-Sdk-Date", "20191115T033655Z"),
-        ]);
-        let query = h(&[
-            ("limit", "2"),
-            ("marker", "13551d6b-755d-4757-b956-536f674975c0"),
-        ]);
+        let (headers, query) = c1_headers_and_query();
         let r = c1_request(&headers, &query);
         let (canonical, signed) = canonical_request(&r);
         assert_eq!(
@@ -151,15 +149,7 @@ mod tests {
 
     #[test]
     fn vector_c2_java_sdk() {
-        let headers = h(&[
-            ("Content-Type", "application/json"),
-            ("Host", "service.region.example.com"),
-            ("X-Sdk-Date", "20191115T033655Z"),
-        ]);
-        let query = h(&[
-            ("limit", "2"),
-            ("marker", "13551d6b-755d-4757-b956-536f674975c0"),
-        ]);
+        let (headers, query) = c1_headers_and_query();
         assert_eq!(
             authorization("testAK", "testSK", &c1_request(&headers, &query)),
             "SDK-HMAC-SHA256 Access=testAK, SignedHeaders=content-type;host;x-sdk-date, Signature=1ce02ffed91dfc294aed8863aaf0fec29ccbf2f45ddcca7f120baabddba29782"
@@ -240,7 +230,7 @@ mod tests {
         assert_eq!(signed, vec!["host", "x-sdk-date"]);
         assert_eq!(sig, "abc");
         assert_eq!(
-            sdk_date(time::macros::datetime!(2019-11-15 03:36:55 UTC)),
+            signing::utc_date(time::macros::datetime!(2019-11-15 03:36:55 UTC), SDK_DATE),
             "20191115T033655Z"
         );
     }

@@ -5,7 +5,7 @@
 use super::RdsClient;
 use crate::providers::fields::{self, Field};
 use crate::providers::{
-    arg_str, gone_is_deleted, run_all, BoxFut, CallCx, CreateRequest, Created, DataDriver, Found,
+    arg_str, fill_in, gone_is_deleted, CallCx, CreateRequest, Created, DataDriver, Found,
     ProviderError, ReadItem, ResourceDriver, Result,
 };
 use crate::schema::huaweicloud::{ENGINES, TEMPLATE, TEMPLATE_DATA};
@@ -134,12 +134,7 @@ impl Template {
     async fn get(&self, id: &str) -> Result<Option<serde_json::Value>> {
         match self
             .client
-            .call(
-                Method::GET,
-                &self.client.path(&format!("/{id}")),
-                None,
-                true,
-            )
+            .call(Method::GET, &format!("/{id}"), None, true)
             .await
         {
             Ok(b) => Ok(Some(b)),
@@ -152,12 +147,7 @@ impl Template {
     async fn put(&self, id: &str, body: serde_json::Value) -> Result<()> {
         let resp = self
             .client
-            .call(
-                Method::PUT,
-                &self.client.path(&format!("/{id}")),
-                Some(&body),
-                true,
-            )
+            .call(Method::PUT, &format!("/{id}"), Some(&body), true)
             .await?;
         let ignored: Vec<String> = resp["configuration"]["ignored_params"]
             .as_array()
@@ -182,10 +172,7 @@ impl Template {
 
     async fn read_attrs(&self, id: &str, args: &Map) -> Result<Map> {
         let body = self.get(id).await?.ok_or_else(|| {
-            ProviderError::new(
-                "NotFound",
-                format!("template {id} vanished right after the call"),
-            )
+            ProviderError::vanished("NotFound", &format!("template {id}"), "call")
         })?;
         Ok(attributes(&body, &managed_keys(args), args))
     }
@@ -209,12 +196,7 @@ impl ResourceDriver for Template {
             }
             let resp = self
                 .client
-                .call(
-                    Method::POST,
-                    &self.client.path(&format!("/{source}/copy")),
-                    Some(&body),
-                    false,
-                )
+                .call(Method::POST, &format!("/{source}/copy"), Some(&body), false)
                 .await?;
             let id = resp["id"]
                 .as_str()
@@ -229,12 +211,7 @@ impl ResourceDriver for Template {
                 .await
                 .map_err(|e| e.with_made(&id))?;
             }
-            (
-                id,
-                Made::Cloned {
-                    from: Value::Map(clone.clone()),
-                },
-            )
+            (id, Made::cloned_from(clone))
         } else {
             let ds = req.args.get("datastore").cloned().unwrap_or_default();
             let mut body = json!({
@@ -252,7 +229,7 @@ impl ResourceDriver for Template {
             }
             let resp = self
                 .client
-                .call(Method::POST, &self.client.path(""), Some(&body), false)
+                .call(Method::POST, "", Some(&body), false)
                 .await?;
             let id = resp["configuration"]["id"]
                 .as_str()
@@ -308,12 +285,7 @@ impl ResourceDriver for Template {
     async fn delete(&self, _cx: &CallCx<'_>, id: &str, _prior: &Map) -> Result<()> {
         let r = self
             .client
-            .call(
-                Method::DELETE,
-                &self.client.path(&format!("/{id}")),
-                None,
-                true,
-            )
+            .call(Method::DELETE, &format!("/{id}"), None, true)
             .await;
         gone_is_deleted(r, is_not_found)
     }
@@ -326,11 +298,7 @@ impl ResourceDriver for Template {
         items: &[ReadItem<'_>],
         parallelism: usize,
     ) -> Vec<Result<Option<Map>>> {
-        let list = match self
-            .client
-            .call(Method::GET, &self.client.path(""), None, true)
-            .await
-        {
+        let list = match self.client.call(Method::GET, "", None, true).await {
             Ok(l) => l,
             Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
         };
@@ -344,8 +312,7 @@ impl ResourceDriver for Template {
             .unwrap_or_default();
         let now = time::OffsetDateTime::now_utc();
         let mut out: Vec<Option<Result<Option<Map>>>> = Vec::with_capacity(items.len());
-        let mut to_get = Vec::new();
-        for (i, it) in items.iter().enumerate() {
+        for it in items {
             let Some(sum) = by_id.get(it.id) else {
                 out.push(Some(Ok(None)));
                 continue;
@@ -358,25 +325,22 @@ impl ResourceDriver for Template {
                 out.push(Some(Ok(Some(attrs))));
             } else {
                 out.push(None);
-                to_get.push(i);
             }
         }
-        let mut futs: Vec<BoxFut<'_, Result<Option<Map>>>> = Vec::new();
-        for &i in &to_get {
-            let it = &items[i];
-            futs.push(Box::pin(async move {
-                Ok(self
-                    .get(it.id)
-                    .await?
-                    .map(|b| attributes(&b, &managed_keys(it.prior), it.prior)))
-            }));
-        }
-        for (i, r) in to_get.into_iter().zip(run_all(futs, parallelism).await) {
-            out[i] = Some(r);
-        }
-        out.into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(ProviderError::new("Internal", "a read was lost"))))
-            .collect()
+        fill_in(
+            items,
+            out,
+            |it| {
+                Box::pin(async move {
+                    Ok(self
+                        .get(it.id)
+                        .await?
+                        .map(|b| attributes(&b, &managed_keys(it.prior), it.prior)))
+                })
+            },
+            parallelism,
+        )
+        .await
     }
 
     fn natural_key(&self, args: &Map, _clone: Option<&Map>) -> Value {
@@ -389,10 +353,7 @@ impl ResourceDriver for Template {
         let Some(name) = key.get("name").and_then(Value::as_str) else {
             return Ok(None);
         };
-        let list = self
-            .client
-            .call(Method::GET, &self.client.path(""), None, true)
-            .await?;
+        let list = self.client.call(Method::GET, "", None, true).await?;
         Ok(list["configurations"]
             .as_array()
             .and_then(|a| a.iter().find(|c| c["name"].as_str() == Some(name)))
@@ -407,10 +368,7 @@ impl DataDriver for TemplateData {
     }
 
     async fn read(&self, _cx: &CallCx<'_>, args: &Map) -> Result<Map> {
-        let list = self
-            .client
-            .call(Method::GET, &self.client.path(""), None, true)
-            .await?;
+        let list = self.client.call(Method::GET, "", None, true).await?;
         let items = list["configurations"]
             .as_array()
             .cloned()
@@ -455,12 +413,7 @@ impl DataDriver for TemplateData {
         let id = item["id"].as_str().unwrap_or_default();
         let body = self
             .client
-            .call(
-                Method::GET,
-                &self.client.path(&format!("/{id}")),
-                None,
-                true,
-            )
+            .call(Method::GET, &format!("/{id}"), None, true)
             .await?;
         // the resource's table, for the attributes the data source has
         let mut m = fields::read(FIELDS, &body);

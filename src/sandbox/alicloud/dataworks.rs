@@ -4,19 +4,27 @@
 //! `ConnectionAlreadyExist`, `DataSource.ConnectionStrProperty.PatternNotMatch`). Data sources
 //! are usable as soon as the call returns. Seeded: the API example's data source `16036`.
 
-use super::{fail, internal, required, Params, Reply, RpcError};
+use super::{fail, internal, invalid, required, Params, Reply, RpcError};
 use crate::sandbox::store::{now_ms, Tx, World};
 use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
 
-/// DataWorks (API-FACTS.md §2): its key and the one API version it answers.
+/// DataWorks (API-FACTS.md §2): key, the one API version answered, actions.
 pub static API: super::Api = super::Api {
     key: "dataworks",
     version: "2024-05-18",
+    actions: &[
+        ("CreateDataSource", create),
+        ("GetDataSource", get),
+        ("UpdateDataSource", update),
+        ("DeleteDataSource", delete),
+        ("ListDataSources", list),
+        ("CloneDataSource", clone),
+    ],
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
 
 const COLL: &str = "dataworks/data_source";
 pub const SEED_ID: &str = "16036";
@@ -36,19 +44,6 @@ pub fn seed(w: &mut World) {
     );
 }
 
-pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
-    let r = match action {
-        "CreateDataSource" => create(sb, p),
-        "GetDataSource" => get(sb, p),
-        "UpdateDataSource" => update(sb, p),
-        "DeleteDataSource" => delete(sb, p),
-        "ListDataSources" => list(sb, p),
-        "CloneDataSource" => clone(sb, p),
-        _ => return None,
-    };
-    Some(r)
-}
-
 fn not_found(id: &str) -> RpcError {
     fail(
         400,
@@ -64,11 +59,9 @@ fn find<'a>(tx: &'a Tx, id: &str) -> Result<&'a Value, RpcError> {
 fn int_param(p: &Params, name: &str) -> Result<i64, RpcError> {
     let v = required(p, name)?;
     v.parse().map_err(|_| {
-        fail(
-            400,
-            "InvalidParameter",
-            format!("The specified parameter {name} \"{v}\" is not a number."),
-        )
+        invalid(format!(
+            "The specified parameter {name} \"{v}\" is not a number."
+        ))
     })
 }
 
@@ -100,10 +93,7 @@ fn check_name(name: &str, max: usize) -> Result<(), RpcError> {
     if ok {
         return Ok(());
     }
-    Err(fail(
-        400,
-        "InvalidParameter",
-        format!("The data source name \"{name}\" is not valid: it must start with a letter, contain only letters, digits and underscores, and be at most {max} characters."),
+    Err(invalid(format!("The data source name \"{name}\" is not valid: it must start with a letter, contain only letters, digits and underscores, and be at most {max} characters."),
     ))
 }
 

@@ -6,19 +6,29 @@
 //! snapshot backup once it runs. Seeded: instance `gp-bp1seedwarehouse01` with a snapshot, a
 //! logical and a failed snapshot backup.
 
-use super::{fail, internal, random_id, required, stamp, tags, Params, Reply, RpcError};
+use super::{fail, internal, invalid, random_id, required, stamp, tags, Params, Reply, RpcError};
 use crate::sandbox::store::{self, now_ms, Tx, World};
 use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
 
-/// AnalyticDB for PostgreSQL (API-FACTS.md §1): its key and the one API version it answers.
+/// AnalyticDB for PostgreSQL (API-FACTS.md §1): key, the one API version answered, actions.
 pub static API: super::Api = super::Api {
     key: "gpdb",
     version: "2016-05-03",
+    actions: &[
+        ("CreateDBInstance", create),
+        ("DescribeDBInstanceAttribute", describe),
+        ("DescribeDBInstances", list),
+        ("ModifyDBInstanceDescription", modify),
+        ("TagResources", tag),
+        ("DeleteDBInstance", delete),
+        ("DescribeDataBackups", backups),
+        ("CloneDBInstance", clone),
+    ],
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
 
 const INSTANCES: &str = "gpdb/instance";
 const BACKUPS: &str = "gpdb/backup";
@@ -110,32 +120,13 @@ fn summary(id: &str, d: &Value) -> Value {
     full
 }
 
-pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
-    let r = match action {
-        "CreateDBInstance" => create(sb, p),
-        "DescribeDBInstanceAttribute" => describe(sb, p),
-        "DescribeDBInstances" => list(sb, p),
-        "ModifyDBInstanceDescription" => modify(sb, p),
-        "TagResources" => tag(sb, p),
-        "DeleteDBInstance" => delete(sb, p),
-        "DescribeDataBackups" => backups(sb, p),
-        "CloneDBInstance" => clone(sb, p),
-        _ => return None,
-    };
-    Some(r)
-}
-
 fn one_of(p: &Params, name: &str, allowed: &[&str]) -> Result<String, RpcError> {
     let v = required(p, name)?;
     if !allowed.contains(&v) {
-        return Err(fail(
-            400,
-            "InvalidParameter",
-            format!(
-                "The specified parameter {name} \"{v}\" is not valid: it must be one of {}.",
-                allowed.join(", ")
-            ),
-        ));
+        return Err(invalid(format!(
+            "The specified parameter {name} \"{v}\" is not valid: it must be one of {}.",
+            allowed.join(", ")
+        )));
     }
     Ok(v.to_string())
 }
@@ -144,10 +135,7 @@ fn int(p: &Params, name: &str, min: i64, max: i64, step: i64) -> Result<i64, Rpc
     let v = required(p, name)?;
     match v.parse::<i64>() {
         Ok(n) if n >= min && n <= max && (n - min) % step == 0 => Ok(n),
-        _ => Err(fail(
-            400,
-            "InvalidParameter",
-            format!("The specified parameter {name} \"{v}\" is not valid: it must be {min}–{max} in steps of {step}."),
+        _ => Err(invalid(format!("The specified parameter {name} \"{v}\" is not valid: it must be {min}–{max} in steps of {step}."),
         )),
     }
 }
@@ -315,11 +303,7 @@ fn modify(sb: &Sandbox, p: &Params) -> Reply {
 fn tag(sb: &Sandbox, p: &Params) -> Reply {
     required(p, "RegionId")?;
     if required(p, "ResourceType")? != "instance" {
-        return Err(fail(
-            400,
-            "InvalidParameter",
-            "ResourceType must be instance.",
-        ));
+        return Err(invalid("ResourceType must be instance."));
     }
     let new = tags(p);
     for id in super::numbered(p, "ResourceId", "") {
@@ -425,7 +409,7 @@ fn clone(sb: &Sandbox, p: &Params) -> Reply {
                 return Err(incorrect_state(&status));
             }
             if d["engine_version"] != src["engine_version"] {
-                return Err(fail(400, "InvalidParameter", "The engine version of the target must be the source's."));
+                return Err(invalid("The engine version of the target must be the source's."));
             }
             d["status"] = json!("Restoring");
             d["status_after"] = json!({"at": at, "status": "Running"});

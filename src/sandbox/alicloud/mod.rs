@@ -28,12 +28,17 @@ pub const CREDENTIALS: Credentials = Credentials {
     secret: "sandbox-alibaba-secret",
 };
 
-/// One RPC product as the gateway routes it: its key (the path beneath `/alicloud`) and the
-/// only API version it answers.
+/// One RPC product as the gateway routes it: its key (the path beneath `/alicloud`), the
+/// only API version it answers and its actions.
 pub struct Api {
     pub key: &'static str,
     pub version: &'static str,
+    /// The actions it answers, by their `x-acs-action`.
+    pub actions: &'static [(&'static str, Action)],
 }
+
+/// One action of a product.
+pub type Action = fn(&Sandbox, &Params) -> Reply;
 
 /// The service value of an RPC product (mounted at `/alicloud/<key>`).
 pub const fn service(
@@ -68,6 +73,11 @@ pub fn fail(status: u16, code: &'static str, message: impl Into<String>) -> RpcE
         code,
         message: message.into(),
     }
+}
+
+/// The gateway's `InvalidParameter` (400): a parameter the API refuses, as `message` says.
+pub fn invalid(message: impl Into<String>) -> RpcError {
+    fail(400, "InvalidParameter", message)
 }
 
 fn request_id() -> String {
@@ -149,10 +159,7 @@ pub fn internal(e: String) -> RpcError {
     fail(500, "InternalError", e)
 }
 
-/// What a product answers: `None` when it has no such action.
-pub type Handler = fn(&Sandbox, &str, &Params) -> Option<Reply>;
-
-pub fn router(sb: Sandbox, product: &'static Api, handler: Handler) -> Router {
+pub fn router(sb: Sandbox, product: &'static Api) -> Router {
     let serve = move |State(sb): State<Sandbox>, req: Request| async move {
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, 16 << 20)
@@ -163,15 +170,7 @@ pub fn router(sb: Sandbox, product: &'static Api, handler: Handler) -> Router {
             .get::<OriginalUri>()
             .cloned()
             .unwrap_or_else(|| OriginalUri(parts.uri.clone()));
-        match answer(
-            &sb,
-            product,
-            handler,
-            &parts.method,
-            &uri,
-            &parts.headers,
-            &bytes,
-        ) {
+        match answer(&sb, product, &parts.method, &uri, &parts.headers, &bytes) {
             Ok(mut v) => {
                 if let Some(o) = v.as_object_mut() {
                     o.insert("RequestId".into(), json!(request_id()));
@@ -188,7 +187,6 @@ pub fn router(sb: Sandbox, product: &'static Api, handler: Handler) -> Router {
 fn answer(
     sb: &Sandbox,
     product: &Api,
-    handler: Handler,
     method: &Method,
     uri: &OriginalUri,
     headers: &HeaderMap,
@@ -214,7 +212,8 @@ fn answer(
     if header("content-type").starts_with("application/x-www-form-urlencoded") {
         params.extend(super::url_pairs(&String::from_utf8_lossy(body)));
     }
-    handler(sb, action, &params).unwrap_or_else(|| {
+    let act = product.actions.iter().find(|(name, _)| *name == action);
+    act.map(|(_, f)| f(sb, &params)).unwrap_or_else(|| {
         Err(fail(
             404,
             "InvalidApi.NotFound",

@@ -10,20 +10,44 @@ use crate::sandbox::store::World;
 use crate::sandbox::world::{Sandbox, Service};
 use serde_json::{json, Value};
 
-/// ApsaraDB for SelectDB (API-FACTS.md §5): its key and the one API version it answers.
+/// ApsaraDB for SelectDB (API-FACTS.md §5): key, the one API version answered, actions.
 pub static API: super::Api = super::Api {
     key: "selectdb",
     version: "2023-05-22",
+    actions: &[
+        ("DescribeDBInstanceAttribute", describe),
+        ("CreateDBClusterBinding", |sb, p| bind(sb, p, true)),
+        ("DeleteDBClusterBinding", |sb, p| bind(sb, p, false)),
+    ],
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API, handle), seed);
+pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
 
 const COLL: &str = "selectdb/instance";
 pub const SEED_INSTANCE: &str = "selectdb-cn-7213cjv2ez";
 pub const SINGLE_ZONE: &str = "selectdb-cn-singlezone1";
 pub const MIXED_BILLING: &str = "selectdb-cn-mixbilling1";
 pub const LOCKED: &str = "selectdb-cn-locked00001";
+
+/// A seeded instance: id, numeric id, deploy scheme, lock mode, its clusters' (zone, billing).
+type Seed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    [(&'static str, &'static str); 2],
+);
+
+/// The seeded instances: id, numeric id, deploy scheme, lock mode, and the zone and billing
+/// of its two clusters (`<id>-be`, `<id>-be2`).
+#[rustfmt::skip]
+const SEEDS: &[Seed] = &[
+    (SEED_INSTANCE, "6585", "multi_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PostPaid")]),
+    (SINGLE_ZONE, "6601", "single_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-h", "PostPaid")]),
+    (MIXED_BILLING, "6602", "multi_az", "Unlock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PrePaid")]),
+    (LOCKED, "6603", "multi_az", "ManualLock", [("cn-hangzhou-h", "PostPaid"), ("cn-hangzhou-i", "PostPaid")]),
+];
 
 pub fn seed(w: &mut World) {
     let coll = w.colls.entry(COLL.into()).or_default();
@@ -32,48 +56,11 @@ pub fn seed(w: &mut World) {
                "Status": "ACTIVATION", "DbClusterClass": "selectdb.xlarge", "CpuCores": 4,
                "Memory": 32, "CacheStorageSizeGB": "200", "ClusterBinding": ""})
     };
-    for (id, numeric, scheme, lock, clusters) in [
-        (
-            SEED_INSTANCE,
-            "6585",
-            "multi_az",
-            "Unlock",
-            vec![
-                cluster(&format!("{SEED_INSTANCE}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{SEED_INSTANCE}-be2"), "cn-hangzhou-i", "PostPaid"),
-            ],
-        ),
-        (
-            SINGLE_ZONE,
-            "6601",
-            "single_az",
-            "Unlock",
-            vec![
-                cluster(&format!("{SINGLE_ZONE}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{SINGLE_ZONE}-be2"), "cn-hangzhou-h", "PostPaid"),
-            ],
-        ),
-        (
-            MIXED_BILLING,
-            "6602",
-            "multi_az",
-            "Unlock",
-            vec![
-                cluster(&format!("{MIXED_BILLING}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{MIXED_BILLING}-be2"), "cn-hangzhou-i", "PrePaid"),
-            ],
-        ),
-        (
-            LOCKED,
-            "6603",
-            "multi_az",
-            "ManualLock",
-            vec![
-                cluster(&format!("{LOCKED}-be"), "cn-hangzhou-h", "PostPaid"),
-                cluster(&format!("{LOCKED}-be2"), "cn-hangzhou-i", "PostPaid"),
-            ],
-        ),
-    ] {
+    for &(id, numeric, scheme, lock, [(zone, charge), (zone2, charge2)]) in SEEDS {
+        let clusters = vec![
+            cluster(&format!("{id}-be"), zone, charge),
+            cluster(&format!("{id}-be2"), zone2, charge2),
+        ];
         coll.insert(
             id.into(),
             json!({
@@ -83,16 +70,6 @@ pub fn seed(w: &mut World) {
             }),
         );
     }
-}
-
-pub fn handle(sb: &Sandbox, action: &str, p: &Params) -> Option<Reply> {
-    let r = match action {
-        "DescribeDBInstanceAttribute" => describe(sb, p),
-        "CreateDBClusterBinding" => bind(sb, p, true),
-        "DeleteDBClusterBinding" => bind(sb, p, false),
-        _ => return None,
-    };
-    Some(r)
 }
 
 fn not_found(id: &str) -> RpcError {

@@ -2,9 +2,7 @@
 //! gateway does: the canonical request is rebuilt from the request as received over exactly
 //! the headers its `SignedHeaders` lists, hashed, and HMAC'd with the caller's secret.
 
-use super::{
-    canonical_headers, canonical_query, encode_path, hmac_sha256_hex, sha256_hex, Received, Scheme,
-};
+use super::{encode_path, hmac_sha256_hex, sha256_hex, Received, Scheme};
 
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
@@ -26,14 +24,7 @@ fn canonical_uri(path: &str) -> String {
 /// The canonical request over the `signed` headers, with the body's hex SHA-256
 /// (`payload_hash`, which the caller also sends as `x-acs-content-sha256`).
 pub fn canonical_request(r: &Received, signed: &[String], payload_hash: &str) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{payload_hash}",
-        r.method.to_ascii_uppercase(),
-        canonical_uri(r.path),
-        canonical_query(r.query),
-        canonical_headers(r, signed),
-        signed.join(";"),
-    )
+    super::canonical_request(r, canonical_uri(r.path), signed, payload_hash)
 }
 
 pub fn string_to_sign(canonical: &str) -> String {

@@ -130,6 +130,18 @@ pub fn canonical_headers(r: &Received, signed: &[String]) -> String {
         .collect()
 }
 
+/// The canonical request both gateways rebuild: the method, the path (as the scheme's
+/// `uri` renders it), the query, the `signed` headers and their names, the payload's hash.
+pub fn canonical_request(r: &Received, uri: String, signed: &[String], payload: &str) -> String {
+    format!(
+        "{}\n{uri}\n{}\n{}\n{}\n{payload}",
+        r.method.to_ascii_uppercase(),
+        canonical_query(r.query),
+        canonical_headers(r, signed),
+        signed.join(";"),
+    )
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }

@@ -3,9 +3,7 @@
 //! the headers its `SignedHeaders` lists (the path always ending in `/`; the body's hash, or
 //! `UNSIGNED-PAYLOAD` when `X-Sdk-Content-Sha256` says so), and HMAC'd with the secret.
 
-use super::{
-    canonical_headers, canonical_query, encode_path, hmac_sha256_hex, sha256_hex, Received, Scheme,
-};
+use super::{encode_path, hmac_sha256_hex, sha256_hex, Received, Scheme};
 
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
@@ -36,14 +34,7 @@ pub fn canonical_request(r: &Received, signed: &[String], body: &[u8]) -> String
     } else {
         sha256_hex(body)
     };
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{payload}",
-        r.method.to_ascii_uppercase(),
-        canonical_uri(r.path),
-        canonical_query(r.query),
-        canonical_headers(r, signed),
-        signed.join(";"),
-    )
+    super::canonical_request(r, canonical_uri(r.path), signed, &payload)
 }
 
 pub fn string_to_sign(date: &str, canonical: &str) -> String {
