@@ -2,7 +2,9 @@
 //! Unknown inputs give unknown results; values derived from sensitive inputs are marked
 //! sensitive (by attribute path) so they are never rendered or stored.
 
-use super::expr::{Expr, Part, Ref, Target};
+use super::expr::{Call, Expr, For, Part, Ref, Target};
+use super::functions;
+use super::ops;
 use super::vars::VarValue;
 use crate::address::Address;
 use crate::value::{path_string, Map, Path, PathSeg, Value};
@@ -19,6 +21,10 @@ pub trait Scope {
     /// `None`: the object is not in scope (an error at plan time). Objects whose attributes
     /// are not known yet return a view of `Value::Unknown`.
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>>;
+    /// The stack directory, for functions that read files (`file`).
+    fn dir(&self) -> &std::path::Path {
+        std::path::Path::new(".")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,79 +73,452 @@ fn eval_into(
     path: &mut Path,
     sensitive: &mut Vec<Path>,
 ) -> Result<Value, String> {
-    match e {
-        Expr::Literal(v) => Ok(v.clone()),
-        Expr::Ref(r) => {
-            let (v, sens) = resolve(r, scope)?;
-            for s in sens {
-                let mut p = path.clone();
-                p.extend(s);
-                sensitive.push(p);
-            }
-            Ok(v)
+    let mut cx = Cx {
+        scope,
+        locals: Vec::new(),
+    };
+    let (v, sens) = cx.ev(e)?;
+    for s in sens {
+        let mut p = path.clone();
+        p.extend(s);
+        sensitive.push(p);
+    }
+    Ok(v)
+}
+
+/// A value and the paths within it that are sensitive (`[]` = the whole value).
+type Sv = (Value, Vec<Path>);
+
+fn whole(v: Value, sensitive: bool) -> Sv {
+    (v, if sensitive { vec![vec![]] } else { vec![] })
+}
+
+/// The sensitive paths below `seg` of a value with sensitive paths `paths`.
+fn narrow(paths: &[Path], seg: &PathSeg) -> Vec<Path> {
+    let mut out = Vec::new();
+    for p in paths {
+        match p.split_first() {
+            None => return vec![vec![]],
+            Some((first, rest)) if first == seg => out.push(rest.to_vec()),
+            Some(_) => {}
         }
-        Expr::Template(parts) => {
-            let mut out = String::new();
-            let mut unknown = false;
-            let mut is_sensitive = false;
-            for part in parts {
-                match part {
-                    Part::Lit(s) => out.push_str(s),
-                    Part::Ref(r) => {
-                        let (v, sens) = resolve(r, scope)?;
-                        is_sensitive |= !sens.is_empty();
-                        match v {
-                            Value::Unknown => unknown = true,
-                            v => match v.scalar_text() {
-                                Some(t) => out.push_str(&t),
-                                None if v.has_unknown() => unknown = true,
-                                None => {
-                                    return Err(format!(
-                                        "{} is a {}; only strings, numbers and bools can be \
-                                         placed inside text (reference one element instead)",
-                                        r.text,
-                                        v.kind()
-                                    ))
-                                }
-                            },
-                        }
+    }
+    out
+}
+
+fn prefixed(paths: Vec<Path>, seg: PathSeg) -> impl Iterator<Item = Path> {
+    paths.into_iter().map(move |mut p| {
+        p.insert(0, seg.clone());
+        p
+    })
+}
+
+/// One evaluation: the scope and the names bound by enclosing `for` expressions.
+struct Cx<'a> {
+    scope: &'a dyn Scope,
+    locals: Vec<(String, Sv)>,
+}
+
+impl Cx<'_> {
+    fn ev(&mut self, e: &Expr) -> Result<Sv, String> {
+        match e {
+            Expr::Literal(v) => Ok((v.clone(), vec![])),
+            Expr::Ref(r) => resolve(r, self.scope),
+            Expr::Local(name) => self
+                .locals
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, sv)| sv.clone())
+                .ok_or_else(|| format!("\"{name}\" is not bound here")),
+            Expr::Template(parts) => self.template(parts),
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut sens = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let (v, s) = self.ev(item)?;
+                    sens.extend(prefixed(s, PathSeg::Index(i)));
+                    out.push(v);
+                }
+                Ok((Value::List(out), sens))
+            }
+            Expr::Map(m) => {
+                let mut out = Map::new();
+                let mut sens = Vec::new();
+                for (k, item) in m {
+                    let (v, s) = self.ev(item)?;
+                    sens.extend(prefixed(s, PathSeg::Key(k.clone())));
+                    out.insert(k.clone(), v);
+                }
+                Ok((Value::Map(out), sens))
+            }
+            Expr::Object(kvs) => self.object(kvs),
+            Expr::Unary(op, x) => {
+                let (v, s) = self.ev(x)?;
+                if v.has_unknown() {
+                    return Ok(whole(Value::Unknown, !s.is_empty()));
+                }
+                Ok(whole(ops::unary(*op, &v)?, !s.is_empty()))
+            }
+            Expr::Binary(op, b) => {
+                let (x, sx) = self.ev(&b.0)?;
+                let (y, sy) = self.ev(&b.1)?;
+                let sens = !sx.is_empty() || !sy.is_empty();
+                if x.has_unknown() || y.has_unknown() {
+                    return Ok(whole(Value::Unknown, sens));
+                }
+                Ok(whole(ops::binary(*op, &x, &y)?, sens))
+            }
+            Expr::Cond(c) => self.cond(c),
+            Expr::Call(c) => self.call(c),
+            Expr::Attr(x, name) => {
+                let sv = self.ev(x)?;
+                step(sv, &PathSeg::Key(name.clone()))
+            }
+            Expr::Index(b) => self.index(b),
+            Expr::For(f) => self.for_expr(f),
+        }
+    }
+
+    fn template(&mut self, parts: &[Part]) -> Result<Sv, String> {
+        let mut out = String::new();
+        let mut unknown = false;
+        let mut is_sensitive = false;
+        for part in parts {
+            let e = match part {
+                Part::Lit(s) => {
+                    out.push_str(s);
+                    continue;
+                }
+                Part::Expr(e) => e,
+            };
+            let (v, sens) = self.ev(e)?;
+            is_sensitive |= !sens.is_empty();
+            match v.scalar_text() {
+                Some(t) => out.push_str(&t),
+                None if v.has_unknown() => unknown = true,
+                None => {
+                    let what = match e {
+                        Expr::Ref(r) => r.text.clone(),
+                        _ => "the value inside ${…}".to_string(),
+                    };
+                    return Err(format!(
+                        "{what} is a {}; only strings, numbers and bools can be \
+                         placed inside text (reference one element instead)",
+                        v.kind()
+                    ));
+                }
+            }
+        }
+        let v = if unknown {
+            Value::Unknown
+        } else {
+            Value::String(out)
+        };
+        Ok(whole(v, is_sensitive))
+    }
+
+    fn object(&mut self, kvs: &[(Expr, Expr)]) -> Result<Sv, String> {
+        let mut out = Map::new();
+        let mut sens = Vec::new();
+        let mut unknown = false;
+        for (k, item) in kvs {
+            let (key, ks) = self.ev(k)?;
+            let (v, s) = self.ev(item)?;
+            if !ks.is_empty() {
+                sens.push(vec![]);
+            }
+            let key = match key {
+                Value::Unknown => {
+                    unknown = true;
+                    continue;
+                }
+                key => key_text(&key, "an object key")?,
+            };
+            sens.extend(prefixed(s, PathSeg::Key(key.clone())));
+            out.insert(key, v);
+        }
+        if unknown {
+            return Ok(whole(Value::Unknown, !sens.is_empty()));
+        }
+        Ok((Value::Map(out), sens))
+    }
+
+    fn cond(&mut self, c: &(Expr, Expr, Expr)) -> Result<Sv, String> {
+        let (test, ts) = self.ev(&c.0)?;
+        let chosen = match test {
+            Value::Bool(b) => b,
+            Value::Unknown => return Ok(whole(Value::Unknown, !ts.is_empty())),
+            other => {
+                return Err(format!(
+                    "the condition of \"? :\" must be a bool, got a {}",
+                    other.kind()
+                ))
+            }
+        };
+        let (v, mut s) = self.ev(if chosen { &c.1 } else { &c.2 })?;
+        if !ts.is_empty() {
+            s.push(vec![]);
+        }
+        Ok((v, s))
+    }
+
+    fn index(&mut self, b: &(Expr, Expr)) -> Result<Sv, String> {
+        let sv = self.ev(&b.0)?;
+        let (i, is) = self.ev(&b.1)?;
+        let seg = match &i {
+            Value::Unknown => return Ok(whole(Value::Unknown, true_if(&sv.1, &is))),
+            Value::Number(n) => match n.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                Some(n) if matches!(sv.0, Value::List(_)) => PathSeg::Index(n),
+                _ if matches!(sv.0, Value::Map(_)) => PathSeg::Key(n.to_string()),
+                _ => return Err(format!("an index must be a whole number ≥ 0, got {n}")),
+            },
+            Value::String(s) => PathSeg::Key(s.clone()),
+            other => {
+                return Err(format!(
+                    "an index must be a number or a string, got a {}",
+                    other.kind()
+                ))
+            }
+        };
+        let (v, mut s) = step(sv, &seg)?;
+        if !is.is_empty() {
+            s.push(vec![]);
+        }
+        Ok((v, s))
+    }
+}
+
+impl Cx<'_> {
+    fn call(&mut self, c: &Call) -> Result<Sv, String> {
+        match c.name.as_str() {
+            "try" => return self.try_(c),
+            "can" => return self.can(c),
+            _ => {}
+        }
+        let mut args = Vec::with_capacity(c.args.len());
+        for (i, a) in c.args.iter().enumerate() {
+            let (value, s) = self.ev(a)?;
+            let sensitive = !s.is_empty();
+            if c.expand && i + 1 == c.args.len() {
+                match value {
+                    Value::List(items) => args.extend(
+                        items
+                            .into_iter()
+                            .map(|value| functions::Arg { value, sensitive }),
+                    ),
+                    Value::Unknown => return Ok(whole(Value::Unknown, sensitive)),
+                    other => {
+                        return Err(format!(
+                            "{}: the argument before \"...\" must be a list, got a {}",
+                            c.name,
+                            other.kind()
+                        ))
+                    }
+                }
+            } else {
+                args.push(functions::Arg { value, sensitive });
+            }
+        }
+        let cx = functions::FnCx {
+            dir: self.scope.dir(),
+        };
+        let r = functions::call(&c.name, args, &cx)?;
+        Ok(whole(r.value, r.sensitive))
+    }
+
+    /// `try(a, b, …)`: the first argument that evaluates without an error; unknown when that
+    /// argument is not known yet (it may still fail at apply).
+    fn try_(&mut self, c: &Call) -> Result<Sv, String> {
+        let mut last = None;
+        for a in &c.args {
+            match self.ev(a) {
+                Ok((v, s)) if v == Value::Unknown => return Ok((v, s)),
+                Ok(sv) => return Ok(sv),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(match last {
+            Some(e) => format!("try: no argument succeeded; the last failed with: {e}"),
+            None => "try: needs at least one argument".to_string(),
+        })
+    }
+
+    /// `can(e)`: whether `e` evaluates without an error (unknown while `e` is unknown).
+    fn can(&mut self, c: &Call) -> Result<Sv, String> {
+        let [a] = c.args.as_slice() else {
+            return Err(format!("can: takes 1 argument, got {}", c.args.len()));
+        };
+        Ok(match self.ev(a) {
+            Ok((Value::Unknown, _)) => (Value::Unknown, vec![]),
+            Ok(_) => (Value::Bool(true), vec![]),
+            Err(_) => (Value::Bool(false), vec![]),
+        })
+    }
+
+    /// The elements a `for` or splat iterates: (key or index, value, sensitive paths).
+    fn items(&mut self, f: &For) -> Result<Option<Vec<(Value, Sv)>>, String> {
+        let (coll, sens) = self.ev(&f.collection)?;
+        let items = match coll {
+            Value::Unknown => return Ok(None),
+            Value::List(l) => l
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let s = narrow(&sens, &PathSeg::Index(i));
+                    (Value::int(i as i64), (v, s))
+                })
+                .collect(),
+            Value::Null if f.splat => Vec::new(),
+            Value::Map(m) if !f.splat => m
+                .into_iter()
+                .map(|(k, v)| {
+                    let s = narrow(&sens, &PathSeg::Key(k.clone()));
+                    (Value::String(k), (v, s))
+                })
+                .collect(),
+            other if f.splat => vec![(Value::int(0), (other, sens))],
+            other => {
+                return Err(format!(
+                    "a for expression needs a list or a map, got a {}",
+                    other.kind()
+                ))
+            }
+        };
+        Ok(Some(items))
+    }
+
+    fn for_expr(&mut self, f: &For) -> Result<Sv, String> {
+        let Some(items) = self.items(f)? else {
+            return Ok((Value::Unknown, vec![]));
+        };
+        let depth = self.locals.len();
+        let r = self.for_body(f, items);
+        self.locals.truncate(depth);
+        r
+    }
+
+    fn for_body(&mut self, f: &For, items: Vec<(Value, Sv)>) -> Result<Sv, String> {
+        let depth = self.locals.len();
+        let mut list = Vec::new();
+        let mut map: Map = Map::new();
+        let mut sens = Vec::new();
+        let mut unknown = false;
+        for (k, v) in items {
+            self.locals.truncate(depth);
+            if let Some(kv) = &f.key_var {
+                self.locals.push((kv.clone(), (k, vec![])));
+            }
+            self.locals.push((f.value_var.clone(), v));
+            if let Some(c) = &f.cond {
+                match self.ev(c)? {
+                    (Value::Bool(true), _) => {}
+                    (Value::Bool(false), _) => continue,
+                    (Value::Unknown, _) => {
+                        unknown = true;
+                        continue;
+                    }
+                    (other, _) => {
+                        return Err(format!(
+                            "the \"if\" of a for expression must be a bool, got a {}",
+                            other.kind()
+                        ))
                     }
                 }
             }
-            if is_sensitive {
-                sensitive.push(path.clone());
-            }
-            Ok(if unknown {
-                Value::Unknown
-            } else {
-                Value::String(out)
-            })
+            let (value, s) = self.ev(&f.value)?;
+            let Some(ke) = &f.key else {
+                sens.extend(prefixed(s, PathSeg::Index(list.len())));
+                list.push(value);
+                continue;
+            };
+            let key = match self.ev(ke)? {
+                (Value::Unknown, _) => {
+                    unknown = true;
+                    continue;
+                }
+                (key, ks) => {
+                    if !ks.is_empty() {
+                        sens.push(vec![]);
+                    }
+                    key_text(&key, "the key of a for expression")?
+                }
+            };
+            sens.extend(prefixed(s, PathSeg::Key(key.clone())));
+            insert_key(&mut map, key, value, f.grouping)?;
         }
-        Expr::List(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                path.push(PathSeg::Index(i));
-                let v = eval_into(item, scope, path, sensitive);
-                path.pop();
-                out.push(v?);
-            }
-            Ok(Value::List(out))
+        if unknown {
+            return Ok(whole(Value::Unknown, !sens.is_empty()));
         }
-        Expr::Map(m) => {
-            let mut out = Map::new();
-            for (k, item) in m {
-                path.push(PathSeg::Key(k.clone()));
-                let v = eval_into(item, scope, path, sensitive);
-                path.pop();
-                out.insert(k.clone(), v?);
+        if f.key.is_some() {
+            if f.grouping {
+                sens = regroup(sens);
             }
-            Ok(Value::Map(out))
+            Ok((Value::Map(map), sens))
+        } else {
+            Ok((Value::List(list), sens))
         }
     }
 }
 
+fn insert_key(map: &mut Map, key: String, value: Value, grouping: bool) -> Result<(), String> {
+    if grouping {
+        if let Value::List(l) = map.entry(key).or_insert_with(|| Value::List(vec![])) {
+            l.push(value);
+        }
+        return Ok(());
+    }
+    if map.contains_key(&key) {
+        return Err(format!(
+            "the for expression makes the key \"{key}\" twice (write \"...\" after the value to group them)"
+        ));
+    }
+    map.insert(key, value);
+    Ok(())
+}
+
+/// Grouped values: a sensitive element makes its whole group sensitive.
+fn regroup(sens: Vec<Path>) -> Vec<Path> {
+    sens.into_iter().map(|p| p.into_iter().take(1).collect()).collect()
+}
+
+fn true_if(a: &[Path], b: &[Path]) -> bool {
+    !a.is_empty() || !b.is_empty()
+}
+
+/// The text of a key: a string, or a number or bool written as one.
+fn key_text(v: &Value, what: &str) -> Result<String, String> {
+    v.scalar_text()
+        .ok_or_else(|| format!("{what} must be a string, got a {}", v.kind()))
+}
+
+/// One attribute or index step into a computed value.
+fn step((v, sens): Sv, seg: &PathSeg) -> Result<Sv, String> {
+    let narrowed = narrow(&sens, seg);
+    let out = match (&v, seg) {
+        (Value::Unknown, _) => Value::Unknown,
+        (Value::Null, _) => Value::Null,
+        (Value::Map(m), PathSeg::Key(k)) => m.get(k).cloned().unwrap_or(Value::Null),
+        (Value::List(l), PathSeg::Index(n)) => l.get(*n).cloned().ok_or_else(|| {
+            format!(
+                "index [{n}] is out of range (the list has {} element{})",
+                l.len(),
+                if l.len() == 1 { "" } else { "s" }
+            )
+        })?,
+        (other, seg) => {
+            let what = match seg {
+                PathSeg::Key(k) => format!("attribute \"{k}\""),
+                PathSeg::Index(n) => format!("index [{n}]"),
+            };
+            return Err(format!("cannot take {what} of a {}", other.kind()));
+        }
+    };
+    Ok((out, narrowed))
+}
+
 /// Resolve one reference: its value and the sensitive paths within it.
-fn resolve(r: &Ref, scope: &dyn Scope) -> Result<(Value, Vec<Path>), String> {
+fn resolve(r: &Ref, scope: &dyn Scope) -> Result<Sv, String> {
     match &r.target {
         Target::Var(name) => {
             let var = scope

@@ -1,28 +1,93 @@
-//! Expressions in config values: literals, whole-string references (which keep the referenced
-//! value's type), interpolated templates, and nested lists and maps of those.
+//! Expressions in config values: literals, references, templates, nested lists and maps, and
+//! the expression language inside `${ … }` (operators, conditionals, function calls, indexing,
+//! attribute access, splats, `for` expressions), parsed by `config::parse` with hcl-rs.
+//! A string that is exactly one `${…}` keeps the result's type; text around one makes a string.
 //! Reference syntax: `${var.NAME}`, `${TYPE.NAME.ATTR…}`, `${data.TYPE.NAME.ATTR…}`, where the
 //! attribute path may index lists (`[1]`) and maps (`["key"]`). `$${` writes a literal `${`.
+//! Invariant: `Expr::refs` finds every reference in every sub-expression (the dependency graph
+//! is built from it).
 
 use crate::address::Address;
-use crate::value::{Path, PathSeg, Value};
+use crate::value::{Path, Value};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Literal(Value),
-    /// A string that is exactly one reference: evaluates to the referenced value, any type.
+    /// A reference with its static attribute path: evaluates to the referenced value, any type.
     /// (Boxed: it is much larger than the other variants, and configs hold many of them.)
     Ref(Box<Ref>),
-    /// A string mixing text and references: evaluates to a string.
+    /// A string mixing text and interpolations: evaluates to a string.
     Template(Vec<Part>),
     List(Vec<Expr>),
     Map(BTreeMap<String, Expr>),
+    /// An object constructor written inside `${…}`: `{ a = 1, (k) = v }`.
+    Object(Vec<(Expr, Expr)>),
+    /// A name bound by an enclosing `for` expression (or `*`, the element of a splat).
+    Local(String),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<(Expr, Expr)>),
+    /// `cond ? a : b`
+    Cond(Box<(Expr, Expr, Expr)>),
+    Call(Box<Call>),
+    /// `e.name` on a computed value.
+    Attr(Box<Expr>, String),
+    /// `e[i]` on a computed value or with a computed index.
+    Index(Box<(Expr, Expr)>),
+    For(Box<For>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Eq,
+    NotEq,
+    Less,
+    LessEq,
+    Greater,
+    GreaterEq,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    And,
+    Or,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub name: String,
+    pub args: Vec<Expr>,
+    /// `f(xs...)`: the last argument is a list spread into arguments.
+    pub expand: bool,
+}
+
+/// `[for k, v in coll : value if cond]`, `{for k, v in coll : key => value...}`; a splat
+/// `xs[*].a` is one too, with `splat` set (null is an empty list, a non-list a list of one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct For {
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Expr,
+    /// `Some` for the object form.
+    pub key: Option<Expr>,
+    pub value: Expr,
+    pub cond: Option<Expr>,
+    /// `...`: values of equal keys are grouped into lists.
+    pub grouping: bool,
+    pub splat: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Part {
     Lit(String),
-    Ref(Ref),
+    Expr(Expr),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -60,7 +125,7 @@ impl Expr {
         })
     }
 
-    /// Every reference in the expression.
+    /// Every reference in the expression, in every sub-expression.
     pub fn refs(&self) -> Vec<&Ref> {
         let mut out = Vec::new();
         self.collect_refs(&mut out);
@@ -69,14 +134,37 @@ impl Expr {
 
     fn collect_refs<'a>(&'a self, out: &mut Vec<&'a Ref>) {
         match self {
-            Expr::Literal(_) => {}
+            Expr::Literal(_) | Expr::Local(_) => {}
             Expr::Ref(r) => out.push(r),
-            Expr::Template(parts) => out.extend(parts.iter().filter_map(|p| match p {
-                Part::Ref(r) => Some(r),
-                Part::Lit(_) => None,
-            })),
+            Expr::Template(parts) => parts.iter().for_each(|p| {
+                if let Part::Expr(e) = p {
+                    e.collect_refs(out)
+                }
+            }),
             Expr::List(items) => items.iter().for_each(|e| e.collect_refs(out)),
             Expr::Map(m) => m.values().for_each(|e| e.collect_refs(out)),
+            Expr::Object(kvs) => kvs.iter().for_each(|(k, v)| {
+                k.collect_refs(out);
+                v.collect_refs(out);
+            }),
+            Expr::Unary(_, e) | Expr::Attr(e, _) => e.collect_refs(out),
+            Expr::Binary(_, b) | Expr::Index(b) => {
+                b.0.collect_refs(out);
+                b.1.collect_refs(out);
+            }
+            Expr::Cond(c) => {
+                c.0.collect_refs(out);
+                c.1.collect_refs(out);
+                c.2.collect_refs(out);
+            }
+            Expr::Call(c) => c.args.iter().for_each(|e| e.collect_refs(out)),
+            Expr::For(f) => {
+                f.collection.collect_refs(out);
+                for e in [&f.key, &f.cond].into_iter().flatten() {
+                    e.collect_refs(out);
+                }
+                f.value.collect_refs(out);
+            }
         }
     }
 
@@ -99,98 +187,15 @@ impl Expr {
     }
 }
 
-/// Parse a string into a literal, a single reference, or a template.
+/// Parse a string into a literal, a single expression (keeping its type), or a template.
 pub fn parse_template(s: &str) -> Result<Expr, String> {
-    if !s.contains("${") {
-        return Ok(Expr::Literal(Value::str(s)));
-    }
-    let mut parts = Vec::new();
-    let mut lit = String::new();
-    let mut rest = s;
-    while let Some(pos) = rest.find("${") {
-        if pos > 0 && rest[..pos].ends_with('$') {
-            // `$${` is an escaped literal `${`
-            lit.push_str(&rest[..pos - 1]);
-            lit.push_str("${");
-            rest = &rest[pos + 2..];
-            continue;
-        }
-        lit.push_str(&rest[..pos]);
-        let after = &rest[pos + 2..];
-        let end = find_close(after).ok_or_else(|| {
-            format!("unterminated reference in \"{s}\": a \"${{\" has no closing \"}}\"")
-        })?;
-        let inner = after[..end].trim();
-        let r = parse_ref(inner)?;
-        if !lit.is_empty() {
-            parts.push(Part::Lit(std::mem::take(&mut lit)));
-        }
-        parts.push(Part::Ref(r));
-        rest = &after[end + 1..];
-    }
-    lit.push_str(rest);
-    if !lit.is_empty() {
-        parts.push(Part::Lit(lit));
-    }
-    Ok(match parts.as_slice() {
-        [Part::Ref(r)] => Expr::Ref(Box::new(r.clone())),
-        [Part::Lit(l)] => Expr::Literal(Value::str(l.clone())),
-        _ => Expr::Template(parts),
-    })
-}
-
-/// The index of the `}` closing a reference, skipping braces inside quoted map keys.
-fn find_close(s: &str) -> Option<usize> {
-    let mut in_quote = false;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '\\' if in_quote && !escaped => {
-                escaped = true;
-                continue;
-            }
-            '"' if !escaped => in_quote = !in_quote,
-            '}' if !in_quote => return Some(i),
-            _ => {}
-        }
-        escaped = false;
-    }
-    None
-}
-
-/// Parse the inside of `${ … }`.
-pub fn parse_ref(inner: &str) -> Result<Ref, String> {
-    let segs = crate::value::parse_path_segments(inner)
-        .map_err(|e| format!("invalid reference \"${{{inner}}}\": {e}"))?;
-    let names: Vec<&str> = segs
-        .iter()
-        .map_while(|s| match s {
-            PathSeg::Key(k) => Some(k.as_str()),
-            PathSeg::Index(_) => None,
-        })
-        .collect();
-    let bad = |why: &str| Err(format!("invalid reference \"${{{inner}}}\": {why}"));
-    let (target, consumed) = match names.as_slice() {
-        ["var", name, ..] => (Target::Var(name.to_string()), 2),
-        ["var"] => return bad("write ${var.NAME}"),
-        ["data", ty, name, ..] => (Target::Object(Address::data(ty, name)), 3),
-        ["data", ..] => return bad("write ${data.TYPE.NAME.ATTRIBUTE}"),
-        [ty, name, ..] => (Target::Object(Address::managed(ty, name)), 2),
-        _ => {
-            return bad("write ${var.NAME}, ${TYPE.NAME.ATTRIBUTE} or ${data.TYPE.NAME.ATTRIBUTE}")
-        }
-    };
-    Ok(Ref {
-        target,
-        path: segs[consumed..].to_vec(),
-        text: format!("${{{inner}}}"),
-    })
+    super::parse::template(s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::key;
+    use crate::value::{key, PathSeg};
 
     #[test]
     fn literal_without_references() {
@@ -219,7 +224,9 @@ mod tests {
         .unwrap();
         let Expr::Template(parts) = e else { panic!() };
         assert_eq!(parts.len(), 3);
-        let Part::Ref(r) = &parts[1] else { panic!() };
+        let Part::Expr(Expr::Ref(r)) = &parts[1] else {
+            panic!()
+        };
         assert_eq!(r.path, vec![key("values"), key("max_connections")]);
     }
 
@@ -243,5 +250,59 @@ mod tests {
         assert!(parse_template("${onlyone}").is_err());
         assert!(parse_template("${a.b[x]}").is_err());
         assert!(parse_template("${a.b[\"x}").is_err());
+        let e = parse_template("${var.x +}").unwrap_err();
+        assert!(e.contains("syntax error") && e.contains("column"), "{e}");
+        let e = parse_template("${lenght(var.x)}").unwrap_err();
+        assert!(e.contains("unknown function") && e.contains("length"), "{e}");
+    }
+
+    #[test]
+    fn reference_text_is_as_written() {
+        let Expr::Ref(r) = parse_template("${ var.nope }").unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.text, "${var.nope}");
+        let Expr::Ref(r) = parse_template("${t.a.clusters[5].id}").unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.text, "${t.a.clusters[5].id}");
+    }
+
+    #[test]
+    fn refs_are_found_in_every_sub_expression() {
+        let e = parse_template(
+            "${var.a ? upper(t.b.x) : [for k, v in data.d.e.m : \"${k}${t.c.y}\" if v != var.f][0]}-${t.g.h[*].id}",
+        )
+        .unwrap();
+        let mut texts: Vec<&str> = e.refs().iter().map(|r| r.text.as_str()).collect();
+        texts.sort();
+        assert_eq!(
+            texts,
+            vec![
+                "${data.d.e.m}",
+                "${t.b.x}",
+                "${t.c.y}",
+                "${t.g.h}",
+                "${var.a}",
+                "${var.f}"
+            ]
+        );
+        // names bound by `for` are not references
+        assert!(e.to_owned().refs().iter().all(|r| !r.text.contains("${k")));
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        let samples = [
+            "${", "${}", "${${}}", "$${", "${\"", "${[}", "${{}", "${(((((}", "${a[", "${a.*}",
+            "${1e999999}", "${-9223372036854775808}", "${\"\\u{zz}\"}", "${for}", "${[for x in : x]}",
+            "${a ? : b}", "${f(...)}", "%{ if true }x%{ endif }${1}", "${x}%{", "${\u{0}}", "${é.ü}",
+            "${99999999999999999999999}", "${a[99999999999999999999999]}", "${heredoc <<EOT\nx\nEOT\n}",
+        ];
+        for s in samples {
+            let _ = parse_template(s);
+        }
+        let deep = format!("${{{}1{}}}", "(".repeat(200), ")".repeat(200));
+        let _ = parse_template(&deep);
     }
 }

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod evaluate;
 pub mod expr;
 pub mod format;
+pub mod functions;
 pub mod jsonschema;
 pub mod keys;
 #[cfg(test)]
@@ -17,6 +18,8 @@ mod lines;
 pub use lines::scalar_region;
 pub(crate) mod load;
 pub mod scan;
+pub mod ops;
+pub mod parse;
 mod sections;
 pub mod validate;
 pub mod vars;
