@@ -9,6 +9,7 @@ pub mod eval;
 pub mod evaluate;
 pub mod expr;
 pub mod format;
+pub mod functions;
 pub mod jsonschema;
 pub mod keys;
 #[cfg(test)]

@@ -1,0 +1,333 @@
+//! Unit tests of the function library: for every function a normal case, an error case, and
+//! unknown and sensitive arguments; hostile inputs that must not panic.
+
+use super::{call, names, Arg, FnCx};
+use crate::value::Value;
+use serde_json::json;
+
+fn v(j: serde_json::Value) -> Value {
+    Value::from_json(&j)
+}
+
+fn k(j: serde_json::Value) -> Arg {
+    Arg {
+        value: v(j),
+        sensitive: false,
+    }
+}
+
+fn secret(j: serde_json::Value) -> Arg {
+    Arg {
+        value: v(j),
+        sensitive: true,
+    }
+}
+
+fn unknown() -> Arg {
+    Arg {
+        value: Value::Unknown,
+        sensitive: false,
+    }
+}
+
+fn run(name: &str, args: Vec<Arg>) -> Result<Arg, String> {
+    call(
+        name,
+        args,
+        &FnCx {
+            dir: std::path::Path::new("."),
+        },
+    )
+}
+
+/// The value of a call that must succeed without sensitivity.
+fn ok(name: &str, args: Vec<Arg>) -> Value {
+    let r = run(name, args).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(!r.sensitive, "{name}: unexpectedly sensitive");
+    r.value
+}
+
+fn err(name: &str, args: Vec<Arg>) -> String {
+    match run(name, args) {
+        Ok(r) => panic!("{name}: expected an error, got {:?}", r.value),
+        Err(e) => {
+            assert!(e.starts_with(&format!("{name}: ")), "{e}");
+            e
+        }
+    }
+}
+
+/// A call with one unknown argument (at `at`, the others as given) is unknown.
+fn unknown_at(name: &str, mut args: Vec<Arg>, at: usize) {
+    args[at] = unknown();
+    assert_eq!(
+        run(name, args).map(|a| a.value),
+        Ok(Value::Unknown),
+        "{name}"
+    );
+}
+
+/// A call with one sensitive argument is sensitive and otherwise the same.
+fn sensitive_at(name: &str, args: Vec<Arg>, at: usize) {
+    let plain = run(name, args.clone()).map(|a| a.value);
+    let mut marked = args;
+    marked[at].sensitive = true;
+    let r = run(name, marked).expect("a result");
+    assert!(r.sensitive, "{name}: not sensitive");
+    assert_eq!(Ok(r.value), plain, "{name}");
+}
+
+/// The four checks of one function: the normal case, unknown and sensitive arguments.
+fn all(name: &str, args: Vec<Arg>, want: serde_json::Value) {
+    assert_eq!(ok(name, args.clone()), v(want), "{name}");
+    for i in 0..args.len() {
+        unknown_at(name, args.clone(), i);
+        sensitive_at(name, args.clone(), i);
+    }
+}
+
+#[test]
+fn every_name_is_callable_and_listed_once() {
+    let mut seen = std::collections::BTreeSet::new();
+    for n in names() {
+        assert!(seen.insert(*n), "{n} listed twice");
+    }
+    assert_eq!(names().len(), 41);
+    assert!(!names().contains(&"try") && !names().contains(&"can"));
+}
+
+#[test]
+fn an_unknown_function_and_wrong_arity_are_errors() {
+    assert_eq!(
+        run("nope", vec![]).unwrap_err(),
+        "there is no function named \"nope\""
+    );
+    assert_eq!(err("upper", vec![]), "upper: expects 1 argument, got 0");
+    assert_eq!(
+        err("lookup", vec![k(json!({}))]),
+        "lookup: expects 2 to 3 arguments, got 1"
+    );
+    assert_eq!(
+        err("join", vec![k(json!(","))]),
+        "join: expects at least 2 arguments, got 1"
+    );
+}
+
+#[test]
+fn length() {
+    all("length", vec![k(json!([1, 2, 3]))], json!(3));
+    assert_eq!(ok("length", vec![k(json!("héllo"))]), Value::int(5));
+    assert_eq!(ok("length", vec![k(json!({"a": 1}))]), Value::int(1));
+    let with_unknown = Arg {
+        value: Value::List(vec![Value::Unknown, Value::int(1)]),
+        sensitive: false,
+    };
+    assert_eq!(ok("length", vec![with_unknown]), Value::int(2));
+    assert_eq!(
+        err("length", vec![k(json!(5))]),
+        "length: argument 1 must be a string, a list or a map, got a number"
+    );
+}
+
+#[test]
+fn lookup() {
+    all("lookup", vec![k(json!({"a": 1})), k(json!("a"))], json!(1));
+    assert_eq!(
+        ok(
+            "lookup",
+            vec![k(json!({"a": 1})), k(json!("b")), k(json!(0))]
+        ),
+        Value::int(0)
+    );
+    // The default is not needed when the key exists: an unknown default leaves the result known.
+    assert_eq!(
+        ok("lookup", vec![k(json!({"a": 1})), k(json!("a")), unknown()]),
+        Value::int(1)
+    );
+    assert_eq!(
+        ok("lookup", vec![k(json!({})), k(json!("a")), unknown()]),
+        Value::Unknown
+    );
+    unknown_at(
+        "lookup",
+        vec![k(json!({"a": 1})), k(json!("a")), k(json!(0))],
+        0,
+    );
+    unknown_at(
+        "lookup",
+        vec![k(json!({"a": 1})), k(json!("a")), k(json!(0))],
+        1,
+    );
+    assert!(err("lookup", vec![k(json!({})), k(json!("a"))]).contains("no key \"a\""));
+    assert_eq!(
+        err("lookup", vec![k(json!([])), k(json!("a"))]),
+        "lookup: argument 1 must be a map, got a list"
+    );
+}
+
+#[test]
+fn merge_and_concat() {
+    all(
+        "merge",
+        vec![k(json!({"a": 1, "b": 1})), k(json!({"b": 2}))],
+        json!({"a": 1, "b": 2}),
+    );
+    assert_eq!(ok("merge", vec![]), v(json!({})));
+    assert_eq!(
+        ok("merge", vec![k(json!(null)), k(json!({"a": 1}))]),
+        v(json!({"a": 1}))
+    );
+    assert_eq!(
+        err("merge", vec![k(json!({})), k(json!(1))]),
+        "merge: argument 2 must be a map, got a number"
+    );
+    all(
+        "concat",
+        vec![k(json!([1])), k(json!([2, 3]))],
+        json!([1, 2, 3]),
+    );
+    assert_eq!(
+        err("concat", vec![k(json!("x"))]),
+        "concat: argument 1 must be a list, got a string"
+    );
+}
+
+#[test]
+fn flatten() {
+    all(
+        "flatten",
+        vec![k(json!([[1, [2]], [], 3]))],
+        json!([1, 2, 3]),
+    );
+    let inner_unknown = Arg {
+        value: Value::List(vec![Value::List(vec![Value::Unknown])]),
+        sensitive: false,
+    };
+    assert_eq!(ok("flatten", vec![inner_unknown]), Value::Unknown);
+    assert_eq!(
+        err("flatten", vec![k(json!({}))]),
+        "flatten: argument 1 must be a list, got a map"
+    );
+    let mut deep = Value::List(vec![]);
+    for _ in 0..300 {
+        deep = Value::List(vec![deep]);
+    }
+    let e = err(
+        "flatten",
+        vec![Arg {
+            value: deep,
+            sensitive: false,
+        }],
+    );
+    assert!(e.contains("nested more than"), "{e}");
+}
+
+#[test]
+fn keys_values_contains() {
+    all("keys", vec![k(json!({"b": 1, "a": 2}))], json!(["a", "b"]));
+    all("values", vec![k(json!({"b": 1, "a": 2}))], json!([2, 1]));
+    assert_eq!(
+        err("keys", vec![k(json!([]))]),
+        "keys: argument 1 must be a map, got a list"
+    );
+    assert_eq!(
+        err("values", vec![k(json!("x"))]),
+        "values: argument 1 must be a map, got a string"
+    );
+    all(
+        "contains",
+        vec![k(json!(["a", "b"])), k(json!("b"))],
+        json!(true),
+    );
+    assert_eq!(
+        ok("contains", vec![k(json!([1.0])), k(json!(1))]),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        ok("contains", vec![k(json!([])), k(json!(1))]),
+        Value::Bool(false)
+    );
+    let partly = Arg {
+        value: Value::List(vec![Value::Unknown]),
+        sensitive: false,
+    };
+    assert_eq!(ok("contains", vec![partly, k(json!(1))]), Value::Unknown);
+    assert_eq!(
+        err("contains", vec![k(json!(1)), k(json!(1))]),
+        "contains: argument 1 must be a list, got a number"
+    );
+}
+
+#[test]
+fn coalesce() {
+    assert_eq!(
+        ok(
+            "coalesce",
+            vec![k(json!(null)), k(json!("")), k(json!("a"))]
+        ),
+        v(json!("a"))
+    );
+    assert_eq!(
+        ok("coalesce", vec![k(json!("a")), unknown()]),
+        v(json!("a"))
+    );
+    assert_eq!(
+        ok("coalesce", vec![k(json!(null)), unknown(), k(json!("a"))]),
+        Value::Unknown
+    );
+    sensitive_at("coalesce", vec![k(json!(null)), k(json!("a"))], 0);
+    assert_eq!(
+        err("coalesce", vec![k(json!(null))]),
+        "coalesce: no argument is non-null and non-empty"
+    );
+}
+
+#[test]
+fn zipmap_distinct_sort() {
+    all(
+        "zipmap",
+        vec![k(json!(["a", "b"])), k(json!([1, 2]))],
+        json!({"a": 1, "b": 2}),
+    );
+    let vals = Arg {
+        value: Value::List(vec![Value::Unknown]),
+        sensitive: false,
+    };
+    assert_eq!(
+        ok("zipmap", vec![k(json!(["a"])), vals]),
+        Value::Map([("a".into(), Value::Unknown)].into())
+    );
+    let keys = Arg {
+        value: Value::List(vec![Value::Unknown]),
+        sensitive: false,
+    };
+    assert_eq!(ok("zipmap", vec![keys, k(json!([1]))]), Value::Unknown);
+    assert!(
+        err("zipmap", vec![k(json!(["a"])), k(json!([]))]).contains("1 keys but argument 2 has 0")
+    );
+    all(
+        "distinct",
+        vec![k(json!(["b", "a", "b", 1, 1.0]))],
+        json!(["b", "a", 1]),
+    );
+    assert_eq!(
+        err("distinct", vec![k(json!("x"))]),
+        "distinct: argument 1 must be a list, got a string"
+    );
+    all(
+        "sort",
+        vec![k(json!(["b", "a", 3]))],
+        json!(["3", "a", "b"]),
+    );
+    assert_eq!(
+        err("sort", vec![k(json!(["a", [1]]))]),
+        "sort: argument 1 must be a list of strings, its element [1] is a list"
+    );
+}
+
+#[test]
+fn a_long_distinct_is_not_quadratic() {
+    let l: Vec<serde_json::Value> = (0..200_000).map(|i| json!(i % 1000)).collect();
+    let out = ok("distinct", vec![k(json!(l))]);
+    assert_eq!(out.as_list().map(Vec::len), Some(1000));
+}
