@@ -80,13 +80,18 @@ impl A<'_> {
         number_of(self.get(i)?).ok_or_else(|| self.wrong(i, "a number"))
     }
 
-    /// A whole number (an `i64`).
+    /// A whole number as an `i64`, beyond its range clamped to its ends (for offsets).
     pub fn int(&self, i: usize) -> Result<i64, String> {
+        if let Value::Number(n) = self.get(i)? {
+            if let Some(x) = n.as_i64() {
+                return Ok(x);
+            }
+        }
         let x = self.num(i)?;
-        if x.fract() != 0.0 || x.abs() > 9.0e18 {
+        if x.fract() != 0.0 {
             return Err(self.wrong(i, "a whole number"));
         }
-        Ok(x as i64)
+        Ok(x as i64) // `as` saturates: 1e300 is i64::MAX
     }
 
     pub fn list(&self, i: usize) -> Result<&[Value], String> {

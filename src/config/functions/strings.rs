@@ -89,7 +89,13 @@ fn verb_text(a: &A<'_>, verb: char, i: usize) -> Result<String, String> {
     let v = a.get(i)?;
     match verb {
         's' => a.str(i),
-        'd' => Ok(a.int(i)?.to_string()),
+        'd' => match v {
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+            _ => match a.num(i)? {
+                x if x.fract() == 0.0 => Ok(format!("{x:.0}")),
+                _ => Err(a.wrong(i, "a whole number")),
+            },
+        },
         'f' => Ok(format!("{:.6}", a.num(i)?)),
         't' => v
             .as_bool()

@@ -331,3 +331,267 @@ fn a_long_distinct_is_not_quadratic() {
     let out = ok("distinct", vec![k(json!(l))]);
     assert_eq!(out.as_list().map(Vec::len), Some(1000));
 }
+
+#[test]
+fn join_and_split() {
+    all(
+        "join",
+        vec![k(json!("-")), k(json!(["a", 1])), k(json!([true]))],
+        json!("a-1-true"),
+    );
+    assert_eq!(
+        err("join", vec![k(json!(",")), k(json!(5))]),
+        "join: argument 2 must be a list, got a number"
+    );
+    assert_eq!(
+        err("join", vec![k(json!(",")), k(json!([null]))]),
+        "join: argument 2 must be a list of strings, its element [0] is null"
+    );
+    all(
+        "split",
+        vec![k(json!(",")), k(json!("a,b,,c"))],
+        json!(["a", "b", "", "c"]),
+    );
+    assert_eq!(
+        ok("split", vec![k(json!("")), k(json!("hé"))]),
+        v(json!(["h", "é"]))
+    );
+    assert_eq!(
+        ok("split", vec![k(json!(",")), k(json!(""))]),
+        v(json!([""]))
+    );
+    assert_eq!(
+        err("split", vec![k(json!([])), k(json!(""))]),
+        "split: argument 1 must be a string, got a list"
+    );
+}
+
+#[test]
+fn a_huge_join_is_refused() {
+    let big = "x".repeat(1 << 20);
+    let parts: Vec<serde_json::Value> = (0..100).map(|_| json!("y")).collect();
+    let e = err("join", vec![k(json!(big)), k(json!(parts))]);
+    assert!(e.contains("longer than"), "{e}");
+}
+
+#[test]
+fn format() {
+    all(
+        "format",
+        vec![
+            k(json!("%s-%d %v %q %t 100%%")),
+            k(json!("a")),
+            k(json!(3)),
+            k(json!([1])),
+            k(json!("q\"")),
+            k(json!(true)),
+        ],
+        json!("a-3 [1] \"q\\\"\" true 100%"),
+    );
+    assert_eq!(
+        ok("format", vec![k(json!("%f")), k(json!(1.5))]),
+        v(json!("1.500000"))
+    );
+    assert_eq!(
+        ok("format", vec![k(json!("%v")), k(json!("s"))]),
+        v(json!("s"))
+    );
+    assert_eq!(
+        err("format", vec![k(json!("%d")), k(json!(1.5))]),
+        "format: argument 2 must be a whole number, got a number"
+    );
+    assert!(err("format", vec![k(json!("%s"))]).contains("argument 2 is missing"));
+    assert!(err("format", vec![k(json!("x")), k(json!(1))]).contains("too many arguments"));
+    assert!(err("format", vec![k(json!("%x")), k(json!(1))]).contains("unsupported verb %x"));
+    assert!(err("format", vec![k(json!("50%"))]).contains("lone"));
+}
+
+#[test]
+fn lower_upper_trimspace() {
+    all("lower", vec![k(json!("AbÇ"))], json!("abç"));
+    all("upper", vec![k(json!("abç"))], json!("ABÇ"));
+    all("trimspace", vec![k(json!("\t a b \n"))], json!("a b"));
+    assert_eq!(ok("upper", vec![k(json!(5))]), v(json!("5")));
+    assert_eq!(
+        err("lower", vec![k(json!({}))]),
+        "lower: argument 1 must be a string, got a map"
+    );
+    assert_eq!(
+        err("upper", vec![k(json!(null))]),
+        "upper: argument 1 must be a string, got null"
+    );
+    assert_eq!(
+        err("trimspace", vec![k(json!([]))]),
+        "trimspace: argument 1 must be a string, got a list"
+    );
+}
+
+#[test]
+fn replace() {
+    all(
+        "replace",
+        vec![k(json!("a-b-c")), k(json!("-")), k(json!("+"))],
+        json!("a+b+c"),
+    );
+    assert_eq!(
+        ok(
+            "replace",
+            vec![k(json!("a1b22")), k(json!("/[0-9]+/")), k(json!("#"))]
+        ),
+        v(json!("a#b#"))
+    );
+    assert_eq!(
+        ok(
+            "replace",
+            vec![k(json!("ab")), k(json!("/(a)(b)/")), k(json!("$2$1"))]
+        ),
+        v(json!("ba"))
+    );
+    assert_eq!(
+        ok(
+            "replace",
+            vec![k(json!("a/b")), k(json!("/")), k(json!("|"))]
+        ),
+        v(json!("a|b"))
+    );
+    assert!(err(
+        "replace",
+        vec![k(json!("a")), k(json!("/(/")), k(json!(""))]
+    )
+    .contains("not a valid regular expression"));
+    let big = "x".repeat(1 << 20);
+    let e = err(
+        "replace",
+        vec![k(json!(big.clone())), k(json!("")), k(json!(big))],
+    );
+    assert!(e.contains("longer than"), "{e}");
+}
+
+#[test]
+fn substr() {
+    all(
+        "substr",
+        vec![k(json!("hello")), k(json!(1)), k(json!(3))],
+        json!("ell"),
+    );
+    assert_eq!(
+        ok(
+            "substr",
+            vec![k(json!("héllo")), k(json!(-3)), k(json!(-1))]
+        ),
+        v(json!("llo"))
+    );
+    assert_eq!(
+        ok(
+            "substr",
+            vec![k(json!("abc")), k(json!(i64::MAX)), k(json!(i64::MAX))]
+        ),
+        v(json!(""))
+    );
+    assert_eq!(
+        ok(
+            "substr",
+            vec![k(json!("abc")), k(json!(i64::MIN)), k(json!(2))]
+        ),
+        v(json!("ab"))
+    );
+    assert_eq!(
+        ok(
+            "substr",
+            vec![k(json!("abc")), k(json!(1)), k(json!(1e300))]
+        )
+        .kind(),
+        "string"
+    );
+    assert!(err("substr", vec![k(json!("abc")), k(json!(0)), k(json!(-2))]).contains("argument 3"));
+    assert!(
+        err("substr", vec![k(json!("abc")), k(json!(0.5)), k(json!(1))])
+            .contains("argument 2 must be a whole number")
+    );
+}
+
+#[test]
+fn startswith_endswith() {
+    all(
+        "startswith",
+        vec![k(json!("hello")), k(json!("he"))],
+        json!(true),
+    );
+    all(
+        "endswith",
+        vec![k(json!("hello")), k(json!("he"))],
+        json!(false),
+    );
+    assert_eq!(
+        err("startswith", vec![k(json!([])), k(json!("a"))]),
+        "startswith: argument 1 must be a string, got a list"
+    );
+    assert_eq!(
+        err("endswith", vec![k(json!("a")), k(json!({}))]),
+        "endswith: argument 2 must be a string, got a map"
+    );
+}
+
+#[test]
+fn conversions() {
+    all("tostring", vec![k(json!(1.5))], json!("1.5"));
+    assert_eq!(ok("tostring", vec![k(json!(null))]), Value::Null);
+    assert_eq!(
+        err("tostring", vec![k(json!([]))]),
+        "tostring: argument 1 must be a string, a number or a bool, got a list"
+    );
+    all("tonumber", vec![k(json!("42"))], json!(42));
+    assert_eq!(ok("tonumber", vec![k(json!("1.25"))]), v(json!(1.25)));
+    assert!(err("tonumber", vec![k(json!("NaN"))]).contains("argument 1 must be a number"));
+    assert!(err("tonumber", vec![k(json!("1e999"))]).contains("argument 1 must be a number"));
+    all("tobool", vec![k(json!("true"))], json!(true));
+    assert!(err("tobool", vec![k(json!("yes"))]).contains("argument 1 must be a bool"));
+    all("tolist", vec![k(json!([1, "a"]))], json!([1, "a"]));
+    assert!(err("tolist", vec![k(json!({}))]).starts_with("tolist: argument 1 must be a list"));
+    all("toset", vec![k(json!(["b", "a", "b"]))], json!(["a", "b"]));
+    assert!(err("toset", vec![k(json!("a"))]).starts_with("toset: argument 1 must be a list"));
+    all("tomap", vec![k(json!({"a": 1}))], json!({"a": 1}));
+    assert!(err("tomap", vec![k(json!([]))]).starts_with("tomap: argument 1 must be a map"));
+    let partly = Arg {
+        value: Value::List(vec![Value::Unknown]),
+        sensitive: false,
+    };
+    assert_eq!(
+        ok("tolist", vec![partly.clone()]),
+        Value::List(vec![Value::Unknown])
+    );
+    assert_eq!(ok("toset", vec![partly]), Value::Unknown);
+}
+
+#[test]
+fn sensitive_and_nonsensitive() {
+    let r = run("sensitive", vec![k(json!("pw"))]).expect("a result");
+    assert_eq!(r, secret(json!("pw")));
+    let r = run("nonsensitive", vec![secret(json!("pw"))]).expect("a result");
+    assert_eq!(r, k(json!("pw")));
+    // Unknown values pass through with the mark changed.
+    let r = run("sensitive", vec![unknown()]).expect("a result");
+    assert_eq!(
+        r,
+        Arg {
+            value: Value::Unknown,
+            sensitive: true
+        }
+    );
+    let r = run(
+        "nonsensitive",
+        vec![Arg {
+            value: Value::Unknown,
+            sensitive: true,
+        }],
+    )
+    .expect("a result");
+    assert_eq!(r, unknown());
+    assert_eq!(
+        err("sensitive", vec![]),
+        "sensitive: expects 1 argument, got 0"
+    );
+    // A sensitive value stays sensitive through another function.
+    let r = run("upper", vec![secret(json!("pw"))]).expect("a result");
+    assert_eq!(r, secret(json!("PW")));
+}
