@@ -595,3 +595,211 @@ fn sensitive_and_nonsensitive() {
     let r = run("upper", vec![secret(json!("pw"))]).expect("a result");
     assert_eq!(r, secret(json!("PW")));
 }
+
+#[test]
+fn json_and_yaml() {
+    all(
+        "jsonencode",
+        vec![k(json!({"b": [1, "x"], "a": null}))],
+        json!("{\"a\":null,\"b\":[1,\"x\"]}"),
+    );
+    all(
+        "jsondecode",
+        vec![k(json!("{\"a\":[1,true]}"))],
+        json!({"a": [1, true]}),
+    );
+    assert!(err("jsondecode", vec![k(json!("{"))]).contains("not valid JSON"));
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(err("jsondecode", vec![k(json!(deep))]).contains("not valid JSON"));
+    assert_eq!(
+        err("jsonencode", vec![]),
+        "jsonencode: expects 1 argument, got 0"
+    );
+    all("yamlencode", vec![k(json!({"a": [1]}))], json!("a:\n- 1\n"));
+    assert_eq!(
+        err("yamlencode", vec![]),
+        "yamlencode: expects 1 argument, got 0"
+    );
+}
+
+#[test]
+fn base64_and_sha256() {
+    all("base64encode", vec![k(json!("héllo"))], json!("aMOpbGxv"));
+    all("base64decode", vec![k(json!("aMOpbGxv"))], json!("héllo"));
+    assert!(err("base64decode", vec![k(json!("!!"))]).contains("not valid base64"));
+    assert!(err("base64decode", vec![k(json!("/w=="))]).contains("not valid UTF-8"));
+    all(
+        "sha256",
+        vec![k(json!("abc"))],
+        json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    );
+    assert_eq!(
+        err("sha256", vec![k(json!([]))]),
+        "sha256: argument 1 must be a string, got a list"
+    );
+}
+
+#[test]
+fn min_max_abs() {
+    all(
+        "min",
+        vec![k(json!(3)), k(json!(1.5)), k(json!(2))],
+        json!(1.5),
+    );
+    all(
+        "max",
+        vec![k(json!(3)), k(json!(1.5)), k(json!("7"))],
+        json!(7),
+    );
+    assert_eq!(
+        err("min", vec![k(json!(1)), k(json!("x"))]),
+        "min: argument 2 must be a number, got a string"
+    );
+    assert_eq!(
+        err("max", vec![]),
+        "max: expects at least 1 argument, got 0"
+    );
+    all("abs", vec![k(json!(-4))], json!(4));
+    assert_eq!(ok("abs", vec![k(json!(-2.5))]), v(json!(2.5)));
+    assert_eq!(ok("abs", vec![k(json!(i64::MIN))]).kind(), "number");
+    assert_eq!(
+        err("abs", vec![k(json!(true))]),
+        "abs: argument 1 must be a number, got a bool"
+    );
+}
+
+#[test]
+fn range() {
+    all("range", vec![k(json!(3))], json!([0, 1, 2]));
+    all("range", vec![k(json!(1)), k(json!(4))], json!([1, 2, 3]));
+    all(
+        "range",
+        vec![k(json!(0)), k(json!(1)), k(json!(0.25))],
+        json!([0, 0.25, 0.5, 0.75]),
+    );
+    assert_eq!(
+        ok("range", vec![k(json!(3)), k(json!(0))]),
+        v(json!([3, 2, 1]))
+    );
+    assert_eq!(
+        ok("range", vec![k(json!(0)), k(json!(3)), k(json!(-1))]),
+        v(json!([]))
+    );
+    assert!(err("range", vec![k(json!(0)), k(json!(3)), k(json!(0))]).contains("must not be zero"));
+    assert!(err("range", vec![k(json!(1e18))]).contains("more than 1024"));
+    assert!(
+        err("range", vec![k(json!(0)), k(json!(1)), k(json!(1e-300))]).contains("more than 1024")
+    );
+    assert_eq!(
+        ok("range", vec![k(json!(1024))]).as_list().map(Vec::len),
+        Some(1024)
+    );
+    assert_eq!(
+        err("range", vec![]),
+        "range: expects 1 to 3 arguments, got 0"
+    );
+}
+
+fn in_dir(dir: &std::path::Path, path: &str) -> Result<Arg, String> {
+    call("file", vec![k(json!(path))], &FnCx { dir })
+}
+
+#[test]
+fn file_reads_inside_the_stack_directory_only() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let stack = tmp.path().join("stack");
+    std::fs::create_dir_all(stack.join("sub")).expect("dirs");
+    std::fs::write(stack.join("sub/a.txt"), "hello\n").expect("a file");
+    std::fs::write(tmp.path().join("outside.txt"), "secret").expect("a file");
+    assert_eq!(
+        in_dir(&stack, "sub/a.txt").map(|a| a.value),
+        Ok(v(json!("hello\n")))
+    );
+    assert_eq!(
+        in_dir(&stack, "./sub/a.txt").map(|a| a.value),
+        Ok(v(json!("hello\n")))
+    );
+    assert!(in_dir(&stack, "../outside.txt")
+        .unwrap_err()
+        .contains("leaves the stack directory"));
+    assert!(in_dir(&stack, "sub/../../outside.txt")
+        .unwrap_err()
+        .contains("leaves"));
+    let abs = tmp.path().join("outside.txt");
+    assert!(in_dir(&stack, &abs.display().to_string())
+        .unwrap_err()
+        .contains("relative"));
+    std::os::unix::fs::symlink(tmp.path().join("outside.txt"), stack.join("link")).expect("a link");
+    assert!(in_dir(&stack, "link")
+        .unwrap_err()
+        .contains("leads outside"));
+    assert!(in_dir(&stack, "missing")
+        .unwrap_err()
+        .starts_with("file: cannot read \"missing\""));
+    assert!(in_dir(&stack, "sub")
+        .unwrap_err()
+        .contains("not a regular file"));
+    assert!(in_dir(&stack, "").unwrap_err().contains("relative"));
+}
+
+#[test]
+fn file_refuses_big_binary_and_fifo_files() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let big = std::fs::File::create(tmp.path().join("big")).expect("a file");
+    big.set_len(super::file::MAX_FILE + 1).expect("a length");
+    assert!(in_dir(tmp.path(), "big")
+        .unwrap_err()
+        .contains("larger than"));
+    std::fs::write(tmp.path().join("bin"), [0xff, 0xfe]).expect("a file");
+    assert!(in_dir(tmp.path(), "bin")
+        .unwrap_err()
+        .contains("not valid UTF-8"));
+    let fifo = tmp.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.display().to_string()).expect("a path");
+    // SAFETY: mkfifo reads a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    assert!(in_dir(tmp.path(), "fifo")
+        .unwrap_err()
+        .contains("not a regular file"));
+    // Unknown and sensitive paths.
+    let dir = FnCx { dir: tmp.path() };
+    assert_eq!(
+        call("file", vec![unknown()], &dir).map(|a| a.value),
+        Ok(Value::Unknown)
+    );
+    std::fs::write(tmp.path().join("t"), "x").expect("a file");
+    assert!(call("file", vec![secret(json!("t"))], &dir).is_ok_and(|a| a.sensitive));
+}
+
+/// Hostile inputs: every function with every kind of value, one to three arguments, never
+/// panics (errors are fine).
+#[test]
+fn no_function_panics_on_any_kind_of_argument() {
+    let kinds = [
+        json!(null),
+        json!(true),
+        json!(-1),
+        json!(1e300),
+        json!(""),
+        json!("/(/"),
+        json!("%"),
+        json!([]),
+        json!([null, [1], {"a": "b"}]),
+        json!({"": null}),
+    ];
+    let mut kinds: Vec<Arg> = kinds.into_iter().map(k).collect();
+    kinds.push(unknown());
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let cx = FnCx { dir: tmp.path() };
+    for name in names() {
+        for x in &kinds {
+            let _ = call(name, vec![x.clone()], &cx);
+            for y in &kinds {
+                let _ = call(name, vec![x.clone(), y.clone()], &cx);
+                for z in &kinds {
+                    let _ = call(name, vec![x.clone(), y.clone(), z.clone()], &cx);
+                }
+            }
+        }
+    }
+}
