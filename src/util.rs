@@ -54,7 +54,8 @@ pub fn leak_at_exit<T>(v: T) {
 }
 
 /// Test hook for crash tests: when `STRATA_TEST_PAUSE_AT` names this checkpoint, announce it
-/// by creating the file `STRATA_TEST_PAUSE_FILE` and wait there until killed. Compiled only
+/// by creating the file `STRATA_TEST_PAUSE_FILE` and wait there until killed — or, when
+/// `STRATA_TEST_PAUSE_MS` is set, for that many milliseconds (a race window held open). Compiled only
 /// with the `test-hooks` feature, which only the tests enable; off otherwise (one environment
 /// look-up).
 #[cfg(feature = "test-hooks")]
@@ -68,8 +69,12 @@ pub fn checkpoint(name: &str) {
     if let Ok(f) = std::env::var("STRATA_TEST_PAUSE_FILE") {
         let _ = std::fs::write(f, name);
     }
-    loop {
-        std::thread::sleep(std::time::Duration::from_secs(3600));
+    let ms = std::env::var("STRATA_TEST_PAUSE_MS").ok();
+    match ms.and_then(|m| m.parse::<u64>().ok()) {
+        Some(ms) => std::thread::sleep(std::time::Duration::from_millis(ms)),
+        None => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
     }
 }
 

@@ -158,6 +158,36 @@ fn a_signal_before_the_executor_stops_at_once_and_releases_the_lock() {
 }
 
 #[test]
+fn a_signal_while_the_lock_is_being_taken_still_releases_it() {
+    // The lock file is written on a blocking thread; the signal lands before that thread
+    // hands the lock back, so the command is cancelled while the lock is not yet its own.
+    let env = Env::with_example("quickstart");
+    let marker = env.path().join("paused");
+    let child = env.spawn_with(
+        &common::APPLY,
+        &[
+            ("STRATA_TEST_PAUSE_AT", "lock_written"),
+            ("STRATA_TEST_PAUSE_FILE", marker.to_str().unwrap()),
+            ("STRATA_TEST_PAUSE_MS", "1000"),
+        ],
+        Stdio::null(),
+        Stdio::piped(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the apply never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    assert!(
+        !env.path().join("state/quickstart.json.lock").exists(),
+        "the lock file outlived its holder"
+    );
+}
+
+#[test]
 fn a_plan_beside_a_live_apply_leaves_its_calls_in_flight_alone() {
     let env = Env::huawei_quickstart();
     let args = common::APPLY_SERIALLY;

@@ -467,8 +467,10 @@ pub fn main() -> i32 {
             }),
         }
     });
-    // Do not wait for the in-process sandbox server: it ends with the process.
-    runtime.shutdown_background();
+    // Drop every task still running (the in-process sandbox server's among them) and wait,
+    // briefly, for blocking work: a lock taken on a blocking thread just as an interrupt
+    // cancelled the command is released (its file removed) before the process ends.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(3));
     match result {
         Ok(code) => code,
         Err(f) => {

@@ -163,6 +163,7 @@ pub fn acquire(path: &Path, operation: &str, wait: Duration) -> Result<LocalLock
         file.write_all(text.as_bytes())
             .map_err(|e| io_err(path, e))?;
         file.sync_data().map_err(|e| io_err(path, e))?;
+        crate::util::checkpoint("lock_written");
         return Ok(LocalLock {
             file,
             path: path.to_path_buf(),
