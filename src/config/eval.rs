@@ -479,7 +479,9 @@ fn insert_key(map: &mut Map, key: String, value: Value, grouping: bool) -> Resul
 
 /// Grouped values: a sensitive element makes its whole group sensitive.
 fn regroup(sens: Vec<Path>) -> Vec<Path> {
-    sens.into_iter().map(|p| p.into_iter().take(1).collect()).collect()
+    sens.into_iter()
+        .map(|p| p.into_iter().take(1).collect())
+        .collect()
 }
 
 fn true_if(a: &[Path], b: &[Path]) -> bool {

@@ -25,11 +25,9 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
         Eq => Ok(Value::Bool(equal(a, b))),
         NotEq => Ok(Value::Bool(!equal(a, b))),
         And | Or => match (a, b) {
-            (Value::Bool(x), Value::Bool(y)) => Ok(Value::Bool(if op == And {
-                *x && *y
-            } else {
-                *x || *y
-            })),
+            (Value::Bool(x), Value::Bool(y)) => {
+                Ok(Value::Bool(if op == And { *x && *y } else { *x || *y }))
+            }
             _ => Err(kinds(op, "bools", a, b)),
         },
         _ => {
@@ -71,7 +69,10 @@ pub fn symbol(op: BinOp) -> &'static str {
 
 fn arith(op: BinOp, x: &serde_json::Number, y: &serde_json::Number) -> Result<Value, String> {
     use BinOp::*;
-    let (fx, fy) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+    let (fx, fy) = (
+        x.as_f64().unwrap_or(f64::NAN),
+        y.as_f64().unwrap_or(f64::NAN),
+    );
     let ints = x.as_i64().zip(y.as_i64());
     let exact = |f: fn(i64, i64) -> Option<i64>| ints.and_then(|(a, b)| f(a, b));
     let zero = || Err(format!("operator {}: division by zero", symbol(op)));
@@ -138,7 +139,9 @@ mod tests {
             serde_json::json!(3.5)
         );
         assert_eq!(binary(BinOp::Mod, &n(7), &n(3)).unwrap(), n(1));
-        assert!(binary(BinOp::Div, &n(1), &n(0)).unwrap_err().contains("zero"));
+        assert!(binary(BinOp::Div, &n(1), &n(0))
+            .unwrap_err()
+            .contains("zero"));
         assert!(binary(BinOp::Mod, &n(1), &n(0)).is_err());
         assert!(binary(BinOp::Add, &n(i64::MAX), &n(1)).is_ok());
         assert!(binary(BinOp::Mul, &n(i64::MAX), &n(i64::MAX)).is_ok());
@@ -150,7 +153,10 @@ mod tests {
 
     #[test]
     fn comparison_logic_and_kinds() {
-        assert_eq!(binary(BinOp::Less, &n(1), &n(2)).unwrap(), Value::Bool(true));
+        assert_eq!(
+            binary(BinOp::Less, &n(1), &n(2)).unwrap(),
+            Value::Bool(true)
+        );
         assert!(equal(&n(1), &Value::from_json(&serde_json::json!(1.0))));
         assert_eq!(
             binary(BinOp::Eq, &Value::str("a"), &n(1)).unwrap(),
@@ -162,7 +168,10 @@ mod tests {
         assert_eq!(binary(BinOp::Or, &t, &f).unwrap(), t);
         assert_eq!(unary(UnOp::Not, &t).unwrap(), f);
         let e = binary(BinOp::Add, &Value::str("secret"), &n(1)).unwrap_err();
-        assert!(e.contains("a string and a number") && !e.contains("secret"), "{e}");
+        assert!(
+            e.contains("a string and a number") && !e.contains("secret"),
+            "{e}"
+        );
         assert!(binary(BinOp::And, &t, &n(1)).is_err());
         assert!(unary(UnOp::Not, &n(1)).is_err());
     }

@@ -203,10 +203,7 @@ fn for_expr(f: &hcl::expr::ForExpr, bound: &mut Vec<String>) -> Result<Expr, Str
     bound.push(f.value_var.to_string());
     let body = (|| {
         Ok::<_, String>((
-            f.key_expr
-                .as_ref()
-                .map(|k| convert(k, bound))
-                .transpose()?,
+            f.key_expr.as_ref().map(|k| convert(k, bound)).transpose()?,
             convert(&f.value_expr, bound)?,
             f.cond_expr
                 .as_ref()
@@ -313,10 +310,9 @@ fn steps(
     for (i, op) in ops.iter().enumerate() {
         base = match op {
             TraversalOperator::GetAttr(id) => Expr::Attr(Box::new(base), id.to_string()),
-            TraversalOperator::LegacyIndex(n) => Expr::Index(Box::new((
-                base,
-                Expr::Literal(Value::Number((*n).into())),
-            ))),
+            TraversalOperator::LegacyIndex(n) => {
+                Expr::Index(Box::new((base, Expr::Literal(Value::Number((*n).into())))))
+            }
             TraversalOperator::Index(e) => Expr::Index(Box::new((base, convert(e, bound)?))),
             TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
                 let each = steps(Expr::Local("*".into()), &ops[i + 1..], bound)?;
