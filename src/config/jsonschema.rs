@@ -190,6 +190,17 @@ fn key_schema(k: &Key, block: Option<&Schema>) -> Value {
         KeyKind::OneOf(words) => json!({ "enum": words }),
         KeyKind::Duration => duration(),
         KeyKind::Any | KeyKind::Providers | KeyKind::Resources | KeyKind::DataSources => json!({}),
+        KeyKind::Count => json!({ "anyOf": [
+            { "type": "integer", "minimum": 0 },
+            { "type": "string", "pattern": "\\$\\{" },
+            { "type": "null" }
+        ] }),
+        KeyKind::ForEach => json!({ "anyOf": [
+            { "type": "object" },
+            { "type": "array", "items": { "type": "string" } },
+            { "type": "string", "pattern": "\\$\\{" },
+            { "type": "null" }
+        ] }),
         KeyKind::Addresses => json!({ "type": "array", "items": { "type": "string",
             "pattern": format!("^(\\$\\{{)?(data\\.)?{NAME}\\.{NAME}\\}}?$") } }),
         KeyKind::AttrNames => {

@@ -27,6 +27,10 @@ pub enum Kind {
     Duration,
     /// Any value, or an expression (`${…}`).
     Any,
+    /// `count:` — a whole number ≥ 0, or an expression.
+    Count,
+    /// `for_each:` — a mapping, a list of strings (a set), or an expression.
+    ForEach,
     /// A list of addresses (or one address).
     Addresses,
     /// A list of the block's attribute names, or `all`.
@@ -140,6 +144,8 @@ pub static VARIABLE: Table = Table {
 pub static BLOCK: Table = Table {
     what: "a block",
     keys: &[
+        key("count", Kind::Count, "make this many instances, [0] to [N-1] (count.index in each)"),
+        key("for_each", Kind::ForEach, "make one instance per key of a map or string of a set (each.key, each.value)"),
         key("clone", Kind::Clone, "make this object by cloning another (strata's clone action)")
         .resources_only(),
         key("depends_on", Kind::Addresses, "addresses this one waits for, besides those it refers to")
@@ -225,6 +231,8 @@ pub fn expected(kind: &Kind) -> String {
         Kind::OneOf(words) => format!("one of {}", words.join(", ")),
         Kind::Duration => "a duration such as 30m".into(),
         Kind::Any => "a value".into(),
+        Kind::Count => "a whole number ≥ 0 or an expression".into(),
+        Kind::ForEach => "a mapping, a list of strings or an expression".into(),
         Kind::Addresses => "a list of addresses".into(),
         Kind::AttrNames => "a list of attribute names".into(),
         Kind::Clone => "a mapping like { source: … }".into(),
@@ -260,6 +268,12 @@ pub fn check(kind: &Kind, v: &Value) -> Result<(), String> {
         | (Kind::AttrNames, Value::List(_))
         | (Kind::Clone, Value::Map(_) | Value::String(_) | Value::Number(_)) => Ok(()),
         (Kind::AttrNames, Value::String(s)) if s == "all" => Ok(()),
+        (Kind::Count, Value::Number(n)) => match n.as_u64() {
+            Some(_) => Ok(()),
+            None => Err(format!("count must be a whole number ≥ 0, got {n}")),
+        },
+        (Kind::Count | Kind::ForEach, Value::String(s)) if s.contains("${") => Ok(()),
+        (Kind::ForEach, Value::Map(_) | Value::List(_)) => Ok(()),
         (
             Kind::Table(_)
             | Kind::Providers

@@ -52,6 +52,9 @@ fn sample(kind: &Kind) -> Json {
     match kind {
         Kind::Bool => json!(true),
         Kind::Str | Kind::Any => json!("x"),
+        Kind::Count => json!(2),
+        // count and for_each exclude each other: for_each is present, but not given
+        Kind::ForEach => json!(null),
         Kind::Url(schemes) => json!(format!("{}h/db", schemes[0])),
         Kind::OneOf(words) => json!(words[0]),
         Kind::Duration => json!("10m"),

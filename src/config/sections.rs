@@ -8,7 +8,7 @@
 use super::expr::Expr;
 use super::keys::{self, Key, Table};
 use super::load::{duplicate, expr_map, section_map, to_expr, FileCx};
-use super::{parse_duration, Backend, Block, Config, Lifecycle, Output, VarType, Variable};
+use super::{parse_duration, Backend, Block, Config, Lifecycle, Output, Repeat, VarType, Variable};
 use crate::address::{Address, Mode};
 use crate::schema::{self, suggest, Schema};
 use crate::value::{Map, Value};
@@ -220,6 +220,7 @@ fn parse_block(
         depends_on: Vec::new(),
         lifecycle: Lifecycle::default(),
         timeouts: BTreeMap::new(),
+        repeat: None,
         deps: Vec::new(),
     };
     for (k, fv) in fields {
@@ -248,11 +249,35 @@ fn parse_block(
             "depends_on" => block.depends_on = parse_depends_on(cx, &fat, &fv),
             "lifecycle" => block.lifecycle = parse_lifecycle(cx, &fat, &fv),
             "timeouts" => block.timeouts = parse_timeouts(cx, &fat, &fv),
+            "count" | "for_each" => parse_repeat(cx, &fat, &mut block, key.name, fv),
             _ => block.clone = parse_clone(cx, &fat, &fv),
         }
     }
     block.deps = block.compute_dependencies();
     block
+}
+
+/// `count:` or `for_each:` (not both).
+fn parse_repeat(cx: &mut FileCx, at: &[&str], block: &mut Block, name: &str, v: Value) {
+    if v.is_null() {
+        return;
+    }
+    if block.repeat.is_some() {
+        let msg = format!(
+            "{} has both count and for_each: use one (for_each to key instances by name, \
+             count to number them)",
+            block.addr
+        );
+        cx.err(at, msg);
+        return;
+    }
+    let Some(e) = to_expr(cx, at, &v) else {
+        return;
+    };
+    block.repeat = Some(match name {
+        "count" => Repeat::Count(e),
+        _ => Repeat::ForEach(e),
+    });
 }
 
 fn parse_clone(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<BTreeMap<String, Expr>> {

@@ -187,6 +187,32 @@ pub struct Plan {
     /// Changes that break `lifecycle.prevent_destroy`: the plan is shown, but cannot be applied.
     #[serde(default)]
     pub conflicts: Vec<Conflict>,
+    /// The repeated blocks: their instances, or that they are deferred.
+    #[serde(default)]
+    pub repeated: std::collections::BTreeMap<Address, Repetition>,
+    /// The blocks planned only once what they need is known (after this plan is applied).
+    #[serde(default)]
+    pub deferred: Vec<Address>,
+}
+
+/// What a repeated block (`count` / `for_each`) makes in a plan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Repetition {
+    /// These instances, in key order.
+    Instances(
+        crate::config::instances::RepeatKind,
+        Vec<crate::address::Key>,
+    ),
+    /// `count` / `for_each` is known only after apply: the block's instances are planned
+    /// once it is (`apply` does so in the same run).
+    Deferred(crate::config::instances::RepeatKind),
+}
+
+impl Repetition {
+    pub fn is_deferred(&self) -> bool {
+        matches!(self, Repetition::Deferred(_))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
