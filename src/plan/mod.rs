@@ -263,9 +263,11 @@ impl Plan {
         s
     }
 
-    /// Whether applying would change anything (resources or outputs).
+    /// Whether applying would change anything (resources or outputs), or blocks are deferred
+    /// (planned once this plan is applied).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action.is_change())
+        !self.deferred.is_empty()
+            || self.changes.iter().any(|c| c.action.is_change())
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 
