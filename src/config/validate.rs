@@ -249,34 +249,7 @@ fn check_block(
     let file = cfg.file_path(b.file);
     let base = b.yaml_path();
     let addr = b.addr.to_string();
-    let all_exprs = b
-        .args
-        .iter()
-        .map(|(k, e)| (k.clone(), e))
-        .chain(
-            b.clone
-                .iter()
-                .flat_map(|c| c.iter().map(|(k, e)| (format!("clone.{k}"), e))),
-        )
-        .chain(b.repeat.iter().map(|r| (r.key().to_string(), r.expr())));
-    let mut broken_refs = false;
-    for (name, e) in all_exprs {
-        for r in e.refs() {
-            if let Some((msg, hint)) = check_ref(cfg, r) {
-                broken_refs = true;
-                let mut at = base.clone();
-                at.extend(name.split('.').map(String::from));
-                diags.push(
-                    Diagnostic::error(msg)
-                        .file(&file)
-                        .at_owned(at)
-                        .address(&addr)
-                        .attribute(name.clone())
-                        .hint_opt(hint),
-                );
-            }
-        }
-    }
+    let broken_refs = check_block_refs(cfg, b, diags);
     for (i, dep) in b.depends_on.iter().enumerate() {
         if !cfg.resources.contains_key(dep) {
             let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
@@ -316,6 +289,48 @@ fn check_block(
     if broken_refs || depth == Depth::Structure {
         return; // evaluating would only repeat the same errors, or the planner will
     }
+    evaluate_once(cfg, b, scope, diags);
+}
+
+/// Every reference of a block's arguments, clone and count / for_each: an error for each that
+/// points at nothing; whether there was one.
+fn check_block_refs(cfg: &Config, b: &Block, diags: &mut Diagnostics) -> bool {
+    let file = cfg.file_path(b.file);
+    let base = b.yaml_path();
+    let addr = b.addr.to_string();
+    let all_exprs = b
+        .args
+        .iter()
+        .map(|(k, e)| (k.clone(), e))
+        .chain(
+            b.clone
+                .iter()
+                .flat_map(|c| c.iter().map(|(k, e)| (format!("clone.{k}"), e))),
+        )
+        .chain(b.repeat.iter().map(|r| (r.key().to_string(), r.expr())));
+    let mut broken_refs = false;
+    for (name, e) in all_exprs {
+        for r in e.refs() {
+            if let Some((msg, hint)) = check_ref(cfg, r) {
+                broken_refs = true;
+                let mut at = base.clone();
+                at.extend(name.split('.').map(String::from));
+                diags.push(
+                    Diagnostic::error(msg)
+                        .file(&file)
+                        .at_owned(at)
+                        .address(&addr)
+                        .attribute(name.clone())
+                        .hint_opt(hint),
+                );
+            }
+        }
+    }
+    broken_refs
+}
+
+/// Evaluate a block (a repeated one once, for an instance whose key is not known).
+fn evaluate_once(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Diagnostics) {
     let kind = match super::instances::expand(cfg, b, scope) {
         Err(d) => return diags.push(*d),
         Ok(Expansion::Single) => None,

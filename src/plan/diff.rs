@@ -429,6 +429,26 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Why an object in state is no longer configured (Terraform's reasons).
+    fn orphan_reason(&self, addr: &Address) -> Reason {
+        let block = addr.block();
+        let repeated = self
+            .input
+            .cfg
+            .resources
+            .get(&block)
+            .and_then(|b| b.repeat.as_ref());
+        match (&addr.key, repeated) {
+            (Some(Key::Name(_)), Some(crate::config::Repeat::ForEach(_))) => {
+                Reason::DeleteBecauseEachKey
+            }
+            (Some(Key::Index(_)), Some(crate::config::Repeat::Count(_))) => {
+                Reason::DeleteBecauseCountIndex
+            }
+            _ => Reason::DeleteBecauseNoResourceConfig,
+        }
+    }
+
     /// The objects a block depends on: its dependencies, each repeated one as its instances.
     fn instance_deps(&self, b: &Block) -> Vec<Address> {
         let mut out = Vec::new();
@@ -457,7 +477,7 @@ impl<'a> Planner<'a> {
             if addr.is_data() || self.configured(addr) || !included(addr) {
                 continue;
             }
-            let reason = Some(Reason::DeleteBecauseNoResourceConfig);
+            let reason = Some(self.orphan_reason(addr));
             self.changes.push(delete_change(addr, r, reason));
         }
     }
@@ -648,7 +668,8 @@ impl<'a> Planner<'a> {
         if clone_moved {
             force.push(vec![key("clone")]);
         }
-        let (action, reason) = if self.input.options.replace.contains(&b.addr) {
+        let replace = &self.input.options.replace;
+        let (action, reason) = if replace.contains(&b.addr) || replace.contains(&b.addr.block()) {
             (Action::Replace, Some(Reason::ReplaceByRequest))
         } else if prior.tainted {
             (Action::Replace, Some(Reason::ReplaceBecauseTainted))

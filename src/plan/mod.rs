@@ -74,6 +74,10 @@ pub enum Reason {
     ReplaceBecauseCannotUpdate,
     ReplaceByRequest,
     DeleteBecauseNoResourceConfig,
+    /// A `for_each` instance whose key is no longer in the map or set.
+    DeleteBecauseEachKey,
+    /// A `count` instance whose index is no longer below the count.
+    DeleteBecauseCountIndex,
     ReadBecauseConfigUnknown,
     ReadBecauseDependencyPending,
 }
@@ -85,6 +89,8 @@ impl Reason {
             Reason::ReplaceBecauseCannotUpdate => "replace_because_cannot_update",
             Reason::ReplaceByRequest => "replace_by_request",
             Reason::DeleteBecauseNoResourceConfig => "delete_because_no_resource_config",
+            Reason::DeleteBecauseEachKey => "delete_because_each_key",
+            Reason::DeleteBecauseCountIndex => "delete_because_count_index",
             Reason::ReadBecauseConfigUnknown => "read_because_config_unknown",
             Reason::ReadBecauseDependencyPending => "read_because_dependency_pending",
         }

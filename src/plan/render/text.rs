@@ -379,11 +379,27 @@ fn header(c: &Change) -> String {
     }
 }
 
+fn instance_key(c: &Change) -> String {
+    c.addr
+        .key
+        .as_ref()
+        .map(|k| k.to_string())
+        .unwrap_or_default()
+}
+
 fn reason_note(c: &Change) -> Option<String> {
     match c.reason {
         Some(Reason::DeleteBecauseNoResourceConfig) => Some(format!(
             "# (because {} is not in the configuration)",
             c.addr
+        )),
+        Some(Reason::DeleteBecauseEachKey) => Some(format!(
+            "# (because key {} is not in for_each map)",
+            instance_key(c)
+        )),
+        Some(Reason::DeleteBecauseCountIndex) => Some(format!(
+            "# (because index {} is out of range for count)",
+            instance_key(c)
         )),
         Some(Reason::ReadBecauseConfigUnknown) => {
             Some("# (config refers to values not yet known)".into())
