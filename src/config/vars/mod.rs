@@ -288,7 +288,7 @@ fn unset(cfg: &Config, var: &Variable) -> Diagnostic {
         .file(cfg.file_path(var.file))
         .at_owned(vec!["variables".to_string(), name.clone()])
         .hint(format!(
-            "set it with --var {name}=…, in a variable file (strata.vars.yaml, --var-file) or with the environment variable STRATA_VAR_{name}"
+            "set it with --var {name}=…, the environment variable STRATA_VAR_{name} or a variable file (strata.vars.yaml, --var-file)"
         ))
 }
 

@@ -103,7 +103,7 @@ fn values_are_converted_to_the_type_and_problems_name_the_source() {
         messages(&r),
         [
             "Error: main.yaml:2: variable \"n\" from --var n: \"many\" is not a number",
-            "Error: team.vars.yaml:1: variable \"tags\" from team.vars.yaml: expected a list (for a set), got a string",
+            "Error: team.vars.yaml:1: variable \"tags\" from team.vars.yaml: expected a set (written as a list), got a string",
             "Error: team.vars.yaml:4: variable \"teams\" from team.vars.yaml: teams[\"x\"].size: \"big\" is not a number",
             "Error: team.vars.yaml:5: variable \"teams\" from team.vars.yaml: teams[\"y\"]: unexpected attribute \"colour\" (the attributes are: size, zone)",
         ]

@@ -585,7 +585,7 @@ impl Cx {
             (Type::List(t), Value::List(items)) => Value::List(self.items(items, t)),
             (Type::List(_), _) => self.wrong("a list", v),
             (Type::Set(t), Value::List(items)) => Value::List(set_of(self.items(items, t))),
-            (Type::Set(_), _) => self.wrong("a list (for a set)", v),
+            (Type::Set(_), _) => self.wrong("a set (written as a list)", v),
             (Type::Map(t), Value::Map(m)) => Value::Map(
                 m.iter()
                     .map(|(k, x)| (k.clone(), self.at(Seg::Key(k.clone()), x, t)))
