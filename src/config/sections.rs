@@ -151,8 +151,12 @@ fn rules(cx: &mut FileCx, at: &[&str], name: &str, v: &Value) -> Vec<Rule> {
         };
         let mut cp = p.clone();
         cp.push("condition");
-        let Some(condition) = to_expr(cx, &cp, cond) else {
-            continue;
+        let condition = match Expr::from_value((*cond).clone()) {
+            Ok(e) => e,
+            Err(msg) => {
+                wrong_value(cx, &cp, msg);
+                continue;
+            }
         };
         if let Err(e) = validation::check_condition(name, &condition) {
             wrong_value(cx, &cp, e);

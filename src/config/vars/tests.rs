@@ -238,3 +238,16 @@ fn bad_types_are_errors_at_load_with_their_line() {
         "Error: main.yaml:3: variables.v.type: \"list(strnig)\" is not a type: unknown type \"strnig\" at column 6: did you mean \"string\"?"
     );
 }
+
+#[test]
+fn a_condition_that_is_not_a_bool_is_reported_at_the_rule() {
+    let cfg = config("  n:\n    default: 5\n    validation:\n      - { condition: \"${var.n}\", error_message: m }\n      - { condition: \"${var.n.x}\", error_message: m }\n");
+    let r = run(&cfg, &[], &[], &[]);
+    assert_eq!(
+        messages(&r),
+        [
+            "Error: main.yaml:5: variable \"n\": validation rule 1: the condition must be true or false, but it is a number",
+            "Error: main.yaml:6: variable \"n\": validation rule 2: the condition cannot be evaluated: ${var.n.x}: cannot take attribute \"x\" of a number",
+        ]
+    );
+}
