@@ -206,7 +206,7 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
             here.stack
         )));
     }
-    let ws = Workspace::from_saved(&saved, &a.vars, &here, opened)?;
+    let ws = Workspace::from_saved(cli, &saved, &a.vars, &here, opened)?;
     if let Some(why) = stale(&saved.plan, &loaded, &saved.entries) {
         return Err(Failure::new(why));
     }

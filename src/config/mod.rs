@@ -65,14 +65,8 @@ pub struct ProviderBlock {
     pub args: BTreeMap<String, Expr>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum VarType {
-    String,
-    Number,
-    Bool,
-    List,
-    Map,
-}
+/// A variable's type constraint (`type:`), see `vars::types`.
+pub type VarType = vars::Type;
 
 #[derive(Debug, Clone)]
 pub struct Variable {
@@ -82,6 +76,8 @@ pub struct Variable {
     pub sensitive: bool,
     pub ty: Option<VarType>,
     pub description: Option<String>,
+    /// `validation:` rules, checked once the value is known (`vars::validation`).
+    pub validation: Vec<vars::Rule>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
