@@ -78,3 +78,36 @@ fn repeated_block_errors() {
     let r = env.ok(&["-C", "stack", "validate"], 1);
     snap!("repeated_block_errors", r.stderr);
 }
+
+#[test]
+fn repeated_and_deferred_plans() {
+    let env = Env::new();
+    let t = "datastore: { type: MySQL, version: \"8.0\" }";
+    let stack = |copies: usize, teams: &str| {
+        format!(
+            "resources:\n  huaweicloud_rds_parameter_template.team:\n    for_each: {teams}\n    \
+             name: team-${{each.key}}\n    {t}\n    values: {{ max_connections: \"${{each.value}}\" }}\n  \
+             huaweicloud_rds_parameter_template.spare:\n    count: {copies}\n    \
+             name: spare-${{count.index}}\n    {t}\n  huaweicloud_rds_parameter_template.per_id:\n    \
+             for_each: \"${{toset([huaweicloud_rds_parameter_template.team[\\\"red\\\"].id])}}\"\n    \
+             name: per-${{substr(each.key, 0, 4)}}\n    {t}\n"
+        )
+    };
+    env.stack(
+        "stack",
+        common::HUAWEI,
+        &stack(2, "{ red: 100, blue: 200 }"),
+    );
+    let r = env.ok(&["-C", "stack", "plan"], 0);
+    snap!("plan_repeated_and_deferred", r.stdout);
+    let r = env.ok(&["-C", "stack", "plan", "--format", "markdown"], 0);
+    snap!("plan_repeated_and_deferred_markdown", r.stdout);
+    env.ok(&["-C", "stack", "apply", "--auto-approve"], 0);
+    env.stack(
+        "stack",
+        common::HUAWEI,
+        &stack(1, "{ red: 150, green: 300 }"),
+    );
+    let r = env.ok(&["-C", "stack", "plan"], 0);
+    snap!("plan_repeated_keys_changed", r.stdout);
+}

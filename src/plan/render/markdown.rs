@@ -212,14 +212,27 @@ fn counts(plan: &Plan) -> String {
         return "**No changes.** The infrastructure matches the configuration.\n\n".into();
     }
     format!(
-        "**Plan:** {} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n",
+        "**Plan:** {} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n{}",
         s.create,
         s.clone,
         s.bind,
         s.update,
         s.replace,
         s.delete,
-        if s.read > 0 { format!(" · {} to read", s.read) } else { String::new() }
+        if s.read > 0 { format!(" · {} to read", s.read) } else { String::new() },
+        deferred(plan)
+    )
+}
+
+/// The deferred blocks: planned once this plan is applied.
+fn deferred(plan: &Plan) -> String {
+    if plan.deferred.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = plan.deferred.iter().map(|a| format!("`{a}`")).collect();
+    format!(
+        "**Deferred** (planned once this plan is applied; `strata apply` does both in one run): {}\n\n",
+        names.join(", ")
     )
 }
 
