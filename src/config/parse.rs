@@ -263,11 +263,15 @@ fn traversal(
     let (target, consumed) = match (root, names.as_slice()) {
         ("var", [name, ..]) => (Target::Var(name.to_string()), 1),
         ("var", _) => return bad("write ${var.NAME}"),
+        ("local", [name, ..]) => (Target::Local(name.to_string()), 1),
+        ("local", _) => return bad("write ${local.NAME}"),
         ("data", [ty, name, ..]) => (Target::Object(Address::data(ty, name)), 2),
         ("data", _) => return bad("write ${data.TYPE.NAME.ATTRIBUTE}"),
         (ty, [name, ..]) => (Target::Object(Address::managed(ty, name)), 1),
         _ => {
-            return bad("write ${var.NAME}, ${TYPE.NAME.ATTRIBUTE} or ${data.TYPE.NAME.ATTRIBUTE}")
+            return bad(
+                "write ${var.NAME}, ${local.NAME}, ${TYPE.NAME.ATTRIBUTE} or ${data.TYPE.NAME.ATTRIBUTE}",
+            )
         }
     };
     let r = Ref {

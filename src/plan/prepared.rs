@@ -184,7 +184,7 @@ fn natural_now(
     addr: &Address,
 ) -> Option<Value> {
     let block = cfg.resources.get(addr)?;
-    let scope = super::scope::PlanScope::new(vars.clone(), state);
+    let scope = super::scope::PlanScope::new(vars.clone(), state).with_locals(cfg);
     let mut diags = Diagnostics::default();
     let mut ev = crate::config::evaluate::evaluate(cfg, block, &scope, &mut diags)?;
     if diags.has_errors() || ev.args.values().any(Value::has_unknown) {

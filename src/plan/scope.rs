@@ -1,9 +1,16 @@
-//! The evaluation scope of plan and apply: variable values plus every object's attributes
-//! (known from state, planned with unknowns, or filled in as apply completes).
+//! The evaluation scope of plan and apply: variable values, every object's attributes
+//! (known from state, planned with unknowns, or filled in as apply completes) and the
+//! locals, each evaluated once per scope against it (`config::locals::LocalValues`).
+//! Invariant: a local is evaluated only when something refers to it, and everything that
+//! refers to a local waits for every object the local uses, so the value a scope keeps for a
+//! local is computed from those objects' final values in that pass (at apply, the values
+//! just made, not the unknowns planned).
 
 use crate::address::Address;
 use crate::config::eval::{ObjectView, Scope};
+use crate::config::locals::LocalValues;
 use crate::config::vars::{VarValue, Vars};
+use crate::config::Config;
 use crate::value::{Path, Value};
 use std::collections::HashMap;
 
@@ -17,6 +24,7 @@ pub struct Obj {
 pub struct Objects {
     pub vars: Vars,
     pub objects: HashMap<Address, Obj>,
+    pub locals: LocalValues,
 }
 
 impl Objects {
@@ -24,7 +32,14 @@ impl Objects {
         Objects {
             vars,
             objects: HashMap::new(),
+            locals: LocalValues::default(),
         }
+    }
+
+    /// The same, evaluating `cfg`'s locals.
+    pub fn with_locals(mut self, cfg: &Config) -> Objects {
+        self.locals = LocalValues::new(cfg);
+        self
     }
 
     pub fn set(&mut self, addr: Address, value: Value, sensitive: Vec<Path>) {
@@ -42,6 +57,10 @@ impl Scope for Objects {
             value: &o.value,
             sensitive: &o.sensitive,
         })
+    }
+
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        self.locals.get(name, self)
     }
 }
 
@@ -76,6 +95,12 @@ impl<'a> PlanScope<'a> {
             state_sensitive,
         }
     }
+
+    /// The same, evaluating `cfg`'s locals.
+    pub fn with_locals(mut self, cfg: &Config) -> PlanScope<'a> {
+        self.planned.locals = LocalValues::new(cfg);
+        self
+    }
 }
 
 impl Scope for PlanScope<'_> {
@@ -95,5 +120,9 @@ impl Scope for PlanScope<'_> {
                 .map(Vec::as_slice)
                 .unwrap_or(&[]),
         })
+    }
+
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        self.planned.locals.get(name, self)
     }
 }
