@@ -249,6 +249,42 @@ fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
     }
 }
 
+/// A provider block may use variables, and locals made of them only.
+fn check_provider_refs(
+    cfg: &Config,
+    p: &super::ProviderBlock,
+    file: &std::path::Path,
+    base: &[String],
+    diags: &mut Diagnostics,
+) {
+    for e in p.args.values() {
+        for r in e.refs() {
+            let objects = match &r.target {
+                Target::Object(_) => true,
+                Target::Local(n) => cfg.locals.get(n).is_some_and(|l| !l.objects.is_empty()),
+                Target::Var(_) => false,
+            };
+            if objects {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "{}: provider settings may use variables (and locals made of them) only, not resources",
+                        r.text
+                    ))
+                    .file(file)
+                    .at_owned(base.to_vec()),
+                );
+            } else if let Some((msg, hint)) = check_ref(cfg, r) {
+                diags.push(
+                    Diagnostic::error(msg)
+                        .file(file)
+                        .at_owned(base.to_vec())
+                        .hint_opt(hint),
+                );
+            }
+        }
+    }
+}
+
 fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics) {
     for p in cfg.providers.values() {
         let file = cfg.file_path(p.file);
@@ -256,32 +292,7 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
         let Some(schema) = schema::providers::provider(&p.name) else {
             continue;
         };
-        for e in p.args.values() {
-            for r in e.refs() {
-                let objects = match &r.target {
-                    Target::Object(_) => true,
-                    Target::Local(n) => cfg.locals.get(n).is_some_and(|l| !l.objects.is_empty()),
-                    Target::Var(_) => false,
-                };
-                if objects {
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "{}: provider settings may use variables (and locals made of them) only, not resources",
-                            r.text
-                        ))
-                        .file(&file)
-                        .at_owned(base.clone()),
-                    );
-                } else if let Some((msg, hint)) = check_ref(cfg, r) {
-                    diags.push(
-                        Diagnostic::error(msg)
-                            .file(&file)
-                            .at_owned(base.clone())
-                            .hint_opt(hint),
-                    );
-                }
-            }
-        }
+        check_provider_refs(cfg, p, &file, &base, diags);
         if let Ok(ev) = eval_args(&p.args, scope) {
             let Value::Map(mut m) = ev.value else {
                 continue;
