@@ -13,14 +13,9 @@ fn config_schema(env: &Env) -> jsonschema::Validator {
     jsonschema::validator_for(&s).expect("the schema compiles")
 }
 
+/// A stack's config files, as strata lists them (variable files are not config).
 fn yaml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    v.sort();
-    v
+    strata::config::yaml_files(std::fs::read_dir(dir).unwrap())
 }
 
 fn as_json(path: &std::path::Path) -> serde_json::Value {

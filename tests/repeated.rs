@@ -214,3 +214,39 @@ fn a_deferred_block_and_its_dependents_follow_in_one_apply_and_survive_a_kill() 
     assert_eq!(made_objects(&env).len(), 4);
     check_converged(&env, STACK, &[], "after the kill");
 }
+
+#[test]
+fn the_teams_example_applies_with_its_variable_files_and_converges() {
+    let env = Env::with_example("teams");
+    let prod_file = common::repo().join("examples/teams/vars/prod.yaml");
+    env.write(
+        "teams/vars/prod.yaml",
+        &std::fs::read_to_string(prod_file).unwrap(),
+    );
+    let prod = ["--var-file", "teams/vars/prod.yaml"];
+    let r = env.ok(&["-C", "teams", "plan"], 0);
+    r.out_has("name                   = \"staging-payments\"");
+    r.out_has("\"max_connections\" = \"400\"");
+    let apply = [&["-C", "teams", "apply", "--auto-approve"][..], &prod[..]].concat();
+    let r = env.ok(&apply, 0);
+    r.out_has("Resources: 3 created, 2 cloned");
+    r.out_has("copies = 2");
+    let st = env.state_json("teams");
+    let payments = &st["resources"][format!("{BASE_TEAM}[\"payments\"]")];
+    assert_eq!(payments["attributes"]["name"], "prod-payments");
+    assert_eq!(payments["attributes"]["values"]["max_connections"], "800");
+    assert!(st["resources"][format!("{COPY_TEAM}[\"reporting\"]")].is_object());
+    assert!(st["resources"][format!("{COPY_TEAM}[\"search\"]")].is_null());
+    let plan = [
+        &["-C", "teams", "plan", "--detailed-exitcode"][..],
+        &prod[..],
+    ]
+    .concat();
+    env.ok(&plan, 0);
+    let made = made_objects(&env);
+    assert_eq!(made.len(), 5, "{made:?}");
+    assert!(made.values().all(|ids| ids.len() == 1), "{made:?}");
+}
+
+const BASE_TEAM: &str = "huaweicloud_rds_parameter_template.team";
+const COPY_TEAM: &str = "huaweicloud_rds_parameter_template.team_copy";

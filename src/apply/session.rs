@@ -9,7 +9,6 @@
 use super::report::Reporter;
 use super::{execute, signals, Outcome, Shared};
 use crate::address::Address;
-use crate::config::expr::Target;
 use crate::config::vars::Vars;
 use crate::config::Config;
 use crate::plan::prepared::Prepared;
@@ -114,7 +113,9 @@ pub fn operations(plan: &Plan) -> u64 {
 }
 
 /// The scope execution starts from: the state objects that changing blocks or outputs refer
-/// to, and the data sources read while planning; every other configured object is unknown.
+/// to (directly or through locals), and the data sources read while planning; every other
+/// configured object is unknown. Its locals are evaluated afresh, when first used, from the
+/// values apply makes.
 fn initial_scope(cfg: &Config, vars: &Vars, plan: &Plan, state: &State) -> Objects {
     let mut needed: HashSet<&Address> = plan
         .changes
@@ -122,14 +123,8 @@ fn initial_scope(cfg: &Config, vars: &Vars, plan: &Plan, state: &State) -> Objec
         .filter(|c| c.action.is_change() || c.action == Action::Read)
         .flat_map(|c| c.depends_on.iter())
         .collect();
-    for o in cfg.outputs.values() {
-        for r in o.value.refs() {
-            if let Target::Object(a) = &r.target {
-                needed.insert(a);
-            }
-        }
-    }
-    let mut o = Objects::new(vars.clone());
+    needed.extend(cfg.output_refs());
+    let mut o = Objects::new(vars.clone()).with_locals(cfg);
     o.repeated = plan
         .repeated
         .iter()

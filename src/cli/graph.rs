@@ -5,6 +5,7 @@
 //! the order `apply --parallelism 1` runs them), an indented text tree, or SVG when Graphviz
 //! `dot` is installed. Unchanged resources are drawn too, unnumbered, with their config edges.
 //! The plan is made from config and state only: no cloud calls (data sources show as reads).
+//! Locals are not nodes (apply runs none): a resource using one waits for what it uses.
 
 use super::workspace::Workspace;
 use super::{Cli, CmdResult, Failure, GraphFormat, VarArgs, EXIT_OK};

@@ -1,6 +1,6 @@
-//! Evaluating expressions against a scope of variable values and object attributes.
-//! Unknown inputs give unknown results; values derived from sensitive inputs are marked
-//! sensitive (by attribute path) so they are never rendered or stored.
+//! Evaluating expressions against a scope of variable values, local values and object
+//! attributes. Unknown inputs give unknown results; values derived from sensitive inputs are
+//! marked sensitive (by attribute path) so they are never rendered or stored.
 
 use super::expr::{Call, Expr, For, InstanceRef, Part, Ref, Target};
 use super::functions;
@@ -37,6 +37,13 @@ pub trait Scope {
     /// `None`: the object is not in scope (an error at plan time). Objects whose attributes
     /// are not known yet return a view of `Value::Unknown`.
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>>;
+    /// The value of `local.NAME` (each scope evaluates a local once, against itself: see
+    /// `config::locals::LocalValues`); `None`: no such local in this scope; `Err`: the local's
+    /// own expression failed.
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        let _ = name;
+        None
+    }
     /// The stack directory, for functions that read files (`file`).
     fn dir(&self) -> &std::path::Path {
         std::path::Path::new(".")
@@ -551,20 +558,16 @@ fn resolve(r: &Ref, scope: &dyn Scope) -> Result<Sv, String> {
             let v = index(&v, &r.path, r)?;
             Ok((v, if sensitive { vec![vec![]] } else { vec![] }))
         }
+        Target::Local(name) => match scope.local(name) {
+            None => Err(format!("{}: no local named \"{name}\"", r.text)),
+            Some(Err(e)) => Err(format!("{}: {e}", r.text)),
+            Some(Ok(view)) => viewed(&view, r),
+        },
         Target::Object(addr) => {
             let obj = scope
                 .object(addr)
                 .ok_or_else(|| format!("{}: {addr} is not declared", r.text))?;
-            let v = index(&obj.value, &r.path, r)?;
-            let mut sens = Vec::new();
-            for s in obj.sensitive.iter() {
-                if s.starts_with(&r.path) {
-                    sens.push(s[r.path.len()..].to_vec());
-                } else if r.path.starts_with(s) {
-                    sens.push(vec![]);
-                }
-            }
-            Ok((v, sens))
+            viewed(&obj, r)
         }
     }
 }
@@ -575,6 +578,20 @@ fn outside_instance(which: InstanceRef) -> String {
         _ => (which.text(), "for_each"),
     };
     format!("${{{name}}} can only be used in a block with {meta}")
+}
+
+/// The value at a reference's path below an object or local, with its sensitive paths.
+fn viewed(obj: &ObjectView<'_>, r: &Ref) -> Result<Sv, String> {
+    let v = index(&obj.value, &r.path, r)?;
+    let mut sens = Vec::new();
+    for s in obj.sensitive.iter() {
+        if s.starts_with(&r.path) {
+            sens.push(s[r.path.len()..].to_vec());
+        } else if r.path.starts_with(s) {
+            sens.push(vec![]);
+        }
+    }
+    Ok((v, sens))
 }
 
 fn index(v: &Value, path: &[PathSeg], r: &Ref) -> Result<Value, String> {

@@ -2,8 +2,9 @@
 //! the expression language inside `${ … }` (operators, conditionals, function calls, indexing,
 //! attribute access, splats, `for` expressions), parsed by `config::parse` with hcl-rs.
 //! A string that is exactly one `${…}` keeps the result's type; text around one makes a string.
-//! Reference syntax: `${var.NAME}`, `${TYPE.NAME.ATTR…}`, `${data.TYPE.NAME.ATTR…}`, where the
-//! attribute path may index lists (`[1]`) and maps (`["key"]`). `$${` writes a literal `${`.
+//! Reference syntax: `${var.NAME}`, `${local.NAME}`, `${TYPE.NAME.ATTR…}`,
+//! `${data.TYPE.NAME.ATTR…}`, where the attribute path may index lists (`[1]`) and maps
+//! (`["key"]`). `$${` writes a literal `${`.
 //! Invariant: `Expr::refs` finds every reference in every sub-expression (the dependency graph
 //! is built from it).
 
@@ -102,6 +103,8 @@ pub struct Ref {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
     Var(String),
+    /// `local.NAME`: a named value of the `locals:` section (`config::locals`).
+    Local(String),
     Object(Address),
     /// `each.key`, `each.value` or `count.index`: the instance of a repeated block.
     Instance(InstanceRef),
@@ -187,6 +190,14 @@ impl Expr {
         }
     }
 
+    /// The names of the locals the expression refers to, in every sub-expression.
+    pub fn local_refs(&self) -> impl Iterator<Item = &str> {
+        self.refs().into_iter().filter_map(|r| match &r.target {
+            Target::Local(name) => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
     /// The literal value, when the expression has no references.
     pub fn literal(&self) -> Option<Value> {
         match self {
@@ -253,6 +264,12 @@ mod tests {
     fn variables_and_escapes() {
         let e = parse_template("${var.env}").unwrap();
         assert!(matches!(e, Expr::Ref(ref r) if r.target == Target::Var("env".into())));
+        let e = parse_template("${local.teams[\"a\"].size}").unwrap();
+        let Expr::Ref(r) = &e else { panic!() };
+        assert_eq!(r.target, Target::Local("teams".into()));
+        assert_eq!(r.path, vec![key("a"), key("size")]);
+        assert_eq!(r.text, "${local.teams.a.size}");
+        assert_eq!(e.local_refs().collect::<Vec<_>>(), ["teams"]);
         assert_eq!(
             parse_template("cost $${not.a.ref}").unwrap(),
             Expr::Literal(Value::str("cost ${not.a.ref}"))
@@ -265,6 +282,12 @@ mod tests {
         assert!(e.contains("column 8") && e.contains("expected `}`"), "{e}");
         assert!(parse_template("${}").is_err());
         assert!(parse_template("${var}").unwrap_err().contains("var.NAME"));
+        assert!(parse_template("${local}")
+            .unwrap_err()
+            .contains("local.NAME"));
+        assert!(parse_template("${local[0]}")
+            .unwrap_err()
+            .contains("local.NAME"));
         assert!(parse_template("${onlyone}").is_err());
         assert!(parse_template("${a.b[x]}").is_err());
         assert!(parse_template("${a.b[\"x}").is_err());

@@ -286,6 +286,10 @@ impl Scope for InstanceScope<'_> {
     fn dir(&self) -> &std::path::Path {
         self.inner.dir()
     }
+
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        self.inner.local(name)
+    }
 }
 
 #[cfg(test)]

@@ -240,6 +240,9 @@ fn key_schema(k: &Key, block: Option<&Schema>) -> Value {
             json!({ "type": "object", "additionalProperties": table_schema(t, block) })
         }
         KeyKind::Clone => clone_schema(block),
+        KeyKind::Locals => json!({ "type": "object",
+            "propertyNames": { "pattern": format!("^{NAME}$") },
+            "additionalProperties": { "description": "any value; strings may hold ${…}" } }),
         KeyKind::Outputs => outputs_schema(),
         KeyKind::Backend => {
             let types: Vec<Value> = keys::BACKENDS
@@ -314,7 +317,7 @@ pub fn config_schema() -> Value {
     defs.insert(
         "expression".into(),
         json!({ "type": "string", "pattern": "\\$\\{[^}]+\\}",
-                "description": "a reference such as ${var.NAME} or ${TYPE.NAME.ATTRIBUTE}, alone or inside text" }),
+                "description": "a reference such as ${var.NAME}, ${local.NAME} or ${TYPE.NAME.ATTRIBUTE}, alone or inside text" }),
     );
     let mut resources = Map::new();
     let mut data = Map::new();

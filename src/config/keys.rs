@@ -1,5 +1,6 @@
-//! The language's own keys, in one table: the top-level sections, a variable's keys (and
-//! those of its validation rules), the meta-arguments of a resource or data block (`clone`, `depends_on`, `lifecycle`,
+//! The language's own keys, in one table: the top-level sections (`locals:` among them), a
+//! variable's keys (and those of its validation rules), the meta-arguments of a resource or
+//! data block (`count`, `for_each`, `clone`, `depends_on`, `lifecycle`,
 //! `timeouts`), an output's keys and the backend's. For each: its name, its type and its doc
 //! line. The loader (`config::load`) takes the keys it accepts and their types from here, the
 //! formatter (`config::format`) its key order, the JSON Schema (`config::jsonschema`) its
@@ -49,6 +50,8 @@ pub enum Kind {
     Providers,
     /// A mapping of names to blocks of a table (`variables:`).
     Named(&'static Table),
+    /// A mapping of names to values or expressions (`locals:`).
+    Locals,
     /// A mapping of `<type>.<name>` to resource blocks.
     Resources,
     /// A mapping of `<type>.<name>` to data-source blocks.
@@ -133,6 +136,7 @@ pub static TOP: Table = Table {
     keys: &[
         key("providers", Kind::Providers, "the provider blocks, by family"),
         key("variables", Kind::Named(&VARIABLE), "the stack's input variables"),
+        key("locals", Kind::Locals, "named values and expressions, used as ${local.NAME}"),
         key("backend", Kind::Backend, "where the state is kept"),
         key("resources", Kind::Resources, "managed objects, by <type>.<name>"),
         key("data", Kind::DataSources, "data sources, by <type>.<name>"),
@@ -274,6 +278,7 @@ pub fn expected(kind: &Kind) -> String {
         Kind::Table(_)
         | Kind::Providers
         | Kind::Named(_)
+        | Kind::Locals
         | Kind::Resources
         | Kind::DataSources
         | Kind::Outputs
@@ -319,6 +324,7 @@ pub fn check(kind: &Kind, v: &Value) -> Result<(), String> {
             Kind::Table(_)
             | Kind::Providers
             | Kind::Named(_)
+            | Kind::Locals
             | Kind::Resources
             | Kind::DataSources
             | Kind::Outputs

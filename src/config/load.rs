@@ -9,7 +9,7 @@
 use super::expr::Expr;
 use super::keys::TOP;
 use super::scan;
-use super::sections::{merge_backend, merge_blocks, merge_outputs, merge_variables};
+use super::sections::{merge_backend, merge_blocks, merge_locals, merge_outputs, merge_variables};
 use super::{Config, ProviderBlock, SourceFile};
 use crate::address::{Address, Mode};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -132,6 +132,7 @@ fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnosti
             Ok(doc) => merge_file(cfg, idx, doc, diags),
         }
     }
+    cfg.link_locals();
 }
 
 /// The UTF-8 byte-order mark some editors write at the start of a file.
@@ -325,6 +326,7 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics)
         match section.as_str() {
             "providers" => merge_providers(cfg, &mut cx, &body),
             "variables" => merge_variables(cfg, &mut cx, &body),
+            "locals" => merge_locals(cfg, &mut cx, &body),
             "resources" => merge_blocks(cfg, &mut cx, body, Mode::Managed),
             "data" => merge_blocks(cfg, &mut cx, body, Mode::Data),
             "outputs" => merge_outputs(cfg, &mut cx, &body),

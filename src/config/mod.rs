@@ -1,5 +1,5 @@
 //! The config language: YAML files of one directory merged into one stack of providers,
-//! variables, resources, data sources, outputs and a backend.
+//! variables, locals, resources, data sources, outputs and a backend.
 //! `scan` bounds and checks a file's YAML before `load` parses it; the language's own keys
 //! are one table, `keys`, from which `sections` merges them, `format` orders them and
 //! `jsonschema` describes them; `validate` checks everything against the schemas; `eval`
@@ -15,6 +15,7 @@ pub mod keys;
 #[cfg(test)]
 mod keys_tests;
 mod lines;
+pub mod locals;
 pub use lines::scalar_region;
 pub mod instances;
 pub(crate) mod load;
@@ -26,6 +27,7 @@ pub mod validate;
 pub mod vars;
 
 pub use load::{load, load_sources, read_source, yaml_files};
+pub use locals::{Local, Node};
 
 use crate::address::Address;
 use crate::schema::Schema;
@@ -45,13 +47,15 @@ pub struct SourceFile {
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// The dependency graph, built on first use.
-    pub graph: std::sync::OnceLock<std::sync::Arc<crate::graph::Graph<Address>>>,
+    /// The dependency graph (of resources, data sources and locals), built on first use.
+    pub graph: std::sync::OnceLock<std::sync::Arc<crate::graph::Graph<Node>>>,
     pub dir: PathBuf,
     pub stack: String,
     pub files: Vec<SourceFile>,
     pub providers: BTreeMap<String, ProviderBlock>,
     pub variables: BTreeMap<String, Variable>,
+    /// The `locals:` section, by name (shared with the scopes that evaluate them).
+    pub locals: std::sync::Arc<BTreeMap<String, Local>>,
     /// Managed resources and data sources, by address.
     pub resources: BTreeMap<Address, Block>,
     pub outputs: BTreeMap<String, Output>,
@@ -100,7 +104,8 @@ pub struct Block {
     pub timeouts: BTreeMap<String, Duration>,
     /// `count:` or `for_each:`: the block makes one object per instance.
     pub repeat: Option<Repeat>,
-    /// Every address this block refers to or depends on (computed once, when loaded).
+    /// Every address this block refers to or depends on, directly or through the locals it
+    /// uses (computed once, when loaded).
     pub deps: Vec<Address>,
 }
 
@@ -136,7 +141,8 @@ impl Block {
         self.deps.clone()
     }
 
-    /// Collect the dependencies from the references and `depends_on` (done at load).
+    /// Collect the dependencies from the references and `depends_on` (done at load; the
+    /// objects of the locals the block uses are added by `Config::link_locals`).
     pub fn compute_dependencies(&self) -> Vec<Address> {
         let mut out: Vec<Address> = self.depends_on.clone();
         let exprs = self
@@ -207,17 +213,11 @@ pub struct Output {
 pub use crate::state::place::Configured as Backend;
 
 impl Config {
-    /// The graph of resources and data sources, from references and `depends_on` (built once
-    /// per config, on first use, and shared by validation, planning and `strata graph`).
-    pub fn dependency_graph(&self) -> std::sync::Arc<crate::graph::Graph<Address>> {
+    /// The graph of resources, data sources and locals, from references and `depends_on`
+    /// (built once per config, on first use, and shared by validation and planning).
+    pub fn dependency_graph(&self) -> std::sync::Arc<crate::graph::Graph<Node>> {
         self.graph
-            .get_or_init(|| {
-                std::sync::Arc::new(crate::graph::Graph::build(
-                    self.resources
-                        .values()
-                        .map(|b| (b.addr.clone(), b.deps.clone())),
-                ))
-            })
+            .get_or_init(|| std::sync::Arc::new(crate::graph::Graph::build(self.graph_nodes())))
             .clone()
     }
 
@@ -236,15 +236,12 @@ impl Config {
             .unwrap_or_default()
     }
 
-    /// The objects the outputs refer to (they must be read back after apply).
+    /// The objects the outputs refer to, directly or through locals (they must be read back
+    /// after apply).
     pub fn output_refs(&self) -> impl Iterator<Item = &Address> + '_ {
         self.outputs
             .values()
-            .flat_map(|o| o.value.refs())
-            .filter_map(|r| match &r.target {
-                expr::Target::Object(a) => Some(a),
-                _ => None,
-            })
+            .flat_map(|o| self.expr_objects(&o.value))
     }
 
     /// Resolve the `yaml_path` of each diagnostic to a file line.

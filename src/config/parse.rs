@@ -268,11 +268,15 @@ fn traversal(
         ("each", _) => return bad("write ${each.key} or ${each.value}"),
         ("count", ["index", ..]) => (Target::Instance(InstanceRef::CountIndex), 1),
         ("count", _) => return bad("write ${count.index}"),
+        ("local", [name, ..]) => (Target::Local(name.to_string()), 1),
+        ("local", _) => return bad("write ${local.NAME}"),
         ("data", [ty, name, ..]) => (Target::Object(Address::data(ty, name)), 2),
         ("data", _) => return bad("write ${data.TYPE.NAME.ATTRIBUTE}"),
         (ty, [name, ..]) => (Target::Object(Address::managed(ty, name)), 1),
         _ => {
-            return bad("write ${var.NAME}, ${TYPE.NAME.ATTRIBUTE} or ${data.TYPE.NAME.ATTRIBUTE}")
+            return bad(
+                "write ${var.NAME}, ${local.NAME}, ${TYPE.NAME.ATTRIBUTE} or ${data.TYPE.NAME.ATTRIBUTE}",
+            )
         }
     };
     let r = Ref {

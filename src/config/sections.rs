@@ -1,6 +1,6 @@
 //! The sections of a config file whose keys are the language's own (`config::keys`):
-//! variables, resource and data blocks (their meta-arguments), outputs and the backend —
-//! each merged into the `Config`, every problem a diagnostic at its key.
+//! variables, locals, resource and data blocks (their meta-arguments), outputs and the
+//! backend — each merged into the `Config`, every problem a diagnostic at its key.
 //! Invariants: the keys accepted and their types come from `keys`' tables only (an unknown
 //! key or a value of the wrong kind is an error naming the key, never ignored or taken for
 //! a value); a `null` value is "not given".
@@ -9,7 +9,7 @@ use super::expr::Expr;
 use super::keys::{self, Key, Table};
 use super::load::{duplicate, expr_map, section_map, to_expr, FileCx};
 use super::vars::{types, validation, Rule};
-use super::{parse_duration, Backend, Block, Config, Lifecycle, Output, Repeat, Variable};
+use super::{parse_duration, Backend, Block, Config, Lifecycle, Local, Output, Repeat, Variable};
 use crate::address::{Address, Mode};
 use crate::schema::{self, suggest, Schema};
 use crate::value::{Map, Value};
@@ -168,6 +168,30 @@ fn rules(cx: &mut FileCx, at: &[&str], name: &str, v: &Value) -> Vec<Rule> {
         });
     }
     out
+}
+
+/// `locals:`: names and their expressions (any value; strings may hold `${…}`). A name
+/// declared in two files is an error naming both.
+pub(super) fn merge_locals(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
+    let Some(m) = section_map(cx, "locals", body) else {
+        return;
+    };
+    for (name, v) in m {
+        let at = ["locals", name.as_str()];
+        if !crate::value::is_ident(name) {
+            cx.err(&at, format!("\"{name}\" is not a valid local name"))
+                .hint = Some("use letters, digits, '_' and '-', starting with a letter".into());
+            continue;
+        }
+        if let Some(prev) = cfg.locals.get(name) {
+            duplicate(cx, cfg, &at, &format!("local \"{name}\""), prev.file);
+            continue;
+        }
+        if let Some(e) = to_expr(cx, &at, v) {
+            let local = Local::new(name, cx.idx, e);
+            std::sync::Arc::make_mut(&mut cfg.locals).insert(name.clone(), local);
+        }
+    }
 }
 
 /// `resources:` or `data:`.

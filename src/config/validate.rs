@@ -1,13 +1,16 @@
-//! Semantic validation of a loaded config: references, providers, arguments against the
-//! resource schemas (types, required, computed, documented value rules), meta-arguments,
-//! and dependency cycles. Every problem becomes a diagnostic; nothing stops at the first.
+//! Semantic validation of a loaded config: references, providers, locals, arguments against
+//! the resource schemas (types, required, computed, documented value rules), meta-arguments,
+//! and dependency cycles (through locals too). Every problem becomes a diagnostic; nothing
+//! stops at the first, and a local that fails is reported once, at the local, not again at
+//! everything that uses it.
 //! Argument values are checked by the evaluator (`config::evaluate`), the same function plan
 //! and apply call.
 
 use super::eval::{eval_args, ObjectView, Scope};
 use super::evaluate::Site;
 use super::expr::{Ref, Target};
-use super::instances::{Each, Expansion};
+use super::instances::{Each, Expansion, InstanceScope};
+use super::locals::{LocalValues, Node};
 use super::vars::{VarValue, Vars};
 use super::{Block, Config};
 use crate::address::Address;
@@ -15,27 +18,30 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::cycle_text;
 use crate::schema::{self, suggest};
 use crate::value::{PathSeg, Value};
+use std::collections::BTreeSet;
 
 /// A scope where every declared object is unknown: validation does not call any cloud.
-/// A repeated block is evaluated once, for an instance whose key is not known.
+/// A repeated block is evaluated once, in an `InstanceScope` over it whose key is not known.
+/// Locals are evaluated in it like blocks (unknown where they use objects or unset
+/// variables).
 struct ValidateScope<'a> {
     cfg: &'a Config,
     vars: &'a Vars,
-    each: Option<Each>,
+    locals: LocalValues,
 }
 
 impl Scope for ValidateScope<'_> {
     fn var(&self, name: &str) -> Option<&VarValue> {
         self.vars.get(name)
     }
-    fn instance(&self) -> Option<&Each> {
-        self.each.as_ref()
-    }
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
         self.cfg
             .resources
             .get(addr)
             .map(|_| ObjectView::borrowed(&Value::Unknown, &[]))
+    }
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        self.locals.get(name, self)
     }
 }
 
@@ -54,11 +60,21 @@ pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
     let scope = ValidateScope {
         cfg,
         vars,
-        each: None,
+        locals: LocalValues::new(cfg),
     };
     check_providers(cfg, &scope, &mut diags);
+    let broken = check_locals(cfg, &mut diags);
+    let graph = cfg.dependency_graph();
+    let cycle = graph.find_cycle();
+    // Locals are evaluated with the blocks; after a cycle, neither they nor what uses them
+    // (the cycle is the error to fix first).
+    let failed = match (depth, &cycle) {
+        (Depth::Full, None) => eval_locals(cfg, &scope, &graph, broken, &mut diags),
+        (_, Some(_)) => cfg.locals.keys().cloned().collect(),
+        (Depth::Structure, None) => broken,
+    };
     for block in cfg.resources.values() {
-        check_block(cfg, block, &scope, depth, &mut diags);
+        check_block(cfg, block, &scope, depth, &failed, &mut diags);
     }
     for out in cfg.outputs.values() {
         let file = cfg.file_path(out.file);
@@ -75,18 +91,86 @@ pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
             }
         }
     }
-    let graph = cfg.dependency_graph();
-    if let Some(cycle) = graph.find_cycle() {
-        let first = &cycle[0];
-        let mut d = Diagnostic::error(format!("dependency cycle: {}", cycle_text(&cycle)))
-            .address(first)
-            .hint("a resource cannot depend on itself, directly or through others: remove one reference or depends_on");
-        if let Some(b) = cfg.resources.get(first) {
-            d = d.file(cfg.file_path(b.file)).at_owned(b.yaml_path());
-        }
-        diags.push(d);
+    if let Some(cycle) = cycle {
+        diags.push(cycle_diagnostic(cfg, &cycle));
     }
     diags
+}
+
+/// A dependency cycle, at its first node's place.
+fn cycle_diagnostic(cfg: &Config, cycle: &[Node]) -> Diagnostic {
+    let first = &cycle[0];
+    let d = Diagnostic::error(format!("dependency cycle: {}", cycle_text(cycle)))
+        .address(first)
+        .hint("a resource or local cannot depend on itself, directly or through others: remove one reference or depends_on");
+    match first {
+        Node::Object(a) => match cfg.resources.get(a) {
+            Some(b) => d.file(cfg.file_path(b.file)).at_owned(b.yaml_path()),
+            None => d,
+        },
+        Node::Local(n) => match cfg.locals.get(n) {
+            Some(l) => d.file(cfg.file_path(l.file)).at_owned(l.yaml_path()),
+            None => d,
+        },
+    }
+}
+
+/// Every reference a local makes must point at something. Returns the locals with a
+/// broken reference.
+fn check_locals(cfg: &Config, diags: &mut Diagnostics) -> BTreeSet<String> {
+    let mut broken = BTreeSet::new();
+    for l in cfg.locals.values() {
+        for r in l.value.refs() {
+            if let Some((msg, hint)) = check_ref(cfg, r) {
+                broken.insert(l.name.clone());
+                diags.push(
+                    Diagnostic::error(msg)
+                        .file(cfg.file_path(l.file))
+                        .at_owned(l.yaml_path())
+                        .address(l.address())
+                        .hint_opt(hint),
+                );
+            }
+        }
+    }
+    broken
+}
+
+/// Evaluate every local, those it uses first; one that fails is reported at the local.
+/// Returns the locals that failed, or use one that did (those are not reported again).
+fn eval_locals(
+    cfg: &Config,
+    scope: &ValidateScope,
+    graph: &crate::graph::Graph<Node>,
+    mut failed: BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> BTreeSet<String> {
+    let order = graph.topo().unwrap_or_default();
+    for name in order.iter().filter_map(|n| match n {
+        Node::Local(name) => Some(name),
+        Node::Object(_) => None,
+    }) {
+        let Some(l) = cfg.locals.get(name) else {
+            continue;
+        };
+        if failed.contains(name) || l.locals.iter().any(|u| failed.contains(u)) {
+            failed.insert(name.clone());
+            continue;
+        }
+        if let Some(Err(msg)) = scope.local(name) {
+            failed.insert(name.clone());
+            diags.push(local_error(cfg, l, msg));
+        }
+    }
+    failed
+}
+
+/// A local's own expression failed.
+pub fn local_error(cfg: &Config, l: &super::Local, msg: String) -> Diagnostic {
+    Diagnostic::error(msg)
+        .file(cfg.file_path(l.file))
+        .at_owned(l.yaml_path())
+        .address(l.address())
 }
 
 pub use super::load::stack_name;
@@ -120,6 +204,16 @@ fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
             ))
         }
         Target::Instance(_) => None, // the evaluator says where each / count may be used
+        Target::Local(name) => {
+            if cfg.locals.contains_key(name) {
+                return None;
+            }
+            Some((
+                format!("{}: no local named \"{name}\" is declared", r.text),
+                suggest(name, cfg.locals.keys().map(String::as_str))
+                    .or_else(|| Some(format!("declare it: locals: {{ {name}: … }}"))),
+            ))
+        }
         Target::Object(addr) => {
             let Some(target) = cfg.resources.get(addr) else {
                 let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
@@ -160,6 +254,42 @@ fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
     }
 }
 
+/// A provider block may use variables, and locals made of them only.
+fn check_provider_refs(
+    cfg: &Config,
+    p: &super::ProviderBlock,
+    file: &std::path::Path,
+    base: &[String],
+    diags: &mut Diagnostics,
+) {
+    for e in p.args.values() {
+        for r in e.refs() {
+            let objects = match &r.target {
+                Target::Object(_) => true,
+                Target::Local(n) => cfg.locals.get(n).is_some_and(|l| !l.objects.is_empty()),
+                Target::Var(_) | Target::Instance(_) => false,
+            };
+            if objects {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "{}: provider settings may use variables (and locals made of them) only, not resources",
+                        r.text
+                    ))
+                    .file(file)
+                    .at_owned(base.to_vec()),
+                );
+            } else if let Some((msg, hint)) = check_ref(cfg, r) {
+                diags.push(
+                    Diagnostic::error(msg)
+                        .file(file)
+                        .at_owned(base.to_vec())
+                        .hint_opt(hint),
+                );
+            }
+        }
+    }
+}
+
 fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics) {
     for p in cfg.providers.values() {
         let file = cfg.file_path(p.file);
@@ -167,27 +297,7 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
         let Some(schema) = schema::providers::provider(&p.name) else {
             continue;
         };
-        for e in p.args.values() {
-            for r in e.refs() {
-                if matches!(r.target, Target::Object(_)) {
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "{}: provider settings may use variables only, not resources",
-                            r.text
-                        ))
-                        .file(&file)
-                        .at_owned(base.clone()),
-                    );
-                } else if let Some((msg, hint)) = check_ref(cfg, r) {
-                    diags.push(
-                        Diagnostic::error(msg)
-                            .file(&file)
-                            .at_owned(base.clone())
-                            .hint_opt(hint),
-                    );
-                }
-            }
-        }
+        check_provider_refs(cfg, p, &file, &base, diags);
         if let Ok(ev) = eval_args(&p.args, scope) {
             let Value::Map(mut m) = ev.value else {
                 continue;
@@ -244,6 +354,7 @@ fn check_block(
     b: &Block,
     scope: &ValidateScope,
     depth: Depth,
+    failed_locals: &BTreeSet<String>,
     diags: &mut Diagnostics,
 ) {
     let file = cfg.file_path(b.file);
@@ -286,7 +397,12 @@ fn check_block(
             );
         }
     }
-    if broken_refs || depth == Depth::Structure {
+    let uses_failed = || {
+        super::locals::block_locals(b)
+            .iter()
+            .any(|l| failed_locals.contains(l))
+    };
+    if broken_refs || depth == Depth::Structure || uses_failed() {
         return; // evaluating would only repeat the same errors, or the planner will
     }
     evaluate_once(cfg, b, scope, diags);
@@ -336,9 +452,15 @@ fn evaluate_once(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Dia
         Ok(Expansion::Single) => None,
         Ok(Expansion::Instances(kind, _) | Expansion::Deferred(kind)) => Some(kind),
     };
-    let scope = ValidateScope {
-        each: kind.map(Each::unknown),
-        ..*scope
+    match kind {
+        Some(kind) => {
+            let each = Each::unknown(kind);
+            let scope = InstanceScope {
+                inner: scope,
+                each: &each,
+            };
+            super::evaluate::evaluate(cfg, b, &scope, diags)
+        }
+        None => super::evaluate::evaluate(cfg, b, scope, diags),
     };
-    super::evaluate::evaluate(cfg, b, &scope, diags);
 }

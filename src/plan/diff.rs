@@ -1,6 +1,7 @@
-//! The planner: walks the config graph in dependency order (`crate::walk`, one block at a
-//! time, so the plan is deterministic), evaluates each block against the scope of what is
-//! known so far, and diffs it with the (refreshed) state, driven entirely by
+//! The planner: walks the config graph in dependency order (`crate::walk`, one node at a
+//! time, so the plan is deterministic), evaluates each block — and each local, once, in the
+//! same scope — against what is known so far, and diffs it with the (refreshed) state,
+//! driven entirely by
 //! the resource schemas (force-new, computed, volatile, sensitive). Data sources are read
 //! here when their arguments are known; outputs are evaluated last.
 
@@ -11,7 +12,7 @@ use crate::address::{Address, Key};
 use crate::config::evaluate::{self, eval_output};
 use crate::config::instances::{self, Each, Expansion, RepeatKind};
 use crate::config::vars::Vars;
-use crate::config::{Block, Config};
+use crate::config::{Block, Config, Node};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::{cycle_text, Graph};
 use crate::providers::{CallCx, NoProgress, Providers};
@@ -86,12 +87,13 @@ fn clone_changed(config: Option<&Value>, made: &Made) -> bool {
     }
 }
 
-/// Every address some block or output refers to.
+/// Every address some block, output or local refers to.
 fn referenced(cfg: &Config) -> HashSet<Address> {
     cfg.resources
         .values()
         .flat_map(|b| b.deps.iter())
         .chain(cfg.output_refs())
+        .chain(cfg.locals.values().flat_map(|l| l.objects.iter()))
         .cloned()
         .collect()
 }
@@ -110,6 +112,7 @@ fn clone_label(b: &Block, evaluated: Option<&Value>) -> Option<String> {
         crate::config::expr::Target::Object(a) => a.to_string(),
         crate::config::expr::Target::Var(v) => format!("var.{v}"),
         crate::config::expr::Target::Instance(i) => i.text().to_string(),
+        crate::config::expr::Target::Local(l) => format!("local.{l}"),
     })
 }
 
@@ -170,6 +173,9 @@ struct Planner<'a> {
     /// Blocks planned only once something known after apply is known: a repeated block whose
     /// count / for_each is unknown, and every block that depends on a deferred one.
     deferred: BTreeSet<Address>,
+    /// Locals that failed (reported once, at the local) or use one that did: what uses them
+    /// is planned as unknown, without repeating the error.
+    failed_locals: HashSet<String>,
 }
 
 pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
@@ -179,13 +185,14 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     let included = |a: &Address| targets.as_ref().is_none_or(|t| t.includes(a));
     let mut p = Planner {
         input,
-        objects: PlanScope::new(input.vars.clone(), input.state),
+        objects: PlanScope::new(input.vars.clone(), input.state).with_locals(input.cfg),
         referenced: referenced(input.cfg),
         changes: Vec::new(),
         diags: Diagnostics::default(),
         fkey: input.state.fingerprint_key(),
         repeated: BTreeMap::new(),
         deferred: BTreeSet::new(),
+        failed_locals: HashSet::new(),
     };
     if opts.destroy {
         graph.topo().map_err(cycle_error)?;
@@ -198,7 +205,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     p.finish()
 }
 
-fn cycle_error(cycle: Vec<Address>) -> Diagnostics {
+fn cycle_error<N: std::fmt::Display>(cycle: Vec<N>) -> Diagnostics {
     let mut d = Diagnostics::default();
     d.push(Diagnostic::error(format!(
         "dependency cycle: {}",
@@ -225,7 +232,7 @@ impl Targets {
 }
 
 /// The addresses `--target` selects. `None`: everything.
-fn targeted(graph: &Graph<Address>, input: &PlanInput<'_>) -> Option<Targets> {
+fn targeted(graph: &Graph<Node>, input: &PlanInput<'_>) -> Option<Targets> {
     let opts = input.options;
     if opts.targets.is_empty() {
         return None;
@@ -233,12 +240,21 @@ fn targeted(graph: &Graph<Address>, input: &PlanInput<'_>) -> Option<Targets> {
     let (instances, whole): (Vec<&Address>, Vec<&Address>) =
         opts.targets.iter().partition(|a| a.key.is_some());
     let mut blocks: HashSet<Address> = whole.iter().map(|a| (*a).clone()).collect();
-    let starts: Vec<Address> = opts.targets.iter().map(Address::block).collect();
+    let starts: Vec<Node> = opts
+        .targets
+        .iter()
+        .map(|a| Node::Object(a.block()))
+        .collect();
     let direction = match opts.destroy {
         true => Direction::Outgoing,
         false => Direction::Incoming,
     };
-    blocks.extend(graph.closure(&starts, direction));
+    blocks.extend(
+        graph
+            .closure(&starts, direction)
+            .into_iter()
+            .filter_map(|n| n.object().cloned()),
+    );
     let mut t = Targets {
         blocks,
         instances: instances.into_iter().cloned().collect(),
@@ -303,16 +319,26 @@ impl<'a> Planner<'a> {
     /// evaluated against what its dependencies planned).
     async fn plan_config(
         self,
-        graph: &Graph<Address>,
+        graph: &Graph<Node>,
         included: &(dyn Fn(&Address) -> bool + Sync),
     ) -> Result<Planner<'a>, Diagnostics> {
         let cfg = self.input.cfg;
         let providers = self.input.providers;
         let planner = Mutex::new(self);
-        let walked = walk(graph, 1, &mut NoStops, |addr: &Address| {
+        let walked = walk(graph, 1, &mut NoStops, |node: &Node| {
             let planner = &planner;
             async move {
-                let reads = lock(planner).plan_block(&cfg.resources[addr], included);
+                let block = match node {
+                    Node::Local(name) => {
+                        lock(planner).plan_local(name);
+                        None
+                    }
+                    Node::Object(addr) => cfg.resources.get(addr),
+                };
+                let Some(block) = block else {
+                    return Ok::<(), std::convert::Infallible>(());
+                };
+                let reads = lock(planner).plan_block(block, included);
                 for read in reads {
                     let Some(providers) = providers else { break };
                     let result = read_data(providers, &read).await;
@@ -326,6 +352,24 @@ impl<'a> Planner<'a> {
         Ok(planner.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Evaluate a local (its value stays in the scope for what uses it); an error is
+    /// reported at the local, once.
+    fn plan_local(&mut self, name: &str) {
+        let cfg = self.input.cfg;
+        let Some(l) = cfg.locals.get(name) else {
+            return;
+        };
+        if l.locals.iter().any(|u| self.failed_locals.contains(u)) {
+            self.failed_locals.insert(name.to_string());
+            return;
+        }
+        if let Some(Err(msg)) = crate::config::eval::Scope::local(&self.objects, name) {
+            self.failed_locals.insert(name.to_string());
+            let d = crate::config::validate::local_error(cfg, l, msg);
+            self.diags.push(d);
+        }
+    }
+
     /// Plan one block (each of its instances, if it is repeated); the data sources to read
     /// now are returned.
     fn plan_block<'b>(
@@ -334,6 +378,15 @@ impl<'a> Planner<'a> {
         included: &dyn Fn(&Address) -> bool,
     ) -> Vec<DataRead<'b>> {
         let addr = &block.addr;
+        let uses_failed = || {
+            crate::config::locals::block_locals(block)
+                .iter()
+                .any(|l| self.failed_locals.contains(l))
+        };
+        if !self.failed_locals.is_empty() && uses_failed() {
+            self.unknown(addr);
+            return Vec::new();
+        }
         if !included(addr) {
             if !self.input.state.resources.contains_key(addr) {
                 self.unknown(addr);
@@ -844,6 +897,9 @@ impl<'a> Planner<'a> {
         let mut out = Vec::new();
         if !self.input.options.destroy {
             for o in cfg.outputs.values() {
+                if o.value.local_refs().any(|l| self.failed_locals.contains(l)) {
+                    continue; // the local's error is reported
+                }
                 let (after, sens) = match eval_output(&o.value, &self.objects) {
                     Ok(v) => v,
                     Err(e) => {

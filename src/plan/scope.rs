@@ -1,14 +1,21 @@
-//! The evaluation scope of plan and apply: variable values plus every object's attributes
-//! (known from state, planned with unknowns, or filled in as apply completes).
+//! The evaluation scope of plan and apply: variable values, every object's attributes
+//! (known from state, planned with unknowns, or filled in as apply completes) and the
+//! locals, each evaluated once per scope against it (`config::locals::LocalValues`).
 //! A repeated block (`count` / `for_each`) is seen whole as the list or map of its instances,
 //! built from the instances' own entries; while its instances are not known (deferred) it is
 //! unknown.
+//! Invariant: a local is evaluated only when something refers to it, and everything that
+//! refers to a local waits for every object the local uses, so the value a scope keeps for a
+//! local is computed from those objects' final values in that pass (at apply, the values
+//! just made, not the unknowns planned).
 
 use super::Repetition;
 use crate::address::{Address, Key};
 use crate::config::eval::{ObjectView, Scope};
 use crate::config::instances::{Each, RepeatKind};
+use crate::config::locals::LocalValues;
 use crate::config::vars::{VarValue, Vars};
+use crate::config::Config;
 use crate::value::{Map, Path, PathSeg, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -25,6 +32,7 @@ pub struct Objects {
     pub objects: HashMap<Address, Obj>,
     /// The repeated blocks and their instances.
     pub repeated: HashMap<Address, Repetition>,
+    pub locals: LocalValues,
 }
 
 impl Objects {
@@ -33,6 +41,12 @@ impl Objects {
             vars,
             ..Objects::default()
         }
+    }
+
+    /// The same, evaluating `cfg`'s locals.
+    pub fn with_locals(mut self, cfg: &Config) -> Objects {
+        self.locals = LocalValues::new(cfg);
+        self
     }
 
     pub fn set(&mut self, addr: Address, value: Value, sensitive: Vec<Path>) {
@@ -56,6 +70,10 @@ impl Scope for Objects {
             Some(r) => Some(whole(addr, r, |a| self.own(a))),
             None => self.own(addr),
         }
+    }
+
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        self.locals.get(name, self)
     }
 }
 
@@ -143,6 +161,12 @@ impl<'a> PlanScope<'a> {
         }
     }
 
+    /// The same, evaluating `cfg`'s locals.
+    pub fn with_locals(mut self, cfg: &Config) -> PlanScope<'a> {
+        self.planned.locals = LocalValues::new(cfg);
+        self
+    }
+
     /// One object (or instance): as planned, else as in state.
     fn single(&self, addr: &Address) -> Option<ObjectView<'_>> {
         if let Some(v) = self.planned.own(addr) {
@@ -173,5 +197,9 @@ impl Scope for PlanScope<'_> {
             Some(r) => Some(whole(addr, r, |a| self.single(a))),
             None => self.single(addr),
         }
+    }
+
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        self.planned.locals.get(name, self)
     }
 }

@@ -12,6 +12,7 @@ use super::endpoints::Endpoints;
 use super::{DataDriver, ResourceDriver};
 use crate::address::Address;
 use crate::config::eval::{eval_args, ObjectView, Scope};
+use crate::config::locals::LocalValues;
 use crate::config::vars::{VarValue, Vars};
 use crate::config::Config;
 use crate::schema;
@@ -30,7 +31,8 @@ pub struct Providers {
     data: HashMap<&'static str, Arc<dyn DataDriver>>,
 }
 
-struct VarsOnly<'a>(&'a Vars);
+/// Variables, and the locals made of them only (validation refuses any other).
+struct VarsOnly<'a>(&'a Vars, LocalValues);
 
 impl Scope for VarsOnly<'_> {
     fn var(&self, name: &str) -> Option<&VarValue> {
@@ -39,6 +41,9 @@ impl Scope for VarsOnly<'_> {
     fn object(&self, _: &Address) -> Option<ObjectView<'_>> {
         None
     }
+    fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
+        self.1.get(name, self)
+    }
 }
 
 /// A family's settings, evaluated and checked against its provider schema.
@@ -46,7 +51,8 @@ fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
     let block = cfg.providers.get(family).ok_or_else(|| {
         format!("provider \"{family}\" is not configured: add it under providers: in the config")
     })?;
-    let ev = eval_args(&block.args, &VarsOnly(vars)).map_err(|errs| {
+    let scope = VarsOnly(vars, LocalValues::new(cfg));
+    let ev = eval_args(&block.args, &scope).map_err(|errs| {
         errs.into_iter()
             .map(|(k, m)| format!("providers.{family}.{k}: {m}"))
             .collect::<Vec<_>>()
