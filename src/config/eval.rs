@@ -782,6 +782,20 @@ mod tests {
     }
 
     #[test]
+    fn splats() {
+        let j = |s: &str| ev(s).unwrap().value.to_json();
+        assert_eq!(j("${t.a.clusters[*].id}"), serde_json::json!(["c0", "c1"]));
+        assert_eq!(j("${t.a.clusters.*.id}"), serde_json::json!(["c0", "c1"]));
+        // `.*` takes only the attribute steps after it: the index picks one result
+        assert_eq!(j("${t.a.clusters.*.id[1]}"), serde_json::json!("c1"));
+        // `[*]` takes every step: the index applies to each element's id
+        let e = ev("${t.a.clusters[*].id[1]}").unwrap_err();
+        assert!(e.contains("cannot take index [1] of a string"), "{e}");
+        assert_eq!(j("${null[*]}"), serde_json::json!([]));
+        assert_eq!(j("${\"a\"[*]}"), serde_json::json!(["a"]));
+    }
+
+    #[test]
     fn errors_name_the_reference() {
         let e = ev("${t.a.clusters[5].id}").unwrap_err();
         assert!(

@@ -246,6 +246,8 @@ mod tests {
         assert!(e.contains("column 8") && e.contains("expected `}`"), "{e}");
         assert!(parse_template("${}").is_err());
         assert!(parse_template("${var}").unwrap_err().contains("var.NAME"));
+        let e = parse_template("${upper}").unwrap_err();
+        assert!(e.contains("upper is a function: call it, upper(…)"), "{e}");
         assert!(parse_template("${onlyone}").is_err());
         assert!(parse_template("${a.b[x]}").is_err());
         assert!(parse_template("${a.b[\"x}").is_err());
