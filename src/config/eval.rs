@@ -347,14 +347,23 @@ impl Cx<'_> {
     }
 
     /// `try(a, b, …)`: the first argument that evaluates without an error; unknown when that
-    /// argument is not known yet (it may still fail at apply).
+    /// argument is not known yet (it may still fail at apply). An argument that failed on a
+    /// sensitive value makes the result sensitive (which one was chosen says something).
     fn try_(&mut self, c: &Call) -> Result<Sv, String> {
         let mut last = None;
+        let mut failed_on_secret = false;
         for a in &c.args {
             match self.ev(a) {
-                Ok((v, s)) if v == Value::Unknown => return Ok((v, s)),
-                Ok(sv) => return Ok(sv),
-                Err(e) => last = Some(e),
+                Ok((v, mut s)) => {
+                    if failed_on_secret {
+                        s.push(vec![]);
+                    }
+                    return Ok((v, s));
+                }
+                Err(e) => {
+                    failed_on_secret |= self.refs_sensitive(a);
+                    last = Some(e);
+                }
             }
         }
         Err(match last {
@@ -363,16 +372,24 @@ impl Cx<'_> {
         })
     }
 
-    /// `can(e)`: whether `e` evaluates without an error (unknown while `e` is unknown).
+    /// `can(e)`: whether `e` evaluates without an error (unknown while `e` is unknown);
+    /// sensitive when `e` is, or when it failed on a sensitive value.
     fn can(&mut self, c: &Call) -> Result<Sv, String> {
         let [a] = c.args.as_slice() else {
             return Err(format!("can: takes 1 argument, got {}", c.args.len()));
         };
         Ok(match self.ev(a) {
-            Ok((Value::Unknown, _)) => (Value::Unknown, vec![]),
-            Ok(_) => (Value::Bool(true), vec![]),
-            Err(_) => (Value::Bool(false), vec![]),
+            Ok((Value::Unknown, s)) => whole(Value::Unknown, !s.is_empty()),
+            Ok((_, s)) => whole(Value::Bool(true), !s.is_empty()),
+            Err(_) => whole(Value::Bool(false), self.refs_sensitive(a)),
         })
+    }
+
+    /// Whether a reference in `e` is to something sensitive.
+    fn refs_sensitive(&self, e: &Expr) -> bool {
+        e.refs()
+            .into_iter()
+            .any(|r| resolve(r, self.scope).is_ok_and(|(_, s)| !s.is_empty()))
     }
 
     /// The elements a `for` or splat iterates: (key or index, value, sensitive paths).
@@ -779,6 +796,22 @@ mod tests {
             r.sensitive
         );
         assert!(!secret("${[for x in [\"a\", \"b\"] : x if x == var.env]}"));
+    }
+
+    #[test]
+    fn try_and_can_say_nothing_about_a_secret_unmarked() {
+        // whether a secret converts is something about the secret
+        assert!(secret("${can(tonumber(var.pw))}"));
+        assert_eq!(
+            ev("${can(tonumber(var.pw))}").unwrap().value,
+            Value::Bool(false)
+        );
+        assert!(secret("${can(var.pw)}"));
+        assert!(secret("${try(tonumber(var.pw), 0)}"));
+        assert!(!secret("${can(tonumber(var.env))}"));
+        assert!(!secret("${try(tonumber(var.env), 0)}"));
+        assert!(!secret("${try(0, tonumber(var.pw))}"));
+        assert_eq!(ev("${can(t.u.id)}").unwrap().value, Value::Unknown);
     }
 
     #[test]
