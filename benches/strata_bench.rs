@@ -1,11 +1,13 @@
 //! strata's benchmark suite, side by side with Terraform (BENCHMARKS.md): stacks of N resources
-//! in three shapes (flat, layered, chain) generated for both tools; for each, `validate`, `plan`
+//! in four shapes (flat, layered, chain, and for_each: the flat stack as one block with
+//! `for_each` over N keys) generated for both tools; for each, `validate`, `plan`
 //! on an empty state, `apply` (parallelism 10), `plan` with full state and no change (with and
 //! without refresh), wall time, CPU and peak memory, medians of several runs, the ratio per pair;
 //! the calls a no-change refresh makes; and apply against the physical bound
 //! max(critical path, total calls × latency / P) with sandbox latency.
 //!
-//!   cargo bench --bench strata_bench -- [--sizes 100,1000,10000] [--shapes flat,layered,chain]
+//!   cargo bench --bench strata_bench -- [--sizes 100,1000,10000]
+//!       [--shapes flat,layered,chain,for_each]
 //!       [--runs 3] [--no-terraform] [--tf-apply-max 1000] [--tf-chain-max 1000]
 //!       [--no-physical] [--out FILE]
 //!
@@ -26,6 +28,8 @@ enum Shape {
     Flat,
     Layered,
     Chain,
+    /// The flat stack written as one block with `for_each` over N keys.
+    ForEach,
 }
 
 impl Shape {
@@ -34,6 +38,7 @@ impl Shape {
             Shape::Flat => "flat",
             Shape::Layered => "layered",
             Shape::Chain => "chain",
+            Shape::ForEach => "for_each",
         }
     }
 }
@@ -81,6 +86,7 @@ fn parse_opts() -> Opts {
                         "flat" => Some(Shape::Flat),
                         "layered" => Some(Shape::Layered),
                         "chain" => Some(Shape::Chain),
+                        "for_each" => Some(Shape::ForEach),
                         _ => None,
                     })
                     .collect();
@@ -174,7 +180,7 @@ fn median(mut v: Vec<Measure>) -> Measure {
 /// The edges of a shape: for node i, the nodes it references (one or two).
 fn parents(shape: Shape, n: usize, i: usize) -> Vec<usize> {
     match shape {
-        Shape::Flat => vec![],
+        Shape::Flat | Shape::ForEach => vec![],
         Shape::Chain => {
             if i == 0 {
                 vec![]
@@ -198,6 +204,16 @@ fn strata_config(shape: Shape, n: usize, max_concurrency: usize) -> String {
     let mut s = format!(
         "providers:\n  huaweicloud: {{ region: ap-southeast-1, project_id: bench, endpoint: sandbox, max_concurrency: {max_concurrency} }}\nresources:\n"
     );
+    if shape == Shape::ForEach {
+        s.push_str("  huaweicloud_rds_parameter_template.r:\n    for_each:\n");
+        for i in 0..n {
+            let _ = writeln!(s, "      r{i}: {}", 100 + i % 1000);
+        }
+        s.push_str(
+            "    name: ${each.key}\n    description: \"resource ${each.key}\"\n    datastore: { type: MySQL, version: \"8.0\" }\n    values: { max_connections: \"${each.value}\" }\n",
+        );
+        return s;
+    }
     for i in 0..n {
         let ps = parents(shape, n, i);
         let _ = writeln!(s, "  huaweicloud_rds_parameter_template.r{i}:");
@@ -228,6 +244,16 @@ fn strata_config(shape: Shape, n: usize, max_concurrency: usize) -> String {
 
 fn terraform_config(shape: Shape, n: usize) -> String {
     let mut s = String::new();
+    if shape == Shape::ForEach {
+        s.push_str("locals {\n  items = {\n");
+        for i in 0..n {
+            let _ = writeln!(s, "    r{i} = {}", 100 + i % 1000);
+        }
+        s.push_str(
+            "  }\n}\nresource \"terraform_data\" \"r\" {\n  for_each = local.items\n  input = {\n    name = each.key\n    description = \"resource ${each.key}\"\n    size = each.value\n    values = { max_connections = tostring(each.value) }\n  }\n}\n",
+        );
+        return s;
+    }
     for i in 0..n {
         let ps = parents(shape, n, i);
         let refs = match ps.as_slice() {
@@ -479,6 +505,44 @@ fn fmt_mb(m: &Option<Measure>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// strata's for_each over N keys against the same N resources as literal blocks: time and
+/// memory ratios per command (the target: within 1.2×).
+fn for_each_vs_flat(o: &Opts, results: &Results, out: &mut String) {
+    if !(o.shapes.contains(&Shape::ForEach) && o.shapes.contains(&Shape::Flat)) {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n### strata: one `for_each` over N keys vs the same N literal blocks (target ≤ 1.2×)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| N | command | literal blocks | for_each | time ratio | memory (literal / for_each) | memory ratio |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for &n in &o.sizes {
+        for cmd in COMMANDS {
+            let flat = results.get(&(Shape::Flat, n, cmd)).and_then(|r| r.strata);
+            let each = results
+                .get(&(Shape::ForEach, n, cmd))
+                .and_then(|r| r.strata);
+            let (Some(f), Some(e)) = (flat, each) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "| {n} | {cmd} | {:.3} s | {:.3} s | {:.2}× | {:.0} / {:.0} MB | {:.2}× |",
+                f.wall,
+                e.wall,
+                e.wall / f.wall,
+                f.rss_mb,
+                e.rss_mb,
+                e.rss_mb / f.rss_mb
+            );
+        }
+    }
+}
+
 fn main() {
     let o = parse_opts();
     std::fs::create_dir_all(&o.work).unwrap();
@@ -571,6 +635,7 @@ fn main() {
             }
         }
     }
+    for_each_vs_flat(&o, &results, &mut out);
     let _ = writeln!(
         out,
         "\n### Calls made by a no-change `plan` (with refresh), and the state's size\n"

@@ -1,4 +1,9 @@
-//! Resource addresses: `<type>.<name>` for managed resources, `data.<type>.<name>` for data sources.
+//! Resource addresses: `<type>.<name>` for managed resources, `data.<type>.<name>` for data
+//! sources, and one instance of a repeated block as Terraform writes it: `<type>.<name>[0]`
+//! (`count`) or `<type>.<name>["key"]` (`for_each`).
+//! Invariants: `parse` and `Display` are inverses (a key is written as a JSON string, so any
+//! text survives); the addresses of one block's instances sort together, after the block's
+//! own address, integer keys in numeric order.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -15,6 +20,57 @@ pub struct Address {
     pub mode: Mode,
     pub ty: String,
     pub name: String,
+    /// The instance of a repeated block (`count` / `for_each`); `None` for a single block
+    /// (and for a repeated block as a whole).
+    pub key: Option<Key>,
+}
+
+/// An instance key: `count.index` or `each.key` (in JSON a number or a string, as the
+/// `index` of Terraform's plan JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Key {
+    Index(usize),
+    Name(String),
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Index(i) => write!(f, "[{i}]"),
+            Key::Name(k) => {
+                let quoted = serde_json::to_string(k).map_err(|_| fmt::Error)?;
+                write!(f, "[{quoted}]")
+            }
+        }
+    }
+}
+
+impl Key {
+    /// The key as a value (`count.index` is a number, `each.key` a string).
+    pub fn value(&self) -> crate::value::Value {
+        match self {
+            Key::Index(i) => crate::value::Value::int(*i as i64),
+            Key::Name(k) => crate::value::Value::str(k.clone()),
+        }
+    }
+
+    /// The `index` of a change in plan JSON (a number or a string, as Terraform's).
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Key::Index(i) => serde_json::Value::from(*i),
+            Key::Name(k) => serde_json::Value::from(k.clone()),
+        }
+    }
+
+    /// Parse the bracketed suffix: `[0]` or `["key"]` (the text inside the brackets).
+    fn parse(inner: &str) -> Option<Key> {
+        if inner.starts_with('"') {
+            return serde_json::from_str::<String>(inner).ok().map(Key::Name);
+        }
+        let digits = !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| inner.parse().ok().map(Key::Index)).flatten()
+    }
 }
 
 impl Address {
@@ -23,6 +79,7 @@ impl Address {
             mode: Mode::Managed,
             ty: ty.to_string(),
             name: name.to_string(),
+            key: None,
         }
     }
 
@@ -31,6 +88,23 @@ impl Address {
             mode: Mode::Data,
             ty: ty.to_string(),
             name: name.to_string(),
+            key: None,
+        }
+    }
+
+    /// The address of the block this is an instance of (itself when it has no key).
+    pub fn block(&self) -> Address {
+        Address {
+            key: None,
+            ..self.clone()
+        }
+    }
+
+    /// The address of one instance of this block.
+    pub fn instance(&self, key: Key) -> Address {
+        Address {
+            key: Some(key),
+            ..self.clone()
         }
     }
 
@@ -43,8 +117,27 @@ impl Address {
         self.mode == Mode::Data
     }
 
-    /// Parse `type.name` or `data.type.name`.
+    /// Parse `type.name` or `data.type.name`, each optionally followed by an instance key
+    /// (`[0]`, `["key"]`).
     pub fn parse(s: &str) -> Result<Address, String> {
+        let Some(open) = s.find('[') else {
+            return Address::parse_block(s);
+        };
+        let (block, rest) = s.split_at(open);
+        let key = rest
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(Key::parse)
+            .ok_or_else(|| {
+                format!(
+                    "\"{s}\" is not a resource address: an instance key is written [0] or \
+                     [\"key\"] at the end"
+                )
+            })?;
+        Ok(Address::parse_block(block)?.instance(key))
+    }
+
+    fn parse_block(s: &str) -> Result<Address, String> {
         let parts: Vec<&str> = s.split('.').collect();
         let valid = |p: &str| {
             !p.is_empty()
@@ -76,7 +169,11 @@ impl fmt::Display for Address {
         if self.mode == Mode::Data {
             write!(f, "data.")?;
         }
-        write!(f, "{}.{}", self.ty, self.name)
+        write!(f, "{}.{}", self.ty, self.name)?;
+        match &self.key {
+            Some(k) => write!(f, "{k}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -109,5 +206,39 @@ mod tests {
         assert!(Address::parse("a.b.c").is_err());
         assert!(Address::parse("data.x").is_err());
         assert!(Address::parse("a. b").is_err());
+    }
+
+    #[test]
+    fn instance_keys_round_trip_and_sort_together() {
+        for text in [
+            "t.n[0]",
+            "t.n[12]",
+            "t.n[\"a\"]",
+            "data.t.n[\"x.y]\\\"z\"]",
+            "t.n[\"\"]",
+        ] {
+            let a = Address::parse(text).unwrap();
+            assert_eq!(a.to_string(), text);
+            assert!(a.key.is_some());
+            assert_eq!(a.block().to_string(), text[..text.find('[').unwrap()]);
+        }
+        for bad in [
+            "t.n[",
+            "t.n[]",
+            "t.n[x]",
+            "t.n[-1]",
+            "t.n[0][1]",
+            "t.n[\"a]",
+            "t.n[0]x",
+        ] {
+            assert!(Address::parse(bad).is_err(), "{bad}");
+        }
+        let mut v: Vec<Address> = ["t.n[10]", "t.o", "t.n[2]", "t.n", "t.n[\"b\"]"]
+            .iter()
+            .map(|s| Address::parse(s).unwrap())
+            .collect();
+        v.sort();
+        let texts: Vec<String> = v.iter().map(|a| a.to_string()).collect();
+        assert_eq!(texts, ["t.n", "t.n[2]", "t.n[10]", "t.n[\"b\"]", "t.o"]);
     }
 }

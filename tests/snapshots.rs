@@ -54,3 +54,27 @@ fn validate_errors() {
     let r = env.ok(&["-C", "stack", "validate"], 1);
     snap!("validate_errors", r.stderr);
 }
+
+#[test]
+fn repeated_block_errors() {
+    let env = Env::new();
+    let t = "datastore: { type: MySQL, version: \"8.0\" }";
+    env.stack(
+        "stack",
+        common::HUAWEI,
+        &format!(
+            "resources:\n  huaweicloud_rds_parameter_template.both:\n    count: 2\n    \
+             for_each: {{ a: 1 }}\n    name: both\n    {t}\n  \
+             huaweicloud_rds_parameter_template.single:\n    name: x-${{each.key}}\n    {t}\n  \
+             huaweicloud_rds_parameter_template.negative:\n    count: \"${{1 - 3}}\"\n    \
+             name: n\n    {t}\n  huaweicloud_rds_parameter_template.fraction:\n    \
+             count: 1.5\n    name: f\n    {t}\n  huaweicloud_rds_parameter_template.list:\n    \
+             for_each: [1, 2]\n    name: l-${{each.key}}\n    {t}\n  \
+             huaweicloud_rds_parameter_template.twice:\n    for_each: [a, a]\n    \
+             name: t-${{each.key}}\n    {t}\n  huaweicloud_rds_parameter_template.mixed:\n    \
+             count: 1\n    name: m-${{each.value}}\n    {t}\n"
+        ),
+    );
+    let r = env.ok(&["-C", "stack", "validate"], 1);
+    snap!("repeated_block_errors", r.stderr);
+}

@@ -10,8 +10,9 @@ pub mod report;
 pub mod session;
 pub mod signals;
 
-use crate::address::Address;
-use crate::config::Config;
+use crate::address::{Address, Key};
+use crate::config::instances::{self, Each};
+use crate::config::{Block, Config};
 use crate::graph::Graph;
 use crate::plan::scope::Objects;
 use crate::plan::{Action, Change, Plan};
@@ -213,6 +214,8 @@ pub struct Shared {
     /// Objects that blocks or outputs refer to: only these are kept in the scope.
     pub referenced: HashSet<Address>,
     pub reporter: Arc<dyn Reporter>,
+    /// The instances of each repeated block, evaluated once (at its first instance).
+    instances: Mutex<HashMap<Address, Arc<HashMap<Key, Each>>>>,
 }
 
 impl Shared {
@@ -251,7 +254,31 @@ impl Shared {
             index,
             referenced,
             reporter,
+            instances: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The block an address names, as that instance with its `each` (the block's instances
+    /// evaluated once, against what is known when its first instance runs).
+    pub fn instance(&self, addr: &Address) -> Result<(Block, Option<Each>), String> {
+        let b = self
+            .cfg
+            .block_of(addr)
+            .ok_or_else(|| format!("{addr} is not in the configuration"))?;
+        if b.repeat.is_none() {
+            return instances::instance_of(b, addr, &HashMap::new());
+        }
+        let mut cache = self.instances.lock().map_err(|_| "scope poisoned")?;
+        let known = match cache.get(&b.addr) {
+            Some(k) => k.clone(),
+            None => {
+                let objects = self.objects.lock().map_err(|_| "scope poisoned")?;
+                let k = Arc::new(instances::by_key(&self.cfg, b, &*objects)?);
+                cache.insert(b.addr.clone(), k.clone());
+                k
+            }
+        };
+        instances::instance_of(b, addr, &known)
     }
 
     /// The planned change of an address (or of one of its deposed objects).

@@ -11,6 +11,7 @@ use super::failure::{Cause, Error};
 use super::{Node, Op, Shared};
 use crate::address::Address;
 use crate::config::evaluate::evaluate as evaluate_block;
+use crate::config::instances::{Each, InstanceScope};
 use crate::config::Block;
 use crate::diag::Diagnostics;
 use crate::plan::diff::equivalent;
@@ -115,11 +116,25 @@ struct Ready {
     sens_paths: Vec<Path>,
 }
 
-fn evaluate(s: &Shared, block: &Block, change: &Change) -> Result<Ready, Error> {
+fn evaluate(
+    s: &Shared,
+    block: &Block,
+    each: Option<&Each>,
+    change: &Change,
+) -> Result<Ready, Error> {
     let ev = {
         let objects = s.objects.lock().map_err(|_| "scope poisoned")?;
         let mut diags = Diagnostics::default();
-        let r = evaluate_block(&s.cfg, block, &*objects, &mut diags);
+        let r = match each {
+            Some(each) => {
+                let scope = InstanceScope {
+                    inner: &*objects,
+                    each,
+                };
+                evaluate_block(&s.cfg, block, &scope, &mut diags)
+            }
+            None => evaluate_block(&s.cfg, block, &*objects, &mut diags),
+        };
         if diags.has_errors() {
             s.cfg.resolve_lines(&mut diags);
             return Err(diags.to_string().into());
@@ -146,12 +161,9 @@ async fn apply(s: &Shared, addr: &Address) -> Result<Action, Error> {
     let change = s
         .change(addr, None)
         .ok_or_else(|| format!("{addr} is not in the plan"))?;
-    let block = s
-        .cfg
-        .resources
-        .get(addr)
-        .ok_or_else(|| format!("{addr} is not in the configuration"))?;
-    let ev = evaluate(s, block, change)?;
+    let (block, each) = s.instance(addr)?;
+    let block = &block;
+    let ev = evaluate(s, block, each.as_ref(), change)?;
     let verb = verb_of(change, block, ev.clone.is_some());
     let started = Instant::now();
     s.reporter.start(addr, verb);
@@ -225,7 +237,8 @@ impl Work<'_> {
             },
         };
         self.s.record(vec![entry]).await?;
-        if !self.s.referenced.contains(self.addr) {
+        let referenced = &self.s.referenced;
+        if !referenced.contains(self.addr) && !referenced.contains(&self.addr.block()) {
             return Ok(()); // nothing refers to it: no need to keep it in the scope
         }
         // In memory, references see the real values (secrets included, marked sensitive).
@@ -534,8 +547,7 @@ fn prior_object(
 
 fn delete_timeout(s: &Shared, addr: &Address) -> Duration {
     s.cfg
-        .resources
-        .get(addr)
+        .block_of(addr)
         .map(|b| b.timeout(Verb::Delete))
         .or_else(|| {
             crate::schema::resource(&addr.ty).map(|sc| Duration::from_secs(sc.timeouts.delete_s))

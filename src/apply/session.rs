@@ -130,7 +130,13 @@ fn initial_scope(cfg: &Config, vars: &Vars, plan: &Plan, state: &State) -> Objec
         }
     }
     let mut o = Objects::new(vars.clone());
-    for (addr, r) in state.resources.iter().filter(|(a, _)| needed.contains(a)) {
+    o.repeated = plan
+        .repeated
+        .iter()
+        .map(|(a, r)| (a.clone(), r.clone()))
+        .collect();
+    let wanted = |a: &Address| needed.contains(a) || needed.contains(&a.block());
+    for (addr, r) in state.resources.iter().filter(|(a, _)| wanted(a)) {
         let mut v = r.attributes.clone();
         if let Value::Map(m) = &mut v {
             m.entry("id".to_string())
@@ -152,7 +158,7 @@ fn initial_scope(cfg: &Config, vars: &Vars, plan: &Plan, state: &State) -> Objec
     }
     // Objects outside the plan (not targeted) are unknown to references.
     for addr in cfg.resources.keys() {
-        if !o.objects.contains_key(addr) {
+        if !o.objects.contains_key(addr) && !o.repeated.contains_key(addr) {
             o.set(addr.clone(), Value::Unknown, Vec::new());
         }
     }

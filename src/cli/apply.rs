@@ -96,6 +96,9 @@ enum Approval {
     Saved,
 }
 
+/// Plan and apply; while the plan defers blocks (their `count` / `for_each` or what they
+/// need is known only after apply), plan again with what the last pass made known and apply
+/// that too — each pass a whole, journalled apply of its own.
 async fn run(
     cli: &Cli,
     vars: &VarArgs,
@@ -108,17 +111,47 @@ async fn run(
     let p = style.painter();
     let ws = Workspace::open(cli, vars, Missing::Error)?;
     let op = if options.destroy { "destroy" } else { "apply" };
-    let (guard, loaded) = lock_and_load(ws.backend.as_ref(), op, lock, &p).await?;
-    let prep = ws.prepare(loaded, options, parallelism).await?;
-    finish(
-        &ws,
-        prep,
-        guard,
-        Approval::Ask { auto_approve },
-        parallelism,
-        style,
+    let mut before: Option<Vec<crate::address::Address>> = None;
+    loop {
+        let (guard, loaded) = lock_and_load(ws.backend.as_ref(), op, lock, &p).await?;
+        let prep = ws.prepare(loaded, options.clone(), parallelism).await?;
+        let deferred = prep.plan.deferred.clone();
+        if before.as_ref().is_some_and(|b| *b == deferred) {
+            drop(guard);
+            return Err(Failure::new(stuck(&deferred)));
+        }
+        let approval = Approval::Ask { auto_approve };
+        let code = finish(&ws, prep, guard, approval, parallelism, style).await?;
+        if code != EXIT_OK || deferred.is_empty() {
+            return Ok(code);
+        }
+        crate::util::checkpoint("deferred_replan");
+        if !matches!(style, Style::Json) {
+            outln!(
+                "\n{} planning the deferred blocks now that the values they wait for are known: {}\n",
+                p.bold("Deferred:"),
+                names(&deferred)
+            );
+        }
+        before = Some(deferred);
+    }
+}
+
+fn names(addrs: &[crate::address::Address]) -> String {
+    addrs
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Applying made nothing the deferred blocks wait for known.
+fn stuck(deferred: &[crate::address::Address]) -> String {
+    format!(
+        "{} are still deferred after an apply: what their count / for_each needs did not become \
+         known. Check that it refers only to values the apply makes",
+        names(deferred)
     )
-    .await
 }
 
 /// Why a saved plan no longer applies, if it does not. Intents the plan reconciled (its
@@ -173,7 +206,7 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
             here.stack
         )));
     }
-    let ws = Workspace::from_saved(&saved, &a.vars, &here, opened)?;
+    let ws = Workspace::from_saved(cli, &saved, &a.vars, &here, opened)?;
     if let Some(why) = stale(&saved.plan, &loaded, &saved.entries) {
         return Err(Failure::new(why));
     }
@@ -194,7 +227,16 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
         providers: Arc::new(providers),
         replayed: 0,
     };
-    finish(&ws, prep, guard, Approval::Saved, a.parallelism, style).await
+    let deferred = prep.plan.deferred.clone();
+    let code = finish(&ws, prep, guard, Approval::Saved, a.parallelism, style).await?;
+    if !deferred.is_empty() && !matches!(style, Style::Json) {
+        outln!(
+            "\n{} {} — the saved plan did not include them. Run `strata plan` (or `strata apply`) again to plan them now.",
+            p.bold("Still deferred:"),
+            names(&deferred)
+        );
+    }
+    Ok(code)
 }
 
 async fn confirm(destroy: bool) -> Result<bool, Failure> {

@@ -293,6 +293,8 @@ mod tests {
             reconciled: Vec::new(),
             options: Options::default(),
             conflicts: Vec::new(),
+            repeated: Default::default(),
+            deferred: Vec::new(),
         }
     }
 

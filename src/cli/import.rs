@@ -3,9 +3,9 @@
 
 use super::workspace::{lock_and_load, Workspace};
 use super::{Cli, CmdResult, Failure, LockArgs, VarArgs, EXIT_OK};
-use crate::address::Address;
+use crate::address::{Address, Key};
 use crate::config::vars::Missing;
-use crate::config::Block;
+use crate::config::{Block, Repeat};
 use crate::plan::render::{style::Painter, text};
 use crate::providers::{CallCx, NoProgress, Providers};
 use crate::recovery::record::{record, Masking, Returned};
@@ -37,7 +37,7 @@ pub async fn run(
         "{}: Importing from ID \"{id}\"...",
         p.bold(&addr.to_string())
     );
-    let resource = read(&ws, &providers, &loaded.state, block, id).await?;
+    let resource = read(&ws, &providers, &loaded.state, &block, id).await?;
     let paths = block.schema.sensitive_paths();
     let shown = text::render_object(&addr, &resource.attributes, &paths, &p);
     let mut state = loaded.state.clone();
@@ -61,18 +61,44 @@ pub async fn run(
 }
 
 /// The address to import into: a managed resource the config declares.
-fn target<'a>(ws: &'a Workspace, address: &str) -> Result<(Address, &'a Block), Failure> {
+fn target(ws: &Workspace, address: &str) -> Result<(Address, Block), Failure> {
     let addr = Address::parse(address).map_err(Failure::new)?;
     if addr.is_data() {
         return Err(Failure::new(format!(
             "{addr} is a data source: data sources are read, not imported"
         )));
     }
-    let block = ws.cfg.resources.get(&addr).ok_or_else(|| {
+    let block = ws.cfg.block_of(&addr).ok_or_else(|| {
         Failure::new(format!(
             "{addr} is not in the configuration: add a block for it first, then import into it"
         ))
     })?;
+    let kind_fits = matches!(
+        (&addr.key, &block.repeat),
+        (None, None)
+            | (Some(Key::Index(_)), Some(Repeat::Count(_)))
+            | (Some(Key::Name(_)), Some(Repeat::ForEach(_)))
+    );
+    if !kind_fits {
+        let want = match &block.repeat {
+            None => format!(
+                "{} has neither count nor for_each: import into {}",
+                block.addr, block.addr
+            ),
+            Some(Repeat::Count(_)) => {
+                format!("{} uses count: import into {}[N]", block.addr, block.addr)
+            }
+            Some(Repeat::ForEach(_)) => format!(
+                "{} uses for_each: import into {}[\"KEY\"]",
+                block.addr, block.addr
+            ),
+        };
+        return Err(Failure::new(want));
+    }
+    let block = match &addr.key {
+        Some(k) => block.instance(k.clone()),
+        None => block.clone(),
+    };
     Ok((addr, block))
 }
 

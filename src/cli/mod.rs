@@ -132,6 +132,10 @@ pub struct VarArgs {
     /// Set a variable: --var NAME=VALUE (repeatable)
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Read variable values from a YAML file of NAME: VALUE (repeatable, a later file wins;
+    /// relative to the current directory)
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 /// The most operations `--parallelism` may allow in flight at once.

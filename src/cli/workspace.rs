@@ -5,7 +5,7 @@
 
 use super::{Cli, Failure, LockArgs, VarArgs};
 use crate::address::Address;
-use crate::config::vars::{self, Missing, Vars};
+use crate::config::vars::{self, Missing, VarFile, Vars};
 use crate::config::{self, Config};
 use crate::diag::{Diagnostics, Severity};
 pub use crate::plan::prepared::Prepared;
@@ -54,6 +54,44 @@ fn secrets(vars: &Vars) -> Vec<String> {
         .collect()
 }
 
+/// What the command line gives variables: `--var` assignments, the variable files (the
+/// stack directory's, then `--var-file`'s), and the problems reading them.
+fn given_values(
+    cli: &Cli,
+    var_args: &VarArgs,
+) -> (Vec<(String, String)>, Vec<VarFile>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let assignments = match vars::parse_assignments(&var_args.vars) {
+        Ok(a) => a,
+        Err(e) => {
+            diags.push(crate::diag::Diagnostic::error(e));
+            Vec::new()
+        }
+    };
+    let (files, fdiags) = vars::files::gather(&cli.dir, &var_args.var_files);
+    diags.extend(fdiags);
+    (assignments, files, diags)
+}
+
+/// The variable values of `cfg` from its defaults, the variable files, the environment and
+/// `--var` (`config::vars`): values, where each came from, and every problem.
+fn resolve_vars(
+    cfg: &Config,
+    (assignments, files, mut diags): (Vec<(String, String)>, Vec<VarFile>, Diagnostics),
+    missing: Missing,
+) -> vars::Resolved {
+    let env = |k: &str| std::env::var(k).ok();
+    let given = vars::Given {
+        files: &files,
+        cli: &assignments,
+        env: &env,
+    };
+    let mut resolved = vars::resolve_given(cfg, &given, missing);
+    diags.extend(std::mem::take(&mut resolved.diags));
+    resolved.diags = diags;
+    resolved
+}
+
 /// Load the config in `cli.dir` and validate it. `Err(diagnostics)` when anything is wrong.
 pub fn load_config(
     cli: &Cli,
@@ -62,16 +100,9 @@ pub fn load_config(
     depth: config::validate::Depth,
 ) -> Result<(Config, Vars, Diagnostics), Box<(Config, Diagnostics)>> {
     let (cfg, mut diags) = config::load(&cli.dir);
-    let assignments = match vars::parse_assignments(&var_args.vars) {
-        Ok(a) => a,
-        Err(e) => {
-            diags.push(crate::diag::Diagnostic::error(e));
-            Vec::new()
-        }
-    };
-    let env = |k: &str| std::env::var(k).ok();
-    let (values, vdiags) = vars::resolve(&cfg, &assignments, &env, missing);
-    diags.extend(vdiags);
+    let resolved = resolve_vars(&cfg, given_values(cli, var_args), missing);
+    diags.extend(resolved.diags);
+    let values = resolved.vars;
     if !cfg.files.is_empty() {
         diags.extend(config::validate::validate(&cfg, &values, depth));
     }
@@ -224,19 +255,22 @@ impl Workspace {
 
     /// The workspace a saved plan was made in: its own config files and variable values, with
     /// the state backend `opened` from the working directory's config, never one the file
-    /// names. Sensitive variables are not in the file: they come from --var / STRATA_VAR_ again.
+    /// names. Sensitive variables are not in the file: they come from --var, STRATA_VAR_ or a
+    /// variable file again (`Saved::values`, checked by `Saved::check_sensitive`).
     pub fn from_saved(
+        cli: &Cli,
         saved: &Saved,
         var_args: &VarArgs,
         here: &Config,
         opened: Opened,
     ) -> Result<Workspace, Failure> {
-        let (cfg, diags) =
+        let (mut cfg, diags) =
             config::load_sources(&saved.config_dir, &saved.plan.stack, saved.files.clone());
         if diags.has_errors() {
             print_diags(&diags, &Redactor::default());
             return Err(Failure::new("the saved plan's configuration does not load"));
         }
+        saved.restore_defaults(&mut cfg, here);
         let assignments = vars::parse_assignments(&var_args.vars).map_err(Failure::new)?;
         for (k, _) in &assignments {
             if cfg.variables.get(k).is_some_and(|v| !v.sensitive) {
@@ -245,9 +279,15 @@ impl Workspace {
                 )));
             }
         }
-        let env = |k: &str| std::env::var(k).ok();
-        let (resolved, _) = vars::resolve(&cfg, &assignments, &env, Missing::Unknown);
-        let values = saved.values(&cfg, &resolved, here).map_err(Failure::new)?;
+        let given = given_values(cli, var_args);
+        saved.check_fixed(&cfg, &given.1).map_err(Failure::new)?;
+        // only the sensitive values are taken from what is given now
+        let resolved = resolve_vars(&Saved::sensitive_only(&cfg), given, Missing::Unknown);
+        if resolved.diags.has_errors() {
+            print_diags(&resolved.diags, &Redactor::new(secrets(&resolved.vars)));
+            return Err(Failure::quiet(super::EXIT_ERROR));
+        }
+        let values = saved.values(&cfg, &resolved.vars).map_err(Failure::new)?;
         Ok(Workspace::assemble_with(cfg, values, opened))
     }
 

@@ -2,22 +2,38 @@
 //! Unknown inputs give unknown results; values derived from sensitive inputs are marked
 //! sensitive (by attribute path) so they are never rendered or stored.
 
-use super::expr::{Call, Expr, For, Part, Ref, Target};
+use super::expr::{Call, Expr, For, InstanceRef, Part, Ref, Target};
 use super::functions;
+use super::instances::Each;
 use super::ops;
 use super::vars::VarValue;
 use crate::address::Address;
 use crate::value::{path_string, Map, Path, PathSeg, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// An object's attributes as seen by references.
+/// An object's attributes as seen by references (borrowed from the scope, or built for a
+/// repeated block: the map or list of its instances).
 pub struct ObjectView<'a> {
-    pub value: &'a Value,
-    pub sensitive: &'a [Path],
+    pub value: Cow<'a, Value>,
+    pub sensitive: Cow<'a, [Path]>,
+}
+
+impl<'a> ObjectView<'a> {
+    pub fn borrowed(value: &'a Value, sensitive: &'a [Path]) -> ObjectView<'a> {
+        ObjectView {
+            value: Cow::Borrowed(value),
+            sensitive: Cow::Borrowed(sensitive),
+        }
+    }
 }
 
 pub trait Scope {
     fn var(&self, name: &str) -> Option<&VarValue>;
+    /// The instance being evaluated (`each`, `count`), in a repeated block.
+    fn instance(&self) -> Option<&Each> {
+        None
+    }
     /// `None`: the object is not in scope (an error at plan time). Objects whose attributes
     /// are not known yet return a view of `Value::Unknown`.
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>>;
@@ -592,13 +608,19 @@ fn resolve(r: &Ref, scope: &dyn Scope) -> Result<Sv, String> {
             let v = index(&var.value, &r.path, r)?;
             Ok((v, if var.sensitive { vec![vec![]] } else { vec![] }))
         }
+        Target::Instance(which) => {
+            let each = scope.instance().ok_or_else(|| outside_instance(*which))?;
+            let (v, sensitive) = each.get(*which).map_err(|e| format!("{}: {e}", r.text))?;
+            let v = index(&v, &r.path, r)?;
+            Ok((v, if sensitive { vec![vec![]] } else { vec![] }))
+        }
         Target::Object(addr) => {
             let obj = scope
                 .object(addr)
                 .ok_or_else(|| format!("{}: {addr} is not declared", r.text))?;
-            let v = index(obj.value, &r.path, r)?;
+            let v = index(&obj.value, &r.path, r)?;
             let mut sens = Vec::new();
-            for s in obj.sensitive {
+            for s in obj.sensitive.iter() {
                 if s.starts_with(&r.path) {
                     sens.push(s[r.path.len()..].to_vec());
                 } else if r.path.starts_with(s) {
@@ -608,6 +630,14 @@ fn resolve(r: &Ref, scope: &dyn Scope) -> Result<Sv, String> {
             Ok((v, sens))
         }
     }
+}
+
+fn outside_instance(which: InstanceRef) -> String {
+    let (name, meta) = match which {
+        InstanceRef::CountIndex => ("count.index", "count"),
+        _ => (which.text(), "for_each"),
+    };
+    format!("${{{name}}} can only be used in a block with {meta}")
 }
 
 fn index(v: &Value, path: &[PathSeg], r: &Ref) -> Result<Value, String> {
@@ -664,10 +694,7 @@ mod tests {
             self.vars.get(name)
         }
         fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
-            self.objs.get(addr).map(|(v, s)| ObjectView {
-                value: v,
-                sensitive: s,
-            })
+            self.objs.get(addr).map(|(v, s)| ObjectView::borrowed(v, s))
         }
     }
 

@@ -103,6 +103,25 @@ pub struct Ref {
 pub enum Target {
     Var(String),
     Object(Address),
+    /// `each.key`, `each.value` or `count.index`: the instance of a repeated block.
+    Instance(InstanceRef),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InstanceRef {
+    EachKey,
+    EachValue,
+    CountIndex,
+}
+
+impl InstanceRef {
+    pub fn text(self) -> &'static str {
+        match self {
+            InstanceRef::EachKey => "each.key",
+            InstanceRef::EachValue => "each.value",
+            InstanceRef::CountIndex => "count.index",
+        }
+    }
 }
 
 impl Expr {

@@ -443,6 +443,10 @@ fn canonical_order(path: &[String], m: &Map) -> Option<Vec<&'static str>> {
         }
         (Some("resources" | "data"), _) => object_attrs(path).map(attr_names),
         (Some("variables"), 2) => Some(names(&keys::VARIABLE)),
+        (Some("variables"), 4) => match keys::VARIABLE.get(&path[2])?.kind {
+            keys::Kind::List(t) => Some(names(t)),
+            _ => None,
+        },
         (Some("outputs"), 2) => Some(names(&keys::OUTPUT)),
         (Some("backend"), 1) => {
             let ty = m.get("type").and_then(Value::as_str);

@@ -174,7 +174,18 @@ fn table_schema(t: &Table, block: Option<&Schema>) -> Value {
         .iter()
         .map(|k| (k.name.to_string(), key_schema(k, block)))
         .collect();
-    json!({ "type": ["object", "null"], "properties": props, "additionalProperties": false })
+    let required: Vec<&str> = t
+        .keys
+        .iter()
+        .filter(|k| k.required)
+        .map(|k| k.name)
+        .collect();
+    let mut s =
+        json!({ "type": ["object", "null"], "properties": props, "additionalProperties": false });
+    if !required.is_empty() {
+        s["required"] = json!(required);
+    }
+    s
 }
 
 /// The schema of one of the language's own keys (`block`: the resource it is in).
@@ -190,6 +201,17 @@ fn key_schema(k: &Key, block: Option<&Schema>) -> Value {
         KeyKind::OneOf(words) => json!({ "enum": words }),
         KeyKind::Duration => duration(),
         KeyKind::Any | KeyKind::Providers | KeyKind::Resources | KeyKind::DataSources => json!({}),
+        KeyKind::Count => json!({ "anyOf": [
+            { "type": "integer", "minimum": 0 },
+            { "type": "string", "pattern": "\\$\\{" },
+            { "type": "null" }
+        ] }),
+        KeyKind::ForEach => json!({ "anyOf": [
+            { "type": "object" },
+            { "type": "array", "items": { "type": "string" } },
+            { "type": "string", "pattern": "\\$\\{" },
+            { "type": "null" }
+        ] }),
         KeyKind::Addresses => json!({ "type": "array", "items": { "type": "string",
             "pattern": format!("^(\\$\\{{)?(data\\.)?{NAME}\\.{NAME}\\}}?$") } }),
         KeyKind::AttrNames => {
@@ -203,6 +225,17 @@ fn key_schema(k: &Key, block: Option<&Schema>) -> Value {
             json!({ "anyOf": [{ "type": "array", "items": { "enum": names.unwrap_or_default() } }, { "const": "all" }] })
         }
         KeyKind::Table(t) => table_schema(t, block),
+        KeyKind::List(t) => {
+            let mut item = table_schema(t, block);
+            item["type"] = json!("object");
+            json!({ "type": ["array", "null"], "items": item })
+        }
+        KeyKind::Type => json!({
+            "type": ["string", "null"],
+            "pattern": format!("^\\s*({})\\b", crate::config::vars::types::NAMES.join("|")),
+            "examples": ["string", "list(string)", "map(object({ size = number, tags = optional(list(string)) }))"],
+        }),
+        KeyKind::Condition => json!({ "type": ["string", "boolean"] }),
         KeyKind::Named(t) => {
             json!({ "type": "object", "additionalProperties": table_schema(t, block) })
         }

@@ -1,5 +1,5 @@
-//! The language's own keys, in one table: the top-level sections, a variable's keys, the
-//! meta-arguments of a resource or data block (`clone`, `depends_on`, `lifecycle`,
+//! The language's own keys, in one table: the top-level sections, a variable's keys (and
+//! those of its validation rules), the meta-arguments of a resource or data block (`clone`, `depends_on`, `lifecycle`,
 //! `timeouts`), an output's keys and the backend's. For each: its name, its type and its doc
 //! line. The loader (`config::load`) takes the keys it accepts and their types from here, the
 //! formatter (`config::format`) its key order, the JSON Schema (`config::jsonschema`) its
@@ -27,12 +27,22 @@ pub enum Kind {
     Duration,
     /// Any value, or an expression (`${…}`).
     Any,
+    /// `count:` — a whole number ≥ 0, or an expression.
+    Count,
+    /// `for_each:` — a mapping, a list of strings (a set), or an expression.
+    ForEach,
     /// A list of addresses (or one address).
     Addresses,
     /// A list of the block's attribute names, or `all`.
     AttrNames,
     /// A mapping of the keys of a table.
     Table(&'static Table),
+    /// A list of mappings of the keys of a table (`validation:`).
+    List(&'static Table),
+    /// A type constraint such as `list(string)` (`config::vars::types`).
+    Type,
+    /// A condition: an expression (`${…}`) that is true or false.
+    Condition,
     /// `clone:` — a mapping of the type's clone arguments, or the source's id.
     Clone,
     /// A mapping of provider names to provider blocks (their keys are in `schema::providers`).
@@ -60,6 +70,8 @@ pub struct Key {
     /// Written after the block's arguments (the meta-arguments `depends_on`, `lifecycle`,
     /// `timeouts`), not before them (`clone`).
     pub after_arguments: bool,
+    /// Must be given (in a [`Kind::List`] item).
+    pub required: bool,
 }
 
 const fn key(name: &'static str, kind: Kind, doc: &'static str) -> Key {
@@ -69,6 +81,7 @@ const fn key(name: &'static str, kind: Kind, doc: &'static str) -> Key {
         doc,
         resources_only: false,
         after_arguments: false,
+        required: false,
     }
 }
 
@@ -83,6 +96,13 @@ impl Key {
     const fn after_arguments(self) -> Key {
         Key {
             after_arguments: true,
+            ..self
+        }
+    }
+
+    const fn required(self) -> Key {
+        Key {
+            required: true,
             ..self
         }
     }
@@ -120,18 +140,26 @@ pub static TOP: Table = Table {
     ],
 };
 
-/// The variable types.
-pub const VAR_TYPES: &[&str] = &["string", "number", "bool", "list", "map"];
-
 /// A variable's keys.
 #[rustfmt::skip]
 pub static VARIABLE: Table = Table {
     what: "a variable",
     keys: &[
         key("default", Kind::Any, "the value when none is given"),
-        key("type", Kind::OneOf(VAR_TYPES), "the value's type"),
+        key("type", Kind::Type, "the value's type: string, number, bool, list(T), set(T), map(T), object({…}) or any"),
         key("sensitive", Kind::Bool, "never shown, logged or stored"),
         key("description", Kind::Str, "what the variable is for"),
+        key("validation", Kind::List(&VALIDATION), "rules the value must meet, checked before planning"),
+    ],
+};
+
+/// One rule of a variable's `validation:`.
+#[rustfmt::skip]
+pub static VALIDATION: Table = Table {
+    what: "a validation rule",
+    keys: &[
+        key("condition", Kind::Condition, "an expression of the variable (${var.NAME}) that must be true").required(),
+        key("error_message", Kind::Str, "the error shown when the condition is false").required(),
     ],
 };
 
@@ -140,6 +168,8 @@ pub static VARIABLE: Table = Table {
 pub static BLOCK: Table = Table {
     what: "a block",
     keys: &[
+        key("count", Kind::Count, "make this many instances, [0] to [N-1] (count.index in each)"),
+        key("for_each", Kind::ForEach, "make one instance per key of a map or string of a set (each.key, each.value)"),
         key("clone", Kind::Clone, "make this object by cloning another (strata's clone action)")
         .resources_only(),
         key("depends_on", Kind::Addresses, "addresses this one waits for, besides those it refers to")
@@ -210,9 +240,17 @@ pub static POSTGRES: Table = Table {
 };
 
 /// Every table, for tests that walk them all.
-pub fn tables() -> [&'static Table; 8] {
+pub fn tables() -> [&'static Table; 9] {
     [
-        &TOP, &VARIABLE, &BLOCK, &LIFECYCLE, &TIMEOUTS, &OUTPUT, &LOCAL, &POSTGRES,
+        &TOP,
+        &VARIABLE,
+        &VALIDATION,
+        &BLOCK,
+        &LIFECYCLE,
+        &TIMEOUTS,
+        &OUTPUT,
+        &LOCAL,
+        &POSTGRES,
     ]
 }
 
@@ -225,9 +263,14 @@ pub fn expected(kind: &Kind) -> String {
         Kind::OneOf(words) => format!("one of {}", words.join(", ")),
         Kind::Duration => "a duration such as 30m".into(),
         Kind::Any => "a value".into(),
+        Kind::Count => "a whole number ≥ 0 or an expression".into(),
+        Kind::ForEach => "a mapping, a list of strings or an expression".into(),
         Kind::Addresses => "a list of addresses".into(),
         Kind::AttrNames => "a list of attribute names".into(),
         Kind::Clone => "a mapping like { source: … }".into(),
+        Kind::List(_) => "a list of mappings".into(),
+        Kind::Type => "a type such as string, list(string) or map(number)".into(),
+        Kind::Condition => "an expression that is true or false, written \"${…}\"".into(),
         Kind::Table(_)
         | Kind::Providers
         | Kind::Named(_)
@@ -260,6 +303,18 @@ pub fn check(kind: &Kind, v: &Value) -> Result<(), String> {
         | (Kind::AttrNames, Value::List(_))
         | (Kind::Clone, Value::Map(_) | Value::String(_) | Value::Number(_)) => Ok(()),
         (Kind::AttrNames, Value::String(s)) if s == "all" => Ok(()),
+        (Kind::Count, Value::Number(n)) => match n.as_u64() {
+            Some(_) => Ok(()),
+            None => Err(format!("count must be a whole number ≥ 0, got {n}")),
+        },
+        (Kind::Count | Kind::ForEach, Value::String(s)) if s.contains("${") => Ok(()),
+        (Kind::ForEach, Value::Map(_) | Value::List(_)) => Ok(()),
+        (Kind::List(_), Value::List(_)) | (Kind::Condition, Value::String(_) | Value::Bool(_)) => {
+            Ok(())
+        }
+        (Kind::Type, Value::String(s)) => super::vars::types::parse(s)
+            .map(|_| ())
+            .map_err(|e| format!("\"{s}\" is not a type: {e}")),
         (
             Kind::Table(_)
             | Kind::Providers
@@ -303,7 +358,13 @@ mod tests {
         assert!(check(&Kind::Duration, &s("0s")).is_err());
         assert!(check(&Kind::AttrNames, &s("all")).is_ok());
         assert!(check(&Kind::AttrNames, &s("name")).is_err());
-        assert!(check(&Kind::OneOf(VAR_TYPES), &s("float")).is_err());
+        assert!(check(&Kind::Type, &s("map(list(string))")).is_ok());
+        assert_eq!(
+            check(&Kind::Type, &s("float")).unwrap_err(),
+            "\"float\" is not a type: unknown type \"float\" at column 1: the types are: string, number, bool, any, list, set, map, object"
+        );
+        assert!(check(&Kind::List(&VALIDATION), &s("x")).is_err());
+        assert!(check(&Kind::Condition, &Value::Bool(true)).is_ok());
         let url = Kind::Url(&["postgres://"]);
         assert!(check(&url, &s("postgres://h/db")).is_ok());
         assert!(check(&url, &s("mysql://h/db")).is_err());

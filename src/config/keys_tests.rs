@@ -18,6 +18,11 @@ fn places() -> Vec<(&'static Table, Vec<&'static str>, &'static str)> {
             vec!["variables", "v"],
             "/properties/variables/additionalProperties/properties",
         ),
+        (
+            &keys::VALIDATION,
+            vec!["variables", "v", "validation", "0"],
+            "/properties/variables/additionalProperties/properties/validation/items/properties",
+        ),
         (&keys::BLOCK, vec!["resources", BLOCK], def),
         (
             &keys::LIFECYCLE,
@@ -52,6 +57,9 @@ fn sample(kind: &Kind) -> Json {
     match kind {
         Kind::Bool => json!(true),
         Kind::Str | Kind::Any => json!("x"),
+        Kind::Count => json!(2),
+        // count and for_each exclude each other: for_each is present, but not given
+        Kind::ForEach => json!(null),
         Kind::Url(schemes) => json!(format!("{}h/db", schemes[0])),
         Kind::OneOf(words) => json!(words[0]),
         Kind::Duration => json!("10m"),
@@ -59,19 +67,33 @@ fn sample(kind: &Kind) -> Json {
         Kind::AttrNames => json!("all"),
         Kind::Clone => json!({ "source": "1" }),
         Kind::Backend => json!({ "type": "local" }),
+        Kind::Type => json!("list(string)"),
+        Kind::Condition => json!("${true}"),
+        Kind::List(t) => {
+            let item: serde_json::Map<String, Json> = t
+                .keys
+                .iter()
+                .map(|k| (k.name.to_string(), sample(&k.kind)))
+                .collect();
+            json!([item])
+        }
         _ => json!({}),
     }
 }
 
-/// A document holding every key of `table` at `path`, written in reverse table order.
+/// A document holding every key of `table` at `path` (a number there is a list's one
+/// item), written in reverse table order.
 fn document(table: &Table, path: &[&str]) -> Json {
     let mut body = serde_json::Map::new();
     for k in table.keys.iter().rev() {
         body.insert(k.name.into(), sample(&k.kind));
     }
-    path.iter()
-        .rev()
-        .fold(Json::Object(body), |inner, seg| json!({ *seg: inner }))
+    path.iter().rev().fold(Json::Object(body), |inner, seg| {
+        match seg.parse::<usize>() {
+            Ok(_) => json!([inner]),
+            Err(_) => json!({ *seg: inner }),
+        }
+    })
 }
 
 fn schema_properties<'s>(schema: &'s Json, pointer: &str) -> &'s serde_json::Map<String, Json> {
@@ -101,7 +123,10 @@ fn loader_formatter_and_json_schema_agree_on_every_key() {
         // the formatter: table order
         let out = super::format::format(&text).unwrap();
         let doc: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
-        let at = path.iter().fold(&doc, |v, seg| &v[*seg]);
+        let at = path.iter().fold(&doc, |v, seg| match seg.parse::<usize>() {
+            Ok(i) => &v[i],
+            Err(_) => &v[*seg],
+        });
         let written: Vec<&str> = at
             .as_mapping()
             .unwrap()

@@ -2,7 +2,8 @@
 //! stack. Problems are collected (never the first only) with file, line and address. The
 //! providers are merged here, the sections of the language's own keys in `sections`.
 //! Invariants: no entry with those extensions is skipped (one that is not a readable regular
-//! file is an error); a file is handed to serde_yaml only after `scan` has bounded its nesting
+//! file is an error) but the variable files (`strata.vars.yaml`, `*.auto.vars.yaml`), which
+//! `config::vars::files` reads as values; a file is handed to serde_yaml only after `scan` has bounded its nesting
 //! and size; a key given twice in one mapping is an error, never "the last wins".
 
 use super::expr::Expr;
@@ -17,7 +18,9 @@ use crate::value::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The `*.yaml` / `*.yml` entries of a directory listing, sorted, whatever their type.
+/// The `*.yaml` / `*.yml` entries of a directory listing, sorted, whatever their type — but
+/// the variable files (`strata.vars.yaml`, `*.auto.vars.yaml`: values, not config; see
+/// `config::vars::files`).
 pub fn yaml_files(entries: std::fs::ReadDir) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -26,6 +29,11 @@ pub fn yaml_files(entries: std::fs::ReadDir) -> Vec<PathBuf> {
                 p.extension().and_then(|e| e.to_str()),
                 Some("yaml") | Some("yml")
             )
+        })
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(super::vars::files::is_var_file)
         })
         .collect();
     paths.sort();
@@ -220,7 +228,7 @@ pub fn stack_name(dir: &Path) -> String {
         .unwrap_or_else(|| "default".to_string())
 }
 
-fn display_path(p: &Path) -> PathBuf {
+pub(super) fn display_path(p: &Path) -> PathBuf {
     let cwd = std::env::current_dir().ok();
     match cwd.and_then(|c| p.strip_prefix(&c).ok().map(Path::to_path_buf)) {
         Some(rel) => rel,

@@ -16,6 +16,7 @@ pub mod keys;
 mod keys_tests;
 mod lines;
 pub use lines::scalar_region;
+pub mod instances;
 pub(crate) mod load;
 pub mod ops;
 pub mod parse;
@@ -64,14 +65,8 @@ pub struct ProviderBlock {
     pub args: BTreeMap<String, Expr>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum VarType {
-    String,
-    Number,
-    Bool,
-    List,
-    Map,
-}
+/// A variable's type constraint (`type:`), see `vars::types`.
+pub type VarType = vars::Type;
 
 #[derive(Debug, Clone)]
 pub struct Variable {
@@ -81,6 +76,8 @@ pub struct Variable {
     pub sensitive: bool,
     pub ty: Option<VarType>,
     pub description: Option<String>,
+    /// `validation:` rules, checked once the value is known (`vars::validation`).
+    pub validation: Vec<vars::Rule>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,8 +98,36 @@ pub struct Block {
     pub depends_on: Vec<Address>,
     pub lifecycle: Lifecycle,
     pub timeouts: BTreeMap<String, Duration>,
+    /// `count:` or `for_each:`: the block makes one object per instance.
+    pub repeat: Option<Repeat>,
     /// Every address this block refers to or depends on (computed once, when loaded).
     pub deps: Vec<Address>,
+}
+
+/// How a repeated block makes its instances.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Repeat {
+    /// `count: N`: instances `[0]` … `[N-1]`, with `count.index`.
+    Count(Expr),
+    /// `for_each:` a map or a set of strings: instances `["key"]`, with `each.key` and
+    /// `each.value`.
+    ForEach(Expr),
+}
+
+impl Repeat {
+    pub fn expr(&self) -> &Expr {
+        match self {
+            Repeat::Count(e) | Repeat::ForEach(e) => e,
+        }
+    }
+
+    /// The meta-argument's name.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Repeat::Count(_) => "count",
+            Repeat::ForEach(_) => "for_each",
+        }
+    }
 }
 
 impl Block {
@@ -117,7 +142,8 @@ impl Block {
         let exprs = self
             .args
             .values()
-            .chain(self.clone.iter().flat_map(|c| c.values()));
+            .chain(self.clone.iter().flat_map(|c| c.values()))
+            .chain(self.repeat.iter().map(Repeat::expr));
         for e in exprs {
             for r in e.refs() {
                 if let expr::Target::Object(a) = &r.target {
@@ -129,6 +155,14 @@ impl Block {
         out.dedup();
         out.retain(|a| *a != self.addr);
         out
+    }
+
+    /// One instance of this block: the same block at the instance's address.
+    pub fn instance(&self, key: crate::address::Key) -> Block {
+        Block {
+            addr: self.addr.instance(key),
+            ..self.clone()
+        }
     }
 
     /// The YAML key path of this block, for diagnostics.
@@ -185,6 +219,14 @@ impl Config {
                 ))
             })
             .clone()
+    }
+
+    /// The block an address (or one instance of it) belongs to.
+    pub fn block_of(&self, addr: &Address) -> Option<&Block> {
+        match addr.key {
+            None => self.resources.get(addr),
+            Some(_) => self.resources.get(&addr.block()),
+        }
     }
 
     pub fn file_path(&self, idx: usize) -> PathBuf {

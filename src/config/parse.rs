@@ -7,7 +7,7 @@
 //! (`%{…}`) are not part of strata's language, so `%{` is literal text; an unknown function is
 //! an error at parse time with a "did you mean"; nothing here panics on any input.
 
-use super::expr::{BinOp, Call, Expr, For, Part, Ref, Target, UnOp};
+use super::expr::{BinOp, Call, Expr, For, InstanceRef, Part, Ref, Target, UnOp};
 use super::functions;
 use crate::address::Address;
 use crate::value::{PathSeg, Value};
@@ -263,6 +263,11 @@ fn traversal(
     let (target, consumed) = match (root, names.as_slice()) {
         ("var", [name, ..]) => (Target::Var(name.to_string()), 1),
         ("var", _) => return bad("write ${var.NAME}"),
+        ("each", ["key", ..]) => (Target::Instance(InstanceRef::EachKey), 1),
+        ("each", ["value", ..]) => (Target::Instance(InstanceRef::EachValue), 1),
+        ("each", _) => return bad("write ${each.key} or ${each.value}"),
+        ("count", ["index", ..]) => (Target::Instance(InstanceRef::CountIndex), 1),
+        ("count", _) => return bad("write ${count.index}"),
         ("data", [ty, name, ..]) => (Target::Object(Address::data(ty, name)), 2),
         ("data", _) => return bad("write ${data.TYPE.NAME.ATTRIBUTE}"),
         (ty, [name, ..]) => (Target::Object(Address::managed(ty, name)), 1),

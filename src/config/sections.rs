@@ -8,7 +8,8 @@
 use super::expr::Expr;
 use super::keys::{self, Key, Table};
 use super::load::{duplicate, expr_map, section_map, to_expr, FileCx};
-use super::{parse_duration, Backend, Block, Config, Lifecycle, Output, VarType, Variable};
+use super::vars::{types, validation, Rule};
+use super::{parse_duration, Backend, Block, Config, Lifecycle, Output, Repeat, Variable};
 use crate::address::{Address, Mode};
 use crate::schema::{self, suggest, Schema};
 use crate::value::{Map, Value};
@@ -94,13 +95,15 @@ pub(super) fn merge_variables(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
             sensitive: false,
             ty: None,
             description: None,
+            validation: Vec::new(),
         };
         for (key, fv) in known(cx, &at, &keys::VARIABLE, &fields) {
             match key.name {
                 "default" => var.default = Some(fv.clone()),
                 "sensitive" => var.sensitive = fv.as_bool().unwrap_or(false),
                 "description" => var.description = fv.as_str().map(String::from),
-                "type" => var.ty = fv.as_str().and_then(var_type),
+                "type" => var.ty = fv.as_str().and_then(|t| types::parse(t).ok()),
+                "validation" => var.validation = rules(cx, &at, name, fv),
                 _ => {}
             }
         }
@@ -108,15 +111,63 @@ pub(super) fn merge_variables(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
     }
 }
 
-fn var_type(t: &str) -> Option<VarType> {
-    Some(match t {
-        "string" => VarType::String,
-        "number" => VarType::Number,
-        "bool" => VarType::Bool,
-        "list" => VarType::List,
-        "map" => VarType::Map,
-        _ => return None,
-    })
+/// A variable's `validation:` rules; each needs a `condition` that refers only to the
+/// variable (`validation::check_condition`) and an `error_message`.
+fn rules(cx: &mut FileCx, at: &[&str], name: &str, v: &Value) -> Vec<Rule> {
+    let Value::List(items) = v else {
+        return Vec::new(); // null: none
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let idx = i.to_string();
+        let mut p = at.to_vec();
+        p.extend(["validation", idx.as_str()]);
+        let Value::Map(m) = item else {
+            let msg = format!(
+                "a validation rule must be a mapping {{ condition: \"${{…}}\", error_message: … }}, not a {}",
+                item.kind()
+            );
+            wrong_value(cx, &p, msg);
+            continue;
+        };
+        let fields = known(cx, &p, &keys::VALIDATION, m);
+        let given = |k: &str| fields.iter().find(|(key, v)| key.name == k && !v.is_null());
+        let missing: Vec<&str> = keys::VALIDATION
+            .keys
+            .iter()
+            .filter(|k| k.required && given(k.name).is_none())
+            .map(|k| k.name)
+            .collect();
+        if !missing.is_empty() {
+            wrong_value(
+                cx,
+                &p,
+                format!("the validation rule needs {}", missing.join(" and ")),
+            );
+            continue;
+        }
+        let (Some((_, cond)), Some((_, msg))) = (given("condition"), given("error_message")) else {
+            continue;
+        };
+        let mut cp = p.clone();
+        cp.push("condition");
+        let condition = match Expr::from_value((*cond).clone()) {
+            Ok(e) => e,
+            Err(msg) => {
+                wrong_value(cx, &cp, msg);
+                continue;
+            }
+        };
+        if let Err(e) = validation::check_condition(name, &condition) {
+            wrong_value(cx, &cp, e);
+            continue;
+        }
+        out.push(Rule {
+            condition,
+            error_message: msg.as_str().unwrap_or_default().to_string(),
+        });
+    }
+    out
 }
 
 /// `resources:` or `data:`.
@@ -220,6 +271,7 @@ fn parse_block(
         depends_on: Vec::new(),
         lifecycle: Lifecycle::default(),
         timeouts: BTreeMap::new(),
+        repeat: None,
         deps: Vec::new(),
     };
     for (k, fv) in fields {
@@ -250,11 +302,35 @@ fn parse_block(
             "depends_on" => block.depends_on = parse_depends_on(cx, &fat, &fv),
             "lifecycle" => block.lifecycle = parse_lifecycle(cx, &fat, &fv),
             "timeouts" => block.timeouts = parse_timeouts(cx, &fat, &fv),
+            "count" | "for_each" => parse_repeat(cx, &fat, &mut block, key.name, fv),
             _ => block.clone = parse_clone(cx, &fat, &fv),
         }
     }
     block.deps = block.compute_dependencies();
     block
+}
+
+/// `count:` or `for_each:` (not both).
+fn parse_repeat(cx: &mut FileCx, at: &[&str], block: &mut Block, name: &str, v: Value) {
+    if v.is_null() {
+        return;
+    }
+    if block.repeat.is_some() {
+        let msg = format!(
+            "{} has both count and for_each: use one (for_each to key instances by name, \
+             count to number them)",
+            block.addr
+        );
+        cx.err(at, msg);
+        return;
+    }
+    let Some(e) = to_expr(cx, at, &v) else {
+        return;
+    };
+    block.repeat = Some(match name {
+        "count" => Repeat::Count(e),
+        _ => Repeat::ForEach(e),
+    });
 }
 
 fn parse_clone(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<BTreeMap<String, Expr>> {

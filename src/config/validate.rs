@@ -7,6 +7,7 @@
 use super::eval::{eval_args, ObjectView, Scope};
 use super::evaluate::Site;
 use super::expr::{Ref, Target};
+use super::instances::{Each, Expansion};
 use super::vars::{VarValue, Vars};
 use super::{Block, Config};
 use crate::address::Address;
@@ -16,20 +17,25 @@ use crate::schema::{self, suggest};
 use crate::value::{PathSeg, Value};
 
 /// A scope where every declared object is unknown: validation does not call any cloud.
+/// A repeated block is evaluated once, for an instance whose key is not known.
 struct ValidateScope<'a> {
     cfg: &'a Config,
     vars: &'a Vars,
+    each: Option<Each>,
 }
 
 impl Scope for ValidateScope<'_> {
     fn var(&self, name: &str) -> Option<&VarValue> {
         self.vars.get(name)
     }
+    fn instance(&self) -> Option<&Each> {
+        self.each.as_ref()
+    }
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
-        self.cfg.resources.get(addr).map(|_| ObjectView {
-            value: &Value::Unknown,
-            sensitive: &[],
-        })
+        self.cfg
+            .resources
+            .get(addr)
+            .map(|_| ObjectView::borrowed(&Value::Unknown, &[]))
     }
 }
 
@@ -45,7 +51,11 @@ pub enum Depth {
 
 pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    let scope = ValidateScope { cfg, vars };
+    let scope = ValidateScope {
+        cfg,
+        vars,
+        each: None,
+    };
     check_providers(cfg, &scope, &mut diags);
     for block in cfg.resources.values() {
         check_block(cfg, block, &scope, depth, &mut diags);
@@ -109,6 +119,7 @@ fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
                 }),
             ))
         }
+        Target::Instance(_) => None, // the evaluator says where each / count may be used
         Target::Object(addr) => {
             let Some(target) = cfg.resources.get(addr) else {
                 let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
@@ -122,7 +133,9 @@ fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
                     suggest(&addr.to_string(), names.iter().map(String::as_str)),
                 ));
             };
-            let Some(PathSeg::Key(attr)) = r.path.first() else {
+            // an instance is chosen first (`T.N["key"].id`, `T.N[0].id`)
+            let skip = usize::from(target.repeat.is_some());
+            let Some(PathSeg::Key(attr)) = r.path.get(skip) else {
                 return None;
             };
             if target.schema.attr(attr).is_some() {
@@ -236,29 +249,7 @@ fn check_block(
     let file = cfg.file_path(b.file);
     let base = b.yaml_path();
     let addr = b.addr.to_string();
-    let all_exprs = b.args.iter().map(|(k, e)| (k.clone(), e)).chain(
-        b.clone
-            .iter()
-            .flat_map(|c| c.iter().map(|(k, e)| (format!("clone.{k}"), e))),
-    );
-    let mut broken_refs = false;
-    for (name, e) in all_exprs {
-        for r in e.refs() {
-            if let Some((msg, hint)) = check_ref(cfg, r) {
-                broken_refs = true;
-                let mut at = base.clone();
-                at.extend(name.split('.').map(String::from));
-                diags.push(
-                    Diagnostic::error(msg)
-                        .file(&file)
-                        .at_owned(at)
-                        .address(&addr)
-                        .attribute(name.clone())
-                        .hint_opt(hint),
-                );
-            }
-        }
-    }
+    let broken_refs = check_block_refs(cfg, b, diags);
     for (i, dep) in b.depends_on.iter().enumerate() {
         if !cfg.resources.contains_key(dep) {
             let names: Vec<String> = cfg.resources.keys().map(|a| a.to_string()).collect();
@@ -298,5 +289,56 @@ fn check_block(
     if broken_refs || depth == Depth::Structure {
         return; // evaluating would only repeat the same errors, or the planner will
     }
-    super::evaluate::evaluate(cfg, b, scope, diags);
+    evaluate_once(cfg, b, scope, diags);
+}
+
+/// Every reference of a block's arguments, clone and count / for_each: an error for each that
+/// points at nothing; whether there was one.
+fn check_block_refs(cfg: &Config, b: &Block, diags: &mut Diagnostics) -> bool {
+    let file = cfg.file_path(b.file);
+    let base = b.yaml_path();
+    let addr = b.addr.to_string();
+    let all_exprs = b
+        .args
+        .iter()
+        .map(|(k, e)| (k.clone(), e))
+        .chain(
+            b.clone
+                .iter()
+                .flat_map(|c| c.iter().map(|(k, e)| (format!("clone.{k}"), e))),
+        )
+        .chain(b.repeat.iter().map(|r| (r.key().to_string(), r.expr())));
+    let mut broken_refs = false;
+    for (name, e) in all_exprs {
+        for r in e.refs() {
+            if let Some((msg, hint)) = check_ref(cfg, r) {
+                broken_refs = true;
+                let mut at = base.clone();
+                at.extend(name.split('.').map(String::from));
+                diags.push(
+                    Diagnostic::error(msg)
+                        .file(&file)
+                        .at_owned(at)
+                        .address(&addr)
+                        .attribute(name.clone())
+                        .hint_opt(hint),
+                );
+            }
+        }
+    }
+    broken_refs
+}
+
+/// Evaluate a block (a repeated one once, for an instance whose key is not known).
+fn evaluate_once(cfg: &Config, b: &Block, scope: &ValidateScope, diags: &mut Diagnostics) {
+    let kind = match super::instances::expand(cfg, b, scope) {
+        Err(d) => return diags.push(*d),
+        Ok(Expansion::Single) => None,
+        Ok(Expansion::Instances(kind, _) | Expansion::Deferred(kind)) => Some(kind),
+    };
+    let scope = ValidateScope {
+        each: kind.map(Each::unknown),
+        ..*scope
+    };
+    super::evaluate::evaluate(cfg, b, &scope, diags);
 }

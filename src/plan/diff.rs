@@ -6,9 +6,10 @@
 
 use super::scope::PlanScope;
 use super::sensitive;
-use super::{Action, Change, Drift, Options, OutputChange, Plan, Reason};
-use crate::address::Address;
+use super::{Action, Change, Drift, Options, OutputChange, Plan, Reason, Repetition};
+use crate::address::{Address, Key};
 use crate::config::evaluate::{self, eval_output};
+use crate::config::instances::{self, Each, Expansion, RepeatKind};
 use crate::config::vars::Vars;
 use crate::config::{Block, Config};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -19,7 +20,7 @@ use crate::state::{Made, State};
 use crate::value::{key, path_string, Map, Path, Value};
 use crate::walk::{walk, NoStops};
 use petgraph::Direction;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
 
 /// Inputs of a plan besides config and state.
@@ -108,6 +109,7 @@ fn clone_label(b: &Block, evaluated: Option<&Value>) -> Option<String> {
     src.refs().first().map(|r| match &r.target {
         crate::config::expr::Target::Object(a) => a.to_string(),
         crate::config::expr::Target::Var(v) => format!("var.{v}"),
+        crate::config::expr::Target::Instance(i) => i.text().to_string(),
     })
 }
 
@@ -136,7 +138,7 @@ async fn read_data(providers: &Providers, read: &DataRead<'_>) -> Result<Map, St
     let b = read.block;
     let d = providers.data(&b.addr.ty)?;
     let cx = CallCx {
-        addr: &b.addr,
+        addr: &read.addr,
         timeout: b.timeout(crate::verb::Verb::Read),
         progress: &NoProgress,
     };
@@ -163,13 +165,18 @@ struct Planner<'a> {
     changes: Vec<Change>,
     diags: Diagnostics,
     fkey: Vec<u8>,
+    /// Repeated blocks and their instances (or that they are deferred).
+    repeated: BTreeMap<Address, Repetition>,
+    /// Blocks planned only once something known after apply is known: a repeated block whose
+    /// count / for_each is unknown, and every block that depends on a deferred one.
+    deferred: BTreeSet<Address>,
 }
 
 pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     let opts = input.options;
     let graph = input.cfg.dependency_graph();
     let targets = targeted(&graph, input);
-    let included = |a: &Address| targets.as_ref().is_none_or(|t| t.contains(a));
+    let included = |a: &Address| targets.as_ref().is_none_or(|t| t.includes(a));
     let mut p = Planner {
         input,
         objects: PlanScope::new(input.vars.clone(), input.state),
@@ -177,6 +184,8 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
         changes: Vec::new(),
         diags: Diagnostics::default(),
         fkey: input.state.fingerprint_key(),
+        repeated: BTreeMap::new(),
+        deferred: BTreeSet::new(),
     };
     if opts.destroy {
         graph.topo().map_err(cycle_error)?;
@@ -198,25 +207,53 @@ fn cycle_error(cycle: Vec<Address>) -> Diagnostics {
     d
 }
 
-/// The addresses `--target` selects: the targets with what they need (or, destroying, with
-/// what needs them, by config and by state). `None`: everything.
-fn targeted(graph: &Graph<Address>, input: &PlanInput<'_>) -> Option<HashSet<Address>> {
+/// What `--target` selects: whole blocks (the targeted ones with what they need — or,
+/// destroying, with what needs them, by config and by state) and single instances.
+struct Targets {
+    blocks: HashSet<Address>,
+    instances: HashSet<Address>,
+}
+
+impl Targets {
+    /// An object, an instance, or (with no key) a block any of whose instances is selected.
+    fn includes(&self, a: &Address) -> bool {
+        if self.blocks.contains(&a.block()) || self.instances.contains(a) {
+            return true;
+        }
+        a.key.is_none() && self.instances.iter().any(|i| i.block() == *a)
+    }
+}
+
+/// The addresses `--target` selects. `None`: everything.
+fn targeted(graph: &Graph<Address>, input: &PlanInput<'_>) -> Option<Targets> {
     let opts = input.options;
     if opts.targets.is_empty() {
         return None;
     }
-    let mut set: HashSet<Address> = opts.targets.iter().cloned().collect();
+    let (instances, whole): (Vec<&Address>, Vec<&Address>) =
+        opts.targets.iter().partition(|a| a.key.is_some());
+    let mut blocks: HashSet<Address> = whole.iter().map(|a| (*a).clone()).collect();
+    let starts: Vec<Address> = opts.targets.iter().map(Address::block).collect();
+    let direction = match opts.destroy {
+        true => Direction::Outgoing,
+        false => Direction::Incoming,
+    };
+    blocks.extend(graph.closure(&starts, direction));
+    let mut t = Targets {
+        blocks,
+        instances: instances.into_iter().cloned().collect(),
+    };
     if opts.destroy {
-        set.extend(graph.closure(&opts.targets, Direction::Outgoing));
-        for (a, r) in &input.state.resources {
-            if r.dependencies.iter().any(|d| set.contains(d)) {
-                set.insert(a.clone());
-            }
-        }
-    } else {
-        set.extend(graph.closure(&opts.targets, Direction::Incoming));
+        let needing: Vec<Address> = input
+            .state
+            .resources
+            .iter()
+            .filter(|(_, r)| r.dependencies.iter().any(|d| t.includes(d)))
+            .map(|(a, _)| a.clone())
+            .collect();
+        t.instances.extend(needing);
     }
-    Some(set)
+    Some(t)
 }
 
 fn delete_change(
@@ -250,6 +287,8 @@ struct ManagedEval {
 /// A data source whose arguments are known, to be read now.
 struct DataRead<'b> {
     block: &'b Block,
+    /// The block's address, or its instance's.
+    addr: Address,
     args: Map,
     sensitive: Vec<Path>,
     change: Change,
@@ -273,8 +312,9 @@ impl<'a> Planner<'a> {
         let walked = walk(graph, 1, &mut NoStops, |addr: &Address| {
             let planner = &planner;
             async move {
-                let read = lock(planner).plan_block(&cfg.resources[addr], included);
-                if let (Some(read), Some(providers)) = (read, providers) {
+                let reads = lock(planner).plan_block(&cfg.resources[addr], included);
+                for read in reads {
+                    let Some(providers) = providers else { break };
                     let result = read_data(providers, &read).await;
                     lock(planner).record_read(read, result);
                 }
@@ -286,24 +326,141 @@ impl<'a> Planner<'a> {
         Ok(planner.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Plan one block; a data source to read now is returned.
+    /// Plan one block (each of its instances, if it is repeated); the data sources to read
+    /// now are returned.
     fn plan_block<'b>(
         &mut self,
         block: &'b Block,
         included: &dyn Fn(&Address) -> bool,
-    ) -> Option<DataRead<'b>> {
+    ) -> Vec<DataRead<'b>> {
         let addr = &block.addr;
         if !included(addr) {
             if !self.input.state.resources.contains_key(addr) {
                 self.unknown(addr);
             }
-            return None;
+            return Vec::new();
         }
-        if addr.is_data() {
-            return self.plan_data(block);
+        if block.deps.iter().any(|d| self.deferred.contains(d)) {
+            self.defer(block);
+            return Vec::new();
         }
-        self.plan_managed(block);
-        None
+        let instances = match instances::expand(self.input.cfg, block, &self.objects) {
+            Ok(Expansion::Single) => return self.plan_one(block, block.clone()),
+            Ok(Expansion::Deferred(_)) => {
+                self.defer(block);
+                return Vec::new();
+            }
+            Ok(Expansion::Instances(kind, items)) => (kind, items),
+            Err(d) => {
+                self.diags.push(*d);
+                self.unknown(addr);
+                return Vec::new();
+            }
+        };
+        self.plan_instances(block, instances, included)
+    }
+
+    /// Plan each instance of a repeated block, each in its own `each` / `count` scope.
+    fn plan_instances<'b>(
+        &mut self,
+        block: &'b Block,
+        (kind, items): (RepeatKind, Vec<Each>),
+        included: &dyn Fn(&Address) -> bool,
+    ) -> Vec<DataRead<'b>> {
+        let keys: Vec<Key> = items.iter().filter_map(|e| e.key.clone()).collect();
+        self.set_repetition(&block.addr, Repetition::Instances(kind, keys));
+        let mut reads = Vec::new();
+        for each in items {
+            let Some(key) = each.key.clone() else {
+                continue;
+            };
+            let inst = block.instance(key);
+            if !included(&inst.addr) {
+                continue;
+            }
+            self.objects.each = Some(each);
+            reads.extend(self.plan_one(block, inst));
+        }
+        self.objects.each = None;
+        reads
+    }
+
+    /// Plan one object (`b`: the block, or one of its instances).
+    fn plan_one<'b>(&mut self, block: &'b Block, b: Block) -> Vec<DataRead<'b>> {
+        if b.addr.is_data() {
+            return self.plan_data(block, &b).into_iter().collect();
+        }
+        self.plan_managed(&b);
+        Vec::new()
+    }
+
+    fn set_repetition(&mut self, block: &Address, r: Repetition) {
+        self.objects
+            .planned
+            .repeated
+            .insert(block.clone(), r.clone());
+        self.repeated.insert(block.clone(), r);
+    }
+
+    /// A block planned later: its objects stay as they are, references to it are unknown.
+    fn defer(&mut self, block: &Block) {
+        self.deferred.insert(block.addr.clone());
+        match &block.repeat {
+            Some(r) => self.set_repetition(&block.addr, Repetition::Deferred(RepeatKind::of(r))),
+            None => self.unknown(&block.addr),
+        }
+    }
+
+    /// Whether the config still has this object (or instance); a deferred block keeps all of
+    /// its objects for now.
+    fn configured(&self, addr: &Address) -> bool {
+        let block = addr.block();
+        if !self.input.cfg.resources.contains_key(&block) {
+            return false;
+        }
+        if self.deferred.contains(&block) {
+            return true;
+        }
+        match (&addr.key, self.repeated.get(&block)) {
+            (None, None) => true,
+            (Some(k), Some(Repetition::Instances(_, keys))) => keys.contains(k),
+            (_, Some(Repetition::Deferred(_))) => true,
+            _ => false,
+        }
+    }
+
+    /// Why an object in state is no longer configured (Terraform's reasons).
+    fn orphan_reason(&self, addr: &Address) -> Reason {
+        let block = addr.block();
+        let repeated = self
+            .input
+            .cfg
+            .resources
+            .get(&block)
+            .and_then(|b| b.repeat.as_ref());
+        match (&addr.key, repeated) {
+            (Some(Key::Name(_)), Some(crate::config::Repeat::ForEach(_))) => {
+                Reason::DeleteBecauseEachKey
+            }
+            (Some(Key::Index(_)), Some(crate::config::Repeat::Count(_))) => {
+                Reason::DeleteBecauseCountIndex
+            }
+            _ => Reason::DeleteBecauseNoResourceConfig,
+        }
+    }
+
+    /// The objects a block depends on: its dependencies, each repeated one as its instances.
+    fn instance_deps(&self, b: &Block) -> Vec<Address> {
+        let mut out = Vec::new();
+        for d in &b.deps {
+            match self.repeated.get(d) {
+                Some(Repetition::Instances(_, keys)) => {
+                    out.extend(keys.iter().map(|k| d.instance(k.clone())))
+                }
+                _ => out.push(d.clone()),
+            }
+        }
+        out
     }
 
     fn plan_destroy(&mut self, included: &dyn Fn(&Address) -> bool) {
@@ -316,12 +473,11 @@ impl<'a> Planner<'a> {
 
     /// Objects in state that the config no longer has.
     fn plan_orphans(&mut self, included: &dyn Fn(&Address) -> bool) {
-        let cfg = self.input.cfg;
         for (addr, r) in &self.input.state.resources {
-            if addr.is_data() || cfg.resources.contains_key(addr) || !included(addr) {
+            if addr.is_data() || self.configured(addr) || !included(addr) {
                 continue;
             }
-            let reason = Some(Reason::DeleteBecauseNoResourceConfig);
+            let reason = Some(self.orphan_reason(addr));
             self.changes.push(delete_change(addr, r, reason));
         }
     }
@@ -360,6 +516,8 @@ impl<'a> Planner<'a> {
             reconciled: self.input.reconciled.clone(),
             options: self.input.options.clone(),
             conflicts: conflicts.0.into_iter().map(conflict).collect(),
+            repeated: self.repeated,
+            deferred: self.deferred.into_iter().collect(),
         })
     }
 
@@ -400,7 +558,7 @@ impl<'a> Planner<'a> {
         };
         let mut change = Change {
             after_sensitive: ev.sensitive.clone(),
-            depends_on: b.dependencies(),
+            depends_on: self.instance_deps(b),
             create_before_destroy: b.lifecycle.create_before_destroy,
             clone: ev.clone.clone(),
             clone_label: clone_label(b, ev.clone.as_ref()),
@@ -510,7 +668,8 @@ impl<'a> Planner<'a> {
         if clone_moved {
             force.push(vec![key("clone")]);
         }
-        let (action, reason) = if self.input.options.replace.contains(&b.addr) {
+        let replace = &self.input.options.replace;
+        let (action, reason) = if replace.contains(&b.addr) || replace.contains(&b.addr.block()) {
             (Action::Replace, Some(Reason::ReplaceByRequest))
         } else if prior.tainted {
             (Action::Replace, Some(Reason::ReplaceBecauseTainted))
@@ -544,7 +703,7 @@ impl<'a> Planner<'a> {
             return;
         }
         let mut after_v = Value::Map(after);
-        if self.referenced.contains(&addr) {
+        if self.referenced.contains(&addr.block()) {
             self.objects
                 .planned
                 .set(addr, after_v.clone(), sens_paths.clone());
@@ -554,8 +713,9 @@ impl<'a> Planner<'a> {
         self.changes.push(change);
     }
 
-    /// Plan a data source: read later (deferred) or, returned, read now.
-    fn plan_data<'b>(&mut self, b: &'b Block) -> Option<DataRead<'b>> {
+    /// Plan a data source (`b`: `block` or one of its instances): read later (deferred) or,
+    /// returned, read now.
+    fn plan_data<'b>(&mut self, block: &'b Block, b: &Block) -> Option<DataRead<'b>> {
         let addr = &b.addr;
         let Some(evaluate::Evaluated {
             args,
@@ -569,12 +729,12 @@ impl<'a> Planner<'a> {
         let pending_dep = b.deps.iter().any(|d| {
             self.changes
                 .iter()
-                .any(|c| &c.addr == d && c.action.is_change())
+                .any(|c| c.addr.block() == *d && c.action.is_change())
         });
         let unknown = args.values().any(Value::has_unknown);
         let mut change = Change {
             after_sensitive: sens.clone(),
-            depends_on: b.dependencies(),
+            depends_on: self.instance_deps(b),
             ..Change::new(addr.clone(), Action::Read)
         };
         let deferred = match (self.input.providers, unknown, pending_dep) {
@@ -585,7 +745,8 @@ impl<'a> Planner<'a> {
         };
         let Some(reason) = deferred else {
             return Some(DataRead {
-                block: b,
+                block,
+                addr: addr.clone(),
                 args,
                 sensitive: sens,
                 change,
@@ -605,6 +766,7 @@ impl<'a> Planner<'a> {
     fn record_read(&mut self, read: DataRead<'_>, result: Result<Map, String>) {
         let DataRead {
             block: b,
+            addr,
             args,
             sensitive: sens,
             mut change,
@@ -615,9 +777,7 @@ impl<'a> Planner<'a> {
                     attrs.entry(k.clone()).or_insert_with(|| v.clone());
                 }
                 change.after = Some(Value::Map(attrs.clone()));
-                self.objects
-                    .planned
-                    .set(b.addr.clone(), Value::Map(attrs), sens);
+                self.objects.planned.set(addr, Value::Map(attrs), sens);
                 self.changes.push(change);
             }
             Err(e) => {
@@ -625,9 +785,9 @@ impl<'a> Planner<'a> {
                     Diagnostic::error(format!("reading the data source failed: {e}"))
                         .file(self.input.cfg.file_path(b.file))
                         .at_owned(b.yaml_path())
-                        .address(&b.addr),
+                        .address(&addr),
                 );
-                self.unknown(&b.addr);
+                self.unknown(&addr);
             }
         }
     }
@@ -639,7 +799,7 @@ impl<'a> Planner<'a> {
             if !matches!(c.action, Action::Delete | Action::Replace) {
                 continue;
             }
-            let Some(b) = self.input.cfg.resources.get(&c.addr) else {
+            let Some(b) = self.input.cfg.block_of(&c.addr) else {
                 continue;
             };
             if !b.lifecycle.prevent_destroy {

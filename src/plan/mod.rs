@@ -74,6 +74,10 @@ pub enum Reason {
     ReplaceBecauseCannotUpdate,
     ReplaceByRequest,
     DeleteBecauseNoResourceConfig,
+    /// A `for_each` instance whose key is no longer in the map or set.
+    DeleteBecauseEachKey,
+    /// A `count` instance whose index is no longer below the count.
+    DeleteBecauseCountIndex,
     ReadBecauseConfigUnknown,
     ReadBecauseDependencyPending,
 }
@@ -85,6 +89,8 @@ impl Reason {
             Reason::ReplaceBecauseCannotUpdate => "replace_because_cannot_update",
             Reason::ReplaceByRequest => "replace_by_request",
             Reason::DeleteBecauseNoResourceConfig => "delete_because_no_resource_config",
+            Reason::DeleteBecauseEachKey => "delete_because_each_key",
+            Reason::DeleteBecauseCountIndex => "delete_because_count_index",
             Reason::ReadBecauseConfigUnknown => "read_because_config_unknown",
             Reason::ReadBecauseDependencyPending => "read_because_dependency_pending",
         }
@@ -187,6 +193,32 @@ pub struct Plan {
     /// Changes that break `lifecycle.prevent_destroy`: the plan is shown, but cannot be applied.
     #[serde(default)]
     pub conflicts: Vec<Conflict>,
+    /// The repeated blocks: their instances, or that they are deferred.
+    #[serde(default)]
+    pub repeated: std::collections::BTreeMap<Address, Repetition>,
+    /// The blocks planned only once what they need is known (after this plan is applied).
+    #[serde(default)]
+    pub deferred: Vec<Address>,
+}
+
+/// What a repeated block (`count` / `for_each`) makes in a plan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Repetition {
+    /// These instances, in key order.
+    Instances(
+        crate::config::instances::RepeatKind,
+        Vec<crate::address::Key>,
+    ),
+    /// `count` / `for_each` is known only after apply: the block's instances are planned
+    /// once it is (`apply` does so in the same run).
+    Deferred(crate::config::instances::RepeatKind),
+}
+
+impl Repetition {
+    pub fn is_deferred(&self) -> bool {
+        matches!(self, Repetition::Deferred(_))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -237,9 +269,11 @@ impl Plan {
         s
     }
 
-    /// Whether applying would change anything (resources or outputs).
+    /// Whether applying would change anything (resources or outputs), or blocks are deferred
+    /// (planned once this plan is applied).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action.is_change())
+        !self.deferred.is_empty()
+            || self.changes.iter().any(|c| c.action.is_change())
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 

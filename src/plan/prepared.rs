@@ -183,10 +183,16 @@ fn natural_now(
     providers: &Providers,
     addr: &Address,
 ) -> Option<Value> {
-    let block = cfg.resources.get(addr)?;
-    let scope = super::scope::PlanScope::new(vars.clone(), state);
+    use crate::config::instances::{by_key, instance_of};
+    let base = cfg.block_of(addr)?;
+    let mut scope = super::scope::PlanScope::new(vars.clone(), state);
+    let (block, each) = match base.repeat {
+        None => (base.clone(), None),
+        Some(_) => instance_of(base, addr, &by_key(cfg, base, &scope).ok()?).ok()?,
+    };
+    scope.each = each;
     let mut diags = Diagnostics::default();
-    let mut ev = crate::config::evaluate::evaluate(cfg, block, &scope, &mut diags)?;
+    let mut ev = crate::config::evaluate::evaluate(cfg, &block, &scope, &mut diags)?;
     if diags.has_errors() || ev.args.values().any(Value::has_unknown) {
         return None;
     }

@@ -12,7 +12,7 @@
 
 use super::prepared::Prepared;
 use super::Plan;
-use crate::config::vars::{VarValue, Vars};
+use crate::config::vars::{VarFile, VarValue, Vars};
 use crate::config::{Config, SourceFile};
 use crate::state::journal::Entry;
 use crate::state::{snapshot, State};
@@ -68,26 +68,66 @@ impl Saved {
         })
     }
 
-    /// The variable values to apply the plan with: the saved ones, and the sensitive ones
-    /// given again (`resolved`, from --var and the environment) or, for a withheld default,
-    /// the working directory's config's (`here`). Checked by `check_sensitive`.
-    pub fn values(&self, cfg: &Config, resolved: &Vars, here: &Config) -> Result<Vars, String> {
+    /// Put back, in the saved plan's config `cfg`, the defaults of sensitive variables it
+    /// withheld, from the working directory's config (`here`); one `here` lacks stays unset.
+    pub fn restore_defaults(&self, cfg: &mut Config, here: &Config) {
         let withheld = Value::str(WITHHELD_DEFAULT);
+        for (name, var) in cfg.variables.iter_mut() {
+            if var.sensitive && var.default.as_ref() == Some(&withheld) {
+                var.default = here.variables.get(name).and_then(|v| v.default.clone());
+            }
+        }
+    }
+
+    /// The config whose variables are resolved when applying a saved plan: only sensitive
+    /// values are taken from what is given then (the plan fixes the others), so the other
+    /// variables are left without type, rules or default there.
+    pub fn sensitive_only(cfg: &Config) -> Config {
+        let mut only = cfg.clone();
+        for var in only.variables.values_mut().filter(|v| !v.sensitive) {
+            var.ty = None;
+            var.default = None;
+            var.validation.clear();
+        }
+        only
+    }
+
+    /// A `--var-file` given to apply a saved plan may repeat the values of non-sensitive
+    /// variables the plan was made with, never change them (as `--var` may not give them).
+    pub fn check_fixed(&self, cfg: &Config, files: &[VarFile]) -> Result<(), String> {
+        for f in files.iter().filter(|f| !f.auto) {
+            for (name, raw) in &f.values {
+                let Some(var) = cfg.variables.get(name).filter(|v| !v.sensitive) else {
+                    continue;
+                };
+                let now = match &var.ty {
+                    Some(t) => crate::config::vars::types::convert(raw, t, false).ok(),
+                    None => Some(raw.clone()),
+                };
+                if now.as_ref() != self.variables.get(name) {
+                    return Err(format!(
+                        "--var-file {}: \"{name}\" differs from the value the plan was made with; a saved plan fixes the values of non-sensitive variables: make a new plan to change it",
+                        f.path.display()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The variable values to apply the plan with: the saved ones, and the sensitive ones
+    /// given again (`resolved`: from --var, the environment, a variable file or the default
+    /// `restore_defaults` put back). Checked by `check_sensitive`.
+    pub fn values(&self, cfg: &Config, resolved: &Vars) -> Result<Vars, String> {
         let mut values = Vars::new();
         for (name, var) in &cfg.variables {
-            let here_default = || here.variables.get(name).and_then(|v| v.default.clone());
             let value = if !var.sensitive {
                 self.variables.get(name).cloned().unwrap_or_default()
             } else {
                 match resolved.get(name) {
-                    Some(v) if v.value == withheld && here_default().is_some() => {
-                        here_default().unwrap_or_default()
-                    }
-                    Some(v) if !matches!(v.value, Value::Unknown) && v.value != withheld => {
-                        v.value.clone()
-                    }
+                    Some(v) if !v.value.has_unknown() => v.value.clone(),
                     _ => return Err(format!(
-                        "the saved plan needs the sensitive variable \"{name}\" (its value is never saved): set it with --var {name}=… or STRATA_VAR_{name}"
+                        "the saved plan needs the sensitive variable \"{name}\" (its value is never saved): set it with --var {name}=…, STRATA_VAR_{name} or in a variable file"
                     )),
                 }
             };

@@ -1,10 +1,16 @@
 //! The evaluation scope of plan and apply: variable values plus every object's attributes
 //! (known from state, planned with unknowns, or filled in as apply completes).
+//! A repeated block (`count` / `for_each`) is seen whole as the list or map of its instances,
+//! built from the instances' own entries; while its instances are not known (deferred) it is
+//! unknown.
 
-use crate::address::Address;
+use super::Repetition;
+use crate::address::{Address, Key};
 use crate::config::eval::{ObjectView, Scope};
+use crate::config::instances::{Each, RepeatKind};
 use crate::config::vars::{VarValue, Vars};
-use crate::value::{Path, Value};
+use crate::value::{Map, Path, PathSeg, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -17,18 +23,26 @@ pub struct Obj {
 pub struct Objects {
     pub vars: Vars,
     pub objects: HashMap<Address, Obj>,
+    /// The repeated blocks and their instances.
+    pub repeated: HashMap<Address, Repetition>,
 }
 
 impl Objects {
     pub fn new(vars: Vars) -> Objects {
         Objects {
             vars,
-            objects: HashMap::new(),
+            ..Objects::default()
         }
     }
 
     pub fn set(&mut self, addr: Address, value: Value, sensitive: Vec<Path>) {
         self.objects.insert(addr, Obj { value, sensitive });
+    }
+
+    fn own(&self, addr: &Address) -> Option<ObjectView<'_>> {
+        self.objects
+            .get(addr)
+            .map(|o| ObjectView::borrowed(&o.value, &o.sensitive))
     }
 }
 
@@ -38,10 +52,59 @@ impl Scope for Objects {
     }
 
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
-        self.objects.get(addr).map(|o| ObjectView {
-            value: &o.value,
-            sensitive: &o.sensitive,
-        })
+        match self.repeated.get(addr) {
+            Some(r) => Some(whole(addr, r, |a| self.own(a))),
+            None => self.own(addr),
+        }
+    }
+}
+
+/// A repeated block seen whole: the list (`count`) or map (`for_each`) of its instances'
+/// values, each from `instance` (unknown where it has none yet).
+pub fn whole<'a>(
+    block: &Address,
+    r: &Repetition,
+    instance: impl Fn(&Address) -> Option<ObjectView<'a>>,
+) -> ObjectView<'static> {
+    let (kind, keys) = match r {
+        Repetition::Deferred(_) => return owned(Value::Unknown, Vec::new()),
+        Repetition::Instances(kind, keys) => (kind, keys),
+    };
+    let mut sensitive = Vec::new();
+    let mut list = Vec::new();
+    let mut map = Map::new();
+    for (i, k) in keys.iter().enumerate() {
+        let view = instance(&block.instance(k.clone()));
+        let (value, sens) = match view {
+            Some(v) => (v.value.into_owned(), v.sensitive.into_owned()),
+            None => (Value::Unknown, Vec::new()),
+        };
+        let seg = match (kind, k) {
+            (RepeatKind::ForEach, Key::Name(n)) => PathSeg::Key(n.clone()),
+            _ => PathSeg::Index(i),
+        };
+        sensitive.extend(sens.into_iter().map(|mut p| {
+            p.insert(0, seg.clone());
+            p
+        }));
+        match seg {
+            PathSeg::Key(n) => {
+                map.insert(n, value);
+            }
+            PathSeg::Index(_) => list.push(value),
+        }
+    }
+    let value = match kind {
+        RepeatKind::ForEach => Value::Map(map),
+        RepeatKind::Count => Value::List(list),
+    };
+    owned(value, sensitive)
+}
+
+fn owned(value: Value, sensitive: Vec<Path>) -> ObjectView<'static> {
+    ObjectView {
+        value: Cow::Owned(value),
+        sensitive: Cow::Owned(sensitive),
     }
 }
 
@@ -52,6 +115,8 @@ pub struct PlanScope<'a> {
     state: &'a crate::state::State,
     /// Sensitive paths of state objects that have any.
     state_sensitive: HashMap<Address, Vec<Path>>,
+    /// The instance being planned, in a repeated block.
+    pub each: Option<Each>,
 }
 
 impl<'a> PlanScope<'a> {
@@ -74,7 +139,23 @@ impl<'a> PlanScope<'a> {
             planned: Objects::new(vars),
             state,
             state_sensitive,
+            each: None,
         }
+    }
+
+    /// One object (or instance): as planned, else as in state.
+    fn single(&self, addr: &Address) -> Option<ObjectView<'_>> {
+        if let Some(v) = self.planned.own(addr) {
+            return Some(v);
+        }
+        self.state.resources.get(addr).map(|r| {
+            let sensitive = self
+                .state_sensitive
+                .get(addr)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            ObjectView::borrowed(&r.attributes, sensitive)
+        })
     }
 }
 
@@ -83,17 +164,14 @@ impl Scope for PlanScope<'_> {
         self.planned.var(name)
     }
 
+    fn instance(&self) -> Option<&Each> {
+        self.each.as_ref()
+    }
+
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
-        if let Some(v) = self.planned.object(addr) {
-            return Some(v);
+        match self.planned.repeated.get(addr) {
+            Some(r) => Some(whole(addr, r, |a| self.single(a))),
+            None => self.single(addr),
         }
-        self.state.resources.get(addr).map(|r| ObjectView {
-            value: &r.attributes,
-            sensitive: self
-                .state_sensitive
-                .get(addr)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-        })
     }
 }

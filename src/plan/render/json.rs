@@ -67,6 +67,9 @@ fn change_json(c: &Change) -> J {
         "action_reason": c.reason.map(|r| r.as_str()),
         "depends_on": c.depends_on.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
     });
+    if let Some(k) = &c.addr.key {
+        obj["index"] = k.json();
+    }
     if let Some(d) = &c.deposed {
         obj["deposed"] = json!(d);
     }
@@ -112,6 +115,21 @@ fn drift_json(d: &Drift) -> J {
     })
 }
 
+/// A deferred block, as Terraform's `deferred_changes` entries: why, and which block.
+fn deferred_json(plan: &Plan, a: &crate::address::Address) -> J {
+    let own = plan.repeated.get(a).is_some_and(|r| r.is_deferred());
+    json!({
+        "reason": if own { "instance_count_unknown" } else { "deferred_prereq" },
+        "resource_change": {
+            "address": a.to_string(),
+            "mode": if a.is_data() { "data" } else { "managed" },
+            "type": a.ty,
+            "name": a.name,
+            "provider": a.provider(),
+        },
+    })
+}
+
 pub fn render(plan: &Plan) -> J {
     let outputs: serde_json::Map<String, J> = plan
         .outputs
@@ -131,6 +149,14 @@ pub fn render(plan: &Plan) -> J {
         doc["reconciled"] = json!(plan.reconciled);
     }
     doc["has_changes"] = json!(plan.has_changes());
+    doc["complete"] = json!(plan.deferred.is_empty());
+    if !plan.deferred.is_empty() {
+        doc["deferred_changes"] = json!(plan
+            .deferred
+            .iter()
+            .map(|a| deferred_json(plan, a))
+            .collect::<Vec<_>>());
+    }
     doc["errored"] = json!(!plan.conflicts.is_empty());
     if !plan.conflicts.is_empty() {
         doc["conflicts"] = json!(plan

@@ -84,6 +84,12 @@ pub fn reason(c: &Change) -> String {
         (Action::Delete, Some(Reason::DeleteBecauseNoResourceConfig)) => {
             "no longer in the configuration".into()
         }
+        (Action::Delete, Some(Reason::DeleteBecauseEachKey)) => {
+            "its key is no longer in for_each".into()
+        }
+        (Action::Delete, Some(Reason::DeleteBecauseCountIndex)) => {
+            "its index is no longer below count".into()
+        }
         (Action::Delete, _) if c.deposed.is_some() => {
             "old object left by `create_before_destroy`".into()
         }

@@ -379,11 +379,27 @@ fn header(c: &Change) -> String {
     }
 }
 
+fn instance_key(c: &Change) -> String {
+    c.addr
+        .key
+        .as_ref()
+        .map(|k| k.to_string())
+        .unwrap_or_default()
+}
+
 fn reason_note(c: &Change) -> Option<String> {
     match c.reason {
         Some(Reason::DeleteBecauseNoResourceConfig) => Some(format!(
             "# (because {} is not in the configuration)",
             c.addr
+        )),
+        Some(Reason::DeleteBecauseEachKey) => Some(format!(
+            "# (because key {} is not in for_each map)",
+            instance_key(c)
+        )),
+        Some(Reason::DeleteBecauseCountIndex) => Some(format!(
+            "# (because index {} is out of range for count)",
+            instance_key(c)
         )),
         Some(Reason::ReadBecauseConfigUnknown) => {
             Some("# (config refers to values not yet known)".into())
@@ -780,9 +796,29 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
         }
         out.push(String::new());
     }
+    deferred_lines(&mut out, plan, p);
     out.push(p.bold(&summary_line(plan)));
     output_lines(&mut out, p, &plan.outputs);
     out.join("\n") + "\n"
+}
+
+/// The blocks planned only after this plan is applied, and why.
+fn deferred_lines(out: &mut Vec<String>, plan: &Plan, p: &Painter) {
+    if plan.deferred.is_empty() {
+        return;
+    }
+    out.push(format!(
+        "{} planned once this plan is applied (`strata apply` does both in one run):",
+        p.bold("Deferred:")
+    ));
+    for a in &plan.deferred {
+        let why = match plan.repeated.get(a) {
+            Some(r) if r.is_deferred() => "instances known after apply",
+            _ => "waits for a deferred block",
+        };
+        out.push(format!("  {} {a}: {why}", p.yellow("…")));
+    }
+    out.push(String::new());
 }
 
 /// An object as stored (for `show` and `state show`): every attribute, secrets hidden.
