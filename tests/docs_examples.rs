@@ -107,10 +107,9 @@ impl Scope for DocScope {
         self.vars.get(name)
     }
     fn object(&self, addr: &Address) -> Option<ObjectView<'_>> {
-        self.objects.get(addr).map(|value| ObjectView {
-            value,
-            sensitive: &[],
-        })
+        self.objects
+            .get(addr)
+            .map(|value| ObjectView::borrowed(value, &[]))
     }
     fn dir(&self) -> &Path {
         &self.dir

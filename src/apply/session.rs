@@ -130,6 +130,7 @@ fn initial_scope(cfg: &Config, vars: &Vars, plan: &Plan, state: &State) -> Objec
         }
     }
     let mut o = Objects::new(vars.clone());
+    o.dir = cfg.dir.clone();
     o.repeated = plan
         .repeated
         .iter()

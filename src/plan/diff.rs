@@ -187,6 +187,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
         repeated: BTreeMap::new(),
         deferred: BTreeSet::new(),
     };
+    p.objects.planned.dir = input.cfg.dir.clone();
     if opts.destroy {
         graph.topo().map_err(cycle_error)?;
         p.plan_destroy(&included);

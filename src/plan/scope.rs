@@ -25,6 +25,8 @@ pub struct Objects {
     pub objects: HashMap<Address, Obj>,
     /// The repeated blocks and their instances.
     pub repeated: HashMap<Address, Repetition>,
+    /// The stack directory, which `file(…)` reads from (empty: the working directory).
+    pub dir: std::path::PathBuf,
 }
 
 impl Objects {
@@ -56,6 +58,10 @@ impl Scope for Objects {
             Some(r) => Some(whole(addr, r, |a| self.own(a))),
             None => self.own(addr),
         }
+    }
+
+    fn dir(&self) -> &std::path::Path {
+        crate::config::stack_dir(&self.dir)
     }
 }
 
@@ -173,5 +179,9 @@ impl Scope for PlanScope<'_> {
             Some(r) => Some(whole(addr, r, |a| self.single(a))),
             None => self.single(addr),
         }
+    }
+
+    fn dir(&self) -> &std::path::Path {
+        self.planned.dir()
     }
 }

@@ -30,7 +30,8 @@ pub struct Providers {
     data: HashMap<&'static str, Arc<dyn DataDriver>>,
 }
 
-struct VarsOnly<'a>(&'a Vars);
+/// A provider block's scope: the variables, and the stack directory for `file(…)`.
+struct VarsOnly<'a>(&'a Vars, &'a std::path::Path);
 
 impl Scope for VarsOnly<'_> {
     fn var(&self, name: &str) -> Option<&VarValue> {
@@ -39,6 +40,9 @@ impl Scope for VarsOnly<'_> {
     fn object(&self, _: &Address) -> Option<ObjectView<'_>> {
         None
     }
+    fn dir(&self) -> &std::path::Path {
+        crate::config::stack_dir(self.1)
+    }
 }
 
 /// A family's settings, evaluated and checked against its provider schema.
@@ -46,7 +50,7 @@ fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
     let block = cfg.providers.get(family).ok_or_else(|| {
         format!("provider \"{family}\" is not configured: add it under providers: in the config")
     })?;
-    let ev = eval_args(&block.args, &VarsOnly(vars)).map_err(|errs| {
+    let ev = eval_args(&block.args, &VarsOnly(vars, &cfg.dir)).map_err(|errs| {
         errs.into_iter()
             .map(|(k, m)| format!("providers.{family}.{k}: {m}"))
             .collect::<Vec<_>>()

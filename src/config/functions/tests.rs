@@ -412,7 +412,7 @@ fn format_flags_width_and_precision() {
     assert_eq!(f("db-%02d", json!(7)), v(json!("db-07")));
     assert_eq!(f("%05d", json!(-3)), v(json!("-0003")));
     assert_eq!(f("%+d", json!(3)), v(json!("+3")));
-    assert_eq!(f("%.2f", json!(3.14159)), v(json!("3.14")));
+    assert_eq!(f("%.2f", json!(1.23456)), v(json!("1.23")));
     assert_eq!(f("%6.1f|", json!(2.25)), v(json!("   2.2|")));
     assert_eq!(f("%-5s|", json!("ab")), v(json!("ab   |")));
     assert_eq!(f("%5s|", json!("ab")), v(json!("   ab|")));
