@@ -265,8 +265,6 @@ mod tests {
         assert!(e.contains("column 8") && e.contains("expected `}`"), "{e}");
         assert!(parse_template("${}").is_err());
         assert!(parse_template("${var}").unwrap_err().contains("var.NAME"));
-        let e = parse_template("${upper}").unwrap_err();
-        assert!(e.contains("upper is a function: call it, upper(…)"), "{e}");
         assert!(parse_template("${onlyone}").is_err());
         assert!(parse_template("${a.b[x]}").is_err());
         assert!(parse_template("${a.b[\"x}").is_err());
@@ -277,6 +275,14 @@ mod tests {
             e.contains("unknown function") && e.contains("length"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_function_named_without_a_call_says_so() {
+        let e = parse_template("${upper}").unwrap_err();
+        assert!(e.contains("upper is a function: call it, upper(…)"), "{e}");
+        let e = parse_template("${try}").unwrap_err();
+        assert!(e.contains("try is a function"), "{e}");
     }
 
     #[test]
