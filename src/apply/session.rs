@@ -125,6 +125,7 @@ fn initial_scope(cfg: &Config, vars: &Vars, plan: &Plan, state: &State) -> Objec
         .collect();
     needed.extend(cfg.output_refs());
     let mut o = Objects::new(vars.clone()).with_locals(cfg);
+    o.dir = cfg.dir.clone();
     o.repeated = plan
         .repeated
         .iter()

@@ -254,6 +254,9 @@ impl Cx<'_> {
             let key = match key {
                 Value::Unknown => {
                     unknown = true;
+                    if !s.is_empty() {
+                        sens.push(vec![]);
+                    }
                     continue;
                 }
                 key => key_text(&key, "an object key")?,
@@ -271,7 +274,11 @@ impl Cx<'_> {
         let (test, ts) = self.ev(&c.0)?;
         let chosen = match test {
             Value::Bool(b) => b,
-            Value::Unknown => return Ok(whole(Value::Unknown, !ts.is_empty())),
+            // either branch may be chosen: the result is sensitive if either is
+            Value::Unknown => {
+                let sensitive = !ts.is_empty() || self.any_sensitive([&c.1, &c.2]);
+                return Ok(whole(Value::Unknown, sensitive));
+            }
             other => {
                 return Err(format!(
                     "the condition of \"? :\" must be a bool, got a {}",
@@ -286,17 +293,29 @@ impl Cx<'_> {
         Ok((v, s))
     }
 
+    /// Whether any of `exprs` evaluates to something sensitive (errors count as not).
+    fn any_sensitive<'e>(&mut self, exprs: impl IntoIterator<Item = &'e Expr>) -> bool {
+        exprs
+            .into_iter()
+            .any(|e| self.ev(e).is_ok_and(|(_, s)| !s.is_empty()))
+    }
+
     fn index(&mut self, b: &(Expr, Expr)) -> Result<Sv, String> {
         let sv = self.ev(&b.0)?;
         let (i, is) = self.ev(&b.1)?;
         let seg = match &i {
             Value::Unknown => return Ok(whole(Value::Unknown, true_if(&sv.1, &is))),
+            Value::Number(n) if matches!(sv.0, Value::Map(_)) => PathSeg::Key(n.to_string()),
+            // a list's index, or an index into a value that has none (`step` says so)
             Value::Number(n) => match n.as_u64().and_then(|n| usize::try_from(n).ok()) {
-                Some(n) if matches!(sv.0, Value::List(_)) => PathSeg::Index(n),
-                _ if matches!(sv.0, Value::Map(_)) => PathSeg::Key(n.to_string()),
-                _ => return Err(format!("an index must be a whole number ≥ 0, got {n}")),
+                Some(n) => PathSeg::Index(n),
+                None => return Err(format!("an index must be a whole number ≥ 0, got {n}")),
             },
-            Value::String(s) => PathSeg::Key(s.clone()),
+            // a string of digits indexes a list, as Terraform converts it
+            Value::String(s) => match (&sv.0, s.parse::<usize>()) {
+                (Value::List(_), Ok(n)) => PathSeg::Index(n),
+                _ => PathSeg::Key(s.clone()),
+            },
             other => {
                 return Err(format!(
                     "an index must be a number or a string, got a {}",
@@ -351,14 +370,23 @@ impl Cx<'_> {
     }
 
     /// `try(a, b, …)`: the first argument that evaluates without an error; unknown when that
-    /// argument is not known yet (it may still fail at apply).
+    /// argument is not known yet (it may still fail at apply). An argument that failed on a
+    /// sensitive value makes the result sensitive (which one was chosen says something).
     fn try_(&mut self, c: &Call) -> Result<Sv, String> {
         let mut last = None;
+        let mut failed_on_secret = false;
         for a in &c.args {
             match self.ev(a) {
-                Ok((v, s)) if v == Value::Unknown => return Ok((v, s)),
-                Ok(sv) => return Ok(sv),
-                Err(e) => last = Some(e),
+                Ok((v, mut s)) => {
+                    if failed_on_secret {
+                        s.push(vec![]);
+                    }
+                    return Ok((v, s));
+                }
+                Err(e) => {
+                    failed_on_secret |= self.refs_sensitive(a);
+                    last = Some(e);
+                }
             }
         }
         Err(match last {
@@ -367,23 +395,29 @@ impl Cx<'_> {
         })
     }
 
-    /// `can(e)`: whether `e` evaluates without an error (unknown while `e` is unknown).
+    /// `can(e)`: whether `e` evaluates without an error (unknown while `e` is unknown);
+    /// sensitive when `e` is, or when it failed on a sensitive value.
     fn can(&mut self, c: &Call) -> Result<Sv, String> {
         let [a] = c.args.as_slice() else {
             return Err(format!("can: takes 1 argument, got {}", c.args.len()));
         };
         Ok(match self.ev(a) {
-            Ok((Value::Unknown, _)) => (Value::Unknown, vec![]),
-            Ok(_) => (Value::Bool(true), vec![]),
-            Err(_) => (Value::Bool(false), vec![]),
+            Ok((Value::Unknown, s)) => whole(Value::Unknown, !s.is_empty()),
+            Ok((_, s)) => whole(Value::Bool(true), !s.is_empty()),
+            Err(_) => whole(Value::Bool(false), self.refs_sensitive(a)),
         })
     }
 
+    /// Whether a reference in `e` is to something sensitive.
+    fn refs_sensitive(&self, e: &Expr) -> bool {
+        e.refs()
+            .into_iter()
+            .any(|r| resolve(r, self.scope).is_ok_and(|(_, s)| !s.is_empty()))
+    }
+
     /// The elements a `for` or splat iterates: (key or index, value, sensitive paths).
-    fn items(&mut self, f: &For) -> Result<Option<Vec<(Value, Sv)>>, String> {
-        let (coll, sens) = self.ev(&f.collection)?;
+    fn items(f: &For, (coll, sens): Sv) -> Result<Vec<(Value, Sv)>, String> {
         let items = match coll {
-            Value::Unknown => return Ok(None),
             Value::List(l) => l
                 .into_iter()
                 .enumerate()
@@ -408,17 +442,33 @@ impl Cx<'_> {
                 ))
             }
         };
-        Ok(Some(items))
+        Ok(items)
     }
 
     fn for_expr(&mut self, f: &For) -> Result<Sv, String> {
-        let Some(items) = self.items(f)? else {
-            return Ok((Value::Unknown, vec![]));
-        };
+        let (coll, sens) = self.ev(&f.collection)?;
         let depth = self.locals.len();
-        let r = self.for_body(f, items);
+        let r = if coll == Value::Unknown {
+            // the elements are not known: the result is sensitive if the collection is, or
+            // if the body is for an unknown element
+            let sensitive = !sens.is_empty() || self.body_sensitive(f, sens);
+            Ok(whole(Value::Unknown, sensitive))
+        } else {
+            Self::items(f, (coll, sens)).and_then(|items| self.for_body(f, items))
+        };
         self.locals.truncate(depth);
         r
+    }
+
+    /// Whether the body of `f` is sensitive for an unknown element.
+    fn body_sensitive(&mut self, f: &For, sens: Vec<Path>) -> bool {
+        if let Some(kv) = &f.key_var {
+            self.locals.push((kv.clone(), (Value::Unknown, vec![])));
+        }
+        self.locals
+            .push((f.value_var.clone(), (Value::Unknown, sens)));
+        let parts = [Some(&f.value), f.key.as_ref(), f.cond.as_ref()];
+        self.any_sensitive(parts.into_iter().flatten())
     }
 
     fn for_body(&mut self, f: &For, items: Vec<(Value, Sv)>) -> Result<Sv, String> {
@@ -427,6 +477,8 @@ impl Cx<'_> {
         let mut map: Map = Map::new();
         let mut sens = Vec::new();
         let mut unknown = false;
+        // a sensitive condition decides which elements there are: the whole result is sensitive
+        let mut filtered_by_secret = false;
         for (k, v) in items {
             self.locals.truncate(depth);
             if let Some(kv) = &f.key_var {
@@ -434,14 +486,19 @@ impl Cx<'_> {
             }
             self.locals.push((f.value_var.clone(), v));
             if let Some(c) = &f.cond {
-                match self.ev(c)? {
-                    (Value::Bool(true), _) => {}
-                    (Value::Bool(false), _) => continue,
-                    (Value::Unknown, _) => {
+                let (test, cs) = self.ev(c)?;
+                filtered_by_secret |= !cs.is_empty();
+                match test {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => continue,
+                    Value::Unknown => {
                         unknown = true;
+                        if self.any_sensitive([&f.value]) {
+                            sens.push(vec![]);
+                        }
                         continue;
                     }
-                    (other, _) => {
+                    other => {
                         return Err(format!(
                             "the \"if\" of a for expression must be a bool, got a {}",
                             other.kind()
@@ -456,8 +513,11 @@ impl Cx<'_> {
                 continue;
             };
             let key = match self.ev(ke)? {
-                (Value::Unknown, _) => {
+                (Value::Unknown, ks) => {
                     unknown = true;
+                    if !ks.is_empty() || !s.is_empty() {
+                        sens.push(vec![]);
+                    }
                     continue;
                 }
                 (key, ks) => {
@@ -469,6 +529,9 @@ impl Cx<'_> {
             };
             sens.extend(prefixed(s, PathSeg::Key(key.clone())));
             insert_key(&mut map, key, value, f.grouping)?;
+        }
+        if filtered_by_secret {
+            sens.push(vec![]);
         }
         if unknown {
             return Ok(whole(Value::Unknown, !sens.is_empty()));
@@ -604,10 +667,13 @@ fn index(v: &Value, path: &[PathSeg], r: &Ref) -> Result<Value, String> {
                 None => return Ok(Value::Null),
             },
             (Value::List(l), PathSeg::Index(n)) => l.get(*n).ok_or_else(|| {
+                let list = match path_string(&path[..i]) {
+                    p if p.is_empty() => "the list".to_string(),
+                    p => p,
+                };
                 format!(
-                    "{}: index [{n}] is out of range ({} has {} element{})",
+                    "{}: index [{n}] is out of range ({list} has {} element{})",
                     r.text,
-                    path_string(&path[..i]),
                     l.len(),
                     if l.len() == 1 { "" } else { "s" }
                 )
@@ -665,6 +731,13 @@ mod tests {
                 sensitive: true,
             },
         );
+        vars.insert(
+            "zones".into(),
+            VarValue {
+                value: Value::from_json(&serde_json::json!(["z1", "z2"])),
+                sensitive: false,
+            },
+        );
         let mut objs = HashMap::new();
         let obj = Value::from_json(&serde_json::json!({
             "id": "t1", "values": {"max_connections": "10"}, "clusters": [{"id": "c0"}, {"id": "c1"}],
@@ -713,6 +786,90 @@ mod tests {
         );
         let r = eval_args(&args, &scope()).unwrap();
         assert_eq!(r.sensitive, vec![vec![key("sa"), key("password")]]);
+    }
+
+    #[test]
+    fn computed_indexes() {
+        // an unknown or null value indexed by a number: unknown, null (never "must be ≥ 0")
+        assert_eq!(ev("${(t.u.ids)[0]}").unwrap().value, Value::Unknown);
+        assert_eq!(ev("${null[0]}").unwrap().value, Value::Null);
+        let e = ev("${\"abc\"[0]}").unwrap_err();
+        assert!(e.contains("cannot take index [0] of a string"), "{e}");
+        assert!(ev("${[1, 2][-1]}").unwrap_err().contains("whole number"));
+        // a string of digits indexes a list; a number indexes a map by its text
+        assert_eq!(ev("${[1, 2][\"1\"]}").unwrap().value, Value::int(2));
+        assert_eq!(ev("${{\"1\" = 5}[1]}").unwrap().value, Value::int(5));
+        let e = ev("${var.zones[5]}").unwrap_err();
+        assert!(e.contains("(the list has 2 elements)"), "{e}");
+    }
+
+    /// Whether the whole of `s`'s value is sensitive.
+    fn secret(s: &str) -> bool {
+        ev(s).unwrap().sensitive.iter().any(|p| p.is_empty())
+    }
+
+    #[test]
+    fn unknown_results_keep_the_sensitivity_of_what_flows_into_them() {
+        // a conditional whose test is unknown: sensitive if either branch is
+        assert!(secret("${t.u.id == \"\" ? var.pw : \"x\"}"));
+        assert!(secret("${t.u.id == \"\" ? \"x\" : var.pw}"));
+        assert!(!secret("${t.u.id == \"\" ? \"x\" : \"y\"}"));
+        // an unknown branch that would fail is not an error
+        assert_eq!(
+            ev("${t.u.id == \"\" ? [][0] : 1}").unwrap().value,
+            Value::Unknown
+        );
+        // a for over an unknown collection: sensitive if it, or the body, is
+        assert!(secret("${[for x in sensitive(t.u.ids) : x]}"));
+        assert!(secret("${[for x in t.u.ids : \"${x}${var.pw}\"]}"));
+        assert!(!secret("${[for x in t.u.ids : upper(x)]}"));
+        // unknown keys and conditions keep the values' sensitivity
+        assert!(secret("${{for x in [1] : t.u.id => var.pw}}"));
+        assert!(secret("${[for x in [1] : var.pw if t.u.id == x]}"));
+        assert!(secret("${{(t.u.id) = var.pw}}"));
+    }
+
+    #[test]
+    fn a_sensitive_filter_makes_the_whole_result_sensitive() {
+        // which elements remain says something about the secret
+        let r = ev("${[for x in [\"hunter2\", \"b\"] : 1 if x == var.pw]}").unwrap();
+        assert_eq!(r.value.to_json(), serde_json::json!([1]));
+        assert!(
+            r.sensitive.iter().any(|p| p.is_empty()),
+            "{:?}",
+            r.sensitive
+        );
+        assert!(!secret("${[for x in [\"a\", \"b\"] : x if x == var.env]}"));
+    }
+
+    #[test]
+    fn try_and_can_say_nothing_about_a_secret_unmarked() {
+        // whether a secret converts is something about the secret
+        assert!(secret("${can(tonumber(var.pw))}"));
+        assert_eq!(
+            ev("${can(tonumber(var.pw))}").unwrap().value,
+            Value::Bool(false)
+        );
+        assert!(secret("${can(var.pw)}"));
+        assert!(secret("${try(tonumber(var.pw), 0)}"));
+        assert!(!secret("${can(tonumber(var.env))}"));
+        assert!(!secret("${try(tonumber(var.env), 0)}"));
+        assert!(!secret("${try(0, tonumber(var.pw))}"));
+        assert_eq!(ev("${can(t.u.id)}").unwrap().value, Value::Unknown);
+    }
+
+    #[test]
+    fn splats() {
+        let j = |s: &str| ev(s).unwrap().value.to_json();
+        assert_eq!(j("${t.a.clusters[*].id}"), serde_json::json!(["c0", "c1"]));
+        assert_eq!(j("${t.a.clusters.*.id}"), serde_json::json!(["c0", "c1"]));
+        // `.*` takes only the attribute steps after it: the index picks one result
+        assert_eq!(j("${t.a.clusters.*.id[1]}"), serde_json::json!("c1"));
+        // `[*]` takes every step: the index applies to each element's id
+        let e = ev("${t.a.clusters[*].id[1]}").unwrap_err();
+        assert!(e.contains("cannot take index [1] of a string"), "{e}");
+        assert_eq!(j("${null[*]}"), serde_json::json!([]));
+        assert_eq!(j("${\"a\"[*]}"), serde_json::json!(["a"]));
     }
 
     #[test]

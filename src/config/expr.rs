@@ -301,6 +301,14 @@ mod tests {
     }
 
     #[test]
+    fn a_function_named_without_a_call_says_so() {
+        let e = parse_template("${upper}").unwrap_err();
+        assert!(e.contains("upper is a function: call it, upper(…)"), "{e}");
+        let e = parse_template("${try}").unwrap_err();
+        assert!(e.contains("try is a function"), "{e}");
+    }
+
+    #[test]
     fn reference_text_is_as_written() {
         let Expr::Ref(r) = parse_template("${ var.nope }").unwrap() else {
             panic!()

@@ -256,6 +256,16 @@ pub const MAX_DURATION: Duration = Duration::from_secs(720 * 3600);
 
 /// Parse durations such as `90s`, `10m`, `1h30m` or a plain number of seconds, at most
 /// [`MAX_DURATION`].
+/// The directory `file(…)` reads from: the stack directory, or the working directory when
+/// none is known (an empty path).
+pub fn stack_dir(dir: &std::path::Path) -> &std::path::Path {
+    if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    }
+}
+
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let too_long = || format!("\"{s}\" is too long: a timeout may be at most 720h (30 days)");

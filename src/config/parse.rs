@@ -273,6 +273,9 @@ fn traversal(
         ("data", [ty, name, ..]) => (Target::Object(Address::data(ty, name)), 2),
         ("data", _) => return bad("write ${data.TYPE.NAME.ATTRIBUTE}"),
         (ty, [name, ..]) => (Target::Object(Address::managed(ty, name)), 1),
+        (f, []) if functions::names().contains(&f) || matches!(f, "try" | "can") => {
+            return bad(&format!("{f} is a function: call it, {f}(…)"))
+        }
         _ => {
             return bad(
                 "write ${var.NAME}, ${local.NAME}, ${TYPE.NAME.ATTRIBUTE} or ${data.TYPE.NAME.ATTRIBUTE}",
@@ -324,8 +327,18 @@ fn steps(
             }
             TraversalOperator::Index(e) => Expr::Index(Box::new((base, convert(e, bound)?))),
             TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
-                let each = steps(Expr::Local("*".into()), &ops[i + 1..], bound)?;
-                return Ok(Expr::For(Box::new(For {
+                // `[*]` applies every later step to each element; `.*` only the attribute
+                // steps right after it (`xs.*.id[0]` is the first id)
+                let rest = &ops[i + 1..];
+                let n = match op {
+                    TraversalOperator::AttrSplat => rest
+                        .iter()
+                        .take_while(|o| matches!(o, TraversalOperator::GetAttr(_)))
+                        .count(),
+                    _ => rest.len(),
+                };
+                let each = steps(Expr::Local("*".into()), &rest[..n], bound)?;
+                let splat = Expr::For(Box::new(For {
                     key_var: None,
                     value_var: "*".into(),
                     collection: base,
@@ -334,7 +347,8 @@ fn steps(
                     cond: None,
                     grouping: false,
                     splat: true,
-                })));
+                }));
+                return steps(splat, &rest[n..], bound);
             }
         };
     }

@@ -308,6 +308,8 @@ fn parse_block(
                 }
                 Err(msg) => {
                     cx.err(&fat, msg);
+                    // reported: the argument is given, so it is not "missing" as well
+                    block.args.insert(k, Expr::Literal(Value::Unknown));
                 }
             }
             continue;

@@ -43,6 +43,10 @@ impl Scope for ValidateScope<'_> {
     fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
         self.locals.get(name, self)
     }
+
+    fn dir(&self) -> &std::path::Path {
+        super::stack_dir(&self.cfg.dir)
+    }
 }
 
 /// How deep validation goes.
@@ -77,19 +81,7 @@ pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
         check_block(cfg, block, &scope, depth, &failed, &mut diags);
     }
     for out in cfg.outputs.values() {
-        let file = cfg.file_path(out.file);
-        let at = vec!["outputs".to_string(), out.name.clone()];
-        for r in out.value.refs() {
-            if let Some(msg) = check_ref(cfg, r) {
-                diags.push(
-                    Diagnostic::error(msg.0)
-                        .file(&file)
-                        .at_owned(at.clone())
-                        .attribute(format!("outputs.{}", out.name))
-                        .hint_opt(msg.1),
-                );
-            }
-        }
+        check_output(cfg, out, &scope, depth, &mut diags);
     }
     if let Some(cycle) = cycle {
         diags.push(cycle_diagnostic(cfg, &cycle));
@@ -171,6 +163,37 @@ pub fn local_error(cfg: &Config, l: &super::Local, msg: String) -> Diagnostic {
         .file(cfg.file_path(l.file))
         .at_owned(l.yaml_path())
         .address(l.address())
+}
+
+/// An output's references, and (validating fully) its value: an expression that fails even
+/// with every object unknown (`${1 / 0}`, a wrong argument) is reported now, not when planning.
+fn check_output(
+    cfg: &Config,
+    out: &super::Output,
+    scope: &ValidateScope,
+    depth: Depth,
+    diags: &mut Diagnostics,
+) {
+    let file = cfg.file_path(out.file);
+    let at = vec!["outputs".to_string(), out.name.clone()];
+    let problem = |msg: String| {
+        Diagnostic::error(msg)
+            .file(&file)
+            .at_owned(at.clone())
+            .attribute(format!("outputs.{}", out.name))
+    };
+    let mut refs_ok = true;
+    for r in out.value.refs() {
+        if let Some(msg) = check_ref(cfg, r) {
+            diags.push(problem(msg.0).hint_opt(msg.1));
+            refs_ok = false;
+        }
+    }
+    if depth == Depth::Full && refs_ok {
+        if let Err(msg) = super::eval::eval(&out.value, scope) {
+            diags.push(problem(msg));
+        }
+    }
 }
 
 pub use super::load::stack_name;

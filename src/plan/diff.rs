@@ -194,6 +194,7 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
         deferred: BTreeSet::new(),
         failed_locals: HashSet::new(),
     };
+    p.objects.planned.dir = input.cfg.dir.clone();
     if opts.destroy {
         graph.topo().map_err(cycle_error)?;
         p.plan_destroy(&included);

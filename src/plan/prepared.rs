@@ -186,6 +186,7 @@ fn natural_now(
     use crate::config::instances::{by_key, instance_of};
     let base = cfg.block_of(addr)?;
     let mut scope = super::scope::PlanScope::new(vars.clone(), state).with_locals(cfg);
+    scope.planned.dir = cfg.dir.clone();
     let (block, each) = match base.repeat {
         None => (base.clone(), None),
         Some(_) => instance_of(base, addr, &by_key(cfg, base, &scope).ok()?).ok()?,

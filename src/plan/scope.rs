@@ -33,6 +33,8 @@ pub struct Objects {
     /// The repeated blocks and their instances.
     pub repeated: HashMap<Address, Repetition>,
     pub locals: LocalValues,
+    /// The stack directory, which `file(…)` reads from (empty: the working directory).
+    pub dir: std::path::PathBuf,
 }
 
 impl Objects {
@@ -74,6 +76,10 @@ impl Scope for Objects {
 
     fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
         self.locals.get(name, self)
+    }
+
+    fn dir(&self) -> &std::path::Path {
+        crate::config::stack_dir(&self.dir)
     }
 }
 
@@ -201,5 +207,9 @@ impl Scope for PlanScope<'_> {
 
     fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
         self.planned.locals.get(name, self)
+    }
+
+    fn dir(&self) -> &std::path::Path {
+        self.planned.dir()
     }
 }

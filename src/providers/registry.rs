@@ -31,8 +31,9 @@ pub struct Providers {
     data: HashMap<&'static str, Arc<dyn DataDriver>>,
 }
 
-/// Variables, and the locals made of them only (validation refuses any other).
-struct VarsOnly<'a>(&'a Vars, LocalValues);
+/// A provider block's scope: the variables, the locals made of them only (validation refuses
+/// any other), and the stack directory for `file(…)`.
+struct VarsOnly<'a>(&'a Vars, LocalValues, &'a std::path::Path);
 
 impl Scope for VarsOnly<'_> {
     fn var(&self, name: &str) -> Option<&VarValue> {
@@ -44,6 +45,10 @@ impl Scope for VarsOnly<'_> {
     fn local(&self, name: &str) -> Option<Result<ObjectView<'_>, String>> {
         self.1.get(name, self)
     }
+
+    fn dir(&self) -> &std::path::Path {
+        crate::config::stack_dir(self.2)
+    }
 }
 
 /// A family's settings, evaluated and checked against its provider schema.
@@ -51,7 +56,7 @@ fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
     let block = cfg.providers.get(family).ok_or_else(|| {
         format!("provider \"{family}\" is not configured: add it under providers: in the config")
     })?;
-    let scope = VarsOnly(vars, LocalValues::new(cfg));
+    let scope = VarsOnly(vars, LocalValues::new(cfg), &cfg.dir);
     let ev = eval_args(&block.args, &scope).map_err(|errs| {
         errs.into_iter()
             .map(|(k, m)| format!("providers.{family}.{k}: {m}"))

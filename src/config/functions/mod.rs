@@ -138,6 +138,20 @@ pub fn names() -> &'static [&'static str] {
     NAMES.get_or_init(|| TABLE.iter().map(|d| d.name).collect())
 }
 
+/// How the function `name` treats unknown arguments (docs/functions.md says it for each):
+/// `"deep"` — an unknown anywhere in an argument makes the result unknown; `"shallow"` — only
+/// an argument that is itself unknown does; `"own"` — the function decides.
+pub fn unknown_policy(name: &str) -> Option<&'static str> {
+    TABLE
+        .iter()
+        .find(|d| d.name == name)
+        .map(|d| match d.unknowns {
+            Deep => "deep",
+            Shallow => "shallow",
+            Own => "own",
+        })
+}
+
 /// Call the function `name` (every function of issue 15's list except `try` and `can`, which are
 /// special forms of the evaluator because they catch evaluation errors of their arguments).
 /// An unknown argument makes an unknown result unless the function does not need it; a sensitive

@@ -3,7 +3,8 @@
 //! `/regex/` as Terraform does (the `regex` crate: linear time, `$1` in the replacement).
 //!
 //! Invariants: no result grows past `MAX_TEXT` bytes (a hostile `join` or `replace` is an
-//! error, not an allocation of gigabytes); huge or negative offsets are clamped, never panic.
+//! error, not an allocation of gigabytes), and no `format` field is wider than `MAX_WIDTH`;
+//! huge or negative offsets are clamped, never panic.
 
 use super::args::A;
 use crate::value::Value;
@@ -45,17 +46,22 @@ pub fn split(a: &A<'_>) -> Result<Value, String> {
     Ok(Value::List(parts))
 }
 
-/// `format(spec, values…)` with the verbs `%s %d %v %q %t %f %%`.
+/// The widest field and the longest precision `format` accepts.
+const MAX_WIDTH: usize = 4096;
+
+/// `format(spec, values…)` with the verbs `%s %d %v %q %t %f %%`, each optionally with flags
+/// (`-` left-justify, `+` sign, `0` zero-pad), a width and a precision: `%05.1f`, `%-8s`.
 pub fn format(a: &A<'_>) -> Result<Value, String> {
     let spec = a.str(0)?;
     let mut out = String::new();
     let mut next = 1;
-    let mut chars = spec.chars();
+    let mut chars = spec.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
             continue;
         }
+        let field = Field::parse(a, &mut chars)?;
         let Some(verb) = chars.next() else {
             return Err(format!("{}: argument 1 ends with a lone \"%\"", a.f));
         };
@@ -70,7 +76,8 @@ pub fn format(a: &A<'_>) -> Result<Value, String> {
                 next + 1
             ));
         }
-        out.push_str(&verb_text(a, verb, next)?);
+        let text = verb_text(a, verb, next, &field)?;
+        out.push_str(&field.pad(text, matches!(verb, 'd' | 'f')));
         bounded(a, out.len())?;
         next += 1;
     }
@@ -85,25 +92,111 @@ pub fn format(a: &A<'_>) -> Result<Value, String> {
     Ok(Value::String(out))
 }
 
-fn verb_text(a: &A<'_>, verb: char, i: usize) -> Result<String, String> {
+/// The flags, width and precision between `%` and the verb.
+#[derive(Default)]
+struct Field {
+    left: bool,
+    plus: bool,
+    zero: bool,
+    width: usize,
+    precision: Option<usize>,
+}
+
+impl Field {
+    fn parse(
+        a: &A<'_>,
+        chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    ) -> Result<Field, String> {
+        let mut f = Field::default();
+        while let Some(&c) = chars.peek() {
+            match c {
+                '-' => f.left = true,
+                '+' => f.plus = true,
+                '0' => f.zero = true,
+                _ => break,
+            }
+            chars.next();
+        }
+        f.width = Self::digits(a, chars)?.unwrap_or(0);
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            f.precision = Some(Self::digits(a, chars)?.unwrap_or(0));
+        }
+        Ok(f)
+    }
+
+    fn digits(
+        a: &A<'_>,
+        chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    ) -> Result<Option<usize>, String> {
+        let mut n: Option<usize> = None;
+        while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+            chars.next();
+            let v = n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize);
+            if v > MAX_WIDTH {
+                return Err(format!(
+                    "{}: a width or precision in argument 1 is larger than {MAX_WIDTH}",
+                    a.f
+                ));
+            }
+            n = Some(v);
+        }
+        Ok(n)
+    }
+
+    /// `text` padded to the width: spaces on the left (or right with `-`), or zeros after
+    /// the sign for a number with `0`.
+    fn pad(&self, text: String, number: bool) -> String {
+        let len = text.chars().count();
+        if len >= self.width {
+            return text;
+        }
+        let fill = self.width - len;
+        if self.left {
+            return format!("{text}{}", " ".repeat(fill));
+        }
+        if self.zero && number {
+            let sign = text.starts_with(['-', '+']) as usize;
+            let (s, digits) = text.split_at(sign);
+            return format!("{s}{}{digits}", "0".repeat(fill));
+        }
+        format!("{}{text}", " ".repeat(fill))
+    }
+}
+
+fn verb_text(a: &A<'_>, verb: char, i: usize, field: &Field) -> Result<String, String> {
     let v = a.get(i)?;
+    let signed = |t: String| {
+        if field.plus && !t.starts_with('-') {
+            format!("+{t}")
+        } else {
+            t
+        }
+    };
+    let cut = |t: String| match field.precision {
+        Some(p) => t.chars().take(p).collect(),
+        None => t,
+    };
     match verb {
-        's' => a.str(i),
+        's' => a.str(i).map(cut),
         'd' => match v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(signed(n.to_string())),
             _ => match a.num(i)? {
-                x if x.fract() == 0.0 => Ok(format!("{x:.0}")),
+                x if x.fract() == 0.0 => Ok(signed(format!("{x:.0}"))),
                 _ => Err(a.wrong(i, "a whole number")),
             },
         },
-        'f' => Ok(format!("{:.6}", a.num(i)?)),
+        'f' => {
+            let p = field.precision.unwrap_or(6);
+            Ok(signed(format!("{:.p$}", a.num(i)?)))
+        }
         't' => v
             .as_bool()
             .map(|b| b.to_string())
             .ok_or_else(|| a.wrong(i, "a bool")),
         'q' => serde_json::to_string(&a.str(i)?).map_err(|e| format!("{}: {e}", a.f)),
         'v' => match v {
-            Value::String(s) => Ok(s.clone()),
+            Value::String(s) => Ok(cut(s.clone())),
             other => serde_json::to_string(&other.to_json()).map_err(|e| format!("{}: {e}", a.f)),
         },
         other => Err(format!(

@@ -407,6 +407,28 @@ fn format() {
 }
 
 #[test]
+fn format_flags_width_and_precision() {
+    let f = |spec: &str, x: serde_json::Value| ok("format", vec![k(json!(spec)), k(x)]);
+    assert_eq!(f("db-%02d", json!(7)), v(json!("db-07")));
+    assert_eq!(f("%05d", json!(-3)), v(json!("-0003")));
+    assert_eq!(f("%+d", json!(3)), v(json!("+3")));
+    assert_eq!(f("%.2f", json!(1.23456)), v(json!("1.23")));
+    assert_eq!(f("%6.1f|", json!(2.25)), v(json!("   2.2|")));
+    assert_eq!(f("%-5s|", json!("ab")), v(json!("ab   |")));
+    assert_eq!(f("%5s|", json!("ab")), v(json!("   ab|")));
+    assert_eq!(f("%.3s", json!("abcdef")), v(json!("abc")));
+    assert_eq!(f("%05s", json!("ab")), v(json!("   ab")));
+    assert_eq!(f("%3d%%", json!(50)), v(json!(" 50%")));
+    // a width past the limit is an error, not a huge allocation
+    let e = err(
+        "format",
+        vec![k(json!("%99999999999999999999d")), k(json!(1))],
+    );
+    assert!(e.contains("larger than"), "{e}");
+    assert!(err("format", vec![k(json!("%-"))]).contains("lone"));
+}
+
+#[test]
 fn lower_upper_trimspace() {
     all("lower", vec![k(json!("AbÇ"))], json!("abç"));
     all("upper", vec![k(json!("abç"))], json!("ABÇ"));
