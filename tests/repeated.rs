@@ -224,6 +224,8 @@ fn the_teams_example_applies_with_its_variable_files_and_converges() {
         &std::fs::read_to_string(prod_file).unwrap(),
     );
     let prod = ["--var-file", "teams/vars/prod.yaml"];
+    // formatted as strata fmt writes it, expressions as written
+    env.ok(&["-C", "teams", "fmt", "--check"], 0);
     let r = env.ok(&["-C", "teams", "plan"], 0);
     r.out_has("name                   = \"staging-payments\"");
     r.out_has("\"max_connections\" = \"400\"");
