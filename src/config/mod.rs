@@ -163,11 +163,20 @@ impl Block {
         out
     }
 
-    /// One instance of this block: the same block at the instance's address.
+    /// One instance of this block: the same block at the instance's address, itself not
+    /// repeated (its `count` / `for_each`, which may be large, is not copied into each).
     pub fn instance(&self, key: crate::address::Key) -> Block {
         Block {
             addr: self.addr.instance(key),
-            ..self.clone()
+            file: self.file,
+            schema: self.schema,
+            args: self.args.clone(),
+            clone: self.clone.clone(),
+            depends_on: self.depends_on.clone(),
+            lifecycle: self.lifecycle.clone(),
+            timeouts: self.timeouts.clone(),
+            repeat: None,
+            deps: self.deps.clone(),
         }
     }
 

@@ -477,7 +477,8 @@ impl<'a> Planner<'a> {
         }
         match (&addr.key, self.repeated.get(&block)) {
             (None, None) => true,
-            (Some(k), Some(Repetition::Instances(_, keys))) => keys.contains(k),
+            // instances are in key order
+            (Some(k), Some(Repetition::Instances(_, keys))) => keys.binary_search(k).is_ok(),
             (_, Some(Repetition::Deferred(_))) => true,
             _ => false,
         }
