@@ -129,17 +129,27 @@ fn instance_addresses_in_state_commands_target_and_plan_json() {
     assert!(!listed(&env).contains(&format!("{COPY}[5]")));
 }
 
-/// A stack whose `per` block's for_each is the id of `base`, known only once base exists.
-fn deferred_stack(env: &Env) {
+/// A stack of `base` and `per`, a block repeated `for_each` and named `name`; `rest` follows.
+fn per_stack(env: &Env, for_each: &str, name: &str, rest: &str) {
+    let t = "datastore: { type: MySQL, version: \"8.0\" }";
     env.stack(
         STACK,
         HUAWEI,
-        "resources:\n  huaweicloud_rds_parameter_template.base:\n    name: base\n    \
-         datastore: { type: MySQL, version: \"8.0\" }\n  \
-         huaweicloud_rds_parameter_template.per:\n    \
-         for_each: '${toset([huaweicloud_rds_parameter_template.base.name, \"fixed\"])}'\n    \
-         name: per-${each.key}\n    datastore: { type: MySQL, version: \"8.0\" }\n    \
-         depends_on: [huaweicloud_rds_parameter_template.base]\n  \
+        &format!(
+            "resources:\n  huaweicloud_rds_parameter_template.base:\n    name: base\n    {t}\n  \
+             huaweicloud_rds_parameter_template.per:\n    for_each: {for_each}\n    \
+             name: {name}\n    {t}\n{rest}"
+        ),
+    );
+}
+
+/// `per`'s for_each holds the name of `base` (known when planning); `after` uses `per`.
+fn deferred_stack(env: &Env) {
+    per_stack(
+        env,
+        "'${toset([huaweicloud_rds_parameter_template.base.name, \"fixed\"])}'",
+        "per-${each.key}",
+        "    depends_on: [huaweicloud_rds_parameter_template.base]\n  \
          huaweicloud_rds_parameter_template.after:\n    \
          name: after-${length(huaweicloud_rds_parameter_template.per)}\n    \
          datastore: { type: MySQL, version: \"8.0\" }\n",
@@ -149,14 +159,11 @@ fn deferred_stack(env: &Env) {
 #[test]
 fn a_for_each_known_only_after_apply_is_deferred_and_applied_in_the_same_run() {
     let env = Env::new();
-    env.stack(
-        STACK,
-        HUAWEI,
-        "resources:\n  huaweicloud_rds_parameter_template.base:\n    name: base\n    \
-         datastore: { type: MySQL, version: \"8.0\" }\n  \
-         huaweicloud_rds_parameter_template.per:\n    \
-         for_each: \"${toset([huaweicloud_rds_parameter_template.base.id])}\"\n    \
-         name: per-${substr(each.key, 0, 4)}\n    datastore: { type: MySQL, version: \"8.0\" }\n",
+    per_stack(
+        &env,
+        "\"${toset([huaweicloud_rds_parameter_template.base.id])}\"",
+        "per-${substr(each.key, 0, 4)}",
+        "",
     );
     let r = env.ok(&["-C", STACK, "plan", "--detailed-exitcode"], 2);
     r.out_has("Deferred: planned once this plan is applied");
@@ -252,3 +259,56 @@ fn the_teams_example_applies_with_its_variable_files_and_converges() {
 
 const BASE_TEAM: &str = "huaweicloud_rds_parameter_template.team";
 const COPY_TEAM: &str = "huaweicloud_rds_parameter_template.team_copy";
+
+#[test]
+fn replace_import_and_depends_on_work_on_instances_and_whole_blocks() {
+    let env = Env::new();
+    teams(&env, "{ red: 100, blue: 200 }", 2);
+    env.ok(&APPLY, 0);
+    // --replace one instance, then the whole block
+    let one = format!("--replace={BASE}[\"red\"]");
+    let r = env.ok(&["-C", STACK, "plan", &one], 0);
+    r.out_has(&format!("# {BASE}[\"red\"] will be replaced, as requested"));
+    assert!(
+        !r.stdout.contains(&format!("{BASE}[\"blue\"] will")),
+        "{r:?}"
+    );
+    let all = format!("--replace={BASE}");
+    let r = env.ok(&["-C", STACK, "plan", &all], 0);
+    r.out_has(&format!("# {BASE}[\"red\"] will be replaced, as requested"));
+    r.out_has(&format!(
+        "# {BASE}[\"blue\"] will be replaced, as requested"
+    ));
+    // import into an instance: forgotten, then adopted at its address
+    let red = format!("{BASE}[\"red\"]");
+    let id = env.state_json(STACK)["resources"][&red]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.ok(&["-C", STACK, "state", "rm", &red], 0);
+    env.ok(&["-C", STACK, "import", &red, &id], 0);
+    assert_eq!(env.state_json(STACK)["resources"][&red]["id"], id.as_str());
+    let r = env.ok(&["-C", STACK, "import", BASE, &id], 1);
+    r.err_has("uses for_each: import into");
+    // depends_on a repeated block waits for every instance
+    let text = env.read(&format!("{STACK}/main.yaml")).replace(
+        "outputs:",
+        "  huaweicloud_rds_parameter_template.after:\n    name: after\n    \
+         datastore: { type: MySQL, version: \"8.0\" }\n    \
+         depends_on: [huaweicloud_rds_parameter_template.copy]\noutputs:",
+    );
+    env.write(&format!("{STACK}/main.yaml"), &text);
+    let r = env.ok(&["-C", STACK, "plan", "--format", "json"], 0);
+    let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let after = plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "huaweicloud_rds_parameter_template.after")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        after["depends_on"],
+        serde_json::json!([format!("{COPY}[0]"), format!("{COPY}[1]")])
+    );
+}
