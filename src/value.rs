@@ -106,6 +106,19 @@ impl Value {
         }
     }
 
+    /// The kind with its article, for messages: "a number", "null", "an unknown value".
+    pub fn kind_with_article(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a bool",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Map(_) => "a map",
+            Value::Unknown => "an unknown value",
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_map().and_then(|m| m.get(key))
     }

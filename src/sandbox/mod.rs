@@ -2,7 +2,7 @@
 //! error codes, signature checks, asynchronous states), persisted under `state/sandbox.json`.
 //! Runs in-process for `endpoint: sandbox`, or standalone with `strata sandbox serve`.
 //!
-//! Architecture invariant: the sandbox never imports the clients (`crate::providers`) nor the
+//! Architecture invariant: the sandbox never imports the providers' clients nor the
 //! families above it: it owns its credentials, signature verifiers (`signature/`) and product
 //! tables, and what it serves is handed in as a [`Catalogue`] of [`world::Service`]s.
 

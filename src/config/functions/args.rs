@@ -16,19 +16,6 @@ pub struct A<'a> {
     pub cx: &'a FnCx<'a>,
 }
 
-/// A value's kind with its article, for errors: "a number", "null", "an unknown value".
-pub fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Map(_) => "a map",
-        Value::Unknown => "an unknown value",
-    }
-}
-
 /// A scalar's text where a string is wanted (`None` for null, lists, maps and unknowns).
 pub fn text_of(v: &Value) -> Option<String> {
     match v {
@@ -68,7 +55,11 @@ impl A<'_> {
 
     /// An error about argument `i` (0-based): "f: argument 2 must be WANT, got a number".
     pub fn wrong(&self, i: usize, want: &str) -> String {
-        let got = self.args.get(i).map(describe).unwrap_or("nothing");
+        let got = self
+            .args
+            .get(i)
+            .map(Value::kind_with_article)
+            .unwrap_or("nothing");
         format!("{}: argument {} must be {want}, got {got}", self.f, i + 1)
     }
 
@@ -115,7 +106,7 @@ impl A<'_> {
             .enumerate()
             .map(|(k, v)| {
                 text_of(v).ok_or_else(|| {
-                    let (f, n, got) = (self.f, i + 1, describe(v));
+                    let (f, n, got) = (self.f, i + 1, v.kind_with_article());
                     format!(
                         "{f}: argument {n} must be a list of strings, its element [{k}] is {got}"
                     )

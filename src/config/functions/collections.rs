@@ -6,7 +6,7 @@
 //! them (`length` of a list with unknown elements is known, `flatten` of one is not); nesting
 //! is bounded (`flatten` refuses more than `MAX_DEPTH` levels instead of overflowing the stack).
 
-use super::args::{describe, text_of, A};
+use super::args::{text_of, A};
 use crate::value::{Map, Value};
 
 /// The deepest nesting `flatten` follows.
@@ -190,7 +190,7 @@ pub fn sort(a: &A<'_>) -> Result<Value, String> {
     let mut out = Vec::with_capacity(l.len());
     for (k, v) in l.iter().enumerate() {
         let Some(s) = text_of(v) else {
-            let got = describe(v);
+            let got = v.kind_with_article();
             return Err(format!(
                 "{}: argument 1 must be a list of strings, its element [{k}] is {got}",
                 a.f

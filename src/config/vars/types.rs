@@ -520,18 +520,6 @@ struct Cx {
     sensitive: bool,
 }
 
-fn article(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Map(_) => "a map",
-        Value::Unknown => "an unknown value",
-    }
-}
-
 impl Cx {
     fn fail(&mut self, message: String) -> Value {
         self.problems.push(Problem {
@@ -542,7 +530,10 @@ impl Cx {
     }
 
     fn wrong(&mut self, expected: &str, v: &Value) -> Value {
-        self.fail(format!("expected {expected}, got {}", article(v)))
+        self.fail(format!(
+            "expected {expected}, got {}",
+            v.kind_with_article()
+        ))
     }
 
     fn shown(&self, s: &str) -> String {
