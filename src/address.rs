@@ -100,6 +100,15 @@ impl Address {
         }
     }
 
+    /// Whether this is `block` or (when `block` has no key) one of its instances — without
+    /// building an address.
+    pub fn in_block(&self, block: &Address) -> bool {
+        (block.key.is_none() || self.key == block.key)
+            && self.mode == block.mode
+            && self.ty == block.ty
+            && self.name == block.name
+    }
+
     /// The address of one instance of this block.
     pub fn instance(&self, key: Key) -> Address {
         Address {

@@ -228,7 +228,7 @@ impl Targets {
         if self.blocks.contains(&a.block()) || self.instances.contains(a) {
             return true;
         }
-        a.key.is_none() && self.instances.iter().any(|i| i.block() == *a)
+        a.key.is_none() && self.instances.iter().any(|i| i.in_block(a))
     }
 }
 
@@ -784,7 +784,7 @@ impl<'a> Planner<'a> {
         let pending_dep = b.deps.iter().any(|d| {
             self.changes
                 .iter()
-                .any(|c| c.addr.block() == *d && c.action.is_change())
+                .any(|c| c.addr.in_block(d) && c.action.is_change())
         });
         let unknown = args.values().any(Value::has_unknown);
         let mut change = Change {

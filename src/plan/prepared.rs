@@ -132,7 +132,7 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
     // an object, an instance, or a repeated block with an instance (they sort right after it)
     let in_state = |a: &Address| {
         let mut from = state.resources.range(a.clone()..);
-        from.next().is_some_and(|(r, _)| r == a || r.block() == *a)
+        from.next().is_some_and(|(r, _)| r == a || r.in_block(a))
     };
     if let Some(a) = options.replace.iter().find(|a| !in_state(a)) {
         return Err(format!("--replace {a}: there is no such object in the state").into());
