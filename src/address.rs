@@ -1,9 +1,11 @@
 //! Resource addresses: `<type>.<name>` for managed resources, `data.<type>.<name>` for data
 //! sources, and one instance of a repeated block as Terraform writes it: `<type>.<name>[0]`
-//! (`count`) or `<type>.<name>["key"]` (`for_each`).
+//! (`count`) or `<type>.<name>["key"]` (`for_each`); inside a module, the module path comes
+//! first: `module.NAME.TYPE.NAME`, `module.NAME["key"].module.INNER.TYPE.NAME[0]`.
 //! Invariants: `parse` and `Display` are inverses (a key is written as a JSON string, so any
 //! text survives); the addresses of one block's instances sort together, after the block's
-//! own address, integer keys in numeric order.
+//! own address, integer keys in numeric order; the root module's addresses sort before any
+//! module's, and a module instance's together.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -17,12 +19,111 @@ pub enum Mode {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Address {
+    /// The module instance the object is in, outermost first (empty: the root module).
+    pub module: Vec<Step>,
     pub mode: Mode,
     pub ty: String,
     pub name: String,
     /// The instance of a repeated block (`count` / `for_each`); `None` for a single block
     /// (and for a repeated block as a whole).
     pub key: Option<Key>,
+}
+
+/// One step of a module path: `module.NAME` or `module.NAME["key"]` (a repeated call).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Step {
+    pub name: String,
+    pub key: Option<Key>,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "module.{}", self.name)?;
+        match &self.key {
+            Some(k) => write!(f, "{k}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A module path as written: `module.a["k"].module.b` (empty for the root module).
+pub fn module_text(path: &[Step]) -> String {
+    let steps: Vec<String> = path.iter().map(Step::to_string).collect();
+    steps.join(".")
+}
+
+/// Parse a module path (`module.a`, `module.a["k"].module.b`) — the whole text.
+pub fn parse_module(s: &str) -> Result<Vec<Step>, String> {
+    let (path, rest) = take_steps(s)?;
+    match (path.is_empty(), rest) {
+        (false, "") => Ok(path),
+        _ => Err(format!(
+            "\"{s}\" is not a module path: write module.NAME or module.NAME[\"key\"]"
+        )),
+    }
+}
+
+/// The leading `module.NAME[KEY].` steps of `s`, and what follows them.
+fn take_steps(mut s: &str) -> Result<(Vec<Step>, &str), String> {
+    let whole = s;
+    let bad = || {
+        format!(
+            "\"{whole}\" is not an address: a module step is module.NAME or module.NAME[\"key\"]"
+        )
+    };
+    let mut path = Vec::new();
+    while let Some(rest) = s.strip_prefix("module.") {
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let name = &rest[..end];
+        if !valid_name(name) {
+            return Err(bad());
+        }
+        let (key, after) = match rest[end..].strip_prefix('[') {
+            Some(inner) => {
+                let close = key_end(inner).ok_or_else(bad)?;
+                (
+                    Some(Key::parse(&inner[..close]).ok_or_else(bad)?),
+                    &inner[close + 1..],
+                )
+            }
+            None => (None, &rest[end..]),
+        };
+        path.push(Step {
+            name: name.to_string(),
+            key,
+        });
+        s = match after.strip_prefix('.') {
+            Some(next) => next,
+            None if after.is_empty() => after,
+            None => return Err(bad()),
+        };
+    }
+    Ok((path, s))
+}
+
+/// The index of the `]` closing a key that starts `inner` (a JSON string may hold `]`).
+fn key_end(inner: &str) -> Option<usize> {
+    if !inner.starts_with('"') {
+        return inner.find(']');
+    }
+    let mut escaped = false;
+    for (i, c) in inner.char_indices().skip(1) {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => return inner[i + 1..].starts_with(']').then_some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn valid_name(p: &str) -> bool {
+    p.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// An instance key: `count.index` or `each.key` (in JSON a number or a string, as the
@@ -76,6 +177,7 @@ impl Key {
 impl Address {
     pub fn managed(ty: &str, name: &str) -> Address {
         Address {
+            module: Vec::new(),
             mode: Mode::Managed,
             ty: ty.to_string(),
             name: name.to_string(),
@@ -85,6 +187,7 @@ impl Address {
 
     pub fn data(ty: &str, name: &str) -> Address {
         Address {
+            module: Vec::new(),
             mode: Mode::Data,
             ty: ty.to_string(),
             name: name.to_string(),
@@ -107,6 +210,27 @@ impl Address {
             && self.mode == block.mode
             && self.ty == block.ty
             && self.name == block.name
+            && self.module == block.module
+    }
+
+    /// The same object inside the module instance `path` (prefixed to its own module path).
+    pub fn in_module(&self, path: &[Step]) -> Address {
+        let mut module = path.to_vec();
+        module.extend(self.module.iter().cloned());
+        Address {
+            module,
+            ..self.clone()
+        }
+    }
+
+    /// Whether this address is inside the module path `path` (or one of its instances, when
+    /// a step of `path` has no key).
+    pub fn within(&self, path: &[Step]) -> bool {
+        self.module.len() >= path.len()
+            && path
+                .iter()
+                .zip(&self.module)
+                .all(|(p, m)| p.name == m.name && (p.key.is_none() || p.key == m.key))
     }
 
     /// The address of one instance of this block.
@@ -129,6 +253,19 @@ impl Address {
     /// Parse `type.name` or `data.type.name`, each optionally followed by an instance key
     /// (`[0]`, `["key"]`).
     pub fn parse(s: &str) -> Result<Address, String> {
+        let (module, rest) = take_steps(s)?;
+        let mut a = Address::parse_local(rest).map_err(|e| match module.is_empty() {
+            true => e,
+            false => format!(
+                "\"{s}\" is not a resource address: after the module path write <type>.<name>"
+            ),
+        })?;
+        a.module = module;
+        Ok(a)
+    }
+
+    /// An address without a module path.
+    fn parse_local(s: &str) -> Result<Address, String> {
         let Some(open) = s.find('[') else {
             return Address::parse_block(s);
         };
@@ -148,17 +285,10 @@ impl Address {
 
     fn parse_block(s: &str) -> Result<Address, String> {
         let parts: Vec<&str> = s.split('.').collect();
-        let valid = |p: &str| {
-            !p.is_empty()
-                && p.chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        };
+        let valid = valid_name;
         match parts.as_slice() {
             ["data", ty, name] if valid(ty) && valid(name) => Ok(Address::data(ty, name)),
-            [ty, name] if *ty != "data" && valid(ty) && valid(name) => {
+            [ty, name] if *ty != "data" && *ty != "module" && valid(ty) && valid(name) => {
                 Ok(Address::managed(ty, name))
             }
             _ => Err(format!(
@@ -175,6 +305,9 @@ pub fn provider_of(ty: &str) -> &str {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for step in &self.module {
+            write!(f, "{step}.")?;
+        }
         if self.mode == Mode::Data {
             write!(f, "data.")?;
         }
@@ -249,5 +382,40 @@ mod tests {
         v.sort();
         let texts: Vec<String> = v.iter().map(|a| a.to_string()).collect();
         assert_eq!(texts, ["t.n", "t.n[2]", "t.n[10]", "t.n[\"b\"]", "t.o"]);
+    }
+
+    #[test]
+    fn module_paths_round_trip_and_sort_after_the_root() {
+        for text in [
+            "module.a.t.n",
+            "module.a[\"prod\"].t.n[0]",
+            "module.a[2].module.b.data.t.n[\"x\"]",
+            "module.a[\"x].y\\\"z\"].t.n",
+        ] {
+            let a = Address::parse(text).unwrap();
+            assert_eq!(a.to_string(), text);
+            assert!(!a.module.is_empty());
+        }
+        for bad in [
+            "module.a",
+            "module.a.",
+            "module..t.n",
+            "module.a[\"k\"]t.n",
+            "module.a[x].t.n",
+            "module.t",
+        ] {
+            assert!(Address::parse(bad).is_err(), "{bad}");
+        }
+        let m = parse_module("module.a[\"k\"].module.b").unwrap();
+        assert_eq!(module_text(&m), "module.a[\"k\"].module.b");
+        let inner = Address::parse("module.a[\"k\"].module.b.t.n").unwrap();
+        assert!(inner.within(&parse_module("module.a").unwrap()));
+        assert!(!inner.within(&parse_module("module.a[\"j\"]").unwrap()));
+        let mut v: Vec<Address> = ["module.a.t.n", "z.z", "module.a[\"k\"].t.n"]
+            .iter()
+            .map(|s| Address::parse(s).unwrap())
+            .collect();
+        v.sort();
+        assert_eq!(v[0].to_string(), "z.z");
     }
 }

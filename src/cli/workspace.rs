@@ -99,10 +99,11 @@ pub fn load_config(
     missing: Missing,
     depth: config::validate::Depth,
 ) -> Result<(Config, Vars, Diagnostics), Box<(Config, Diagnostics)>> {
-    let (cfg, mut diags) = config::load(&cli.dir);
+    let (mut cfg, mut diags) = config::load(&cli.dir);
     let resolved = resolve_vars(&cfg, given_values(cli, var_args), missing);
     diags.extend(resolved.diags);
     let values = resolved.vars;
+    config::modules::expand(&mut cfg, &values, &mut diags);
     if !cfg.files.is_empty() {
         diags.extend(config::validate::validate(&cfg, &values, depth));
     }
@@ -288,6 +289,12 @@ impl Workspace {
             return Err(Failure::quiet(super::EXIT_ERROR));
         }
         let values = saved.values(&cfg, &resolved.vars).map_err(Failure::new)?;
+        let mut diags = crate::diag::Diagnostics::default();
+        config::modules::expand(&mut cfg, &values, &mut diags);
+        if diags.has_errors() {
+            print_diags(&diags, &Redactor::new(secrets(&values)));
+            return Err(Failure::new("the saved plan's modules do not expand"));
+        }
         Ok(Workspace::assemble_with(cfg, values, opened))
     }
 

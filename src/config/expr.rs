@@ -190,6 +190,42 @@ impl Expr {
         }
     }
 
+    /// Call `f` on every reference (`Expr::Ref`) in every sub-expression; `f` may replace
+    /// the reference with any expression.
+    pub fn visit_refs_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        if matches!(self, Expr::Ref(_)) {
+            return f(self);
+        }
+        for child in self.children_mut() {
+            child.visit_refs_mut(f);
+        }
+    }
+
+    fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            Expr::Literal(_) | Expr::Local(_) | Expr::Ref(_) => Vec::new(),
+            Expr::Template(parts) => parts
+                .iter_mut()
+                .filter_map(|p| match p {
+                    Part::Expr(e) => Some(e),
+                    Part::Lit(_) => None,
+                })
+                .collect(),
+            Expr::List(items) => items.iter_mut().collect(),
+            Expr::Map(m) => m.values_mut().collect(),
+            Expr::Object(kvs) => kvs.iter_mut().flat_map(|(k, v)| [k, v]).collect(),
+            Expr::Unary(_, e) | Expr::Attr(e, _) => vec![e.as_mut()],
+            Expr::Binary(_, b) | Expr::Index(b) => vec![&mut b.0, &mut b.1],
+            Expr::Cond(c) => vec![&mut c.0, &mut c.1, &mut c.2],
+            Expr::Call(c) => c.args.iter_mut().collect(),
+            Expr::For(f) => {
+                let mut out = vec![&mut f.collection, &mut f.value];
+                out.extend([&mut f.key, &mut f.cond].into_iter().flatten());
+                out
+            }
+        }
+    }
+
     /// The names of the locals the expression refers to, in every sub-expression.
     pub fn local_refs(&self) -> impl Iterator<Item = &str> {
         self.refs().into_iter().filter_map(|r| match &r.target {

@@ -116,26 +116,34 @@ pub fn expand(cfg: &Config, b: &Block, scope: &dyn Scope) -> Result<Expansion, B
                 .attribute(repeat.key()),
         )
     };
-    let ev = eval(repeat.expr(), scope).map_err(&fail)?;
+    match evaluate_repeat(repeat, scope).map_err(fail)? {
+        None => Ok(Expansion::Deferred(kind)),
+        Some(items) => Ok(Expansion::Instances(kind, items)),
+    }
+}
+
+/// The instances a `count` / `for_each` makes in `scope`: `None` while it is not known; an
+/// error says what is wrong with its value.
+pub fn evaluate_repeat(repeat: &Repeat, scope: &dyn Scope) -> Result<Option<Vec<Each>>, String> {
+    let ev = eval(repeat.expr(), scope)?;
     if ev.sensitive.iter().any(|p| p.is_empty()) {
-        return Err(fail(format!(
+        return Err(format!(
             "{} must not be sensitive: instance keys become part of addresses, which are \
              shown everywhere (wrap it in nonsensitive() if the keys are not secret)",
             repeat.key()
-        )));
+        ));
     }
-    let items = match kind {
+    let items = match RepeatKind::of(repeat) {
         RepeatKind::Count => count(&ev.value),
         RepeatKind::ForEach => for_each(&ev.value, &ev.sensitive),
-    };
-    match items.map_err(fail)? {
-        None => Ok(Expansion::Deferred(kind)),
-        Some(items) if items.len() > MAX_INSTANCES => Err(fail(format!(
+    }?;
+    match items {
+        Some(items) if items.len() > MAX_INSTANCES => Err(format!(
             "{} makes {} instances; at most {MAX_INSTANCES} are allowed per block",
             repeat.key(),
             items.len()
-        ))),
-        Some(items) => Ok(Expansion::Instances(kind, items)),
+        )),
+        other => Ok(other),
     }
 }
 

@@ -244,6 +244,13 @@ fn key_schema(k: &Key, block: Option<&Schema>) -> Value {
             "propertyNames": { "pattern": format!("^{NAME}$") },
             "additionalProperties": { "description": "any value; strings may hold ${…}" } }),
         KeyKind::Outputs => outputs_schema(),
+        KeyKind::Modules => {
+            let mut call = table_schema(&keys::MODULE, None);
+            call["additionalProperties"] =
+                json!({ "description": "an input variable of the module" });
+            json!({ "type": "object", "propertyNames": { "pattern": format!("^{NAME}$") },
+                "additionalProperties": call })
+        }
         KeyKind::Backend => {
             let types: Vec<Value> = keys::BACKENDS
                 .iter()

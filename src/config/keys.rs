@@ -60,6 +60,8 @@ pub enum Kind {
     Outputs,
     /// The backend: one of [`BACKENDS`], chosen by its `type:`.
     Backend,
+    /// A mapping of names to module calls: [`MODULE`]'s keys beside the module's inputs.
+    Modules,
 }
 
 /// One key of the language.
@@ -141,6 +143,21 @@ pub static TOP: Table = Table {
         key("resources", Kind::Resources, "managed objects, by <type>.<name>"),
         key("data", Kind::DataSources, "data sources, by <type>.<name>"),
         key("outputs", Kind::Outputs, "values shown after apply and by `strata output`"),
+        key("modules", Kind::Modules, "calls of local modules, by name: { source: ./path, INPUT: value … }"),
+    ],
+};
+
+/// The meta-arguments of a module call, beside the module's input variables.
+#[rustfmt::skip]
+pub static MODULE: Table = Table {
+    what: "a module call",
+    keys: &[
+        key("source", Kind::Str, "the module's directory, relative to this file (./path or ../path)").required(),
+        key("count", Kind::Count, "call the module this many times, module.NAME[0] to [N-1]"),
+        key("for_each", Kind::ForEach, "call the module once per key of a map or string of a set"),
+        key("providers", Kind::Any, "provider configurations passed in: { alicloud: alicloud.dr }"),
+        key("depends_on", Kind::Addresses, "addresses every object of the module waits for")
+        .after_arguments(),
     ],
 };
 
@@ -244,9 +261,10 @@ pub static POSTGRES: Table = Table {
 };
 
 /// Every table, for tests that walk them all.
-pub fn tables() -> [&'static Table; 9] {
+pub fn tables() -> [&'static Table; 10] {
     [
         &TOP,
+        &MODULE,
         &VARIABLE,
         &VALIDATION,
         &BLOCK,
@@ -282,6 +300,7 @@ pub fn expected(kind: &Kind) -> String {
         | Kind::Resources
         | Kind::DataSources
         | Kind::Outputs
+        | Kind::Modules
         | Kind::Backend => "a mapping".into(),
     }
 }
@@ -328,6 +347,7 @@ pub fn check(kind: &Kind, v: &Value) -> Result<(), String> {
             | Kind::Resources
             | Kind::DataSources
             | Kind::Outputs
+            | Kind::Modules
             | Kind::Backend,
             Value::Map(_),
         ) => Ok(()),

@@ -76,11 +76,16 @@ pub fn load(dir: &Path) -> (Config, Diagnostics) {
     for path in paths {
         let shown = display_path(&path);
         match read_source(&path) {
-            Ok(text) => sources.push(SourceFile { path: shown, text }),
+            Ok(text) => sources.push(SourceFile {
+                path: shown,
+                text,
+                module: String::new(),
+            }),
             Err(msg) => diags.push(Diagnostic::error(msg).file(&shown)),
         }
     }
     parse_sources(&mut cfg, sources, &mut diags);
+    super::modules::load_defs(&mut cfg, super::modules::From::Disk, &mut diags);
     (cfg, diags)
 }
 
@@ -93,17 +98,24 @@ pub fn load_sources(dir: &Path, stack: &str, files: Vec<SourceFile>) -> (Config,
         ..Config::default()
     };
     parse_sources(&mut cfg, files, &mut diags);
+    super::modules::load_defs(&mut cfg, super::modules::From::Carried, &mut diags);
     (cfg, diags)
 }
 
-fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnostics) {
+/// Parse and merge `files` into `cfg` — only those of `cfg`'s own module (`module_key`); the
+/// others (a saved plan's module files) are kept for `modules::load_defs`.
+pub(super) fn parse_sources(cfg: &mut Config, files: Vec<SourceFile>, diags: &mut Diagnostics) {
     for mut file in files {
         if let Some(text) = file.text.strip_prefix(BOM) {
             file.text = text.to_string();
         }
         let idx = cfg.files.len();
         let shown = file.path.clone();
+        let own = file.module == cfg.module_key;
         cfg.files.push(file);
+        if !own {
+            continue;
+        }
         let scanned = scan::scan(&cfg.files[idx].text);
         if let Some(r) = scanned.refusal {
             diags.push(Diagnostic::error(r.message).file(&shown).line(r.line));
@@ -229,7 +241,7 @@ pub fn stack_name(dir: &Path) -> String {
         .unwrap_or_else(|| "default".to_string())
 }
 
-pub(super) fn display_path(p: &Path) -> PathBuf {
+pub(in crate::config) fn display_path(p: &Path) -> PathBuf {
     let cwd = std::env::current_dir().ok();
     match cwd.and_then(|c| p.strip_prefix(&c).ok().map(Path::to_path_buf)) {
         Some(rel) => rel,
@@ -331,6 +343,7 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics)
             "data" => merge_blocks(cfg, &mut cx, body, Mode::Data),
             "outputs" => merge_outputs(cfg, &mut cx, &body),
             "backend" => merge_backend(cfg, &mut cx, &body),
+            "modules" => super::modules::call::merge_modules(cfg, &mut cx, &body),
             other => {
                 let sections = TOP.names().collect::<Vec<_>>().join(", ");
                 let hint = suggest(other, TOP.names())

@@ -339,6 +339,7 @@ mod tests {
             .map(|(p, t)| SourceFile {
                 path: p.into(),
                 text: t.to_string(),
+                module: String::new(),
             })
             .collect();
         let (cfg, diags) = load_sources(std::path::Path::new("."), "s", files);

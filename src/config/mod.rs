@@ -16,6 +16,7 @@ pub mod keys;
 mod keys_tests;
 mod lines;
 pub mod locals;
+pub mod modules;
 pub use lines::scalar_region;
 pub mod instances;
 pub(crate) mod load;
@@ -43,6 +44,10 @@ pub struct SourceFile {
     /// The path as shown to users (relative to the working directory where possible).
     pub path: PathBuf,
     pub text: String,
+    /// The module directory the file belongs to, relative to the stack directory (see
+    /// `modules::dir_key`); empty for the stack's own files.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub module: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -60,6 +65,14 @@ pub struct Config {
     pub resources: BTreeMap<Address, Block>,
     pub outputs: BTreeMap<String, Output>,
     pub backend: Option<Backend>,
+    /// The `modules:` section: the calls, by name (inlined into `resources` and `locals` by
+    /// `modules::expand` once the variables are known).
+    pub modules: BTreeMap<String, modules::ModuleCall>,
+    /// Every module directory the stack uses, parsed once, by `modules::dir_key` (the root
+    /// config only).
+    pub module_defs: BTreeMap<String, modules::ModuleDef>,
+    /// The module directory this config is (empty for the stack itself).
+    pub module_key: String,
 }
 
 #[derive(Debug, Clone)]

@@ -270,6 +270,9 @@ fn traversal(
         ("count", _) => return bad("write ${count.index}"),
         ("local", [name, ..]) => (Target::Local(name.to_string()), 1),
         ("local", _) => return bad("write ${local.NAME}"),
+        // a module's outputs: the value `config::modules` makes of them, by this name
+        ("module", [name, ..]) => (Target::Local(format!("module.{name}")), 1),
+        ("module", _) => return bad("write ${module.NAME.OUTPUT}"),
         ("data", [ty, name, ..]) => (Target::Object(Address::data(ty, name)), 2),
         ("data", _) => return bad("write ${data.TYPE.NAME.ATTRIBUTE}"),
         (ty, [name, ..]) => (Target::Object(Address::managed(ty, name)), 1),

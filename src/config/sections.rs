@@ -42,7 +42,7 @@ fn known<'m>(
     out
 }
 
-fn unknown_key(cx: &mut FileCx, at: &[&str], table: &Table, k: &str) {
+pub(super) fn unknown_key(cx: &mut FileCx, at: &[&str], table: &Table, k: &str) {
     let valid = || {
         format!(
             "valid keys: {}",
@@ -55,7 +55,7 @@ fn unknown_key(cx: &mut FileCx, at: &[&str], table: &Table, k: &str) {
 }
 
 /// A value of the wrong kind: the error names the key as `section.name.key` outside blocks.
-fn wrong_value(cx: &mut FileCx, at: &[&str], msg: String) {
+pub(super) fn wrong_value(cx: &mut FileCx, at: &[&str], msg: String) {
     let d = cx.err(at, msg);
     if d.attribute.is_none() {
         d.attribute = Some(at.join("."));
@@ -365,7 +365,7 @@ fn parse_clone(cx: &mut FileCx, at: &[&str], v: &Value) -> Option<BTreeMap<Strin
     }
 }
 
-fn parse_depends_on(cx: &mut FileCx, at: &[&str], v: &Value) -> Vec<Address> {
+pub(super) fn parse_depends_on(cx: &mut FileCx, at: &[&str], v: &Value) -> Vec<Address> {
     let items = match v {
         Value::List(items) => items.clone(),
         Value::Null => Vec::new(),

@@ -24,10 +24,20 @@ use std::collections::BTreeSet;
 /// A repeated block is evaluated once, in an `InstanceScope` over it whose key is not known.
 /// Locals are evaluated in it like blocks (unknown where they use objects or unset
 /// variables).
-struct ValidateScope<'a> {
+pub(super) struct ValidateScope<'a> {
     cfg: &'a Config,
     vars: &'a Vars,
     locals: LocalValues,
+}
+
+impl<'a> ValidateScope<'a> {
+    pub(super) fn new(cfg: &'a Config, vars: &'a Vars) -> ValidateScope<'a> {
+        ValidateScope {
+            cfg,
+            vars,
+            locals: LocalValues::new(cfg),
+        }
+    }
 }
 
 impl Scope for ValidateScope<'_> {
@@ -210,6 +220,39 @@ impl HintOpt for Diagnostic {
     }
 }
 
+/// A `${module.NAME…}` that names no call, or — a name with a module path — a variable,
+/// local or call a module refers to but does not declare.
+fn module_ref(cfg: &Config, r: &Ref, name: &str) -> Option<(String, Option<String>)> {
+    if name.contains(['.', '[']) {
+        let what = r
+            .text
+            .trim_start_matches("${")
+            .split('.')
+            .next()
+            .unwrap_or_default();
+        let kind = match what {
+            "var" => "variable",
+            "local" => "local",
+            _ => "module call",
+        };
+        return Some((
+            format!(
+                "{}: no {kind} of that name is declared in this module",
+                r.text
+            ),
+            None,
+        ));
+    }
+    Some((
+        format!("{}: no module named \"{name}\" is called", r.text),
+        suggest(name, cfg.modules.keys().map(String::as_str)).or_else(|| {
+            Some(format!(
+                "call it: modules: {{ {name}: {{ source: ./path }} }}"
+            ))
+        }),
+    ))
+}
+
 /// `Some((message, hint))` when a reference points at nothing.
 fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
     match &r.target {
@@ -230,6 +273,9 @@ fn check_ref(cfg: &Config, r: &Ref) -> Option<(String, Option<String>)> {
         Target::Local(name) => {
             if cfg.locals.contains_key(name) {
                 return None;
+            }
+            if let Some(m) = name.strip_prefix("module.") {
+                return module_ref(cfg, r, m);
             }
             Some((
                 format!("{}: no local named \"{name}\" is declared", r.text),

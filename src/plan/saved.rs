@@ -391,6 +391,7 @@ mod tests {
         let files = vec![SourceFile {
             path: "main.yaml".into(),
             text: text.to_string(),
+            module: String::new(),
         }];
         let (cfg, diags) = crate::config::load_sources(Path::new("."), "s", files);
         assert!(!diags.has_errors(), "{diags}");

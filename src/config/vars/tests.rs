@@ -8,6 +8,7 @@ fn config(vars: &str) -> Config {
     let files = vec![SourceFile {
         path: "main.yaml".into(),
         text: format!("variables:\n{vars}"),
+        module: String::new(),
     }];
     let (cfg, diags) = crate::config::load_sources(std::path::Path::new("."), "s", files);
     assert!(!diags.has_errors(), "{diags}");
@@ -182,6 +183,7 @@ fn bad_rules_are_errors_at_load() {
         let files = vec![SourceFile {
             path: "main.yaml".into(),
             text: format!("variables:\n  v:\n    validation:\n{rules}"),
+            module: String::new(),
         }];
         let (_, diags) = crate::config::load_sources(std::path::Path::new("."), "s", files);
         diags
@@ -230,6 +232,7 @@ fn bad_types_are_errors_at_load_with_their_line() {
     let files = vec![SourceFile {
         path: "main.yaml".into(),
         text: "variables:\n  v:\n    type: list(strnig)\n".into(),
+        module: String::new(),
     }];
     let (cfg, mut diags) = crate::config::load_sources(std::path::Path::new("."), "s", files);
     cfg.resolve_lines(&mut diags);
