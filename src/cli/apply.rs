@@ -4,8 +4,8 @@
 
 use super::workspace::{lock_and_load, parse_addrs, Prepared, Workspace};
 use super::{
-    ApplyArgs, Cli, CmdResult, DestroyArgs, Failure, LockArgs, VarArgs, EXIT_ERROR,
-    EXIT_INTERRUPTED, EXIT_OK,
+    ApplyArgs, Cli, CmdResult, DestroyArgs, Failure, LockArgs, EXIT_ERROR, EXIT_INTERRUPTED,
+    EXIT_OK,
 };
 use crate::apply::report::{Bars, JsonEvents, Lines, Reporter};
 use crate::apply::session::{operations, Session};
@@ -43,15 +43,15 @@ pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
 
 /// Plan and apply (or destroy) as the arguments say.
 async fn start(cli: &Cli, a: &ApplyArgs, destroy: bool, p: Painter) -> CmdResult {
+    let ws = Workspace::open(cli, &a.vars, Missing::Error)?;
     let options = Options {
         destroy,
         refresh: a.refresh,
-        targets: parse_addrs(&a.target, "--target")?,
-        replace: parse_addrs(&a.replace, "--replace")?,
+        targets: parse_addrs(&a.target, "--target", &ws.cfg)?,
+        replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
     };
     run(
-        cli,
-        &a.vars,
+        &ws,
         &a.lock,
         options,
         a.auto_approve,
@@ -100,8 +100,7 @@ enum Approval {
 /// need is known only after apply), plan again with what the last pass made known and apply
 /// that too — each pass a whole, journalled apply of its own.
 async fn run(
-    cli: &Cli,
-    vars: &VarArgs,
+    ws: &Workspace,
     lock: &LockArgs,
     options: Options,
     auto_approve: bool,
@@ -109,7 +108,6 @@ async fn run(
     style: Style,
 ) -> CmdResult {
     let p = style.painter();
-    let ws = Workspace::open(cli, vars, Missing::Error)?;
     let op = if options.destroy { "destroy" } else { "apply" };
     let mut before: Option<Vec<crate::address::Address>> = None;
     loop {
@@ -121,7 +119,7 @@ async fn run(
             return Err(Failure::new(stuck(&deferred)));
         }
         let approval = Approval::Ask { auto_approve };
-        let code = finish(&ws, prep, guard, approval, parallelism, style).await?;
+        let code = finish(ws, prep, guard, approval, parallelism, style).await?;
         if code != EXIT_OK || deferred.is_empty() {
             return Ok(code);
         }

@@ -185,27 +185,59 @@ async fn plan_offline(ws: &Workspace, state: &State) -> Result<Plan, Failure> {
 
 fn dot(view: &View, stack: &str) -> String {
     let mut dot = format!(
-        "digraph \"{stack}\" {{\n  rankdir = \"LR\";\n  node [shape = box, style = \"rounded,filled\", fontname = \"Helvetica\", fillcolor = \"#ffffff\"];\n",
+        "digraph \"{}\" {{\n  rankdir = \"LR\";\n  node [shape = box, style = \"rounded,filled\", fontname = \"Helvetica\", fillcolor = \"#ffffff\"];\n",
+        quoted(stack)
     );
+    // Each module instance is a cluster of its nodes (the root module's are outside any).
+    let mut modules: BTreeMap<String, Vec<&Node>> = BTreeMap::new();
     for n in &view.order {
-        let c = color(view.does(n).action);
-        let style = if n.addr.is_data() {
-            ", style = \"rounded,dashed\""
-        } else {
-            ""
-        };
-        dot.push_str(&format!(
-            "  \"{n}\" [label = \"{}\", color = \"{c}\", fontcolor = \"{c}\"{style}];\n",
-            view.label(n)
-        ));
+        modules
+            .entry(crate::address::module_text(&n.addr.module))
+            .or_default()
+            .push(n);
+    }
+    for (module, nodes) in &modules {
+        let indent = if module.is_empty() { "  " } else { "    " };
+        if !module.is_empty() {
+            let m = quoted(module);
+            dot.push_str(&format!(
+                "  subgraph \"cluster_{m}\" {{\n    label = \"{m}\";\n    style = \"rounded\";\n    color = \"#8c959f\";\n"
+            ));
+        }
+        for n in nodes {
+            dot.push_str(&format!("{indent}{}\n", dot_node(view, n)));
+        }
+        if !module.is_empty() {
+            dot.push_str("  }\n");
+        }
     }
     for (n, deps) in &view.deps {
         for d in deps {
+            let (d, n) = (quoted(&d.to_string()), quoted(&n.to_string()));
             dot.push_str(&format!("  \"{d}\" -> \"{n}\";\n"));
         }
     }
     dot.push_str("}\n");
     dot
+}
+
+fn dot_node(view: &View, n: &Node) -> String {
+    let c = color(view.does(n).action);
+    let style = if n.addr.is_data() {
+        ", style = \"rounded,dashed\""
+    } else {
+        ""
+    };
+    format!(
+        "\"{}\" [label = \"{}\", color = \"{c}\", fontcolor = \"{c}\"{style}];",
+        quoted(&n.to_string()),
+        quoted(&view.label(n)).replace("\\\\n", "\\n")
+    )
+}
+
+/// Text inside a DOT string: `"` and `\` escaped (instance keys are quoted strings).
+fn quoted(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// An indented tree: each node under what it waits for, from the nodes that wait for none.

@@ -13,8 +13,8 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     let options = Options {
         destroy: a.destroy,
         refresh: a.refresh,
-        targets: parse_addrs(&a.target, "--target")?,
-        replace: parse_addrs(&a.replace, "--replace")?,
+        targets: parse_addrs(&a.target, "--target", &ws.cfg)?,
+        replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
     };
     let mut loaded = ws.backend.load().await?;
     print_notes(&loaded, &p);

@@ -194,10 +194,30 @@ pub fn lock_timeout(l: &LockArgs) -> Result<Duration, Failure> {
         .map_err(|e| Failure::new(format!("--lock-timeout: {e}")))
 }
 
-pub fn parse_addrs(list: &[String], flag: &str) -> Result<Vec<Address>, Failure> {
-    list.iter()
-        .map(|s| Address::parse(s).map_err(|e| Failure::new(format!("{flag}: {e}"))))
-        .collect()
+/// The addresses of `--target`-like flags: an address, or a module path (`module.NAME`,
+/// `module.NAME["key"]`) standing for every block of the config inside it.
+pub fn parse_addrs(list: &[String], flag: &str, cfg: &Config) -> Result<Vec<Address>, Failure> {
+    let mut out = Vec::new();
+    for s in list {
+        let fail = |e: String| Failure::new(format!("{flag}: {e}"));
+        let Ok(path) = crate::address::parse_module(s) else {
+            out.push(Address::parse(s).map_err(fail)?);
+            continue;
+        };
+        let inside: Vec<Address> = cfg
+            .resources
+            .keys()
+            .filter(|a| a.within(&path))
+            .cloned()
+            .collect();
+        if inside.is_empty() {
+            return Err(fail(format!(
+                "the configuration has no module instance {s}"
+            )));
+        }
+        out.extend(inside);
+    }
+    Ok(out)
 }
 
 /// The working directory's config, read only for its stack name and backend (it may be

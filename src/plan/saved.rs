@@ -365,7 +365,15 @@ fn same_but_defaults(
 ) -> bool {
     let same =
         |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
-    let parts_same = same(&cfg.resources, &copy.resources)
+    // the stack's own blocks: `copy` is not expanded (`config::modules::expand`)
+    let own = |c: &crate::config::Config| -> Vec<String> {
+        c.resources
+            .values()
+            .filter(|b| b.addr.module.is_empty())
+            .map(|b| format!("{b:?}"))
+            .collect()
+    };
+    let parts_same = own(cfg) == own(copy)
         && same(&cfg.outputs, &copy.outputs)
         && same(&cfg.providers, &copy.providers)
         && same(&cfg.backend, &copy.backend);

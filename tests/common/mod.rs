@@ -99,6 +99,17 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_strata"))
 }
 
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        match e.path().is_dir() {
+            true => copy_tree(&e.path(), &dst.join(e.file_name())),
+            false => drop(std::fs::copy(e.path(), dst.join(e.file_name())).unwrap()),
+        }
+    }
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -128,8 +139,11 @@ impl Env {
         std::fs::create_dir_all(&dst).unwrap();
         for e in std::fs::read_dir(&src).unwrap() {
             let e = e.unwrap();
-            if e.path().is_file() && keep(&e.file_name().to_string_lossy()) {
-                std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+            let name = e.file_name();
+            if e.path().is_file() && keep(&name.to_string_lossy()) {
+                std::fs::copy(e.path(), dst.join(&name)).unwrap();
+            } else if e.path().is_dir() && keep(&name.to_string_lossy()) {
+                copy_tree(&e.path(), &dst.join(&name)); // a module, a variable file's folder
             }
         }
         env

@@ -25,6 +25,8 @@ pub const MAX_DEPTH: usize = 16;
 /// One call to inline: where it is written and the namespace it is written in.
 struct Job {
     ns: Namespace,
+    /// The directory keys of the modules it is inside, outermost first.
+    chain: Vec<String>,
     call: ModuleCall,
     /// The calling module's directory key and where its files start in the stack's.
     caller: String,
@@ -59,6 +61,7 @@ pub fn expand(cfg: &mut Config, vars: &Vars, diags: &mut Diagnostics) {
         .values()
         .map(|c| Job {
             ns: Namespace::default(),
+            chain: Vec::new(),
             call: c.clone(),
             caller: String::new(),
             first_file: 0,
@@ -85,6 +88,9 @@ fn expand_call(
     let Some(def) = cfg.module_defs.get(&key).cloned() else {
         return; // reported when it was read
     };
+    if job.chain.contains(&key) {
+        return; // a module calling itself: reported when it was read
+    }
     if job.ns.path.len() >= MAX_DEPTH {
         let msg = format!("modules nest more than {MAX_DEPTH} deep here");
         diags.push(job.diag(cfg, None, msg));
@@ -110,6 +116,7 @@ fn expand_call(
         for c in def.cfg.modules.values() {
             queue.push_back(Job {
                 ns: ns.clone(),
+                chain: [&job.chain[..], std::slice::from_ref(&key)].concat(),
                 call: c.clone(),
                 caller: key.clone(),
                 first_file: def.first_file,
@@ -187,6 +194,9 @@ fn inputs(
                 job.diag(cfg, None, msg)
                     .hint(format!("add {name}: … to the call")),
             );
+            // reported: what uses it is not also "undeclared"
+            let unknown = Expr::Literal(crate::value::Value::Unknown);
+            out.push(Local::new(&ns.var(name), job.file(), unknown));
             continue;
         };
         if let (Some(ty), Some(v)) = (&var.ty, e.literal()) {
