@@ -70,6 +70,9 @@ fn change_json(c: &Change) -> J {
     if let Some(k) = &c.addr.key {
         obj["index"] = k.json();
     }
+    if !c.addr.module.is_empty() {
+        obj["module_address"] = json!(crate::address::module_text(&c.addr.module));
+    }
     if let Some(d) = &c.deposed {
         obj["deposed"] = json!(d);
     }
