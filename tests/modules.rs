@@ -212,3 +212,26 @@ fn a_call_repeated_over_values_known_only_after_apply_is_refused() {
     let r = env.ok(&["-C", "u", "plan"], 1);
     r.err_has("the for_each of module \"m\" must be known before anything is applied");
 }
+
+#[test]
+fn inputs_are_converted_to_their_type_and_checked_by_the_module_rules() {
+    let env = Env::new();
+    env.write(
+        "v/m/main.yaml",
+        "variables:\n  size:\n    type: number\n    validation:\n      - condition: ${var.size > 1}\n        error_message: size must exceed 1\n\
+         outputs:\n  doubled: ${var.size * 2}\n",
+    );
+    env.stack(
+        "v",
+        HUAWEI,
+        "modules:\n  small:\n    source: ./m\n    size: 1\n  word:\n    source: ./m\n    size: abc\n  text:\n    source: ./m\n    size: \"4\"\n\
+         outputs:\n  d: ${module.text.doubled}\n",
+    );
+    let r = env.ok(&["-C", "v", "validate"], 1);
+    r.err_has("v/main.yaml:6: module \"small\" input \"size\" is not valid: size must exceed 1")
+        .err_has("v/main.yaml:9: module \"word\" input \"size\":");
+    assert!(!r.stderr.contains("output.doubled"), "{}", r.stderr);
+    env.write("v/main.yaml", &format!("{HUAWEI}modules:\n  text:\n    source: ./m\n    size: \"4\"\noutputs:\n  d: ${{module.text.doubled}}\n"));
+    env.ok(&["-C", "v", "apply", "--auto-approve"], 0)
+        .out_has("d = 8");
+}

@@ -46,9 +46,13 @@ impl Local {
         }
     }
 
-    /// `local.NAME`, as diagnostics and the graph name it.
+    /// `local.NAME`, as diagnostics and the graph name it (a module's variable, local or
+    /// output by its own name: `module.a["k"].var.x`, see `config::modules`).
     pub fn address(&self) -> String {
-        format!("local.{}", self.name)
+        match self.name.starts_with("module.") {
+            true => self.name.clone(),
+            false => format!("local.{}", self.name),
+        }
     }
 
     /// The YAML key path of this local, for diagnostics.

@@ -110,7 +110,7 @@ fn expand_call(
         let ns = job
             .ns
             .child(&job.call.name, each.as_ref().and_then(|e| e.key.clone()));
-        made.extend(inputs(cfg, &job, &def, each.as_ref(), &ns, diags));
+        made.extend(inputs(cfg, vars, &job, &def, each.as_ref(), &ns, diags));
         made.extend(module_locals(&def, &ns));
         inline_blocks(cfg, &job, &def, &ns);
         for c in def.cfg.modules.values() {
@@ -173,6 +173,7 @@ fn unknown_inputs(cfg: &Config, job: &Job, def: &ModuleDef, diags: &mut Diagnost
 /// call's instance), else the variable's default.
 fn inputs(
     cfg: &Config,
+    vars: &Vars,
     job: &Job,
     def: &ModuleDef,
     each: Option<&Each>,
@@ -199,29 +200,69 @@ fn inputs(
             out.push(Local::new(&ns.var(name), job.file(), unknown));
             continue;
         };
-        if let (Some(ty), Some(v)) = (&var.ty, e.literal()) {
-            match crate::config::vars::types::convert(&v, ty, var.sensitive) {
-                Ok(v) => e = Expr::Literal(v),
-                Err(problems) => {
-                    let msg = format!(
-                        "module \"{}\" input \"{name}\": {}",
-                        job.call.name,
-                        problems
-                            .iter()
-                            .map(|p| p.render(name))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    );
-                    diags.push(job.diag(cfg, Some(name), msg));
-                }
-            }
-        }
+        e = checked_input(cfg, vars, job, name, var, e, diags);
         if var.sensitive {
             e = sensitive(e);
         }
         out.push(Local::new(&ns.var(name), job.file(), e));
     }
     out
+}
+
+/// An input known when planning (no object's attribute in it) converted to the variable's
+/// `type` and checked by its `validation` rules, as the stack's own variables are; one that
+/// is not known yet is passed on as written.
+fn checked_input(
+    cfg: &Config,
+    vars: &Vars,
+    job: &Job,
+    name: &str,
+    var: &crate::config::Variable,
+    e: Expr,
+    diags: &mut Diagnostics,
+) -> Expr {
+    let scope = ValidateScope::new(cfg, vars);
+    let Ok(ev) = crate::config::eval::eval(&e, &scope) else {
+        return e; // the error is reported where the value is used
+    };
+    if ev.value.has_unknown() {
+        return e;
+    }
+    let what = format!("module \"{}\" input \"{name}\"", job.call.name);
+    let value = match &var.ty {
+        None => ev.value,
+        Some(ty) => match crate::config::vars::types::convert(&ev.value, ty, var.sensitive) {
+            Ok(v) => v,
+            Err(problems) => {
+                let why: Vec<String> = problems.iter().map(|p| p.render(name)).collect();
+                let msg = format!("{what}: {}", why.join("; "));
+                diags.push(job.diag(cfg, Some(name), msg));
+                // reported: what uses it does not fail again
+                return Expr::Literal(crate::value::Value::Unknown);
+            }
+        },
+    };
+    let sensitive = var.sensitive || !ev.sensitive.is_empty();
+    let vv = crate::config::vars::VarValue { value, sensitive };
+    for rule in &var.validation {
+        let dir = crate::config::stack_dir(&cfg.dir);
+        let msg = match crate::config::vars::validation::run(rule, name, &vv, dir) {
+            crate::config::vars::validation::Outcome::Pass => continue,
+            crate::config::vars::validation::Outcome::Fail(m) => {
+                format!("{what} is not valid: {m}")
+            }
+            crate::config::vars::validation::Outcome::Broken(m) => format!("{what}: {m}"),
+        };
+        diags.push(job.diag(cfg, Some(name), msg));
+    }
+    match sensitive {
+        true => sensitive_expr(vv.value),
+        false => Expr::Literal(vv.value),
+    }
+}
+
+fn sensitive_expr(v: crate::value::Value) -> Expr {
+    sensitive(Expr::Literal(v))
 }
 
 fn module_locals(def: &ModuleDef, ns: &Namespace) -> Vec<Local> {
