@@ -33,6 +33,7 @@ pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
         parallelism: a.parallelism,
         target: a.target.clone(),
         replace: Vec::new(),
+        exclude: a.exclude.clone(),
         refresh: true,
         vars: a.vars.clone(),
         lock: a.lock.clone(),
@@ -48,6 +49,7 @@ async fn start(cli: &Cli, a: &ApplyArgs, destroy: bool, p: Painter) -> CmdResult
         refresh: a.refresh,
         targets: parse_addrs(&a.target, "--target")?,
         replace: parse_addrs(&a.replace, "--replace")?,
+        excludes: parse_addrs(&a.exclude, "--exclude")?,
     };
     run(
         cli,
@@ -226,6 +228,10 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
         state,
         providers: Arc::new(providers),
         replayed: 0,
+        imports: crate::plan::imports::Imports {
+            entries: saved.imports,
+            unconfigured: Vec::new(),
+        },
     };
     let deferred = prep.plan.deferred.clone();
     let code = finish(&ws, prep, guard, Approval::Saved, a.parallelism, style).await?;

@@ -141,6 +141,18 @@ pub static TOP: Table = Table {
         key("resources", Kind::Resources, "managed objects, by <type>.<name>"),
         key("data", Kind::DataSources, "data sources, by <type>.<name>"),
         key("outputs", Kind::Outputs, "values shown after apply and by `strata output`"),
+        key("import", Kind::List(&IMPORT), "existing objects to adopt into the state when the plan is applied"),
+    ],
+};
+
+/// One entry of `import:`.
+#[rustfmt::skip]
+pub static IMPORT: Table = Table {
+    what: "an import entry",
+    keys: &[
+        key("for_each", Kind::ForEach, "one import per key of a map or string of a set (each.key, each.value in to and id)"),
+        key("to", Kind::Str, "the address to import into, e.g. alicloud_gpdb_instance.main or T.N[\"${each.key}\"]").required(),
+        key("id", Kind::Any, "the object's id in the cloud").required(),
     ],
 };
 
@@ -244,9 +256,10 @@ pub static POSTGRES: Table = Table {
 };
 
 /// Every table, for tests that walk them all.
-pub fn tables() -> [&'static Table; 9] {
+pub fn tables() -> [&'static Table; 10] {
     [
         &TOP,
+        &IMPORT,
         &VARIABLE,
         &VALIDATION,
         &BLOCK,

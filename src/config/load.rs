@@ -331,6 +331,7 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics)
             "data" => merge_blocks(cfg, &mut cx, body, Mode::Data),
             "outputs" => merge_outputs(cfg, &mut cx, &body),
             "backend" => merge_backend(cfg, &mut cx, &body),
+            "import" => super::imports::merge_imports(cfg, &mut cx, &body),
             other => {
                 let sections = TOP.names().collect::<Vec<_>>().join(", ");
                 let hint = suggest(other, TOP.names())

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod expr;
 pub mod format;
 pub mod functions;
+pub mod imports;
 pub mod jsonschema;
 pub mod keys;
 #[cfg(test)]
@@ -60,6 +61,8 @@ pub struct Config {
     pub resources: BTreeMap<Address, Block>,
     pub outputs: BTreeMap<String, Output>,
     pub backend: Option<Backend>,
+    /// The `import:` entries, in file order.
+    pub imports: Vec<imports::Import>,
 }
 
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 /// The keys of `m` that `table` knows and whose values are of the right kind (`null` ones
 /// included); every other key is reported.
-fn known<'m>(
+pub(super) fn known<'m>(
     cx: &mut FileCx,
     at: &[&str],
     table: &'static Table,
@@ -55,7 +55,7 @@ fn unknown_key(cx: &mut FileCx, at: &[&str], table: &Table, k: &str) {
 }
 
 /// A value of the wrong kind: the error names the key as `section.name.key` outside blocks.
-fn wrong_value(cx: &mut FileCx, at: &[&str], msg: String) {
+pub(super) fn wrong_value(cx: &mut FileCx, at: &[&str], msg: String) {
     let d = cx.err(at, msg);
     if d.attribute.is_none() {
         d.attribute = Some(at.join("."));
