@@ -116,9 +116,11 @@ fn an_unknown_id_is_an_error_naming_the_entry() {
         &format!("{}{SEED_BLOCK}", import_of(ADDR, missing)),
     );
     let r = env.ok(&["-C", "s", "plan"], 1);
-    r.err_has("import[0] in s/main.yaml").err_has(&format!(
-        "no huaweicloud_rds_parameter_template with id \"{missing}\""
-    ));
+    r.err_has("import[0] in s/main.yaml")
+        .err_has(&format!(
+            "no huaweicloud_rds_parameter_template with id \"{missing}\""
+        ))
+        .err_has("the API answered DBS.200002");
 }
 
 #[test]

@@ -188,16 +188,21 @@ async fn fetch(
         timeout,
         progress: &NoProgress,
     };
-    driver
-        .import(&cx, id)
-        .await
-        .map_err(|e| format!("{addr}: import failed: {e}"))?
-        .ok_or_else(|| {
-            format!(
-                "{addr}: no {} with id \"{id}\" exists: check the id (import takes the cloud's id)",
-                addr.ty
-            )
-        })
+    let missing = |answer: String| {
+        format!(
+            "{addr}: no {} with id \"{id}\" exists{answer}: check the id (import takes the cloud's id)",
+            addr.ty
+        )
+    };
+    match driver.import(&cx, id).await {
+        Ok(Some(attrs)) => Ok(attrs),
+        Ok(None) => Err(missing(String::new())),
+        Err(e) if e.status == Some(404) || e.code.ends_with("NotFound") => Err(missing(format!(
+            " (the API answered {}: {})",
+            e.code, e.message
+        ))),
+        Err(e) => Err(format!("{addr}: import failed: {e}")),
+    }
 }
 
 /// Read the object `id` from the cloud, as the state records it.
