@@ -191,3 +191,60 @@ fn an_import_killed_after_its_journal_entry_converges() {
     let st = env.state_json("s");
     assert_eq!(st["resources"][ADDR]["id"], SEED);
 }
+
+#[test]
+fn generated_config_leaves_secrets_to_variables() {
+    let env = Env::new();
+    let addr = "commvault_postgresql_instance.orders";
+    let block = "  commvault_postgresql_instance.orders:\n    instance_name: \"orders[ap-south-1]\"\n    client_name: alibaba-prod\n    version: \"14\"\n    plan_name: Server plan\n    maintenance_db: postgres\n    endpoint: pgm-6gj1yy9fmpsm49d9.pg.rds.aliyuncs.com:5432\n    sa_user: { user_name: postgres, password: \"${var.pw}\" }\n";
+    let provider = "providers:\n  commvault: { endpoint: sandbox }\n";
+    env.write(
+        "a/main.yaml",
+        &format!("{provider}variables:\n  pw: {{ sensitive: true }}\nresources:\n{block}"),
+    );
+    env.ok(
+        &[
+            "-C",
+            "a",
+            "apply",
+            "--auto-approve",
+            "--var",
+            "pw=s3cret-pw",
+        ],
+        0,
+    );
+    let id = env.state_json("a")["resources"][addr]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.ok(&["-C", "a", "state", "rm", addr], 0);
+    env.write(
+        "b/main.yaml",
+        &format!("{provider}{}", import_of(addr, &id)),
+    );
+    env.ok(
+        &["-C", "b", "plan", "--generate-config-out", "b/gen.yaml"],
+        0,
+    );
+    let text = env.read("b/gen.yaml");
+    let var = "commvault_postgresql_instance_orders_sa_user_password";
+    assert!(
+        text.contains(&format!("password: ${{var.{var}}}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("sensitive: true") && !text.contains("s3cret"),
+        "{text}"
+    );
+    let given = format!("{var}=s3cret-pw");
+    let r = env.ok(&["-C", "b", "plan", "--var", &given], 0);
+    r.out_has("will be imported")
+        .out_has("0 to update, 0 to replace");
+    env.ok(&["-C", "b", "apply", "--auto-approve", "--var", &given], 0);
+    let r = env.ok(
+        &["-C", "b", "plan", "--detailed-exitcode", "--var", &given],
+        0,
+    );
+    r.out_has("No changes.");
+    assert!(!env.read("state/b.json").contains("s3cret"));
+}

@@ -126,9 +126,10 @@ pub async fn read(
                 ))
             }
         };
-        let resource = read_object(providers, state, &block, &t.id)
+        let mut resource = read_object(providers, state, &block, &t.id)
             .await
             .map_err(|e| format!("{}: {e}", t.entry))?;
+        adopt_write_only(cfg, &scope, &block, state, &mut resource);
         out.entries.push(Entry::Put {
             addr: t.to.clone(),
             resource,
@@ -230,6 +231,53 @@ pub async fn read_object(
         fkey: &state.fingerprint_key(),
     };
     Ok(record(addr, returned, &masking, block.dependencies()))
+}
+
+/// Secrets the API never returns (write-only, such as a password) are taken as the
+/// configuration gives them: their fingerprints join the record where the API returned none,
+/// so an import planned against the configuration that made the object shows no change
+/// there. A secret the API does return keeps its own fingerprint.
+fn adopt_write_only(
+    cfg: &Config,
+    scope: &super::scope::PlanScope<'_>,
+    block: &Block,
+    state: &State,
+    resource: &mut ResourceState,
+) {
+    use crate::config::instances::{by_key, instance_of};
+    let paths = block.schema.sensitive_paths();
+    if paths.is_empty() {
+        return;
+    }
+    let Some(base) = cfg.block_of(&block.addr) else {
+        return;
+    };
+    let each = match base.repeat {
+        None => None,
+        Some(_) => by_key(cfg, base, scope)
+            .ok()
+            .and_then(|m| instance_of(base, &block.addr, &m).ok())
+            .and_then(|(_, e)| e),
+    };
+    let inst = crate::config::instances::InstanceScope {
+        inner: scope,
+        each: &each.clone().unwrap_or_else(|| {
+            crate::config::instances::Each::unknown(crate::config::instances::RepeatKind::ForEach)
+        }),
+    };
+    let used: &dyn crate::config::eval::Scope = match each {
+        Some(_) => &inst,
+        None => scope,
+    };
+    let mut diags = crate::diag::Diagnostics::default();
+    let Some(ev) = crate::config::evaluate::evaluate(cfg, block, used, &mut diags) else {
+        return;
+    };
+    let mut desired = Value::Map(ev.args);
+    let fps = crate::state::sensitive::mask(&mut desired, &paths, &state.fingerprint_key());
+    for (k, fp) in fps {
+        resource.sensitive.entry(k).or_insert(fp);
+    }
 }
 
 /// The markdown table's cells of an imported object: symbol, action and why.
