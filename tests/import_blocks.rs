@@ -248,3 +248,73 @@ fn generated_config_leaves_secrets_to_variables() {
     r.out_has("No changes.");
     assert!(!env.read("state/b.json").contains("s3cret"));
 }
+
+/// A template strata made in stack `a`, then forgot: its id.
+fn forgotten_template(env: &Env) -> String {
+    env.one_template("a", "adoptee");
+    env.ok(&["-C", "a", "apply", "--auto-approve"], 0);
+    let id = env.state_json("a")["resources"]["huaweicloud_rds_parameter_template.db"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.ok(
+        &[
+            "-C",
+            "a",
+            "state",
+            "rm",
+            "huaweicloud_rds_parameter_template.db",
+        ],
+        0,
+    );
+    id
+}
+
+const ADOPTEE: &str = "resources:\n  huaweicloud_rds_parameter_template.db:\n    name: adoptee\n    description: adopted\n    datastore: { type: MySQL, version: \"8.0\" }\n";
+
+#[test]
+fn an_import_with_an_update_killed_between_them_converges() {
+    let env = Env::new();
+    let id = forgotten_template(&env);
+    let to = "huaweicloud_rds_parameter_template.db";
+    env.stack(
+        "b",
+        common::HUAWEI,
+        &format!("{}{ADOPTEE}", import_of(to, &id)),
+    );
+    let mut child = env.pause_at(
+        &["-C", "b", "apply", "--auto-approve"],
+        &[],
+        "after_imports",
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // adopted, not yet updated: the next plan updates it and imports nothing
+    let r = env.ok(&["-C", "b", "plan"], 0);
+    r.out_has("will be updated in-place")
+        .out_has("Plan: 0 to create");
+    assert!(!r.stdout.contains("imported"), "{}", r.stdout);
+    env.ok(&["-C", "b", "apply", "--auto-approve"], 0);
+    env.ok(&["-C", "b", "plan", "--detailed-exitcode"], 0);
+    assert_eq!(
+        env.made_names("parameter_template"),
+        ["adoptee"],
+        "nothing made twice"
+    );
+}
+
+#[test]
+fn a_saved_import_plan_is_stale_once_the_state_moves() {
+    let env = Env::new();
+    let id = forgotten_template(&env);
+    let to = "huaweicloud_rds_parameter_template.db";
+    env.stack(
+        "b",
+        common::HUAWEI,
+        &format!("{}{ADOPTEE}", import_of(to, &id)),
+    );
+    env.ok(&["-C", "b", "plan", "--out", "p.plan"], 0);
+    env.ok(&["-C", "b", "import", to, &id], 0);
+    let r = env.ok(&["-C", "b", "apply", "p.plan"], 1);
+    r.err_has("stale plan");
+}

@@ -650,8 +650,12 @@ fn legend(plan: &Plan, p: &Painter) -> Vec<String> {
             }
         }
     }
+    if used.is_empty() {
+        return Vec::new(); // only imports of objects as they are: no symbol to explain
+    }
     let mut out = vec!["Resource actions are indicated with the following symbols:".to_string()];
     out.extend(used.into_iter().map(|(s, w)| format!("{s} {w}")));
+    out.push(String::new());
     out
 }
 
@@ -798,7 +802,6 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
     let changes: Vec<&Change> = plan.changes.iter().filter(|c| show_change(c)).collect();
     if !changes.is_empty() {
         out.extend(legend(plan, p));
-        out.push(String::new());
         out.push("strata will perform the following actions:".into());
         for c in changes {
             out.push(String::new());
