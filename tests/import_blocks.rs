@@ -67,7 +67,7 @@ fn generated_config_plans_no_update_and_then_no_changes() {
     r.out_has("will be imported")
         .out_has("Plan: 1 to import, 0 to create, 0 to clone, 0 to bind, 0 to update");
     let r = env.ok(&["-C", "s", "apply", "--auto-approve"], 0);
-    r.out_has("Apply complete!");
+    r.out_has("Apply complete! Resources: 1 imported, 0 created");
     let st = env.state_json("s");
     assert_eq!(st["resources"][ADDR]["id"], SEED);
     assert_eq!(st["resources"][ADDR]["made"]["how"], "imported");

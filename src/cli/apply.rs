@@ -347,7 +347,7 @@ impl Out<'_> {
         }
     }
 
-    fn json_summary(&self, outcome: &Outcome, code: i32) {
+    fn json_summary(&self, outcome: &Outcome, code: i32, imported: usize) {
         let outputs: serde_json::Map<String, serde_json::Value> = outcome
             .state
             .outputs
@@ -367,6 +367,10 @@ impl Out<'_> {
         let done: BTreeMap<&str, usize> =
             outcome.done.iter().map(|(a, n)| (a.as_str(), *n)).collect();
         let pair = |k: &str, v: &str, (a, b): &(String, String)| serde_json::json!({ k: a, v: b });
+        let mut done = serde_json::json!(done);
+        if imported > 0 {
+            done["import"] = serde_json::json!(imported);
+        }
         self.events.emit(serde_json::json!({
             "type": "summary",
             "operation": self.op,
@@ -379,11 +383,18 @@ impl Out<'_> {
         }));
     }
 
-    fn text_summary(&self, outcome: &Outcome, destroy: bool) {
+    fn text_summary(&self, outcome: &Outcome, destroy: bool, imported: usize) {
         let p = self.style.painter();
         outln!();
         let title = if destroy { "Destroy" } else { "Apply" };
-        let line = summary(destroy, &outcome.done);
+        let mut line = summary(destroy, &outcome.done);
+        if imported > 0 {
+            line = line.replacen(
+                "Resources: ",
+                &format!("Resources: {imported} imported, "),
+                1,
+            );
+        }
         if outcome.interrupted {
             outln!(
                 "{} {line} The state is saved; run the command again to finish.",
@@ -489,6 +500,7 @@ async fn finish(
         outln!();
     }
     let (reporter, bars) = out.reporter(session.plan());
+    let imported = session.plan().summary().import;
     let outcome = session.execute(ws.cfg.clone(), reporter, parallelism).await;
     if let Some(b) = &bars {
         b.finish();
@@ -497,9 +509,9 @@ async fn finish(
     drop(guard);
     let code = exit_code(&outcome);
     if out.json() {
-        out.json_summary(&outcome, code);
+        out.json_summary(&outcome, code, imported);
     } else {
-        out.text_summary(&outcome, destroy);
+        out.text_summary(&outcome, destroy, imported);
     }
     Ok(code)
 }
