@@ -299,6 +299,12 @@ fn grown(
             .filter(|(_, r)| r.dependencies.iter().any(|d| t.includes(d)))
             .map(|(a, _)| a.clone())
             .collect(),
+        // what they need, as the state recorded it (only excluding asks this, destroying)
+        Direction::Incoming if input.options.destroy => state
+            .iter()
+            .filter(|(a, _)| t.includes(a))
+            .flat_map(|(_, r)| r.dependencies.iter().cloned())
+            .collect(),
         _ => Vec::new(),
     };
     t.instances.extend(in_state);
