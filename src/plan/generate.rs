@@ -51,8 +51,7 @@ pub fn yaml(targets: &[(Target, Map)]) -> Result<String, String> {
             let what = format!("{} of {}", names.join("."), t.to);
             variables.insert(var, json!({ "sensitive": true, "description": what }));
         }
-        let key = format!("{}.{}", t.to.ty, t.to.name);
-        resources.insert(key, J::Object(block));
+        resources.insert(t.to.to_string(), J::Object(block));
     }
     let mut doc = serde_json::Map::new();
     if !variables.is_empty() {
