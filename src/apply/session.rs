@@ -41,7 +41,9 @@ impl Session {
         mut prep: Prepared,
     ) -> Result<Session, StateError> {
         let pending = prep.pending_entries();
-        let scope = initial_scope(cfg, vars, &prep.plan, &prep.state);
+        let with_imports = prep.imports.planning_state(&prep.state);
+        let scope = initial_scope(cfg, vars, &prep.plan, &with_imports);
+        drop(with_imports);
         let mut state = std::mem::replace(&mut prep.state, prep.base.header());
         // `prep.state` already holds reconcile's and refresh's entries; add the data reads.
         for e in &pending[prep.entries.len().min(pending.len())..] {
@@ -81,12 +83,23 @@ impl Session {
         parallelism: usize,
     ) -> Result<Outcome, StateError> {
         let prep = self.prep;
+        let mut state = self.state;
+        // Imports first, one journal entry each: the plan's updates of them need them.
+        if !prep.imports.entries.is_empty() {
+            self.backend
+                .append(&prep.base, &prep.imports.entries)
+                .await?;
+            for e in &prep.imports.entries {
+                state.apply(e);
+            }
+            crate::util::checkpoint("after_imports");
+        }
         let shared = Arc::new(Shared::new(
             cfg,
             prep.providers.clone(),
             self.backend.clone(),
             prep.base.clone(),
-            self.state,
+            state,
             self.scope,
             Arc::new(prep.plan),
             reporter,

@@ -33,6 +33,7 @@ pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
         parallelism: a.parallelism,
         target: a.target.clone(),
         replace: Vec::new(),
+        exclude: a.exclude.clone(),
         refresh: true,
         vars: a.vars.clone(),
         lock: a.lock.clone(),
@@ -49,6 +50,7 @@ async fn start(cli: &Cli, a: &ApplyArgs, destroy: bool, p: Painter) -> CmdResult
         refresh: a.refresh,
         targets: parse_addrs(&a.target, "--target", &ws.cfg)?,
         replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
+        excludes: parse_addrs(&a.exclude, "--exclude", &ws.cfg)?,
     };
     run(
         &ws,
@@ -224,6 +226,10 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
         state,
         providers: Arc::new(providers),
         replayed: 0,
+        imports: crate::plan::imports::Imports {
+            entries: saved.imports,
+            unconfigured: Vec::new(),
+        },
     };
     let deferred = prep.plan.deferred.clone();
     let code = finish(&ws, prep, guard, Approval::Saved, a.parallelism, style).await?;
@@ -339,7 +345,7 @@ impl Out<'_> {
         }
     }
 
-    fn json_summary(&self, outcome: &Outcome, code: i32) {
+    fn json_summary(&self, outcome: &Outcome, code: i32, imported: usize) {
         let outputs: serde_json::Map<String, serde_json::Value> = outcome
             .state
             .outputs
@@ -359,6 +365,10 @@ impl Out<'_> {
         let done: BTreeMap<&str, usize> =
             outcome.done.iter().map(|(a, n)| (a.as_str(), *n)).collect();
         let pair = |k: &str, v: &str, (a, b): &(String, String)| serde_json::json!({ k: a, v: b });
+        let mut done = serde_json::json!(done);
+        if imported > 0 {
+            done["import"] = serde_json::json!(imported);
+        }
         self.events.emit(serde_json::json!({
             "type": "summary",
             "operation": self.op,
@@ -371,11 +381,18 @@ impl Out<'_> {
         }));
     }
 
-    fn text_summary(&self, outcome: &Outcome, destroy: bool) {
+    fn text_summary(&self, outcome: &Outcome, destroy: bool, imported: usize) {
         let p = self.style.painter();
         outln!();
         let title = if destroy { "Destroy" } else { "Apply" };
-        let line = summary(destroy, &outcome.done);
+        let mut line = summary(destroy, &outcome.done);
+        if imported > 0 {
+            line = line.replacen(
+                "Resources: ",
+                &format!("Resources: {imported} imported, "),
+                1,
+            );
+        }
         if outcome.interrupted {
             outln!(
                 "{} {line} The state is saved; run the command again to finish.",
@@ -481,6 +498,7 @@ async fn finish(
         outln!();
     }
     let (reporter, bars) = out.reporter(session.plan());
+    let imported = session.plan().summary().import;
     let outcome = session.execute(ws.cfg.clone(), reporter, parallelism).await;
     if let Some(b) = &bars {
         b.finish();
@@ -489,9 +507,9 @@ async fn finish(
     drop(guard);
     let code = exit_code(&outcome);
     if out.json() {
-        out.json_summary(&outcome, code);
+        out.json_summary(&outcome, code, imported);
     } else {
-        out.text_summary(&outcome, destroy);
+        out.text_summary(&outcome, destroy, imported);
     }
     Ok(code)
 }

@@ -3,16 +3,13 @@
 
 use super::workspace::{lock_and_load, Workspace};
 use super::{Cli, CmdResult, Failure, LockArgs, VarArgs, EXIT_OK};
-use crate::address::{Address, Key};
+use crate::address::Address;
 use crate::config::vars::Missing;
-use crate::config::{Block, Repeat};
+use crate::config::Block;
 use crate::plan::render::{style::Painter, text};
-use crate::providers::{CallCx, NoProgress, Providers};
-use crate::recovery::record::{record, Masking, Returned};
+use crate::providers::Providers;
 use crate::state::journal::Entry;
-use crate::state::{Made, ResourceState, State};
-use crate::value::Value;
-use crate::verb::Verb;
+use crate::state::{ResourceState, State};
 
 pub async fn run(
     cli: &Cli,
@@ -63,42 +60,7 @@ pub async fn run(
 /// The address to import into: a managed resource the config declares.
 fn target(ws: &Workspace, address: &str) -> Result<(Address, Block), Failure> {
     let addr = Address::parse(address).map_err(Failure::new)?;
-    if addr.is_data() {
-        return Err(Failure::new(format!(
-            "{addr} is a data source: data sources are read, not imported"
-        )));
-    }
-    let block = ws.cfg.block_of(&addr).ok_or_else(|| {
-        Failure::new(format!(
-            "{addr} is not in the configuration: add a block for it first, then import into it"
-        ))
-    })?;
-    let kind_fits = matches!(
-        (&addr.key, &block.repeat),
-        (None, None)
-            | (Some(Key::Index(_)), Some(Repeat::Count(_)))
-            | (Some(Key::Name(_)), Some(Repeat::ForEach(_)))
-    );
-    if !kind_fits {
-        let want = match &block.repeat {
-            None => format!(
-                "{} has neither count nor for_each: import into {}",
-                block.addr, block.addr
-            ),
-            Some(Repeat::Count(_)) => {
-                format!("{} uses count: import into {}[N]", block.addr, block.addr)
-            }
-            Some(Repeat::ForEach(_)) => format!(
-                "{} uses for_each: import into {}[\"KEY\"]",
-                block.addr, block.addr
-            ),
-        };
-        return Err(Failure::new(want));
-    }
-    let block = match &addr.key {
-        Some(k) => block.instance(k.clone()),
-        None => block.clone(),
-    };
+    let block = crate::plan::imports::block_for(&ws.cfg, &addr).map_err(Failure::new)?;
     Ok((addr, block))
 }
 
@@ -110,37 +72,7 @@ async fn read(
     block: &Block,
     id: &str,
 ) -> Result<ResourceState, Failure> {
-    let addr = &block.addr;
-    let driver = providers.resource(&addr.ty).map_err(Failure::new)?;
-    let cx = CallCx {
-        addr,
-        timeout: block.timeout(Verb::Import),
-        progress: &NoProgress,
-    };
-    let attributes = driver
-        .import(&cx, id)
+    crate::plan::imports::read_object(providers, state, block, id)
         .await
-        .map_err(|e| Failure::new(ws.redactor.redact(&format!("{addr}: import failed: {e}"))))?
-        .ok_or_else(|| {
-            Failure::new(format!(
-                "{addr}: no {} with id \"{id}\" exists: check the id (import takes the cloud's id)",
-                addr.ty
-            ))
-        })?;
-    let real_id = attributes
-        .get("id")
-        .and_then(Value::scalar_text)
-        .unwrap_or_else(|| id.to_string());
-    let returned = Returned {
-        id: real_id,
-        attributes,
-        made: Made::Imported,
-        tainted: false,
-    };
-    let masking = Masking {
-        paths: &block.schema.sensitive_paths(),
-        desired: None,
-        fkey: &state.fingerprint_key(),
-    };
-    Ok(record(addr, returned, &masking, block.dependencies()))
+        .map_err(|e| Failure::new(ws.redactor.redact(&e)))
 }

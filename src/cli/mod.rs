@@ -187,6 +187,13 @@ pub struct PlanArgs {
     /// Plan to replace this object even if it has no changes (repeatable)
     #[arg(long, value_name = "ADDR")]
     pub replace: Vec<String>,
+    /// Plan everything but this address and what depends on it (repeatable)
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
+    /// Write YAML blocks for `import:` targets with no configuration to FILE (refused if
+    /// FILE exists)
+    #[arg(long, value_name = "FILE")]
+    pub generate_config_out: Option<PathBuf>,
     /// Plan to destroy everything in the state
     #[arg(long)]
     pub destroy: bool,
@@ -212,6 +219,8 @@ pub struct ApplyArgs {
     pub target: Vec<String>,
     #[arg(long, value_name = "ADDR")]
     pub replace: Vec<String>,
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
     #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub refresh: bool,
     #[command(flatten)]
@@ -234,6 +243,8 @@ pub struct DestroyArgs {
     pub parallelism: usize,
     #[arg(long, value_name = "ADDR")]
     pub target: Vec<String>,
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]

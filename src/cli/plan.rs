@@ -15,7 +15,11 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         refresh: a.refresh,
         targets: parse_addrs(&a.target, "--target", &ws.cfg)?,
         replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
+        excludes: parse_addrs(&a.exclude, "--exclude", &ws.cfg)?,
     };
+    if let Some(f) = a.generate_config_out.as_ref().filter(|f| f.exists()) {
+        return Err(Failure::new(crate::plan::generate::refused(f)));
+    }
     let mut loaded = ws.backend.load().await?;
     print_notes(&loaded, &p);
     if a.out.is_some() && !loaded.exists {
@@ -30,7 +34,13 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     }
     leave_live_intents(&ws, &mut loaded, &p).await;
     let mac_key = saved::mac_key(&loaded.state);
-    let prep = ws.prepare(loaded, options, a.parallelism).await?;
+    let generating = a.generate_config_out.is_some();
+    let prep = ws
+        .prepare_with(loaded, options, a.parallelism, generating)
+        .await?;
+    if let Some(file) = &a.generate_config_out {
+        generate(file, &prep, &p)?;
+    }
     let plan = &prep.plan;
     let rendered = match a.format {
         PlanFormat::Json => {
@@ -69,6 +79,32 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     crate::util::leak_at_exit(prep);
     crate::util::leak_at_exit(ws);
     Ok(code)
+}
+
+/// Write the configuration of the import targets that have none (`--generate-config-out`).
+fn generate(
+    file: &std::path::Path,
+    prep: &crate::plan::prepared::Prepared,
+    p: &Painter,
+) -> Result<(), Failure> {
+    let targets = &prep.imports.unconfigured;
+    if targets.is_empty() {
+        errln!(
+            "{} every import target has a configuration: nothing was generated",
+            p.yellow("Note:")
+        );
+        return Ok(());
+    }
+    let text = crate::plan::generate::yaml(targets).map_err(Failure::new)?;
+    crate::plan::generate::write_new(file, &text).map_err(Failure::new)?;
+    let names: Vec<String> = targets.iter().map(|(t, _)| t.to.to_string()).collect();
+    errln!(
+        "{} wrote the configuration of {} to {}: review it, then plan again (they are left out of this plan)",
+        p.yellow("Note:"),
+        names.join(", "),
+        file.display()
+    );
+    Ok(())
 }
 
 /// A plan takes no lock: when the open intents belong to an apply that is running now (it

@@ -350,6 +350,18 @@ impl Workspace {
         options: Options,
         parallelism: usize,
     ) -> Result<Prepared, Failure> {
+        self.prepare_with(loaded, options, parallelism, false).await
+    }
+
+    /// `prepare`, reading import targets that have no configuration when `generate_config`
+    /// (`plan --generate-config-out`).
+    pub async fn prepare_with(
+        &self,
+        loaded: Loaded,
+        options: Options,
+        parallelism: usize,
+        generate_config: bool,
+    ) -> Result<Prepared, Failure> {
         let input = prepared::PrepareInput {
             cfg: &self.cfg,
             vars: &self.vars,
@@ -357,6 +369,7 @@ impl Workspace {
             loaded,
             options,
             parallelism,
+            generate_config,
         };
         prepared::prepare(input).await.map_err(|e| match e {
             PrepareError::Failed(m) => Failure::new(self.redactor.redact(&m)),

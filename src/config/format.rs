@@ -448,6 +448,11 @@ fn canonical_order(path: &[String], m: &Map) -> Option<Vec<&'static str>> {
             _ => None,
         },
         (Some("outputs"), 2) => Some(names(&keys::OUTPUT)),
+        // a list section's items (`import:`)
+        (Some(s), 2) => match keys::TOP.get(s)?.kind {
+            keys::Kind::List(t) => Some(names(t)),
+            _ => None,
+        },
         (Some("backend"), 1) => {
             let ty = m.get("type").and_then(Value::as_str);
             let table = keys::BACKENDS.iter().find(|(name, _)| Some(*name) == ty);

@@ -187,6 +187,15 @@ pub fn instance_of(
     }
 }
 
+/// The instances a `for_each` value makes (`None`: not known yet), for the `import:`
+/// section's `for_each`, which no block carries.
+pub fn for_each_items(
+    v: &Value,
+    sensitive: &[crate::value::Path],
+) -> Result<Option<Vec<Each>>, String> {
+    for_each(v, sensitive)
+}
+
 /// `count`'s instances; `None` when not known yet.
 fn count(v: &Value) -> Result<Option<Vec<Each>>, String> {
     let n = match v {

@@ -144,6 +144,7 @@ pub static TOP: Table = Table {
         key("data", Kind::DataSources, "data sources, by <type>.<name>"),
         key("outputs", Kind::Outputs, "values shown after apply and by `strata output`"),
         key("modules", Kind::Modules, "calls of local modules, by name: { source: ./path, INPUT: value … }"),
+        key("import", Kind::List(&IMPORT), "existing objects to adopt into the state when the plan is applied"),
     ],
 };
 
@@ -158,6 +159,17 @@ pub static MODULE: Table = Table {
         key("providers", Kind::Any, "provider configurations passed in: { alicloud: alicloud.dr }"),
         key("depends_on", Kind::Addresses, "addresses every object of the module waits for")
         .after_arguments(),
+    ],
+};
+
+/// One entry of `import:`.
+#[rustfmt::skip]
+pub static IMPORT: Table = Table {
+    what: "an import entry",
+    keys: &[
+        key("for_each", Kind::ForEach, "one import per key of a map or string of a set (each.key, each.value in to and id)"),
+        key("to", Kind::Str, "the address to import into, e.g. alicloud_gpdb_instance.main or T.N[\"${each.key}\"]").required(),
+        key("id", Kind::Any, "the object's id in the cloud").required(),
     ],
 };
 
@@ -261,10 +273,11 @@ pub static POSTGRES: Table = Table {
 };
 
 /// Every table, for tests that walk them all.
-pub fn tables() -> [&'static Table; 10] {
+pub fn tables() -> [&'static Table; 11] {
     [
         &TOP,
         &MODULE,
+        &IMPORT,
         &VARIABLE,
         &VALIDATION,
         &BLOCK,

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod expr;
 pub mod format;
 pub mod functions;
+pub mod imports;
 pub mod jsonschema;
 pub mod keys;
 #[cfg(test)]
@@ -73,6 +74,8 @@ pub struct Config {
     pub module_defs: BTreeMap<String, modules::ModuleDef>,
     /// The module directory this config is (empty for the stack itself).
     pub module_key: String,
+    /// The `import:` entries, in file order.
+    pub imports: Vec<imports::Import>,
 }
 
 #[derive(Debug, Clone)]

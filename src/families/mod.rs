@@ -114,6 +114,7 @@ pub async fn providers_for(
         .map(|a| a.provider().to_string())
         .collect();
     families.extend(state.resources.keys().map(|a| a.provider().to_string()));
+    families.extend(cfg.imports.iter().filter_map(|i| i.family()));
     families.extend(state.deposed.iter().map(|d| d.addr.provider().to_string()));
     families.extend(state.intents.iter().map(|i| i.addr.provider().to_string()));
     crate::providers::Providers::configure(cfg, vars, &families, sandbox, configurer).await

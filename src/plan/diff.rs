@@ -181,8 +181,8 @@ struct Planner<'a> {
 pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
     let opts = input.options;
     let graph = input.cfg.dependency_graph();
-    let targets = targeted(&graph, input);
-    let included = |a: &Address| targets.as_ref().is_none_or(|t| t.includes(a));
+    let selected = selection(&graph, input);
+    let included = |a: &Address| selected.includes(a);
     let mut p = Planner {
         input,
         objects: PlanScope::new(input.vars.clone(), input.state).with_locals(input.cfg),
@@ -215,8 +215,8 @@ fn cycle_error<N: std::fmt::Display>(cycle: Vec<N>) -> Diagnostics {
     d
 }
 
-/// What `--target` selects: whole blocks (the targeted ones with what they need — or,
-/// destroying, with what needs them, by config and by state) and single instances.
+/// A set of addresses `--target` or `--exclude` names, grown along the graph: whole blocks
+/// (the named ones with what they need, or what needs them) and single instances.
 struct Targets {
     blocks: HashSet<Address>,
     instances: HashSet<Address>,
@@ -225,31 +225,62 @@ struct Targets {
 impl Targets {
     /// An object, an instance, or (with no key) a block any of whose instances is selected.
     fn includes(&self, a: &Address) -> bool {
-        if self.blocks.contains(&a.block()) || self.instances.contains(a) {
+        if self.covers(a) {
             return true;
         }
         a.key.is_none() && self.instances.iter().any(|i| i.in_block(a))
     }
+
+    /// An object or instance selected itself, or in a selected block.
+    fn covers(&self, a: &Address) -> bool {
+        self.blocks.contains(&a.block()) || self.instances.contains(a)
+    }
 }
 
-/// The addresses `--target` selects. `None`: everything.
-fn targeted(graph: &Graph<Node>, input: &PlanInput<'_>) -> Option<Targets> {
+/// What a plan covers: `--target`'s selection (`None`: everything) minus `--exclude`'s.
+struct Selection {
+    only: Option<Targets>,
+    except: Option<Targets>,
+}
+
+impl Selection {
+    fn includes(&self, a: &Address) -> bool {
+        self.only.as_ref().is_none_or(|t| t.includes(a))
+            && !self.except.as_ref().is_some_and(|t| t.covers(a))
+    }
+}
+
+/// The addresses the plan covers.
+fn selection(graph: &Graph<Node>, input: &PlanInput<'_>) -> Selection {
     let opts = input.options;
-    if opts.targets.is_empty() {
+    // Targeting keeps what the targets need (destroying: what needs them); excluding
+    // leaves out what needs the excluded (destroying: what they need).
+    let (needs, needed) = (Direction::Incoming, Direction::Outgoing);
+    let (target_dir, exclude_dir) = match opts.destroy {
+        true => (needed, needs),
+        false => (needs, needed),
+    };
+    Selection {
+        only: grown(graph, input, &opts.targets, target_dir),
+        except: grown(graph, input, &opts.excludes, exclude_dir),
+    }
+}
+
+/// `addrs` with every block reachable from them in `direction` (by config, and — following
+/// dependents — by the state's recorded dependencies). `None` when `addrs` is empty.
+fn grown(
+    graph: &Graph<Node>,
+    input: &PlanInput<'_>,
+    addrs: &[Address],
+    direction: Direction,
+) -> Option<Targets> {
+    if addrs.is_empty() {
         return None;
     }
     let (instances, whole): (Vec<&Address>, Vec<&Address>) =
-        opts.targets.iter().partition(|a| a.key.is_some());
+        addrs.iter().partition(|a| a.key.is_some());
     let mut blocks: HashSet<Address> = whole.iter().map(|a| (*a).clone()).collect();
-    let starts: Vec<Node> = opts
-        .targets
-        .iter()
-        .map(|a| Node::Object(a.block()))
-        .collect();
-    let direction = match opts.destroy {
-        true => Direction::Outgoing,
-        false => Direction::Incoming,
-    };
+    let starts: Vec<Node> = addrs.iter().map(|a| Node::Object(a.block())).collect();
     blocks.extend(
         graph
             .closure(&starts, direction)
@@ -260,16 +291,23 @@ fn targeted(graph: &Graph<Node>, input: &PlanInput<'_>) -> Option<Targets> {
         blocks,
         instances: instances.into_iter().cloned().collect(),
     };
-    if opts.destroy {
-        let needing: Vec<Address> = input
-            .state
-            .resources
+    let state = &input.state.resources;
+    let in_state: Vec<Address> = match direction {
+        // what needs them, as the state recorded it
+        Direction::Outgoing => state
             .iter()
             .filter(|(_, r)| r.dependencies.iter().any(|d| t.includes(d)))
             .map(|(a, _)| a.clone())
-            .collect();
-        t.instances.extend(needing);
-    }
+            .collect(),
+        // what they need, as the state recorded it (only excluding asks this, destroying)
+        Direction::Incoming if input.options.destroy => state
+            .iter()
+            .filter(|(a, _)| t.includes(a))
+            .flat_map(|(_, r)| r.dependencies.iter().cloned())
+            .collect(),
+        _ => Vec::new(),
+    };
+    t.instances.extend(in_state);
     Some(t)
 }
 

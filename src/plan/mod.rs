@@ -5,6 +5,8 @@
 pub mod diff;
 #[cfg(test)]
 mod diff_tests;
+pub mod generate;
+pub mod imports;
 pub mod prepared;
 pub mod refresh;
 pub mod render;
@@ -124,6 +126,16 @@ pub struct Change {
     pub deposed: Option<String>,
     /// The id of the object before the change.
     pub prior_id: Option<String>,
+    /// Set when an `import:` entry adopts the object (`plan::imports`): it is read, not made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<Importing>,
+}
+
+/// An import in a plan: the cloud's id of the object adopted (Terraform's
+/// `change.importing`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Importing {
+    pub id: String,
 }
 
 impl Change {
@@ -146,6 +158,7 @@ impl Change {
             prior_clone: None,
             deposed: None,
             prior_id: None,
+            importing: None,
         }
     }
 }
@@ -177,6 +190,9 @@ pub struct Options {
     pub refresh: bool,
     pub targets: Vec<Address>,
     pub replace: Vec<Address>,
+    /// `--exclude`: left out, with what depends on them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excludes: Vec<Address>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -249,6 +265,13 @@ pub struct Summary {
     pub read: usize,
     #[serde(rename = "no-op")]
     pub no_op: usize,
+    /// Objects an `import:` entry adopts (counted besides their action).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub import: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Plan {
@@ -265,6 +288,7 @@ impl Plan {
                 Action::Read => &mut s.read,
                 Action::NoOp => &mut s.no_op,
             } += 1;
+            s.import += usize::from(c.importing.is_some());
         }
         s
     }
@@ -273,7 +297,10 @@ impl Plan {
     /// (planned once this plan is applied).
     pub fn has_changes(&self) -> bool {
         !self.deferred.is_empty()
-            || self.changes.iter().any(|c| c.action.is_change())
+            || self
+                .changes
+                .iter()
+                .any(|c| c.action.is_change() || c.importing.is_some())
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 

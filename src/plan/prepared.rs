@@ -27,6 +27,9 @@ pub struct Prepared {
     pub state: State,
     pub providers: Arc<Providers>,
     pub replayed: usize,
+    /// The objects `import:` entries adopt (journalled on apply only) and the targets with
+    /// no configuration (`plan::imports`).
+    pub imports: super::imports::Imports,
 }
 
 impl Prepared {
@@ -69,7 +72,7 @@ fn data_entries(plan: &Plan, state: &State) -> Vec<Entry> {
         }
     }
     // Data sources no longer in the plan are forgotten (unless targeting left them out).
-    if plan.options.targets.is_empty() {
+    if plan.options.targets.is_empty() && plan.options.excludes.is_empty() {
         for addr in state.resources.keys() {
             if addr.is_data() && !plan.changes.iter().any(|c| &c.addr == addr) {
                 out.push(Entry::Remove {
@@ -104,6 +107,9 @@ pub struct PrepareInput<'a> {
     pub options: Options,
     /// Reads in flight at once while refreshing.
     pub parallelism: usize,
+    /// `plan --generate-config-out`: import targets with no configuration are read, not
+    /// refused.
+    pub generate_config: bool,
 }
 
 /// The sequence every planning command runs: reconcile the open intents, refresh (unless
@@ -116,6 +122,7 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
         providers,
         options,
         parallelism,
+        generate_config,
     } = input;
     let mut state = loaded.state;
     let base = state.header();
@@ -137,18 +144,25 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
     if let Some(a) = options.replace.iter().find(|a| !in_state(a)) {
         return Err(format!("--replace {a}: there is no such object in the state").into());
     }
+    let imports = match options.destroy {
+        true => Default::default(),
+        false => super::imports::read(cfg, vars, &state, &providers, generate_config).await?,
+    };
+    let planning = imports.planning_state(&state);
     let input = PlanInput {
         cfg,
         vars,
-        state: &state,
+        state: &planning,
         providers: Some(&providers),
         options: &options,
         drift,
         reconciled,
     };
-    let plan = super::diff::plan(&input)
+    let mut plan = super::diff::plan(&input)
         .await
         .map_err(PrepareError::Invalid)?;
+    let mut imports = imports;
+    imports.mark(&mut plan);
     Ok(Prepared {
         plan,
         entries,
@@ -156,6 +170,7 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
         state,
         providers: Arc::new(providers),
         replayed: loaded.replayed,
+        imports,
     })
 }
 

@@ -79,6 +79,9 @@ fn change_json(c: &Change) -> J {
     if let Some(cl) = &c.clone {
         obj["clone"] = known(Some(cl));
     }
+    if let Some(i) = &c.importing {
+        obj["change"]["importing"] = json!({ "id": i.id });
+    }
     obj
 }
 

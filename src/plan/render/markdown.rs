@@ -212,7 +212,11 @@ fn counts(plan: &Plan) -> String {
         return "**No changes.** The infrastructure matches the configuration.\n\n".into();
     }
     format!(
-        "**Plan:** {} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n{}",
+        "**Plan:** {}{} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n{}",
+        match s.import {
+            0 => String::new(),
+            n => format!("{n} to import · "),
+        },
         s.create,
         s.clone,
         s.bind,
@@ -302,14 +306,20 @@ fn table(plan: &Plan) -> Option<Section> {
     let rows: Vec<String> = plan
         .changes
         .iter()
-        .filter(|c| c.action.is_change() || (c.action == Action::Read && c.reason.is_some()))
+        .filter(|c| {
+            c.action.is_change()
+                || c.importing.is_some()
+                || (c.action == Action::Read && c.reason.is_some())
+        })
         .map(|c| {
+            let (sym, action, why) = match &c.importing {
+                Some(i) => super::super::imports::markdown_row(c, &i.id, reason(c)),
+                None => (symbol(c), c.action.as_str().to_string(), reason(c)),
+            };
             format!(
-                "| `{}` {} | {} | {} |",
-                symbol(c),
-                c.action.as_str(),
+                "| `{sym}` {action} | {} | {} |",
                 code(&c.addr.to_string()),
-                reason(c).replace('|', "\\|")
+                why.replace('|', "\\|")
             )
         })
         .collect();

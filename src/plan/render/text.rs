@@ -375,6 +375,7 @@ fn header(c: &Change) -> String {
         ),
         Action::Delete => format!("# {a} will be destroyed"),
         Action::Read => format!("# {a} will be read during apply"),
+        Action::NoOp if c.importing.is_some() => format!("# {a} will be imported"),
         Action::NoOp => format!("# {a} is up to date"),
     }
 }
@@ -460,6 +461,9 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
     if let Some(n) = reason_note(c) {
         out.push(format!("  {n}"));
     }
+    if let Some(i) = c.importing.as_ref().filter(|_| c.action != Action::NoOp) {
+        out.push(format!("  # (imported from \"{}\")", i.id));
+    }
     out.push(format!(
         "{} {} \"{}\" \"{}\" {{",
         symbol(p, c),
@@ -482,7 +486,9 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
         c.before.as_ref()
     };
     let replaced = replacement_after(c, schema);
-    let after = replaced.as_ref().or(c.after.as_ref());
+    // an object imported as it is: planned as it was read
+    let imported = c.before.as_ref().filter(|_| c.action == Action::NoOp);
+    let after = replaced.as_ref().or(c.after.as_ref()).or(imported);
     let (rows, hidden) = shown_rows(
         c,
         before.and_then(Value::as_map),
@@ -644,14 +650,18 @@ fn legend(plan: &Plan, p: &Painter) -> Vec<String> {
             }
         }
     }
+    if used.is_empty() {
+        return Vec::new(); // only imports of objects as they are: no symbol to explain
+    }
     let mut out = vec!["Resource actions are indicated with the following symbols:".to_string()];
     out.extend(used.into_iter().map(|(s, w)| format!("{s} {w}")));
+    out.push(String::new());
     out
 }
 
 fn show_change(c: &Change) -> bool {
     match c.action {
-        Action::NoOp => false,
+        Action::NoOp => c.importing.is_some(),
         Action::Read => c.reason.is_some(),
         _ => true,
     }
@@ -698,8 +708,12 @@ fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
 /// "Plan: 1 to create, …" with the counts of every action.
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
+    let imports = match s.import {
+        0 => String::new(),
+        n => format!("{n} to import, "),
+    };
     format!(
-        "Plan: {} to create, {} to clone, {} to bind, {} to update, {} to replace, {} to destroy.",
+        "Plan: {imports}{} to create, {} to clone, {} to bind, {} to update, {} to replace, {} to destroy.",
         s.create, s.clone, s.bind, s.update, s.replace, s.delete
     )
 }
@@ -788,7 +802,6 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
     let changes: Vec<&Change> = plan.changes.iter().filter(|c| show_change(c)).collect();
     if !changes.is_empty() {
         out.extend(legend(plan, p));
-        out.push(String::new());
         out.push("strata will perform the following actions:".into());
         for c in changes {
             out.push(String::new());

@@ -387,6 +387,12 @@ impl ResourceDriver for Instance {
         Ok(self.describe(id).await?.map(|i| attributes(&i)))
     }
 
+    /// As `read`, but an id the API does not know comes back as the API's own error
+    /// (`InvalidDBInstanceId.NotFound`), which an import names.
+    async fn import(&self, _cx: &CallCx<'_>, id: &str) -> Result<Option<Map>> {
+        Ok(self.describe_strict(id).await?.map(|i| attributes(&i)))
+    }
+
     async fn update(&self, _cx: &CallCx<'_>, id: &str, prior: &Map, args: &Map) -> Result<Map> {
         if args.get("description") != prior.get("description") {
             let text = args

@@ -255,6 +255,20 @@ impl ResourceDriver for Template {
             .map(|b| attributes(&b, &managed_keys(prior), prior)))
     }
 
+    /// As `read`, but an id the API does not know comes back as the API's own error (its
+    /// code is what an import names).
+    async fn import(&self, _cx: &CallCx<'_>, id: &str) -> Result<Option<Map>> {
+        let b = self
+            .client
+            .call(Method::GET, &format!("/{id}"), None, true)
+            .await?;
+        Ok(Some(attributes(
+            &b,
+            &managed_keys(&Map::new()),
+            &Map::new(),
+        )))
+    }
+
     async fn update(&self, _cx: &CallCx<'_>, id: &str, prior: &Map, args: &Map) -> Result<Map> {
         let mut body = serde_json::Map::new();
         for f in FIELDS.iter().filter(|f| f.param.is_some()) {
