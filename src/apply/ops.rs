@@ -227,7 +227,8 @@ impl Work<'_> {
             fkey: &key,
         };
         let (id, attrs) = (returned.id.clone(), returned.attributes.clone());
-        let resource = record(self.addr, returned, &masking, self.deps.clone());
+        let provider = self.s.providers.config_of(self.addr);
+        let resource = record(self.addr, returned, &masking, self.deps.clone(), provider);
         let entry = match intent {
             Some(i) => i.put(resource),
             None => Entry::Put {
@@ -258,7 +259,7 @@ impl Work<'_> {
     }
 
     async fn read_data(&self) -> Result<String, Error> {
-        let driver = self.s.providers.data(&self.addr.ty)?;
+        let driver = self.s.providers.data(self.addr)?;
         let mut attrs = driver.read(&self.cx, &self.args).await?;
         for (k, v) in &self.args {
             attrs.entry(k.clone()).or_insert_with(|| v.clone());
@@ -289,7 +290,7 @@ impl Work<'_> {
     }
 
     async fn create(&self) -> Result<String, Error> {
-        let driver = self.s.providers.resource(&self.addr.ty)?;
+        let driver = self.s.providers.resource(self.addr)?;
         let clone = self.clone.as_ref();
         let natural = driver.natural_key(&self.args, clone);
         let key = IntentKey::making(
@@ -380,7 +381,7 @@ impl Work<'_> {
     }
 
     async fn update(&self) -> Result<String, Error> {
-        let driver = self.s.providers.resource(&self.addr.ty)?;
+        let driver = self.s.providers.resource(self.addr)?;
         let prior = self
             .s
             .state
@@ -573,7 +574,7 @@ async fn destroy(
     let Some(prior) = prior_object(s, addr, deposed.as_deref())? else {
         return Ok(counted); // already gone
     };
-    let driver = s.providers.resource(&addr.ty)?;
+    let driver = s.providers.resource(addr)?;
     let started = Instant::now();
     s.reporter.start(addr, Verb::Delete);
     let waiting = Waiting::new(s, Verb::Delete, started);

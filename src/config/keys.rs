@@ -136,7 +136,7 @@ impl Table {
 pub static TOP: Table = Table {
     what: "the top level",
     keys: &[
-        key("providers", Kind::Providers, "the provider blocks, by family"),
+        key("providers", Kind::Providers, "the provider blocks, by family (FAMILY) or alias (FAMILY.ALIAS)"),
         key("variables", Kind::Named(&VARIABLE), "the stack's input variables"),
         key("locals", Kind::Locals, "named values and expressions, used as ${local.NAME}"),
         key("backend", Kind::Backend, "where the state is kept"),
@@ -205,6 +205,7 @@ pub static BLOCK: Table = Table {
         key("for_each", Kind::ForEach, "make one instance per key of a map or string of a set (each.key, each.value)"),
         key("clone", Kind::Clone, "make this object by cloning another (strata's clone action)")
         .resources_only(),
+        key("provider", Kind::Str, "the provider configuration: FAMILY.ALIAS (default: the family's own block)"),
         key("depends_on", Kind::Addresses, "addresses this one waits for, besides those it refers to")
         .after_arguments(),
         key("lifecycle", Kind::Table(&LIFECYCLE), "how changes to this object are made")

@@ -406,20 +406,32 @@ pub(super) fn expr_map(cx: &mut FileCx, at: &[&str], m: &Map) -> BTreeMap<String
     out
 }
 
+fn valid_alias(a: &str) -> bool {
+    a.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 fn merge_providers(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
     let Some(m) = section_map(cx, "providers", body) else {
         return;
     };
     for (name, v) in m {
         let at = ["providers", name.as_str()];
-        if schema::providers::provider(name).is_none() {
+        let (family, alias) = name.split_once('.').unwrap_or((name, ""));
+        if name.contains('.') && !valid_alias(alias) {
+            let msg = format!("\"{name}\" is not a provider configuration name: write FAMILY or FAMILY.ALIAS (letters, digits, '_', '-')");
+            cx.err(&at, msg);
+            continue;
+        }
+        if schema::providers::provider(family).is_none() {
             let known: Vec<&str> = schema::providers::PROVIDERS
                 .iter()
                 .map(|s| s.type_name)
                 .collect();
-            let hint = suggest(name, known.iter().copied())
+            let hint = suggest(family, known.iter().copied())
                 .unwrap_or_else(|| format!("known providers: {}", known.join(", ")));
-            cx.err(&at, format!("unknown provider \"{name}\"")).hint = Some(hint);
+            cx.err(&at, format!("unknown provider \"{family}\"")).hint = Some(hint);
             continue;
         }
         if let Some(prev) = cfg.providers.get(name) {

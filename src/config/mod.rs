@@ -120,6 +120,9 @@ pub struct Block {
     pub timeouts: BTreeMap<String, Duration>,
     /// `count:` or `for_each:`: the block makes one object per instance.
     pub repeat: Option<Repeat>,
+    /// `provider:` — the provider configuration (`alicloud.dr`) as written; `None`: the
+    /// family's default configuration (see [`Config::provider_config`]).
+    pub provider: Option<String>,
     /// Every address this block refers to or depends on, directly or through the locals it
     /// uses (computed once, when loaded).
     pub deps: Vec<Address>,
@@ -191,6 +194,7 @@ impl Block {
             depends_on: self.depends_on.clone(),
             lifecycle: self.lifecycle.clone(),
             timeouts: self.timeouts.clone(),
+            provider: self.provider.clone(),
             repeat: None,
             deps: self.deps.clone(),
         }
@@ -252,6 +256,17 @@ impl Config {
             None => self.resources.get(addr),
             Some(_) => self.resources.get(&addr.block()),
         }
+    }
+
+    /// The provider configuration that manages `addr` in this config: its block's
+    /// `provider:`, else the family's default (`alicloud`); `None` when no block has it.
+    pub fn provider_config(&self, addr: &Address) -> Option<String> {
+        let b = self.block_of(addr)?;
+        Some(
+            b.provider
+                .clone()
+                .unwrap_or_else(|| addr.provider().to_string()),
+        )
     }
 
     pub fn file_path(&self, idx: usize) -> PathBuf {

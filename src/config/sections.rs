@@ -294,6 +294,7 @@ fn parse_block(
         clone: None,
         depends_on: Vec::new(),
         lifecycle: Lifecycle::default(),
+        provider: None,
         timeouts: BTreeMap::new(),
         repeat: None,
         deps: Vec::new(),
@@ -326,6 +327,7 @@ fn parse_block(
             "depends_on" => block.depends_on = parse_depends_on(cx, &fat, &fv),
             "lifecycle" => block.lifecycle = parse_lifecycle(cx, &fat, &fv),
             "timeouts" => block.timeouts = parse_timeouts(cx, &fat, &fv),
+            "provider" => block.provider = fv.as_str().map(String::from),
             "count" | "for_each" => parse_repeat(cx, &fat, &mut block, key.name, fv),
             _ => block.clone = parse_clone(cx, &fat, &fv),
         }

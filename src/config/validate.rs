@@ -89,6 +89,7 @@ pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
     };
     for block in cfg.resources.values() {
         check_block(cfg, block, &scope, depth, &failed, &mut diags);
+        check_block_provider(cfg, block, &mut diags);
     }
     for out in cfg.outputs.values() {
         check_output(cfg, out, &scope, depth, &mut diags);
@@ -97,6 +98,38 @@ pub fn validate(cfg: &Config, vars: &Vars, depth: Depth) -> Diagnostics {
         diags.push(cycle_diagnostic(cfg, &cycle));
     }
     diags
+}
+
+/// A block's `provider:` names a configuration of its own family that the config has.
+fn check_block_provider(cfg: &Config, b: &Block, diags: &mut Diagnostics) {
+    let Some(p) = &b.provider else {
+        return;
+    };
+    let family = b.addr.provider();
+    let msg = match p.split_once('.') {
+        _ if cfg.providers.contains_key(p) && p.split('.').next() == Some(family) => return,
+        None if p == family => return, // the default configuration, written out
+        Some((f, _)) if f != family => format!(
+            "provider \"{p}\" is a configuration of {f}, but {} is a {family} resource",
+            b.addr
+        ),
+        _ => format!("provider \"{p}\" is not configured: add it under providers:"),
+    };
+    let names = cfg
+        .providers
+        .keys()
+        .filter(|n| n.split('.').next() == Some(family));
+    let mut at = b.yaml_path();
+    at.push("provider".into());
+    let mut d = Diagnostic::error(msg)
+        .file(cfg.file_path(b.file))
+        .at_owned(at)
+        .address(b.addr.to_string())
+        .attribute("provider");
+    if let Some(h) = suggest(p, names.map(String::as_str)) {
+        d = d.hint(h);
+    }
+    diags.push(d);
 }
 
 /// A dependency cycle, at its first node's place.
@@ -363,7 +396,8 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
     for p in cfg.providers.values() {
         let file = cfg.file_path(p.file);
         let base = vec!["providers".to_string(), p.name.clone()];
-        let Some(schema) = schema::providers::provider(&p.name) else {
+        let family = p.name.split('.').next().unwrap_or_default();
+        let Some(schema) = schema::providers::provider(family) else {
             continue;
         };
         check_provider_refs(cfg, p, &file, &base, diags);

@@ -117,5 +117,51 @@ pub async fn providers_for(
     families.extend(cfg.imports.iter().filter_map(|i| i.family()));
     families.extend(state.deposed.iter().map(|d| d.addr.provider().to_string()));
     families.extend(state.intents.iter().map(|i| i.addr.provider().to_string()));
-    crate::providers::Providers::configure(cfg, vars, &families, sandbox, configurer).await
+    let routes = routes(cfg, state)?;
+    families.extend(routes.values().cloned());
+    let mut p =
+        crate::providers::Providers::configure(cfg, vars, &families, sandbox, configurer).await?;
+    for (addr, config) in routes {
+        p.route(addr, config);
+    }
+    Ok(p)
+}
+
+/// The provider configuration of every object that names one: a block's `provider:`, else
+/// the one the state recorded (an object the config no longer has). An object whose recorded
+/// configuration the config no longer has is an error naming it.
+fn routes(
+    cfg: &crate::config::Config,
+    state: &crate::state::State,
+) -> Result<std::collections::BTreeMap<crate::address::Address, String>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let recorded = state
+        .resources
+        .iter()
+        .chain(state.deposed.iter().map(|d| (&d.addr, &d.resource)))
+        .filter(|(a, _)| cfg.block_of(a).is_none());
+    let mut orphaned: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (addr, r) in recorded {
+        if r.provider.contains('.') && !cfg.providers.contains_key(&r.provider) {
+            orphaned
+                .entry(&r.provider)
+                .or_default()
+                .push(addr.to_string());
+        }
+        out.insert(addr.clone(), r.provider.clone());
+    }
+    if let Some((config, addrs)) = orphaned.into_iter().next() {
+        return Err(format!(
+            "provider configuration \"{config}\" is no longer in the config, but the state \
+             still has objects it made: {} — destroy them first (with the configuration \
+             still in place), or move them to another address whose configuration remains",
+            addrs.join(", ")
+        ));
+    }
+    for b in cfg.resources.values() {
+        if let Some(p) = &b.provider {
+            out.insert(b.addr.clone(), p.clone());
+        }
+    }
+    Ok(out)
 }

@@ -139,7 +139,7 @@ fn ignores_all(b: &Block) -> bool {
 /// Read a data source whose arguments are known.
 async fn read_data(providers: &Providers, read: &DataRead<'_>) -> Result<Map, String> {
     let b = read.block;
-    let d = providers.data(&b.addr.ty)?;
+    let d = providers.data(&b.addr)?;
     let cx = CallCx {
         addr: &read.addr,
         timeout: b.timeout(crate::verb::Verb::Read),

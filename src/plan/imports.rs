@@ -183,7 +183,7 @@ async fn fetch(
     timeout: Duration,
     id: &str,
 ) -> Result<Map, String> {
-    let driver = providers.resource(&addr.ty)?;
+    let driver = providers.resource(addr)?;
     let cx = CallCx {
         addr,
         timeout,
@@ -230,7 +230,14 @@ pub async fn read_object(
         desired: None,
         fkey: &state.fingerprint_key(),
     };
-    Ok(record(addr, returned, &masking, block.dependencies()))
+    let provider = providers.config_of(addr);
+    Ok(record(
+        addr,
+        returned,
+        &masking,
+        block.dependencies(),
+        provider,
+    ))
 }
 
 /// Secrets the API never returns (write-only, such as a password) are taken as the

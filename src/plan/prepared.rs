@@ -214,6 +214,6 @@ fn natural_now(
         return None;
     }
     block.schema.apply_defaults(&mut ev.args);
-    let driver = providers.resource(&addr.ty).ok()?;
+    let driver = providers.resource(addr).ok()?;
     Some(driver.natural_key(&ev.args, ev.clone.as_ref()))
 }

@@ -25,7 +25,9 @@ fn same_attributes(a: &Value, b: &Value) -> bool {
 
 /// The managed objects of a state, one batch per resource type (so drivers can use list
 /// APIs).
-type Batches<'s> = BTreeMap<&'s str, Vec<(&'s Address, &'s ResourceState)>>;
+/// The objects to read, by provider configuration and resource type (one driver each).
+/// (`TYPE via CONFIGURATION`: one driver each.)
+type Batches<'s> = BTreeMap<String, Vec<(&'s Address, &'s ResourceState)>>;
 
 /// What a refresh found.
 #[derive(Default)]
@@ -47,9 +49,10 @@ pub async fn refresh(
     let fkey = state.fingerprint_key();
     let mut batches: Batches<'_> = BTreeMap::new();
     for (a, r) in state.resources.iter().filter(|(a, _)| !a.is_data()) {
-        batches.entry(a.ty.as_str()).or_default().push((a, r));
+        let key = format!("{} via {}", a.ty, providers.config_of(a));
+        batches.entry(key).or_default().push((a, r));
     }
-    let graph = Graph::build(batches.keys().map(|ty| (*ty, Vec::new())));
+    let graph = Graph::build(batches.keys().map(|k| (k.clone(), Vec::new())));
     let walked = walk(&graph, 1, &mut NoStops, |ty| {
         read_batch(providers, &batches[ty], parallelism)
     })
@@ -59,7 +62,7 @@ pub async fn refresh(
     for (ty, result) in walked.finished {
         match result {
             Ok(results) => {
-                for ((addr, prior), r) in batches[ty].iter().zip(results) {
+                for ((addr, prior), r) in batches[ty.as_str()].iter().zip(results) {
                     found.observe(addr, prior, r, &fkey);
                 }
             }
@@ -90,7 +93,7 @@ async fn read_batch(
     items: &[(&Address, &ResourceState)],
     parallelism: usize,
 ) -> Result<ReadResults, String> {
-    let driver = providers.resource(&items[0].0.ty)?;
+    let driver = providers.resource(items[0].0)?;
     let empty = Map::new();
     let batch: Vec<crate::providers::ReadItem> = items
         .iter()

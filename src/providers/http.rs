@@ -245,6 +245,8 @@ where
 
 /// What every family's client sends through: at most `max_concurrency` calls in flight, one
 /// [`RetryPolicy`], one reqwest client (replaced by one trusting a `ca_file`).
+/// (A clone shares the concurrency limit: it is the same sender.)
+#[derive(Clone)]
 pub struct Sender {
     limit: Arc<Semaphore>,
     pub policy: RetryPolicy,

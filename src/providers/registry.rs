@@ -25,10 +25,16 @@ use std::sync::Arc;
 pub type Configure =
     for<'a> fn(&'a Block<'a>, &'a mut Providers) -> BoxFuture<'a, Result<(), String>>;
 
+/// The drivers of every provider configuration, by (configuration, type), and which
+/// configuration manages each address.
 #[derive(Default)]
 pub struct Providers {
-    resources: HashMap<&'static str, Arc<dyn ResourceDriver>>,
-    data: HashMap<&'static str, Arc<dyn DataDriver>>,
+    resources: HashMap<(String, &'static str), Arc<dyn ResourceDriver>>,
+    data: HashMap<(String, &'static str), Arc<dyn DataDriver>>,
+    /// The configuration being set up (its drivers are added under it).
+    current: String,
+    /// Addresses managed by a configuration other than their family's default.
+    routes: HashMap<Address, String>,
 }
 
 /// A provider block's scope: the variables, the locals made of them only (validation refuses
@@ -51,11 +57,13 @@ impl Scope for VarsOnly<'_> {
     }
 }
 
-/// A family's settings, evaluated and checked against its provider schema.
-fn settings(cfg: &Config, vars: &Vars, family: &str) -> Result<Map, String> {
-    let block = cfg.providers.get(family).ok_or_else(|| {
-        format!("provider \"{family}\" is not configured: add it under providers: in the config")
+/// A configuration's settings (`alicloud`, `alicloud.dr`), evaluated and checked against its
+/// family's provider schema.
+fn settings(cfg: &Config, vars: &Vars, config: &str) -> Result<Map, String> {
+    let block = cfg.providers.get(config).ok_or_else(|| {
+        format!("provider \"{config}\" is not configured: add it under providers: in the config")
     })?;
+    let family = config.split('.').next().unwrap_or(config);
     let scope = VarsOnly(vars, LocalValues::new(cfg), &cfg.dir);
     let ev = eval_args(&block.args, &scope).map_err(|errs| {
         errs.into_iter()
@@ -115,13 +123,15 @@ impl Providers {
     pub async fn configure(
         cfg: &Config,
         vars: &Vars,
-        families: &BTreeSet<String>,
+        configs: &BTreeSet<String>,
         endpoints: &dyn Endpoints,
         setup: fn(&str) -> Option<Configure>,
     ) -> Result<Providers, String> {
         let mut p = Providers::default();
-        for family in families {
-            let settings = settings(cfg, vars, family)?;
+        for config in configs {
+            let family = config.split('.').next().unwrap_or(config);
+            p.current = config.clone();
+            let settings = settings(cfg, vars, config)?;
             let http = http_client(cfg, family, &settings)?;
             let configure =
                 setup(family).ok_or_else(|| format!("unknown provider \"{family}\""))?;
@@ -137,24 +147,51 @@ impl Providers {
     }
 
     pub fn add_resource(&mut self, d: Arc<dyn ResourceDriver>) {
-        self.resources.insert(d.schema().type_name, d);
+        let key = (self.current.clone(), d.schema().type_name);
+        self.resources.insert(key, d);
     }
 
     pub fn add_data(&mut self, d: Arc<dyn DataDriver>) {
-        self.data.insert(d.schema().type_name, d);
+        let key = (self.current.clone(), d.schema().type_name);
+        self.data.insert(key, d);
     }
 
-    pub fn resource(&self, ty: &str) -> Result<Arc<dyn ResourceDriver>, String> {
+    /// Route `addr` (and, for a block, its instances) to the configuration `config`.
+    pub fn route(&mut self, addr: Address, config: String) {
+        if config != addr.provider() {
+            self.routes.insert(addr, config);
+        }
+    }
+
+    /// The configuration that manages `addr`: its route (the instance's, else its block's),
+    /// else its family's default.
+    pub fn config_of(&self, addr: &Address) -> String {
+        let routed = self
+            .routes
+            .get(addr)
+            .or_else(|| self.routes.get(&addr.block()));
+        routed
+            .cloned()
+            .unwrap_or_else(|| addr.provider().to_string())
+    }
+
+    pub fn resource(&self, addr: &Address) -> Result<Arc<dyn ResourceDriver>, String> {
+        let config = self.config_of(addr);
+        let ty = addr.ty.as_str();
         self.resources
-            .get(ty)
-            .cloned()
-            .ok_or_else(|| format!("no driver for resource type {ty}"))
+            .iter()
+            .find(|((c, t), _)| *c == config && *t == ty)
+            .map(|(_, d)| d.clone())
+            .ok_or_else(|| format!("no driver for resource type {ty} (provider {config})"))
     }
 
-    pub fn data(&self, ty: &str) -> Result<Arc<dyn DataDriver>, String> {
+    pub fn data(&self, addr: &Address) -> Result<Arc<dyn DataDriver>, String> {
+        let config = self.config_of(addr);
+        let ty = addr.ty.as_str();
         self.data
-            .get(ty)
-            .cloned()
-            .ok_or_else(|| format!("no driver for data source type {ty}"))
+            .iter()
+            .find(|((c, t), _)| *c == config && *t == ty)
+            .map(|(_, d)| d.clone())
+            .ok_or_else(|| format!("no driver for data source type {ty} (provider {config})"))
     }
 }

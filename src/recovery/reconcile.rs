@@ -70,10 +70,13 @@ async fn reconcile_one(
     fkey: &[u8],
     recover: &Recover<'_>,
 ) -> Result<(Entry, String), String> {
-    let driver = providers.resource(&i.addr.ty)?;
+    let driver = providers.resource(&i.addr)?;
     match i.action.verb() {
         Verb::Delete => reconcile_delete(i, driver.as_ref()).await,
-        v if v.makes() => reconcile_create(i, driver.as_ref(), fkey, recover).await,
+        v if v.makes() => {
+            let provider = providers.config_of(&i.addr);
+            reconcile_create(i, (driver.as_ref(), provider), fkey, recover).await
+        }
         // An interrupted update: the refresh that follows reads what is really there.
         _ => Ok((
             i.settle(),
@@ -99,9 +102,10 @@ fn natural_key(i: &Intent, fkey: &[u8], recover: &Recover<'_>) -> Value {
         .unwrap_or_default()
 }
 
+/// `via`: the driver and the provider configuration it belongs to.
 async fn reconcile_create(
     i: &Intent,
-    driver: &dyn ResourceDriver,
+    (driver, provider): (&dyn ResourceDriver, String),
     fkey: &[u8],
     recover: &Recover<'_>,
 ) -> Reconciled {
@@ -133,7 +137,13 @@ async fn reconcile_create(
         desired: None,
         fkey,
     };
-    let resource = record(&i.addr, returned, &masking, i.key.dependencies.clone());
+    let resource = record(
+        &i.addr,
+        returned,
+        &masking,
+        i.key.dependencies.clone(),
+        provider,
+    );
     let line = if complete {
         format!(
             "{}: adopted {id}, made by an interrupted {} whose result was not recorded",

@@ -27,12 +27,14 @@ pub struct Masking<'a> {
     pub fkey: &'a [u8],
 }
 
-/// The state record of `returned` at `addr`.
+/// The state record of `returned` at `addr`, made through the provider configuration
+/// `provider` (`alicloud`, `alicloud.dr`), which the record keeps.
 pub fn record(
     addr: &Address,
     returned: Returned,
     masking: &Masking<'_>,
     dependencies: Vec<Address>,
+    provider: String,
 ) -> ResourceState {
     let mut attrs = returned.attributes;
     attrs
@@ -52,6 +54,7 @@ pub fn record(
     };
     let mut r = ResourceState::new(addr, object, dependencies);
     r.tainted = returned.tainted;
+    r.provider = provider;
     r
 }
 
@@ -95,7 +98,13 @@ mod tests {
             desired: Some(&desired),
             fkey: b"k",
         };
-        let r = record(&addr, returned, &masking, vec![]);
+        let r = record(
+            &addr,
+            returned,
+            &masking,
+            vec![],
+            addr.provider().to_string(),
+        );
         assert_eq!(r.attributes.get("id"), Some(&Value::str("x1")));
         assert_eq!(r.attributes.get("password"), Some(&Value::Null));
         assert!(r.sensitive.contains_key("password") && r.sensitive.contains_key("token"));

@@ -27,6 +27,9 @@ struct Job {
     ns: Namespace,
     /// The directory keys of the modules it is inside, outermost first.
     chain: Vec<String>,
+    /// What a provider configuration name means where the call is written: the stack's
+    /// configuration (empty in the stack itself, where every name is its own).
+    providers: BTreeMap<String, String>,
     call: ModuleCall,
     /// The calling module's directory key and where its files start in the stack's.
     caller: String,
@@ -62,6 +65,7 @@ pub fn expand(cfg: &mut Config, vars: &Vars, diags: &mut Diagnostics) {
         .map(|c| Job {
             ns: Namespace::default(),
             chain: Vec::new(),
+            providers: BTreeMap::new(),
             call: c.clone(),
             caller: String::new(),
             first_file: 0,
@@ -106,17 +110,19 @@ fn expand_call(
         }
     };
     let mut made: Vec<Local> = Vec::new();
+    let providers = passed_providers(&job);
     for each in &instances {
         let ns = job
             .ns
             .child(&job.call.name, each.as_ref().and_then(|e| e.key.clone()));
         made.extend(inputs(cfg, vars, &job, &def, each.as_ref(), &ns, diags));
         made.extend(module_locals(&def, &ns));
-        inline_blocks(cfg, &job, &def, &ns);
+        inline_blocks(cfg, &job, &def, &ns, &providers);
         for c in def.cfg.modules.values() {
             queue.push_back(Job {
                 ns: ns.clone(),
                 chain: [&job.chain[..], std::slice::from_ref(&key)].concat(),
+                providers: providers.clone(),
                 call: c.clone(),
                 caller: key.clone(),
                 first_file: def.first_file,
@@ -280,7 +286,34 @@ fn module_locals(def: &ModuleDef, ns: &Namespace) -> Vec<Local> {
     locals.chain(outputs).collect()
 }
 
-fn inline_blocks(cfg: &mut Config, job: &Job, def: &ModuleDef, ns: &Namespace) {
+/// The stack's configuration a name means where the call is written: as mapped, else (a
+/// family's default configuration is inherited) the name itself.
+fn resolve(map: &BTreeMap<String, String>, name: &str) -> String {
+    map.get(name).cloned().unwrap_or_else(|| name.to_string())
+}
+
+/// What the names inside the called module mean: those the call's `providers:` passes, and
+/// every family's default inherited from the caller.
+fn passed_providers(job: &Job) -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = job
+        .providers
+        .iter()
+        .filter(|(k, _)| !k.contains('.'))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (inner, outer) in &job.call.providers {
+        map.insert(inner.clone(), resolve(&job.providers, outer));
+    }
+    map
+}
+
+fn inline_blocks(
+    cfg: &mut Config,
+    job: &Job,
+    def: &ModuleDef,
+    ns: &Namespace,
+    providers: &BTreeMap<String, String>,
+) {
     let call_deps: Vec<_> = job
         .call
         .depends_on
@@ -288,7 +321,10 @@ fn inline_blocks(cfg: &mut Config, job: &Job, def: &ModuleDef, ns: &Namespace) {
         .map(|a| a.in_module(&job.ns.path))
         .collect();
     for b in def.cfg.resources.values() {
-        let nb = in_namespace(b, ns, def.first_file, &call_deps);
+        let mut nb = in_namespace(b, ns, def.first_file, &call_deps);
+        let family = b.addr.provider();
+        let config = resolve(providers, b.provider.as_deref().unwrap_or(family));
+        nb.provider = (config != family).then_some(config);
         cfg.resources.insert(nb.addr.clone(), nb);
     }
 }

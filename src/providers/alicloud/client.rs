@@ -84,9 +84,13 @@ impl Product {
     }
 }
 
+#[derive(Clone)]
 pub struct RpcClient {
     pub product: Product,
     pub region: String,
+    /// The base is the product's own endpoint for `region` (no `endpoint` setting chose it),
+    /// so another region's calls go to that region's endpoint (`in_region`).
+    regional: bool,
     base: reqwest::Url,
     host: String,
     access_key_id: String,
@@ -123,11 +127,30 @@ impl RpcClient {
         Ok(RpcClient {
             product,
             region: region.to_string(),
+            regional: base == product.endpoint(region),
             base: url,
             host,
             access_key_id: access_key_id.to_string(),
             secret: secret.to_string(),
             sender: Sender::new(max_concurrency),
+        })
+    }
+
+    /// The client for calls about an object in `region`: this one when it is the provider's
+    /// region or an `endpoint` setting chose the base (the sandbox, a proxy); else the same
+    /// credentials and concurrency limit at that region's endpoint.
+    pub fn in_region(&self, region: &str) -> std::result::Result<RpcClient, String> {
+        if !self.regional || region == self.region {
+            return Ok(self.clone());
+        }
+        let base = self.product.endpoint(region);
+        let url = reqwest::Url::parse(&base)
+            .map_err(|e| format!("{} endpoint \"{base}\": {e}", self.product.key()))?;
+        Ok(RpcClient {
+            region: region.to_string(),
+            host: http::host_port(&url, &base)?,
+            base: url,
+            ..self.clone()
         })
     }
 
@@ -284,6 +307,33 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
+
+    #[test]
+    fn another_region_goes_to_its_own_endpoint_unless_an_endpoint_was_set() {
+        let p = Product::SelectDb;
+        let regional = RpcClient::new(p, "cn-hangzhou", &p.endpoint("cn-hangzhou"), "a", "s", 1)
+            .expect("a client");
+        let there = regional.in_region("cn-shanghai").expect("a client");
+        assert_eq!(there.host, "selectdb.cn-shanghai.aliyuncs.com");
+        assert_eq!(there.region, "cn-shanghai");
+        assert_eq!(
+            regional.in_region("cn-hangzhou").expect("same").host,
+            regional.host
+        );
+        let set = RpcClient::new(
+            p,
+            "cn-hangzhou",
+            "http://127.0.0.1:9/alicloud/selectdb",
+            "a",
+            "s",
+            1,
+        )
+        .expect("a client");
+        assert_eq!(
+            set.in_region("cn-shanghai").expect("same").host,
+            "127.0.0.1:9"
+        );
+    }
 
     #[test]
     fn endpoints_follow_the_sdk_maps() {

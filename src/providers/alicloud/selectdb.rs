@@ -178,9 +178,17 @@ fn check_rules(inst: &Json, p: &Pair) -> std::result::Result<(), String> {
 }
 
 impl Binding {
+    /// The client for the pair's region (`region_id` chooses the endpoint as well as the
+    /// parameter).
+    fn regional(&self, p: &Pair) -> Result<RpcClient> {
+        self.client
+            .in_region(&p.region)
+            .map_err(|e| ProviderError::new("InvalidRegionId", e))
+    }
+
     /// Whether the pair is bound now (`None`: the instance is gone).
     async fn bound(&self, p: &Pair) -> Result<Option<bool>> {
-        Ok(describe(&self.client, &p.instance, &p.region)
+        Ok(describe(&self.regional(p)?, &p.instance, &p.region)
             .await?
             .map(|inst| {
                 cluster(&inst, &p.cluster).is_some_and(|c| c["ClusterBinding"] == p.bak.as_str())
@@ -211,7 +219,7 @@ impl ResourceDriver for Binding {
 
     async fn create(&self, _cx: &CallCx<'_>, req: &CreateRequest<'_>) -> Result<Created> {
         let p = Pair::from_args(req.args, &self.client.region)?;
-        let inst = describe(&self.client, &p.instance, &p.region)
+        let inst = describe(&self.regional(&p)?, &p.instance, &p.region)
             .await?
             .ok_or_else(|| {
                 ProviderError::new(
@@ -221,7 +229,7 @@ impl ResourceDriver for Binding {
             })?;
         check_rules(&inst, &p).map_err(ProviderError::rule)?;
         let resp = self
-            .client
+            .regional(&p)?
             .call("CreateDBClusterBinding", &p.params(), false)
             .await?;
         Ok(Created {
@@ -260,7 +268,7 @@ impl ResourceDriver for Binding {
             return Ok(());
         }
         match self
-            .client
+            .regional(&p)?
             .call("DeleteDBClusterBinding", &p.params(), true)
             .await
         {
