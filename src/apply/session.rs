@@ -105,7 +105,7 @@ pub fn operations(plan: &Plan) -> u64 {
         .iter()
         .map(|c| match c.action {
             Action::Replace => 2,
-            Action::NoOp => 0,
+            Action::NoOp | Action::Forget => 0,
             Action::Read if c.reason.is_none() => 0,
             _ => 1,
         })

@@ -26,7 +26,7 @@ fn color(a: Action) -> &'static str {
         Action::Replace => "#cf222e",
         Action::Delete => "#a40e26",
         Action::Read => "#6e7781",
-        Action::NoOp => "#afb8c1",
+        Action::NoOp | Action::Forget => "#afb8c1",
     }
 }
 
@@ -38,6 +38,7 @@ fn symbol(a: Action) -> &'static str {
         Action::Delete => "-",
         Action::Read => "<=",
         Action::NoOp => " ",
+        Action::Forget => ".",
     }
 }
 

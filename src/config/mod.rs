@@ -17,6 +17,7 @@ mod keys_tests;
 mod lines;
 pub mod locals;
 pub mod modules;
+pub mod moves;
 pub use lines::scalar_region;
 pub mod instances;
 pub(crate) mod load;
@@ -73,6 +74,10 @@ pub struct Config {
     pub module_defs: BTreeMap<String, modules::ModuleDef>,
     /// The module directory this config is (empty for the stack itself).
     pub module_key: String,
+    /// The `moved:` entries, in file order.
+    pub moved: Vec<moves::Moved>,
+    /// The `removed:` entries, in file order.
+    pub removed: Vec<moves::Removed>,
 }
 
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 /// The keys of `m` that `table` knows and whose values are of the right kind (`null` ones
 /// included); every other key is reported.
-fn known<'m>(
+pub(super) fn known<'m>(
     cx: &mut FileCx,
     at: &[&str],
     table: &'static Table,

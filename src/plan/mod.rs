@@ -5,6 +5,7 @@
 pub mod diff;
 #[cfg(test)]
 mod diff_tests;
+pub mod moves;
 pub mod prepared;
 pub mod refresh;
 pub mod render;
@@ -28,6 +29,8 @@ pub enum Action {
     Delete,
     Read,
     NoOp,
+    /// Removed from state without being destroyed (`removed:` with `destroy: false`).
+    Forget,
 }
 
 impl Action {
@@ -41,6 +44,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Read => "read",
             Action::NoOp => "no-op",
+            Action::Forget => "forget",
         }
     }
 
@@ -54,6 +58,7 @@ impl Action {
             Action::Delete => vec!["delete"],
             Action::Read => vec!["read"],
             Action::NoOp => vec!["no-op"],
+            Action::Forget => vec!["forget"],
         }
     }
 
@@ -124,6 +129,9 @@ pub struct Change {
     pub deposed: Option<String>,
     /// The id of the object before the change.
     pub prior_id: Option<String>,
+    /// The address the object had in state before a `moved:` entry moved it here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<Address>,
 }
 
 impl Change {
@@ -146,6 +154,7 @@ impl Change {
             prior_clone: None,
             deposed: None,
             prior_id: None,
+            previous_address: None,
         }
     }
 }
@@ -249,6 +258,15 @@ pub struct Summary {
     pub read: usize,
     #[serde(rename = "no-op")]
     pub no_op: usize,
+    /// Objects moved to a new address (whatever else their change does).
+    #[serde(rename = "move", skip_serializing_if = "is_zero")]
+    pub moved: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub forget: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Plan {
@@ -264,7 +282,11 @@ impl Plan {
                 Action::Delete => &mut s.delete,
                 Action::Read => &mut s.read,
                 Action::NoOp => &mut s.no_op,
+                Action::Forget => &mut s.forget,
             } += 1;
+            if c.previous_address.is_some() {
+                s.moved += 1;
+            }
         }
         s
     }
@@ -273,7 +295,10 @@ impl Plan {
     /// (planned once this plan is applied).
     pub fn has_changes(&self) -> bool {
         !self.deferred.is_empty()
-            || self.changes.iter().any(|c| c.action.is_change())
+            || self
+                .changes
+                .iter()
+                .any(|c| c.action.is_change() || c.previous_address.is_some())
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 

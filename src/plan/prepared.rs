@@ -137,6 +137,12 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
     if let Some(a) = options.replace.iter().find(|a| !in_state(a)) {
         return Err(format!("--replace {a}: there is no such object in the state").into());
     }
+    // `moved:` / `removed:`: state-only entries, applied before the diff sees the state.
+    let moves = super::moves::resolve(cfg, &state).map_err(PrepareError::Invalid)?;
+    for e in &moves.entries {
+        state.apply(e);
+    }
+    entries.extend(moves.entries.iter().cloned());
     let input = PlanInput {
         cfg,
         vars,
@@ -146,9 +152,10 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
         drift,
         reconciled,
     };
-    let plan = super::diff::plan(&input)
+    let mut plan = super::diff::plan(&input)
         .await
         .map_err(PrepareError::Invalid)?;
+    moves.annotate(&mut plan);
     Ok(Prepared {
         plan,
         entries,

@@ -352,6 +352,9 @@ fn child_rows<'a>(
 
 fn header(c: &Change) -> String {
     let a = &c.addr;
+    if let Some(h) = super::moves::header(c) {
+        return h;
+    }
     match c.action {
         Action::Create => format!("# {a} will be created"),
         Action::Clone => format!(
@@ -375,7 +378,7 @@ fn header(c: &Change) -> String {
         ),
         Action::Delete => format!("# {a} will be destroyed"),
         Action::Read => format!("# {a} will be read during apply"),
-        Action::NoOp => format!("# {a} is up to date"),
+        Action::NoOp | Action::Forget => format!("# {a} is up to date"),
     }
 }
 
@@ -427,6 +430,7 @@ fn symbol(p: &Painter, c: &Change) -> String {
         Action::Delete => format!("  {}", p.red("-")),
         Action::Read => format!(" {}", p.cyan("<=")),
         Action::NoOp => "   ".into(),
+        Action::Forget => "  .".into(),
     }
 }
 
@@ -451,13 +455,13 @@ fn meaning(c: &Change) -> Option<&'static str> {
         Action::Replace => "destroy and then create replacement",
         Action::Delete => "destroy",
         Action::Read => "read (data resources)",
-        Action::NoOp => return None,
+        Action::NoOp | Action::Forget => return None,
     })
 }
 
 fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
     out.push(format!("  {}", p.bold(&header(c))));
-    if let Some(n) = reason_note(c) {
+    if let Some(n) = super::moves::note(c).or_else(|| reason_note(c)) {
         out.push(format!("  {n}"));
     }
     out.push(format!(
@@ -482,7 +486,11 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
         c.before.as_ref()
     };
     let replaced = replacement_after(c, schema);
-    let after = replaced.as_ref().or(c.after.as_ref());
+    let after = match c.action {
+        // a pure move or a forget: the object as it is, unchanged attributes hidden
+        Action::NoOp | Action::Forget => c.before.as_ref(),
+        _ => replaced.as_ref().or(c.after.as_ref()),
+    };
     let (rows, hidden) = shown_rows(
         c,
         before.and_then(Value::as_map),
@@ -651,7 +659,7 @@ fn legend(plan: &Plan, p: &Painter) -> Vec<String> {
 
 fn show_change(c: &Change) -> bool {
     match c.action {
-        Action::NoOp => false,
+        Action::NoOp => c.previous_address.is_some(),
         Action::Read => c.reason.is_some(),
         _ => true,
     }
@@ -699,8 +707,14 @@ fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
     format!(
-        "Plan: {} to create, {} to clone, {} to bind, {} to update, {} to replace, {} to destroy.",
-        s.create, s.clone, s.bind, s.update, s.replace, s.delete
+        "Plan: {} to create, {} to clone, {} to bind, {} to update, {} to replace, {} to destroy{}.",
+        s.create,
+        s.clone,
+        s.bind,
+        s.update,
+        s.replace,
+        s.delete,
+        super::moves::summary_tail(&s, ", ")
     )
 }
 
@@ -798,6 +812,7 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
     }
     deferred_lines(&mut out, plan, p);
     out.push(p.bold(&summary_line(plan)));
+    out.extend(super::moves::text_warnings(plan, p));
     output_lines(&mut out, p, &plan.outputs);
     out.join("\n") + "\n"
 }

