@@ -133,3 +133,70 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     let r = w.run(&["plan", "--detailed-exitcode"], 0);
     r.out_has("No changes.");
 }
+
+macro_rules! snap {
+    ($name:expr, $text:expr) => {
+        common::snapshot_settings().bind(|| insta::assert_snapshot!($name, $text))
+    };
+}
+
+#[test]
+fn removed_with_destroy_false_forgets_the_object_without_an_api_call() {
+    let w = World::new();
+    let both = format!("{}{}", template("a", "t-a", ""), template("c", "t-c", ""));
+    write(&w.env, &both, "");
+    w.apply();
+    // still configured: an error naming the block
+    let entry = format!("removed:\n  - from: {T}.c\n    lifecycle: {{ destroy: false }}\n");
+    write(&w.env, &both, &entry);
+    let r = w.run(&["plan"], 1);
+    r.err_has(&format!("removed: {T}.c is still in the configuration (at"));
+    write(&w.env, &template("a", "t-a", ""), &entry);
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!(
+        "# {T}.c will no longer be managed by strata, but will not be destroyed"
+    ));
+    r.out_has("# (destroy = false is set in the configuration)");
+    r.out_has("0 to destroy, 1 to forget.");
+    r.out_has("Some objects will no longer be managed by strata");
+    snap!("moved_forget_text", r.stdout);
+    let md = w.run(&["plan", "--format", "markdown"], 0);
+    snap!("moved_forget_markdown", md.stdout);
+    let doc = w.plan_json();
+    let c = change(&doc, &format!("{T}.c"));
+    assert_eq!(
+        c["change"]["actions"],
+        serde_json::json!(["forget"]),
+        "{c:#}"
+    );
+    w.reset();
+    w.run(&["apply", "--auto-approve"], 0);
+    assert!(w.writes().is_empty(), "{:?}", w.calls());
+    assert_eq!(w.listed(), [format!("{T}.a")]);
+    assert!(w
+        .env
+        .made_names("parameter_template")
+        .contains(&"t-c".to_string()));
+    w.run(&["plan", "--detailed-exitcode"], 0)
+        .out_has("No changes.");
+}
+
+#[test]
+fn removed_with_destroy_true_destroys_the_object() {
+    let w = World::new();
+    let both = format!("{}{}", template("a", "t-a", ""), template("c", "t-c", ""));
+    write(&w.env, &both, "");
+    w.apply();
+    write(
+        &w.env,
+        &template("a", "t-a", ""),
+        &format!("removed:\n  - {{ from: {T}.c }}\n"),
+    );
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!("# {T}.c will be destroyed"));
+    w.apply();
+    assert!(!w
+        .env
+        .made_names("parameter_template")
+        .contains(&"t-c".to_string()));
+}

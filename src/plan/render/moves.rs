@@ -62,7 +62,7 @@ pub fn text_warnings(plan: &Plan, p: &super::style::Painter) -> Vec<String> {
         ));
         out.push(String::new());
         out.push("If you apply this plan, strata will discard its tracking information for the following objects, but it will not delete them:".into());
-        out.extend(forgets.iter().map(|c| format!(" - {}", c.addr)));
+        out.extend(forgets.iter().map(|c| format!("    {}", c.addr)));
         out.push(String::new());
         out.push("After applying this plan, strata will no longer manage these objects. You will need to import them to manage them again.".into());
     }
