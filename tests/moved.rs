@@ -200,3 +200,208 @@ fn removed_with_destroy_true_destroys_the_object() {
         .made_names("parameter_template")
         .contains(&"t-c".to_string()));
 }
+
+#[test]
+fn moving_into_and_out_of_a_module_makes_no_api_call() {
+    let w = World::new();
+    write(&w.env, &template("a", "t-a", ""), "");
+    w.apply();
+    let id = w.id(&format!("{T}.a"));
+    w.env.write(
+        &format!("{DIR}/mod/main.yaml"),
+        &format!("resources:\n{}", template("a", "t-a", "")),
+    );
+    w.env.stack(
+        DIR,
+        HUAWEI,
+        &format!("modules:\n  m: {{ source: ./mod }}\nmoved:\n  - {{ from: {T}.a, to: module.m.{T}.a }}\n"),
+    );
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!("# {T}.a has moved to module.m.{T}.a"));
+    w.reset();
+    w.run(&["apply", "--auto-approve", "--refresh=false"], 0);
+    assert!(w.calls().is_empty(), "{:?}", w.calls());
+    assert_eq!(w.listed(), [format!("module.m.{T}.a")]);
+    assert_eq!(w.id(&format!("module.m.{T}.a")), id);
+    // and out again, into a for_each instance
+    write(
+        &w.env,
+        &template("a", "t-a", "    for_each: [k]\n"),
+        &format!("moved:\n  - {{ from: module.m.{T}.a, to: '{T}.a[\"k\"]' }}\n"),
+    );
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!("# module.m.{T}.a has moved to {T}.a[\"k\"]"));
+    w.reset();
+    w.run(&["apply", "--auto-approve", "--refresh=false"], 0);
+    assert!(w.calls().is_empty(), "{:?}", w.calls());
+    assert_eq!(w.id(&format!("{T}.a[\"k\"]")), id);
+}
+
+#[test]
+fn plain_count_and_for_each_addresses_and_whole_blocks_move() {
+    let w = World::new();
+    let three = format!(
+        "{}{}",
+        template("a", "t-a", ""),
+        template("b", "t-b-${count.index}", "    count: 2\n")
+    );
+    write(&w.env, &three, "");
+    w.apply();
+    let ids: Vec<String> = [format!("{T}.a"), format!("{T}.b[0]"), format!("{T}.b[1]")]
+        .iter()
+        .map(|a| w.id(a))
+        .collect();
+    // a -> a[0] (a gains count), the whole block b -> c
+    let moved = format!(
+        "{}{}",
+        template("a", "t-a", "    count: 1\n"),
+        template("c", "t-b-${count.index}", "    count: 2\n")
+    );
+    write(
+        &w.env,
+        &moved,
+        &format!(
+            "moved:\n  - {{ from: {T}.a, to: '{T}.a[0]' }}\n  - {{ from: {T}.b, to: {T}.c }}\n"
+        ),
+    );
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!("# {T}.a has moved to {T}.a[0]"));
+    r.out_has(&format!("# {T}.b[0] has moved to {T}.c[0]"));
+    r.out_has(&format!("# {T}.b[1] has moved to {T}.c[1]"));
+    r.out_has("0 to destroy, 3 to move.");
+    w.reset();
+    w.run(&["apply", "--auto-approve"], 0);
+    assert!(w.writes().is_empty(), "{:?}", w.calls());
+    let now: Vec<String> = [
+        format!("{T}.a[0]"),
+        format!("{T}.c[0]"),
+        format!("{T}.c[1]"),
+    ]
+    .iter()
+    .map(|a| w.id(a))
+    .collect();
+    assert_eq!(now, ids);
+}
+
+#[test]
+fn a_move_with_a_change_is_a_move_and_an_update() {
+    let w = World::new();
+    write(&w.env, &template("a", "t-a", ""), "");
+    w.apply();
+    let values = "    values: { max_connections: \"300\" }\n";
+    write(
+        &w.env,
+        &template("b", "t-a", values),
+        &format!("moved:\n  - {{ from: {T}.a, to: {T}.b }}\n"),
+    );
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!("# {T}.b will be updated in-place"));
+    r.out_has(&format!("# (moved from {T}.a)"));
+    r.out_has("1 to update, 0 to replace, 0 to destroy, 1 to move.");
+    snap!("moved_update_text", r.stdout);
+    let md = w.run(&["plan", "--format", "markdown"], 0);
+    snap!("moved_update_markdown", md.stdout);
+    w.apply();
+    assert_eq!(w.listed(), [format!("{T}.b")]);
+    w.run(&["plan", "--detailed-exitcode"], 0)
+        .out_has("No changes.");
+}
+
+#[test]
+fn a_block_that_becomes_repeated_without_a_move_is_a_loud_replace() {
+    let w = World::new();
+    write(&w.env, &template("a", "t-a", ""), "");
+    w.apply();
+    write(&w.env, &template("a", "t-a", "    count: 1\n"), "");
+    let r = w.run(&["plan"], 0);
+    r.out_has(&format!("# {T}.a will be destroyed"));
+    r.out_has(&format!("# {T}.a[0] will be created"));
+    r.out_has(&format!(
+        "Warning: {T}.a became repeated (count/for_each): this plan destroys {T}.a and creates {T}.a[0]; to keep the object, add moved: [ {{ from: {T}.a, to: {T}.a[0] }} ]"
+    ));
+    let md = w.run(&["plan", "--format", "markdown"], 0);
+    md.out_has("> [!WARNING]\n> - ");
+}
+
+#[test]
+fn conflicting_chained_and_occupied_moves_are_errors_naming_both_entries() {
+    let w = World::new();
+    let ab = format!("{}{}", template("a", "t-a", ""), template("b", "t-b", ""));
+    write(&w.env, &ab, "");
+    w.apply();
+    let cd = format!("{}{}", template("c", "t-a", ""), template("d", "t-b", ""));
+    let entries = format!(
+        "moved:\n  - {{ from: {T}.a, to: {T}.c }}\n  - {{ from: {T}.a, to: {T}.d }}\n  - {{ from: {T}.b, to: {T}.c }}\n  - {{ from: {T}.c, to: {T}.e }}\n"
+    );
+    write(&w.env, &cd, &entries);
+    let r = w.run(&["plan"], 1);
+    r.err_has("Error: s/main.yaml:12: conflicting moved entries");
+    r.err_has(&format!("(at s/main.yaml:11) both move {T}.a"));
+    r.err_has(&format!("(at s/main.yaml:11) both move an object to {T}.c"));
+    r.err_has("chain: one moves an object to where the other moves from");
+    snap!("moved_conflicts", r.stderr);
+    // onto an address the state already has
+    write(
+        &w.env,
+        &template("b", "t-a", ""),
+        &format!("moved:\n  - {{ from: {T}.a, to: {T}.b }}\n"),
+    );
+    let r = w.run(&["plan"], 1);
+    r.err_has(&format!(
+        "moved: cannot move {T}.a to {T}.b: the state already has an object at {T}.b"
+    ));
+    assert_eq!(w.listed(), [format!("{T}.a"), format!("{T}.b")]);
+}
+
+#[test]
+fn saved_plans_carry_moves_and_forgets_and_go_stale() {
+    let w = World::new();
+    let both = format!("{}{}", template("a", "t-a", ""), template("c", "t-c", ""));
+    write(&w.env, &both, "");
+    w.apply();
+    write(
+        &w.env,
+        &template("b", "t-a", ""),
+        &format!(
+            "moved:\n  - {{ from: {T}.a, to: {T}.b }}\nremoved:\n  - {{ from: {T}.c, lifecycle: {{ destroy: false }} }}\n"
+        ),
+    );
+    w.run(&["plan", "--out", "p.plan"], 0);
+    w.run(&["plan", "--out", "q.plan"], 0);
+    let r = w.run(&["show", "p.plan"], 0);
+    r.out_has(&format!("# {T}.a has moved to {T}.b"));
+    w.reset();
+    w.run(&["apply", "p.plan"], 0);
+    assert!(w.writes().is_empty(), "{:?}", w.calls());
+    assert_eq!(w.listed(), [format!("{T}.b")]);
+    // the other plan was made before: stale
+    let r = w.run(&["apply", "q.plan"], 1);
+    r.err_has("stale plan");
+    assert_eq!(w.listed(), [format!("{T}.b")]);
+}
+
+#[test]
+fn a_kill_after_the_move_is_journaled_converges_without_duplicates() {
+    let w = World::new();
+    write(&w.env, &template("a", "t-a", ""), "");
+    w.apply();
+    let id = w.id(&format!("{T}.a"));
+    // the move, and a create after it (whose intent gives a point to kill at)
+    let next = format!("{}{}", template("b", "t-a", ""), template("n", "t-n", ""));
+    write(
+        &w.env,
+        &next,
+        &format!("moved:\n  - {{ from: {T}.a, to: {T}.b }}\n"),
+    );
+    let args = ["-C", DIR, "apply", "--auto-approve"];
+    let envs = [("STRATA_SANDBOX_URL", w.url.as_str())];
+    w.env.kill_at(&args, &envs, "intent_written");
+    w.env.kill_at(&args, &envs, "before_fold");
+    let r = w.apply();
+    assert!(!r.stdout.contains("has moved"), "{r:?}");
+    assert_eq!(w.listed(), [format!("{T}.b"), format!("{T}.n")]);
+    assert_eq!(w.id(&format!("{T}.b")), id);
+    assert_eq!(w.env.made_names("parameter_template"), ["t-a", "t-n"]);
+    w.run(&["plan", "--detailed-exitcode"], 0)
+        .out_has("No changes.");
+}
