@@ -10,6 +10,12 @@
 mod common;
 use common::{Env, Server, HUAWEI};
 
+macro_rules! snap {
+    ($name:expr, $text:expr) => {
+        common::snapshot_settings().bind(|| insta::assert_snapshot!($name, $text))
+    };
+}
+
 const T: &str = "huaweicloud_rds_parameter_template";
 const DIR: &str = "s";
 
@@ -94,6 +100,15 @@ impl World {
     }
 }
 
+/// The document matches docs/plan.schema.json.
+fn assert_valid(doc: &serde_json::Value) {
+    let text = std::fs::read_to_string(common::repo().join("docs/plan.schema.json")).unwrap();
+    let schema = serde_json::from_str(&text).unwrap();
+    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{doc:#}");
+}
+
 /// The change of `addr` in a plan JSON document.
 fn change<'a>(doc: &'a serde_json::Value, addr: &str) -> &'a serde_json::Value {
     doc["resource_changes"]
@@ -116,7 +131,14 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     let r = w.run(&["plan"], 0);
     r.out_has(&format!("# {T}.a has moved to {T}.b"));
     r.out_has("0 to destroy, 1 to move.");
+    snap!("moved_text", r.stdout);
+    let md = w.run(&["plan", "--format", "markdown"], 0);
+    md.out_has(&format!(
+        "| `→` move | `{T}.b` | moved from `{T}.a` (state only) |"
+    ));
+    snap!("moved_markdown", md.stdout);
     let doc = w.plan_json();
+    assert_valid(&doc);
     let c = change(&doc, &format!("{T}.b"));
     assert_eq!(c["previous_address"], format!("{T}.a"), "{c:#}");
     assert_eq!(
@@ -132,12 +154,6 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     // applied: the entry now does nothing
     let r = w.run(&["plan", "--detailed-exitcode"], 0);
     r.out_has("No changes.");
-}
-
-macro_rules! snap {
-    ($name:expr, $text:expr) => {
-        common::snapshot_settings().bind(|| insta::assert_snapshot!($name, $text))
-    };
 }
 
 #[test]
@@ -163,6 +179,7 @@ fn removed_with_destroy_false_forgets_the_object_without_an_api_call() {
     let md = w.run(&["plan", "--format", "markdown"], 0);
     snap!("moved_forget_markdown", md.stdout);
     let doc = w.plan_json();
+    assert_valid(&doc);
     let c = change(&doc, &format!("{T}.c"));
     assert_eq!(
         c["change"]["actions"],
