@@ -132,6 +132,10 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     r.out_has(&format!("# {T}.a has moved to {T}.b"));
     r.out_has("0 to destroy, 1 to move.");
     snap!("moved_text", r.stdout);
+    // strata graph draws what apply runs: no delete of a, no create of b
+    let g = w.run(&["graph"], 0);
+    assert!(!g.stdout.contains(&format!("{T}.a")), "{}", g.stdout);
+    assert!(g.stdout.contains(&format!("{T}.b")), "{}", g.stdout);
     let md = w.run(&["plan", "--format", "markdown"], 0);
     md.out_has(&format!(
         "| `→` move | `{T}.b` | moved from `{T}.a` (state only) |"
@@ -176,6 +180,8 @@ fn removed_with_destroy_false_forgets_the_object_without_an_api_call() {
     r.out_has("0 to destroy, 1 to forget.");
     r.out_has("Some objects will no longer be managed by strata");
     snap!("moved_forget_text", r.stdout);
+    let g = w.run(&["graph"], 0);
+    assert!(!g.stdout.contains("destroy"), "{}", g.stdout);
     let md = w.run(&["plan", "--format", "markdown"], 0);
     snap!("moved_forget_markdown", md.stdout);
     let doc = w.plan_json();
