@@ -150,6 +150,10 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
         serde_json::json!(["no-op"]),
         "{c:#}"
     );
+    // an apply that is not approved moves nothing
+    let r = w.run(&["apply"], 1);
+    assert!(!r.stdout.contains("Apply complete"), "{r:?}");
+    assert_eq!(w.listed(), [format!("{T}.a")]);
     w.reset();
     let r = w.run(&["apply", "--auto-approve", "--refresh=false"], 0);
     assert!(w.calls().is_empty(), "{:?}\n{r:?}", w.calls());
@@ -418,6 +422,7 @@ fn a_kill_after_the_move_is_journaled_converges_without_duplicates() {
     );
     let args = ["-C", DIR, "apply", "--auto-approve"];
     let envs = [("STRATA_SANDBOX_URL", w.url.as_str())];
+    w.env.kill_at(&args, &envs, "moves_journaled");
     w.env.kill_at(&args, &envs, "intent_written");
     w.env.kill_at(&args, &envs, "before_fold");
     let r = w.apply();

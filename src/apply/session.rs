@@ -41,7 +41,9 @@ impl Session {
         mut prep: Prepared,
     ) -> Result<Session, StateError> {
         let pending = prep.pending_entries();
-        let scope = initial_scope(cfg, vars, &prep.plan, &prep.state);
+        let moved = crate::plan::moves::applied(&prep.state, &prep.moves);
+        let seen = moved.as_ref().unwrap_or(&prep.state);
+        let scope = initial_scope(cfg, vars, &prep.plan, seen);
         let mut state = std::mem::replace(&mut prep.state, prep.base.header());
         // `prep.state` already holds reconcile's and refresh's entries; add the data reads.
         for e in &pending[prep.entries.len().min(pending.len())..] {
@@ -81,12 +83,21 @@ impl Session {
         parallelism: usize,
     ) -> Result<Outcome, StateError> {
         let prep = self.prep;
+        let mut state = self.state;
+        // moved: / removed: — one journal write, before anything else runs
+        if !prep.moves.is_empty() {
+            self.backend.append(&prep.base, &prep.moves).await?;
+            for e in &prep.moves {
+                state.apply(e);
+            }
+            crate::util::checkpoint("moves_journaled");
+        }
         let shared = Arc::new(Shared::new(
             cfg,
             prep.providers.clone(),
             self.backend.clone(),
             prep.base.clone(),
-            self.state,
+            state,
             self.scope,
             Arc::new(prep.plan),
             reporter,

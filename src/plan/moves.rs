@@ -133,6 +133,18 @@ fn pairs(m: &crate::config::moves::Moved, state: &State) -> Vec<(Address, Addres
         .collect()
 }
 
+/// `state` with `entries` applied, when there are any (`None`: the state as it is).
+pub fn applied(state: &State, entries: &[Entry]) -> Option<State> {
+    if entries.is_empty() {
+        return None;
+    }
+    let mut s = state.clone();
+    for e in entries {
+        s.apply(e);
+    }
+    Some(s)
+}
+
 /// Check the entries and resolve them against `state` (see the module header).
 pub fn resolve(cfg: &Config, state: &State) -> Result<Resolved, Diagnostics> {
     let mut diags = Diagnostics::default();
@@ -169,10 +181,8 @@ pub fn resolve(cfg: &Config, state: &State) -> Result<Resolved, Diagnostics> {
 
 /// The objects `removed:` entries with `destroy: false` forget (after the moves).
 fn forgets(cfg: &Config, state: &State, out: &mut Resolved) {
-    let mut after = state.clone();
-    for e in &out.entries {
-        after.apply(e);
-    }
+    let moved = applied(state, &out.entries);
+    let after = moved.as_ref().unwrap_or(state);
     for r in cfg.removed.iter().filter(|r| !r.destroy) {
         for (addr, res) in after.resources.iter().filter(|(a, _)| a.in_block(&r.from)) {
             if out.forgets.iter().any(|(a, _)| a == addr) {

@@ -23,8 +23,12 @@ pub struct Prepared {
     pub entries: Vec<Entry>,
     /// The identity of the state as loaded (the journal's base: lineage, serial, key).
     pub base: State,
-    /// The state after reconcile and refresh.
+    /// The state after reconcile and refresh (before `moves`).
     pub state: State,
+    /// The state-only steps of `moved:` / `removed:` (`plan::moves`): journaled only when the
+    /// plan is executed (an apply refused or cancelled moves nothing). The plan was made
+    /// against `state` with them applied.
+    pub moves: Vec<Entry>,
     pub providers: Arc<Providers>,
     pub replayed: usize,
 }
@@ -137,16 +141,13 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
     if let Some(a) = options.replace.iter().find(|a| !in_state(a)) {
         return Err(format!("--replace {a}: there is no such object in the state").into());
     }
-    // `moved:` / `removed:`: state-only entries, applied before the diff sees the state.
+    // `moved:` / `removed:`: state-only steps the diff sees applied
     let moves = super::moves::resolve(cfg, &state).map_err(PrepareError::Invalid)?;
-    for e in &moves.entries {
-        state.apply(e);
-    }
-    entries.extend(moves.entries.iter().cloned());
+    let seen = super::moves::applied(&state, &moves.entries);
     let input = PlanInput {
         cfg,
         vars,
-        state: &state,
+        state: seen.as_ref().unwrap_or(&state),
         providers: Some(&providers),
         options: &options,
         drift,
@@ -161,6 +162,7 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
         entries,
         base,
         state,
+        moves: moves.entries,
         providers: Arc::new(providers),
         replayed: loaded.replayed,
     })

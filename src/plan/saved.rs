@@ -34,6 +34,9 @@ pub struct Saved {
     pub plan: Plan,
     /// What reconcile and refresh found when planning, recorded before applying.
     pub entries: Vec<Entry>,
+    /// The state-only steps of `moved:` / `removed:`, journaled when the plan is applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<Entry>,
     pub config_dir: PathBuf,
     pub files: Vec<SourceFile>,
     pub variables: BTreeMap<String, Value>,
@@ -61,6 +64,7 @@ impl Saved {
             created: crate::util::now_rfc3339(),
             plan: prep.plan.clone(),
             entries: prep.entries.clone(),
+            moves: prep.moves.clone(),
             config_dir: cfg.dir.clone(),
             files: files_without_secrets(cfg)?,
             variables,
