@@ -367,6 +367,8 @@ fn conflicting_chained_and_occupied_moves_are_errors_naming_both_entries() {
     r.err_has(&format!("(at s/main.yaml:11) both move an object to {T}.c"));
     r.err_has("chain: one moves an object to where the other moves from");
     snap!("moved_conflicts", r.stderr);
+    let v = w.run(&["validate"], 1);
+    assert!(v.all().contains("conflicting moved entries"), "{v:?}");
     // onto an address the state already has
     write(
         &w.env,

@@ -1,6 +1,8 @@
 //! The `moved:` and `removed:` sections: entries naming addresses (`Address::parse`: plain,
 //! instance, module paths) whose state objects are moved to another address or forgotten.
-//! Parsing only — what they do to a state is the planner's (`plan::moves`).
+//! Parsing, and the checks the config alone shows (`check`: conflicting and chained moves,
+//! type changes, removed blocks still configured — `strata validate` runs them too); what
+//! the entries do to a state is the planner's (`plan::moves`).
 //!
 //! Invariants: the keys come from `keys::MOVED` / `keys::REMOVED` (through `sections::known`);
 //! every entry remembers its file and index so a problem found later (a conflict, a chain)
@@ -12,6 +14,7 @@ use super::load::FileCx;
 use super::sections::{known, wrong_value};
 use super::Config;
 use crate::address::Address;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::value::{Map, Value};
 
 /// One `moved:` entry.
@@ -38,6 +41,15 @@ impl Moved {
     /// The YAML path of the entry, for a diagnostic's line.
     pub fn yaml_path(&self) -> Vec<String> {
         vec!["moved".into(), self.index.to_string()]
+    }
+}
+
+impl Moved {
+    /// An error at this entry.
+    pub fn error(&self, cfg: &Config, msg: String) -> Diagnostic {
+        Diagnostic::error(msg)
+            .file(cfg.file_path(self.file))
+            .at_owned(self.yaml_path())
     }
 }
 
@@ -163,5 +175,95 @@ pub(super) fn merge_removed(cfg: &mut Config, cx: &mut FileCx, body: &Value) {
             file,
             index,
         });
+    }
+}
+
+/// The problems of the entries that the config alone shows: conflicting and chained moves
+/// (each naming both entries), moves that change the type, removed blocks still configured.
+/// Lines are not yet resolved (`Config::resolve_lines`).
+pub fn check(cfg: &Config) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    check_moves(cfg, &mut diags);
+    check_removed(cfg, &mut diags);
+    diags
+}
+
+/// Where an entry is written, `file:line`, for a message naming another entry.
+fn place(cfg: &Config, file: usize, path: Vec<String>) -> String {
+    let mut d = Diagnostics::default();
+    d.push(
+        Diagnostic::error("")
+            .file(cfg.file_path(file))
+            .at_owned(path),
+    );
+    cfg.resolve_lines(&mut d);
+    let d = &d.0[0];
+    let f = cfg.file_path(file).display().to_string();
+    match d.line {
+        Some(l) => format!("{f}:{l}"),
+        None => f,
+    }
+}
+
+/// Whether two addresses name a common object (one is the other, or a block and its
+/// instance).
+fn overlap(a: &Address, b: &Address) -> bool {
+    a.in_block(b) || b.in_block(a)
+}
+
+/// Conflicting and chained moves, and moves that change what an address is.
+fn check_moves(cfg: &Config, diags: &mut Diagnostics) {
+    let moved = &cfg.moved;
+    for (j, b) in moved.iter().enumerate() {
+        if b.from.mode != b.to.mode || b.from.ty != b.to.ty || b.from.is_data() {
+            let msg = format!(
+                "moved: {} cannot move to {}: a move keeps the resource type (and data sources are not moved)",
+                b.from, b.to
+            );
+            diags.push(b.error(cfg, msg));
+        }
+        if b.from == b.to {
+            let msg = format!("moved: {} is moved to itself", b.from);
+            diags.push(b.error(cfg, msg));
+        }
+        for a in &moved[..j] {
+            let other = place(cfg, a.file, a.yaml_path());
+            let what = if overlap(&a.from, &b.from) {
+                format!("both move {}", b.from)
+            } else if overlap(&a.to, &b.to) {
+                format!("both move an object to {}", b.to)
+            } else if overlap(&a.to, &b.from) || overlap(&b.to, &a.from) {
+                "chain: one moves an object to where the other moves from".to_string()
+            } else {
+                continue;
+            };
+            let msg = format!(
+                "conflicting moved entries: {} -> {} and {} -> {} (at {other}) {what}",
+                b.from, b.to, a.from, a.to
+            );
+            diags.push(b.error(cfg, msg).hint(
+                "write one entry per object, from its address in state straight to its new address",
+            ));
+        }
+    }
+}
+
+/// A removed entry whose block is still configured.
+fn check_removed(cfg: &Config, diags: &mut Diagnostics) {
+    for r in &cfg.removed {
+        let block = r.from.block();
+        if cfg.resources.contains_key(&block) {
+            let b = &cfg.resources[&block];
+            let here = place(cfg, b.file, b.yaml_path());
+            diags.push(
+                Diagnostic::error(format!(
+                    "removed: {} is still in the configuration (at {here})",
+                    r.from
+                ))
+                .file(cfg.file_path(r.file))
+                .at_owned(r.yaml_path())
+                .hint("delete the block from the configuration, or delete the removed entry"),
+            );
+        }
     }
 }

@@ -14,7 +14,7 @@
 use super::{Action, Change, Plan, Reason, Repetition};
 use crate::address::Address;
 use crate::config::Config;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::state::journal::Entry;
 use crate::state::{ResourceState, State};
 use std::collections::BTreeMap;
@@ -28,92 +28,6 @@ pub struct Resolved {
     pub moved: BTreeMap<Address, Address>,
     /// Every object forgotten, as it was in state.
     pub forgets: Vec<(Address, ResourceState)>,
-}
-
-/// Where an entry is written, `file:line`, for a message naming another entry.
-fn place(cfg: &Config, file: usize, path: Vec<String>) -> String {
-    let mut d = Diagnostics::default();
-    d.push(
-        Diagnostic::error("")
-            .file(cfg.file_path(file))
-            .at_owned(path),
-    );
-    cfg.resolve_lines(&mut d);
-    let d = &d.0[0];
-    let f = cfg.file_path(file).display().to_string();
-    match d.line {
-        Some(l) => format!("{f}:{l}"),
-        None => f,
-    }
-}
-
-/// Whether two addresses name a common object (one is the other, or a block and its
-/// instance).
-fn overlap(a: &Address, b: &Address) -> bool {
-    a.in_block(b) || b.in_block(a)
-}
-
-fn entry_error(cfg: &Config, m: &crate::config::moves::Moved, msg: String) -> Diagnostic {
-    Diagnostic::error(msg)
-        .file(cfg.file_path(m.file))
-        .at_owned(m.yaml_path())
-}
-
-/// Conflicting and chained moves, and moves that change what an address is.
-fn check_moves(cfg: &Config, diags: &mut Diagnostics) {
-    let moved = &cfg.moved;
-    for (j, b) in moved.iter().enumerate() {
-        if b.from.mode != b.to.mode || b.from.ty != b.to.ty || b.from.is_data() {
-            let msg = format!(
-                "moved: {} cannot move to {}: a move keeps the resource type (and data sources are not moved)",
-                b.from, b.to
-            );
-            diags.push(entry_error(cfg, b, msg));
-        }
-        if b.from == b.to {
-            let msg = format!("moved: {} is moved to itself", b.from);
-            diags.push(entry_error(cfg, b, msg));
-        }
-        for a in &moved[..j] {
-            let other = place(cfg, a.file, a.yaml_path());
-            let what = if overlap(&a.from, &b.from) {
-                format!("both move {}", b.from)
-            } else if overlap(&a.to, &b.to) {
-                format!("both move an object to {}", b.to)
-            } else if overlap(&a.to, &b.from) || overlap(&b.to, &a.from) {
-                "chain: one moves an object to where the other moves from".to_string()
-            } else {
-                continue;
-            };
-            let msg = format!(
-                "conflicting moved entries: {} -> {} and {} -> {} (at {other}) {what}",
-                b.from, b.to, a.from, a.to
-            );
-            diags.push(entry_error(cfg, b, msg).hint(
-                "write one entry per object, from its address in state straight to its new address",
-            ));
-        }
-    }
-}
-
-/// A removed entry whose block is still configured.
-fn check_removed(cfg: &Config, diags: &mut Diagnostics) {
-    for r in &cfg.removed {
-        let block = r.from.block();
-        if cfg.resources.contains_key(&block) {
-            let b = &cfg.resources[&block];
-            let here = place(cfg, b.file, b.yaml_path());
-            diags.push(
-                Diagnostic::error(format!(
-                    "removed: {} is still in the configuration (at {here})",
-                    r.from
-                ))
-                .file(cfg.file_path(r.file))
-                .at_owned(r.yaml_path())
-                .hint("delete the block from the configuration, or delete the removed entry"),
-            );
-        }
-    }
 }
 
 /// The objects of state an entry moves: `from` itself, or every instance of the block
@@ -147,9 +61,7 @@ pub fn applied(state: &State, entries: &[Entry]) -> Option<State> {
 
 /// Check the entries and resolve them against `state` (see the module header).
 pub fn resolve(cfg: &Config, state: &State) -> Result<Resolved, Diagnostics> {
-    let mut diags = Diagnostics::default();
-    check_moves(cfg, &mut diags);
-    check_removed(cfg, &mut diags);
+    let mut diags = crate::config::moves::check(cfg);
     let mut out = Resolved::default();
     if !diags.has_errors() {
         for m in &cfg.moved {
@@ -158,7 +70,7 @@ pub fn resolve(cfg: &Config, state: &State) -> Result<Resolved, Diagnostics> {
                     let msg = format!(
                         "moved: cannot move {from} to {to}: the state already has an object at {to}"
                     );
-                    diags.push(entry_error(cfg, m, msg).hint(
+                    diags.push(m.error(cfg, msg).hint(
                         "remove the entry, or `strata state rm` one of the two objects first",
                     ));
                     continue;
