@@ -174,3 +174,66 @@ pub fn warnings(plan: &Plan) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Object, ResourceState};
+
+    fn addr(s: &str) -> Address {
+        Address::parse(s).unwrap()
+    }
+
+    fn config(text: &str) -> Config {
+        let files = vec![crate::config::SourceFile {
+            path: "main.yaml".into(),
+            text: text.into(),
+            module: String::new(),
+        }];
+        let (cfg, diags) = crate::config::load_sources(std::path::Path::new(""), "s", files);
+        assert!(!diags.has_errors(), "{diags:?}");
+        cfg
+    }
+
+    fn state(addrs: &[&str]) -> State {
+        let mut s = State::new("s");
+        for a in addrs {
+            let a = addr(a);
+            let r = ResourceState::new(&a, Object::created("id"), Vec::new());
+            s.resources.insert(a, r);
+        }
+        s
+    }
+
+    const T: &str = "huaweicloud_rds_parameter_template";
+
+    #[test]
+    fn a_whole_block_moves_every_instance_and_a_done_move_does_nothing() {
+        let cfg = config(&format!("moved:\n  - {{ from: {T}.b, to: {T}.c }}\n"));
+        let st = state(&[&format!("{T}.b[0]"), &format!("{T}.b[1]")]);
+        let r = resolve(&cfg, &st).unwrap();
+        assert_eq!(r.entries.len(), 2);
+        assert_eq!(
+            r.moved.get(&addr(&format!("{T}.c[1]"))),
+            Some(&addr(&format!("{T}.b[1]")))
+        );
+        let done = applied(&st, &r.entries).unwrap();
+        assert!(resolve(&cfg, &done).unwrap().entries.is_empty());
+    }
+
+    #[test]
+    fn a_move_rewrites_the_dependencies_naming_the_object() {
+        let mut st = state(&[&format!("{T}.a")]);
+        let dep = addr(&format!("{T}.d"));
+        let r = ResourceState::new(&dep, Object::created("d"), vec![addr(&format!("{T}.a"))]);
+        st.resources.insert(dep.clone(), r);
+        st.apply(&Entry::Move {
+            from: addr(&format!("{T}.a")),
+            to: addr(&format!("module.m.{T}.a")),
+        });
+        assert_eq!(
+            st.resources[&dep].dependencies,
+            [addr(&format!("module.m.{T}.a"))]
+        );
+    }
+}
