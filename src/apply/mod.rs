@@ -114,7 +114,7 @@ impl<'p> Edges<'p> {
                 Action::Read => (c.reason.is_some(), false),
                 Action::Replace => (true, true),
                 Action::Delete => (false, true),
-                Action::NoOp => (false, false),
+                Action::NoOp | Action::Forget => (false, false),
             };
             if apply {
                 e.applies.insert(&c.addr);

@@ -41,9 +41,12 @@ impl Session {
         mut prep: Prepared,
     ) -> Result<Session, StateError> {
         let pending = prep.pending_entries();
-        let with_imports = prep.imports.planning_state(&prep.state);
+        let moved = crate::plan::moves::applied(&prep.state, &prep.moves);
+        let seen = moved.as_ref().unwrap_or(&prep.state);
+        let with_imports = prep.imports.planning_state(seen);
         let scope = initial_scope(cfg, vars, &prep.plan, &with_imports);
         drop(with_imports);
+        drop(moved);
         let mut state = std::mem::replace(&mut prep.state, prep.base.header());
         // `prep.state` already holds reconcile's and refresh's entries; add the data reads.
         for e in &pending[prep.entries.len().min(pending.len())..] {
@@ -84,6 +87,14 @@ impl Session {
     ) -> Result<Outcome, StateError> {
         let prep = self.prep;
         let mut state = self.state;
+        // moved: / removed: — one journal write, before anything else runs
+        if !prep.moves.is_empty() {
+            self.backend.append(&prep.base, &prep.moves).await?;
+            for e in &prep.moves {
+                state.apply(e);
+            }
+            crate::util::checkpoint("moves_journaled");
+        }
         // Imports first, one journal entry each: the plan's updates of them need them.
         if !prep.imports.entries.is_empty() {
             self.backend
@@ -118,7 +129,7 @@ pub fn operations(plan: &Plan) -> u64 {
         .iter()
         .map(|c| match c.action {
             Action::Replace => 2,
-            Action::NoOp => 0,
+            Action::NoOp | Action::Forget => 0,
             Action::Read if c.reason.is_none() => 0,
             _ => 1,
         })

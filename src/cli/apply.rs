@@ -222,6 +222,7 @@ async fn run_saved(cli: &Cli, file: &std::path::Path, a: &ApplyArgs, p: Painter)
     let prep = Prepared {
         plan: saved.plan,
         entries: saved.entries,
+        moves: saved.moves,
         base,
         state,
         providers: Arc::new(providers),

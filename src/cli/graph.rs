@@ -26,7 +26,7 @@ fn color(a: Action) -> &'static str {
         Action::Replace => "#cf222e",
         Action::Delete => "#a40e26",
         Action::Read => "#6e7781",
-        Action::NoOp => "#afb8c1",
+        Action::NoOp | Action::Forget => "#afb8c1",
     }
 }
 
@@ -38,6 +38,7 @@ fn symbol(a: Action) -> &'static str {
         Action::Delete => "-",
         Action::Read => "<=",
         Action::NoOp => " ",
+        Action::Forget => ".",
     }
 }
 
@@ -157,8 +158,15 @@ impl View {
 
 pub async fn run(cli: &Cli, format: GraphFormat, p: Painter) -> CmdResult {
     let ws = Workspace::open(cli, &VarArgs::default(), Missing::Unknown)?;
-    let state = ws.backend.load().await?.state;
-    let plan = plan_offline(&ws, &state).await?;
+    let mut state = ws.backend.load().await?.state;
+    // moved: / removed: as apply would see them (state-only steps draw no node)
+    let moves =
+        crate::plan::moves::resolve(&ws.cfg, &state).map_err(|d| Failure::new(d.to_string()))?;
+    for e in &moves.entries {
+        state.apply(e);
+    }
+    let mut plan = plan_offline(&ws, &state).await?;
+    moves.annotate(&mut plan);
     let view = View::of(&plan, &state);
     match format {
         GraphFormat::Dot => out!("{}", dot(&view, &ws.cfg.stack)),

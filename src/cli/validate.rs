@@ -13,6 +13,10 @@ pub fn run(cli: &Cli, json: bool, vars: &VarArgs, p: Painter) -> CmdResult {
         Ok((cfg, _, diags)) => (cfg, diags),
         Err(failed) => *failed,
     };
+    let mut diags = diags;
+    let mut moves = crate::config::moves::check(&cfg);
+    cfg.resolve_lines(&mut moves);
+    diags.extend(moves);
     let errors = diags.errors();
     if json {
         let doc = serde_json::json!({

@@ -448,9 +448,13 @@ fn canonical_order(path: &[String], m: &Map) -> Option<Vec<&'static str>> {
             _ => None,
         },
         (Some("outputs"), 2) => Some(names(&keys::OUTPUT)),
-        // a list section's items (`import:`)
-        (Some(s), 2) => match keys::TOP.get(s)?.kind {
-            keys::Kind::List(t) => Some(names(t)),
+        // moved: / removed: entries (a list of a table's mappings), and their tables
+        (Some(s), 2 | 4) => match keys::TOP.get(s)?.kind {
+            keys::Kind::List(t) if path.len() == 2 => Some(names(t)),
+            keys::Kind::List(t) => match t.get(&path[2])?.kind {
+                keys::Kind::Table(inner) => Some(names(inner)),
+                _ => None,
+            },
             _ => None,
         },
         (Some("backend"), 1) => {

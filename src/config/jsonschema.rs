@@ -214,6 +214,8 @@ fn key_schema(k: &Key, block: Option<&Schema>) -> Value {
         ] }),
         KeyKind::Addresses => json!({ "type": "array", "items": { "type": "string",
             "pattern": format!("^(\\$\\{{)?(data\\.)?{NAME}\\.{NAME}\\}}?$") } }),
+        KeyKind::Address => json!({ "type": "string",
+            "pattern": format!("^(module\\.{NAME}(\\[[^\\]]+\\])?\\.)*(data\\.)?{NAME}\\.{NAME}(\\[[^\\]]+\\])?$") }),
         KeyKind::AttrNames => {
             let names = block.map(|s| {
                 s.attrs

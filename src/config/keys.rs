@@ -34,6 +34,9 @@ pub enum Kind {
     ForEach,
     /// A list of addresses (or one address).
     Addresses,
+    /// One object's or block's address, written plainly: `type.name`, `type.name[0]`,
+    /// `type.name["k"]`, `module.m.type.name`.
+    Address,
     /// A list of the block's attribute names, or `all`.
     AttrNames,
     /// A mapping of the keys of a table.
@@ -145,6 +148,37 @@ pub static TOP: Table = Table {
         key("outputs", Kind::Outputs, "values shown after apply and by `strata output`"),
         key("modules", Kind::Modules, "calls of local modules, by name: { source: ./path, INPUT: value … }"),
         key("import", Kind::List(&IMPORT), "existing objects to adopt into the state when the plan is applied"),
+        key("moved", Kind::List(&MOVED), "objects whose address changed: [ { from: ADDR, to: ADDR } ], moved in state without an API call"),
+        key("removed", Kind::List(&REMOVED), "objects no longer in the config: [ { from: ADDR, lifecycle: { destroy: false } } ] forgets them"),
+    ],
+};
+
+/// One entry of `moved:`.
+#[rustfmt::skip]
+pub static MOVED: Table = Table {
+    what: "a moved entry",
+    keys: &[
+        key("from", Kind::Address, "the address the object had (type.name, type.name[0], module.m.type.name …)").required(),
+        key("to", Kind::Address, "the address it has now").required(),
+    ],
+};
+
+/// One entry of `removed:`.
+#[rustfmt::skip]
+pub static REMOVED: Table = Table {
+    what: "a removed entry",
+    keys: &[
+        key("from", Kind::Address, "the address of the object (or block) no longer in the config").required(),
+        key("lifecycle", Kind::Table(&REMOVED_LIFECYCLE), "whether the object is destroyed or forgotten"),
+    ],
+};
+
+/// `lifecycle:` of a `removed:` entry.
+#[rustfmt::skip]
+pub static REMOVED_LIFECYCLE: Table = Table {
+    what: "a removed entry's lifecycle",
+    keys: &[
+        key("destroy", Kind::Bool, "destroy the object (true, the default) or only forget it (false: no API call)"),
     ],
 };
 
@@ -274,9 +308,12 @@ pub static POSTGRES: Table = Table {
 };
 
 /// Every table, for tests that walk them all.
-pub fn tables() -> [&'static Table; 11] {
+pub fn tables() -> [&'static Table; 14] {
     [
         &TOP,
+        &MOVED,
+        &REMOVED,
+        &REMOVED_LIFECYCLE,
         &MODULE,
         &IMPORT,
         &VARIABLE,
@@ -302,6 +339,7 @@ pub fn expected(kind: &Kind) -> String {
         Kind::Count => "a whole number ≥ 0 or an expression".into(),
         Kind::ForEach => "a mapping, a list of strings or an expression".into(),
         Kind::Addresses => "a list of addresses".into(),
+        Kind::Address => "an address such as type.name".into(),
         Kind::AttrNames => "a list of attribute names".into(),
         Kind::Clone => "a mapping like { source: … }".into(),
         Kind::List(_) => "a list of mappings".into(),
@@ -336,6 +374,7 @@ pub fn check(kind: &Kind, v: &Value) -> Result<(), String> {
             false => Err(format!("\"{s}\" is not {}", expected(kind))),
         },
         (Kind::Duration, Value::String(s)) => super::parse_duration(s).map(|_| ()),
+        (Kind::Address, Value::String(s)) => crate::address::Address::parse(s).map(|_| ()),
         (Kind::Duration, Value::Number(n)) => super::parse_duration(&n.to_string()).map(|_| ()),
         (Kind::Addresses, Value::List(_) | Value::String(_))
         | (Kind::AttrNames, Value::List(_))

@@ -40,6 +40,21 @@ fn places() -> Vec<(&'static Table, Vec<&'static str>, &'static str)> {
             "/properties/outputs/additionalProperties/then/properties",
         ),
         (
+            &keys::MOVED,
+            vec!["moved", "0"],
+            "/properties/moved/items/properties",
+        ),
+        (
+            &keys::REMOVED,
+            vec!["removed", "0"],
+            "/properties/removed/items/properties",
+        ),
+        (
+            &keys::REMOVED_LIFECYCLE,
+            vec!["removed", "0", "lifecycle"],
+            "/properties/removed/items/properties/lifecycle/properties",
+        ),
+        (
             &keys::LOCAL,
             vec!["backend"],
             "/properties/backend/oneOf/0/properties",
@@ -64,6 +79,7 @@ fn sample(kind: &Kind) -> Json {
         Kind::OneOf(words) => json!(words[0]),
         Kind::Duration => json!("10m"),
         Kind::Addresses => json!([]),
+        Kind::Address => json!("huaweicloud_rds_parameter_template.x"),
         Kind::AttrNames => json!("all"),
         Kind::Clone => json!({ "source": "1" }),
         Kind::Backend => json!({ "type": "local" }),
@@ -88,12 +104,17 @@ fn document(table: &Table, path: &[&str]) -> Json {
     for k in table.keys.iter().rev() {
         body.insert(k.name.into(), sample(&k.kind));
     }
-    path.iter().rev().fold(Json::Object(body), |inner, seg| {
+    let mut doc = path.iter().rev().fold(Json::Object(body), |inner, seg| {
         match seg.parse::<usize>() {
             Ok(_) => json!([inner]),
             Err(_) => json!({ *seg: inner }),
         }
-    })
+    });
+    // a removed entry's lifecycle stands in an entry, which needs its address
+    if let Some(entry) = doc.pointer_mut("/removed/0").filter(|_| path.len() > 2) {
+        entry["from"] = json!("huaweicloud_rds_parameter_template.x");
+    }
+    doc
 }
 
 fn schema_properties<'s>(schema: &'s Json, pointer: &str) -> &'s serde_json::Map<String, Json> {

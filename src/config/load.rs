@@ -345,6 +345,8 @@ fn merge_file(cfg: &mut Config, idx: usize, doc: Value, diags: &mut Diagnostics)
             "backend" => merge_backend(cfg, &mut cx, &body),
             "modules" => super::modules::call::merge_modules(cfg, &mut cx, &body),
             "import" => super::imports::merge_imports(cfg, &mut cx, &body),
+            "moved" => super::moves::merge_moved(cfg, &mut cx, &body),
+            "removed" => super::moves::merge_removed(cfg, &mut cx, &body),
             other => {
                 let sections = TOP.names().collect::<Vec<_>>().join(", ");
                 let hint = suggest(other, TOP.names())

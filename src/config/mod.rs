@@ -18,6 +18,7 @@ mod keys_tests;
 mod lines;
 pub mod locals;
 pub mod modules;
+pub mod moves;
 pub use lines::scalar_region;
 pub mod instances;
 pub(crate) mod load;
@@ -76,6 +77,10 @@ pub struct Config {
     pub module_key: String,
     /// The `import:` entries, in file order.
     pub imports: Vec<imports::Import>,
+    /// The `moved:` entries, in file order.
+    pub moved: Vec<moves::Moved>,
+    /// The `removed:` entries, in file order.
+    pub removed: Vec<moves::Removed>,
 }
 
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ pub mod diff;
 mod diff_tests;
 pub mod generate;
 pub mod imports;
+pub mod moves;
 pub mod prepared;
 pub mod refresh;
 pub mod render;
@@ -30,6 +31,8 @@ pub enum Action {
     Delete,
     Read,
     NoOp,
+    /// Removed from state without being destroyed (`removed:` with `destroy: false`).
+    Forget,
 }
 
 impl Action {
@@ -43,6 +46,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Read => "read",
             Action::NoOp => "no-op",
+            Action::Forget => "forget",
         }
     }
 
@@ -56,6 +60,7 @@ impl Action {
             Action::Delete => vec!["delete"],
             Action::Read => vec!["read"],
             Action::NoOp => vec!["no-op"],
+            Action::Forget => vec!["forget"],
         }
     }
 
@@ -129,6 +134,9 @@ pub struct Change {
     /// Set when an `import:` entry adopts the object (`plan::imports`): it is read, not made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub importing: Option<Importing>,
+    /// The address the object had in state before a `moved:` entry moved it here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<Address>,
 }
 
 /// An import in a plan: the cloud's id of the object adopted (Terraform's
@@ -159,6 +167,7 @@ impl Change {
             deposed: None,
             prior_id: None,
             importing: None,
+            previous_address: None,
         }
     }
 }
@@ -268,6 +277,11 @@ pub struct Summary {
     /// Objects an `import:` entry adopts (counted besides their action).
     #[serde(skip_serializing_if = "is_zero")]
     pub import: usize,
+    /// Objects moved to a new address (whatever else their change does).
+    #[serde(rename = "move", skip_serializing_if = "is_zero")]
+    pub moved: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub forget: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -287,8 +301,12 @@ impl Plan {
                 Action::Delete => &mut s.delete,
                 Action::Read => &mut s.read,
                 Action::NoOp => &mut s.no_op,
+                Action::Forget => &mut s.forget,
             } += 1;
             s.import += usize::from(c.importing.is_some());
+            if c.previous_address.is_some() {
+                s.moved += 1;
+            }
         }
         s
     }
@@ -297,10 +315,9 @@ impl Plan {
     /// (planned once this plan is applied).
     pub fn has_changes(&self) -> bool {
         !self.deferred.is_empty()
-            || self
-                .changes
-                .iter()
-                .any(|c| c.action.is_change() || c.importing.is_some())
+            || self.changes.iter().any(|c| {
+                c.action.is_change() || c.importing.is_some() || c.previous_address.is_some()
+            })
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 

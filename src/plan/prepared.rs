@@ -23,8 +23,12 @@ pub struct Prepared {
     pub entries: Vec<Entry>,
     /// The identity of the state as loaded (the journal's base: lineage, serial, key).
     pub base: State,
-    /// The state after reconcile and refresh.
+    /// The state after reconcile and refresh (before `moves`).
     pub state: State,
+    /// The state-only steps of `moved:` / `removed:` (`plan::moves`): journaled only when the
+    /// plan is executed (an apply refused or cancelled moves nothing). The plan was made
+    /// against `state` with them applied.
+    pub moves: Vec<Entry>,
     pub providers: Arc<Providers>,
     pub replayed: usize,
     /// The objects `import:` entries adopt (journalled on apply only) and the targets with
@@ -144,11 +148,15 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
     if let Some(a) = options.replace.iter().find(|a| !in_state(a)) {
         return Err(format!("--replace {a}: there is no such object in the state").into());
     }
+    // `moved:` / `removed:`: state-only steps the diff sees applied
+    let moves = super::moves::resolve(cfg, &state).map_err(PrepareError::Invalid)?;
+    let seen = super::moves::applied(&state, &moves.entries);
+    let moved = seen.as_ref().unwrap_or(&state);
     let imports = match options.destroy {
         true => Default::default(),
-        false => super::imports::read(cfg, vars, &state, &providers, generate_config).await?,
+        false => super::imports::read(cfg, vars, moved, &providers, generate_config).await?,
     };
-    let planning = imports.planning_state(&state);
+    let planning = imports.planning_state(moved);
     let input = PlanInput {
         cfg,
         vars,
@@ -163,11 +171,13 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
         .map_err(PrepareError::Invalid)?;
     let mut imports = imports;
     imports.mark(&mut plan);
+    moves.annotate(&mut plan);
     Ok(Prepared {
         plan,
         entries,
         base,
         state,
+        moves: moves.entries,
         providers: Arc::new(providers),
         replayed: loaded.replayed,
         imports,

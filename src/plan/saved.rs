@@ -37,6 +37,9 @@ pub struct Saved {
     /// The objects `import:` entries adopt, recorded when the plan is applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub imports: Vec<Entry>,
+    /// The state-only steps of `moved:` / `removed:`, journaled when the plan is applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<Entry>,
     pub config_dir: PathBuf,
     pub files: Vec<SourceFile>,
     pub variables: BTreeMap<String, Value>,
@@ -65,6 +68,7 @@ impl Saved {
             plan: prep.plan.clone(),
             entries: prep.entries.clone(),
             imports: prep.imports.entries.clone(),
+            moves: prep.moves.clone(),
             config_dir: cfg.dir.clone(),
             files: files_without_secrets(cfg)?,
             variables,

@@ -285,6 +285,12 @@ impl State {
                 if let Some(mut r) = self.resources.remove(from) {
                     r.ty = to.ty.clone();
                     self.resources.insert(to.clone(), r);
+                    // what depended on the object depends on it at its new address
+                    for other in self.resources.values_mut() {
+                        for d in other.dependencies.iter_mut().filter(|d| *d == from) {
+                            *d = to.clone();
+                        }
+                    }
                 }
             }
             Entry::Outputs { outputs } => self.outputs = outputs.clone(),

@@ -73,6 +73,9 @@ fn change_json(c: &Change) -> J {
     if !c.addr.module.is_empty() {
         obj["module_address"] = json!(crate::address::module_text(&c.addr.module));
     }
+    if let Some(from) = &c.previous_address {
+        obj["previous_address"] = json!(from.to_string());
+    }
     if let Some(d) = &c.deposed {
         obj["deposed"] = json!(d);
     }

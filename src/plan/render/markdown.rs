@@ -16,6 +16,14 @@ pub fn marker(stack: &str) -> String {
     format!("<!-- strata:plan:{stack} -->")
 }
 
+/// A change's action as the table names it (a pure move is "move").
+fn moved_action(c: &Change) -> &'static str {
+    match (c.action, &c.previous_address) {
+        (Action::NoOp, Some(_)) => "move",
+        (a, _) => a.as_str(),
+    }
+}
+
 fn symbol(c: &Change) -> &'static str {
     match c.action {
         Action::Create | Action::Clone | Action::Bind => "+",
@@ -24,7 +32,9 @@ fn symbol(c: &Change) -> &'static str {
         Action::Replace => "-/+",
         Action::Delete => "-",
         Action::Read => "<=",
+        Action::NoOp if c.previous_address.is_some() => "→",
         Action::NoOp => " ",
+        Action::Forget => ".",
     }
 }
 
@@ -54,6 +64,17 @@ fn changed_attrs(c: &Change) -> Vec<String> {
 
 /// Why a change happens, in words.
 pub fn reason(c: &Change) -> String {
+    let why = reason_of(c);
+    match (&c.previous_address, c.action) {
+        (Some(from), Action::NoOp) => {
+            format!("moved from {} (state only)", code(&from.to_string()))
+        }
+        (Some(from), _) => format!("moved from {}; {why}", code(&from.to_string())),
+        (None, _) => why,
+    }
+}
+
+fn reason_of(c: &Change) -> String {
     let list = |names: Vec<String>| names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ");
     match (c.action, c.reason) {
         (_, Some(Reason::ReplaceBecauseTainted)) => {
@@ -98,6 +119,10 @@ pub fn reason(c: &Change) -> String {
             "read during apply: depends on pending changes".into()
         }
         (Action::Read, _) => "read during apply: arguments known only then".into(),
+        (Action::Forget, _) => {
+            "forgotten: removed from the state, not destroyed (`removed:` with `destroy: false`)"
+                .into()
+        }
         (Action::Clone, _) => format!(
             "cloned from {}",
             code(c.clone_label.as_deref().unwrap_or("its source"))
@@ -212,7 +237,7 @@ fn counts(plan: &Plan) -> String {
         return "**No changes.** The infrastructure matches the configuration.\n\n".into();
     }
     format!(
-        "**Plan:** {}{} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}\n\n{}",
+        "**Plan:** {}{} to create · {} to clone · {} to bind · {} to update · {} to replace · {} to destroy{}{}\n\n{}{}",
         match s.import {
             0 => String::new(),
             n => format!("{n} to import · "),
@@ -224,7 +249,9 @@ fn counts(plan: &Plan) -> String {
         s.replace,
         s.delete,
         if s.read > 0 { format!(" · {} to read", s.read) } else { String::new() },
-        deferred(plan)
+        super::moves::summary_tail(&s, " · "),
+        deferred(plan),
+        super::moves::markdown_warnings(plan)
     )
 }
 
@@ -310,11 +337,12 @@ fn table(plan: &Plan) -> Option<Section> {
             c.action.is_change()
                 || c.importing.is_some()
                 || (c.action == Action::Read && c.reason.is_some())
+                || c.previous_address.is_some()
         })
         .map(|c| {
             let (sym, action, why) = match &c.importing {
                 Some(i) => super::super::imports::markdown_row(c, &i.id, reason(c)),
-                None => (symbol(c), c.action.as_str().to_string(), reason(c)),
+                None => (symbol(c), moved_action(c).to_string(), reason(c)),
             };
             format!(
                 "| `{sym}` {action} | {} | {} |",

@@ -3,5 +3,6 @@
 
 pub mod json;
 pub mod markdown;
+pub mod moves;
 pub mod style;
 pub mod text;

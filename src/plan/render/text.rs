@@ -352,6 +352,9 @@ fn child_rows<'a>(
 
 fn header(c: &Change) -> String {
     let a = &c.addr;
+    if let Some(h) = super::moves::header(c) {
+        return h;
+    }
     match c.action {
         Action::Create => format!("# {a} will be created"),
         Action::Clone => format!(
@@ -376,7 +379,7 @@ fn header(c: &Change) -> String {
         Action::Delete => format!("# {a} will be destroyed"),
         Action::Read => format!("# {a} will be read during apply"),
         Action::NoOp if c.importing.is_some() => format!("# {a} will be imported"),
-        Action::NoOp => format!("# {a} is up to date"),
+        Action::NoOp | Action::Forget => format!("# {a} is up to date"),
     }
 }
 
@@ -428,6 +431,7 @@ fn symbol(p: &Painter, c: &Change) -> String {
         Action::Delete => format!("  {}", p.red("-")),
         Action::Read => format!(" {}", p.cyan("<=")),
         Action::NoOp => "   ".into(),
+        Action::Forget => "  .".into(),
     }
 }
 
@@ -452,13 +456,13 @@ fn meaning(c: &Change) -> Option<&'static str> {
         Action::Replace => "destroy and then create replacement",
         Action::Delete => "destroy",
         Action::Read => "read (data resources)",
-        Action::NoOp => return None,
+        Action::NoOp | Action::Forget => return None,
     })
 }
 
 fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
     out.push(format!("  {}", p.bold(&header(c))));
-    if let Some(n) = reason_note(c) {
+    if let Some(n) = super::moves::note(c).or_else(|| reason_note(c)) {
         out.push(format!("  {n}"));
     }
     if let Some(i) = c.importing.as_ref().filter(|_| c.action != Action::NoOp) {
@@ -486,9 +490,11 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
         c.before.as_ref()
     };
     let replaced = replacement_after(c, schema);
-    // an object imported as it is: planned as it was read
-    let imported = c.before.as_ref().filter(|_| c.action == Action::NoOp);
-    let after = replaced.as_ref().or(c.after.as_ref()).or(imported);
+    let after = match c.action {
+        // a pure move, a forget, an object imported as it is: the object as it is
+        Action::NoOp | Action::Forget => c.before.as_ref(),
+        _ => replaced.as_ref().or(c.after.as_ref()),
+    };
     let (rows, hidden) = shown_rows(
         c,
         before.and_then(Value::as_map),
@@ -661,7 +667,7 @@ fn legend(plan: &Plan, p: &Painter) -> Vec<String> {
 
 fn show_change(c: &Change) -> bool {
     match c.action {
-        Action::NoOp => c.importing.is_some(),
+        Action::NoOp => c.importing.is_some() || c.previous_address.is_some(),
         Action::Read => c.reason.is_some(),
         _ => true,
     }
@@ -713,8 +719,14 @@ pub fn summary_line(plan: &Plan) -> String {
         n => format!("{n} to import, "),
     };
     format!(
-        "Plan: {imports}{} to create, {} to clone, {} to bind, {} to update, {} to replace, {} to destroy.",
-        s.create, s.clone, s.bind, s.update, s.replace, s.delete
+        "Plan: {imports}{} to create, {} to clone, {} to bind, {} to update, {} to replace, {} to destroy{}.",
+        s.create,
+        s.clone,
+        s.bind,
+        s.update,
+        s.replace,
+        s.delete,
+        super::moves::summary_tail(&s, ", ")
     )
 }
 
@@ -811,6 +823,7 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
     }
     deferred_lines(&mut out, plan, p);
     out.push(p.bold(&summary_line(plan)));
+    out.extend(super::moves::text_warnings(plan, p));
     output_lines(&mut out, p, &plan.outputs);
     out.join("\n") + "\n"
 }
