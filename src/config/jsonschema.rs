@@ -350,13 +350,18 @@ pub fn config_schema() -> Value {
         };
     }
     let mut provider_props = Map::new();
+    let mut aliases = Map::new();
     for p in providers::PROVIDERS {
         let mut ps = object_schema(p.attrs, false);
         ps["description"] = json!(p.description);
+        // FAMILY.ALIAS: another configuration of the family (`provider: FAMILY.ALIAS`)
+        let alias = format!("^{}\\.[A-Za-z][A-Za-z0-9_-]*$", p.type_name);
+        aliases.insert(alias, ps.clone());
         provider_props.insert(p.type_name.into(), ps);
     }
     let sections = Sections {
-        providers: json!({ "type": "object", "properties": provider_props, "additionalProperties": false }),
+        providers: json!({ "type": "object", "properties": provider_props,
+            "patternProperties": aliases, "additionalProperties": false }),
         resources: json!({ "type": "object", "patternProperties": resources, "additionalProperties": false }),
         data: json!({ "type": "object", "patternProperties": data, "additionalProperties": false }),
     };
