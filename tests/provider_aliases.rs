@@ -146,3 +146,20 @@ fn a_provider_that_is_not_configured_or_of_another_family_is_an_error_at_the_key
         .err_has("did you mean \"alicloud.dr\"?")
         .err_has("provider \"alicloud.dr\" is a configuration of alicloud, but huaweicloud_rds_parameter_template.t is a huaweicloud resource");
 }
+
+#[test]
+fn a_stack_may_use_an_alias_without_the_default_configuration() {
+    let env = Env::new();
+    env.write(
+        "o/main.yaml",
+        &format!(
+            "providers:\n  alicloud.dr: {{ region: cn-shanghai, endpoint: sandbox }}\nresources:\n{}",
+            warehouse("dr", "cn-shanghai-b", "provider: alicloud.dr\n    ")
+        ),
+    );
+    env.ok(&["-C", "o", "apply", "--auto-approve"], 0)
+        .out_has("Resources: 1 created");
+    env.ok(&["-C", "o", "plan", "--detailed-exitcode"], 0);
+    env.ok(&["-C", "o", "destroy", "--auto-approve"], 0)
+        .out_has("1 destroyed");
+}

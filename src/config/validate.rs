@@ -419,7 +419,11 @@ fn check_providers(cfg: &Config, scope: &ValidateScope, diags: &mut Diagnostics)
     let mut reported = std::collections::BTreeSet::new();
     for b in cfg.resources.values() {
         let fam = b.addr.provider();
-        if cfg.providers.contains_key(fam) || !reported.insert(fam.to_string()) {
+        // a block on an alias is checked by `check_block_provider`
+        if b.provider.is_some()
+            || cfg.providers.contains_key(fam)
+            || !reported.insert(fam.to_string())
+        {
             continue;
         }
         if let Some(ps) = schema::providers::provider(fam) {

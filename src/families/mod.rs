@@ -108,15 +108,18 @@ pub async fn providers_for(
     state: &crate::state::State,
     sandbox: &Connector,
 ) -> Result<crate::providers::Providers, String> {
-    let mut families: std::collections::BTreeSet<String> = cfg
-        .resources
-        .keys()
-        .map(|a| a.provider().to_string())
-        .collect();
-    families.extend(state.resources.keys().map(|a| a.provider().to_string()));
+    // every configuration that manages something: a block's, else the one state recorded
+    let config_of = |a: &crate::address::Address| {
+        cfg.provider_config(a)
+            .or_else(|| state.resources.get(a).map(|r| r.provider.clone()))
+            .unwrap_or_else(|| a.provider().to_string())
+    };
+    let mut families: std::collections::BTreeSet<String> =
+        cfg.resources.keys().map(config_of).collect();
+    families.extend(state.resources.keys().map(config_of));
     families.extend(cfg.imports.iter().filter_map(|i| i.family()));
-    families.extend(state.deposed.iter().map(|d| d.addr.provider().to_string()));
-    families.extend(state.intents.iter().map(|i| i.addr.provider().to_string()));
+    families.extend(state.deposed.iter().map(|d| config_of(&d.addr)));
+    families.extend(state.intents.iter().map(|i| config_of(&i.addr)));
     let routes = routes(cfg, state)?;
     families.extend(routes.values().cloned());
     let mut p =
