@@ -109,12 +109,7 @@ fn parse_entry(cx: &mut FileCx, at: &[&str], item: &Value) -> Option<Import> {
             .find(|(key, v)| key.name == k && !v.is_null())
             .map(|(_, v)| (*v).clone())
     };
-    let missing: Vec<&str> = keys::IMPORT
-        .keys
-        .iter()
-        .filter(|k| k.required && given(k.name).is_none())
-        .map(|k| k.name)
-        .collect();
+    let missing = crate::config::sections::missing_required(&keys::IMPORT, &fields);
     if !missing.is_empty() {
         let msg = format!("the import entry needs {}", missing.join(" and "));
         wrong_value(cx, at, msg);

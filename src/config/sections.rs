@@ -42,6 +42,21 @@ pub(super) fn known<'m>(
     out
 }
 
+/// The required keys of `table` that `fields` (from [`known`]) do not give (`null` is not
+/// given).
+pub(super) fn missing_required(
+    table: &Table,
+    fields: &[(&'static Key, &Value)],
+) -> Vec<&'static str> {
+    let given = |name: &str| fields.iter().any(|(k, v)| k.name == name && !v.is_null());
+    table
+        .keys
+        .iter()
+        .filter(|k| k.required && !given(k.name))
+        .map(|k| k.name)
+        .collect()
+}
+
 pub(super) fn unknown_key(cx: &mut FileCx, at: &[&str], table: &Table, k: &str) {
     let valid = || {
         format!(
@@ -132,12 +147,7 @@ fn rules(cx: &mut FileCx, at: &[&str], name: &str, v: &Value) -> Vec<Rule> {
         };
         let fields = known(cx, &p, &keys::VALIDATION, m);
         let given = |k: &str| fields.iter().find(|(key, v)| key.name == k && !v.is_null());
-        let missing: Vec<&str> = keys::VALIDATION
-            .keys
-            .iter()
-            .filter(|k| k.required && given(k.name).is_none())
-            .map(|k| k.name)
-            .collect();
+        let missing = missing_required(&keys::VALIDATION, &fields);
         if !missing.is_empty() {
             wrong_value(
                 cx,

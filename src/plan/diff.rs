@@ -311,7 +311,7 @@ fn grown(
     Some(t)
 }
 
-fn delete_change(
+pub(super) fn delete_change(
     addr: &Address,
     r: &crate::state::ResourceState,
     reason: Option<Reason>,

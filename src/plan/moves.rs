@@ -11,7 +11,7 @@
 //! text); a move whose `from` is not in state is already done and does nothing; two entries
 //! never touch the same address.
 
-use super::{Action, Change, Plan, Reason, Repetition};
+use super::{Action, Plan, Reason, Repetition};
 use crate::address::Address;
 use crate::config::Config;
 use crate::diag::Diagnostics;
@@ -119,17 +119,11 @@ impl Resolved {
             }
         }
         for (addr, r) in &self.forgets {
-            let mut c = Change {
-                reason: Some(Reason::DeleteBecauseNoResourceConfig),
-                before: Some(r.attributes.clone()),
-                before_sensitive: r
-                    .sensitive
-                    .keys()
-                    .filter_map(|k| crate::value::parse_path(k))
-                    .collect(),
-                prior_id: Some(r.id.clone()),
-                ..Change::new(addr.clone(), Action::Forget)
-            };
+            // a delete's change, but forgotten: no API call, so nothing to wait for
+            let reason = Some(Reason::DeleteBecauseNoResourceConfig);
+            let mut c = super::diff::delete_change(addr, r, reason);
+            c.action = Action::Forget;
+            c.depends_on.clear();
             c.previous_address = self.moved.get(addr).cloned();
             plan.changes.push(c);
         }

@@ -29,8 +29,8 @@ pub type Configure =
 /// configuration manages each address.
 #[derive(Default)]
 pub struct Providers {
-    resources: HashMap<(String, &'static str), Arc<dyn ResourceDriver>>,
-    data: HashMap<(String, &'static str), Arc<dyn DataDriver>>,
+    resources: HashMap<String, HashMap<&'static str, Arc<dyn ResourceDriver>>>,
+    data: HashMap<String, HashMap<&'static str, Arc<dyn DataDriver>>>,
     /// The configuration being set up (its drivers are added under it).
     current: String,
     /// Addresses managed by a configuration other than their family's default.
@@ -147,13 +147,13 @@ impl Providers {
     }
 
     pub fn add_resource(&mut self, d: Arc<dyn ResourceDriver>) {
-        let key = (self.current.clone(), d.schema().type_name);
-        self.resources.insert(key, d);
+        let by_type = self.resources.entry(self.current.clone()).or_default();
+        by_type.insert(d.schema().type_name, d);
     }
 
     pub fn add_data(&mut self, d: Arc<dyn DataDriver>) {
-        let key = (self.current.clone(), d.schema().type_name);
-        self.data.insert(key, d);
+        let by_type = self.data.entry(self.current.clone()).or_default();
+        by_type.insert(d.schema().type_name, d);
     }
 
     /// Route `addr` (and, for a block, its instances) to the configuration `config`.
@@ -179,9 +179,9 @@ impl Providers {
         let config = self.config_of(addr);
         let ty = addr.ty.as_str();
         self.resources
-            .iter()
-            .find(|((c, t), _)| *c == config && *t == ty)
-            .map(|(_, d)| d.clone())
+            .get(&config)
+            .and_then(|by_type| by_type.get(ty))
+            .cloned()
             .ok_or_else(|| format!("no driver for resource type {ty} (provider {config})"))
     }
 
@@ -189,9 +189,9 @@ impl Providers {
         let config = self.config_of(addr);
         let ty = addr.ty.as_str();
         self.data
-            .iter()
-            .find(|((c, t), _)| *c == config && *t == ty)
-            .map(|(_, d)| d.clone())
+            .get(&config)
+            .and_then(|by_type| by_type.get(ty))
+            .cloned()
             .ok_or_else(|| format!("no driver for data source type {ty} (provider {config})"))
     }
 }
