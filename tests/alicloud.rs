@@ -254,12 +254,6 @@ fn the_seed_rules_are_refused_before_any_call() {
         (
             selectdb::SEED_INSTANCE,
             "be",
-            "be",
-            "needs two different clusters",
-        ),
-        (
-            selectdb::SEED_INSTANCE,
-            "be",
             "be9",
             "has no cluster selectdb-cn-7213cjv2ez-be9",
         ),
@@ -269,6 +263,47 @@ fn the_seed_rules_are_refused_before_any_call() {
         assert!(r.all().contains(why), "{instance}: {r:?}");
         assert!(r.all().contains("RuleViolation"), "{r:?}");
     }
+}
+
+#[test]
+fn a_self_binding_is_a_validate_error_once_both_clusters_are_known() {
+    use strata::sandbox::alicloud::selectdb::SEED_INSTANCE;
+    let env = Env::new();
+    let bind = |a: &str, b: &str| {
+        format!(
+            "  alicloud_selectdb_cluster_binding.b:\n    instance_id: {SEED_INSTANCE}\n    \
+             cluster_id: {a}\n    cluster_id_bak: {b}\n"
+        )
+    };
+    let message = format!(
+        "alicloud_selectdb_cluster_binding.b.cluster_id_bak: must differ from cluster_id \
+         (both are \"{SEED_INSTANCE}-be\"): a binding needs two different clusters"
+    );
+    // both literal: validate (and so plan and apply) refuses it, at the attribute's line
+    let be = format!("{SEED_INSTANCE}-be");
+    stack(&env, "b", &bind(&be, &be));
+    for cmd in ["validate", "plan"] {
+        let r = env.ok(&["-C", "b", cmd], 1);
+        r.err_has(&format!("Error: b/main.yaml:7: {message}"));
+    }
+    // references are unknown at validate time: no error until they are known (the data
+    // source is read at plan time)
+    let first = "${data.alicloud_selectdb_instance.i.clusters[0].id}";
+    env.write(
+        "b/main.yaml",
+        &format!(
+            "{PROVIDER}data:\n  alicloud_selectdb_instance.i: {{ id: {SEED_INSTANCE} }}\n\
+             resources:\n{}",
+            bind(&format!("\"{first}\""), &format!("\"{first}\""))
+        ),
+    );
+    env.ok(&["-C", "b", "validate"], 0);
+    let r = env.ok(&["-C", "b", "plan"], 1);
+    r.err_has(&format!("Error: b/main.yaml:9: {message}"));
+    assert!(
+        !r.all().contains("RuleViolation"),
+        "refused before any call: {r:?}"
+    );
 }
 
 #[test]
