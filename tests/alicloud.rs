@@ -152,6 +152,8 @@ fn a_clone_waits_for_its_source_and_restores_through_restoring() {
     let copy = &st["resources"]["alicloud_gpdb_instance.copy"]["attributes"];
     assert_eq!(copy["storage_size"], 100);
     assert_eq!(copy["status"], "Running");
+    // the restored tag (TagResources on an elastic storage instance) names the backup
+    assert!(copy["backup_id"].is_string(), "{copy}");
     env.ok(&["-C", "s", "plan", "--detailed-exitcode"], 0);
 }
 
@@ -571,6 +573,112 @@ mod wire {
         .unwrap()
     }
 
+    /// CreateDBInstance of an instance of storage mode `mode`: its id.
+    async fn create_instance(g: &RpcClient, mode: &str) -> String {
+        let made = g
+            .call(
+                "CreateDBInstance",
+                &[
+                    ("RegionId", "cn-hangzhou".into()),
+                    ("ZoneId", "cn-hangzhou-i".into()),
+                    ("Engine", "gpdb".into()),
+                    ("EngineVersion", "6.0".into()),
+                    ("DBInstanceMode", mode.into()),
+                    ("DBInstanceCategory", "HighAvailability".into()),
+                    ("InstanceSpec", "4C32G".into()),
+                    ("SegNodeNum", "4".into()),
+                    ("SegStorageType", "cloud_essd".into()),
+                    ("StorageSize", "50".into()),
+                ],
+                false,
+            )
+            .await
+            .unwrap();
+        made["DBInstanceId"].as_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn tag_resources_takes_the_resource_type_of_the_storage_mode() {
+        let (base, _dir) = sandbox().await;
+        let g = client(
+            &base,
+            Product::Gpdb,
+            strata::sandbox::alicloud::CREDENTIALS.secret,
+        );
+        let elastic = create_instance(&g, "StorageElastic").await;
+        let reserved = create_instance(&g, "Classic").await;
+        let tag = |kind: &str, ids: &[&String]| {
+            let mut p = vec![
+                ("RegionId".to_string(), "cn-hangzhou".to_string()),
+                ("ResourceType".to_string(), kind.to_string()),
+                ("Tag.1.Key".to_string(), "team".to_string()),
+                ("Tag.1.Value".to_string(), kind.to_string()),
+            ];
+            for (n, id) in ids.iter().enumerate() {
+                p.push((format!("ResourceId.{}", n + 1), id.to_string()));
+            }
+            p
+        };
+        let call = |p: Vec<(String, String)>| {
+            let g = &g;
+            async move {
+                let p: Vec<(&str, String)> =
+                    p.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                g.call("TagResources", &p, true).await
+            }
+        };
+        let team = |id: String| {
+            let g = &g;
+            async move {
+                let d = g
+                    .call("DescribeDBInstanceAttribute", &[("DBInstanceId", id)], true)
+                    .await
+                    .unwrap();
+                let tags = d["Items"]["DBInstanceAttribute"][0]["Tags"]["Tag"].clone();
+                tags.as_array()
+                    .and_then(|a| a.iter().find(|t| t["Key"] == "team"))
+                    .map(|t| t["Value"].as_str().unwrap().to_string())
+            }
+        };
+        // the wrong type for the mode is refused, and nothing is tagged — not even the
+        // instance of the list whose type it is
+        for (kind, ids, refused) in [
+            ("instance", vec![&elastic], &elastic),
+            ("ALIYUN::GPDB::INSTANCE", vec![&reserved], &reserved),
+            (
+                "ALIYUN::GPDB::INSTANCE",
+                vec![&elastic, &reserved],
+                &reserved,
+            ),
+        ] {
+            let e = call(tag(kind, &ids)).await.unwrap_err();
+            assert_eq!(
+                (e.code.as_str(), e.status),
+                ("InvalidParameter", Some(400)),
+                "{kind}"
+            );
+            assert!(
+                e.message.contains(&format!(
+                    "ResourceType \"{kind}\" is not valid for instance {refused}"
+                )),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(team(elastic.clone()).await, None);
+        assert_eq!(team(reserved.clone()).await, None);
+        // the right one tags the instance
+        call(tag("ALIYUN::GPDB::INSTANCE", &[&elastic]))
+            .await
+            .unwrap();
+        call(tag("instance", &[&reserved])).await.unwrap();
+        assert_eq!(
+            team(elastic).await.as_deref(),
+            Some("ALIYUN::GPDB::INSTANCE")
+        );
+        assert_eq!(team(reserved).await.as_deref(), Some("instance"));
+    }
+
     #[tokio::test]
     async fn the_sandbox_checks_signatures_states_and_rules() {
         let (base, _dir) = sandbox().await;
@@ -588,26 +696,7 @@ mod wire {
         assert_eq!(e.code, "SignatureDoesNotMatch");
         let g = client(&base, Product::Gpdb, sk);
         // CloneDBInstance into an instance still Creating
-        let made = g
-            .call(
-                "CreateDBInstance",
-                &[
-                    ("RegionId", "cn-hangzhou".into()),
-                    ("ZoneId", "cn-hangzhou-i".into()),
-                    ("Engine", "gpdb".into()),
-                    ("EngineVersion", "6.0".into()),
-                    ("DBInstanceMode", "StorageElastic".into()),
-                    ("DBInstanceCategory", "HighAvailability".into()),
-                    ("InstanceSpec", "4C32G".into()),
-                    ("SegNodeNum", "4".into()),
-                    ("SegStorageType", "cloud_essd".into()),
-                    ("StorageSize", "50".into()),
-                ],
-                false,
-            )
-            .await
-            .unwrap();
-        let target = made["DBInstanceId"].as_str().unwrap().to_string();
+        let target = create_instance(&g, "StorageElastic").await;
         let e = g
             .call(
                 "CloneDBInstance",
