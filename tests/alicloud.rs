@@ -542,6 +542,62 @@ fn a_bound_cluster_pair_belongs_to_one_stack() {
     env.ok(&["-C", "one", "destroy", "--auto-approve"], 0);
 }
 
+#[test]
+fn sandbox_ls_lists_clusters_and_bindings_kept_inside_an_instance() {
+    use strata::sandbox::alicloud::selectdb::SEED_INSTANCE;
+    let env = Env::new();
+    // named the other way round from the seed's order: the row keeps the config's order
+    stack(
+        &env,
+        "b",
+        &format!(
+            "  alicloud_selectdb_cluster_binding.main:\n    instance_id: {SEED_INSTANCE}\n    \
+             cluster_id: {SEED_INSTANCE}-be2\n    cluster_id_bak: {SEED_INSTANCE}-be\n"
+        ),
+    );
+    let id = format!("{SEED_INSTANCE}/{SEED_INSTANCE}-be2/{SEED_INSTANCE}-be");
+    let clusters = |env: &Env| env.made_in("selectdb", "cluster").len();
+    let listed = env.sandbox();
+    let seeded = |kind: &str| listed.iter().filter(|o| o["kind"] == kind).count();
+    assert_eq!(seeded("cluster"), 8, "two clusters of each seeded instance");
+    assert_eq!(seeded("cluster_binding"), 0);
+
+    env.ok(&["-C", "b", "apply", "--auto-approve"], 0);
+    assert_eq!(
+        env.made_in("selectdb", "cluster_binding"),
+        vec![(id.clone(), SEED_INSTANCE.to_string())]
+    );
+    let st = env.state_json("b");
+    assert_eq!(
+        st["resources"]["alicloud_selectdb_cluster_binding.main"]["id"],
+        id.as_str(),
+        "the row names the binding as the state does"
+    );
+    let r = env.ok(&["sandbox", "ls"], 0);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("cluster_binding"))
+        .unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        ["selectdb", "cluster_binding", &id, SEED_INSTANCE, "bound"]
+    );
+    common::snapshot_settings().bind(|| insta::assert_snapshot!("sandbox_ls_bound", r.stdout));
+    assert_eq!(clusters(&env), 0, "the clusters are the seed's");
+
+    env.ok(&["-C", "b", "destroy", "--auto-approve"], 0);
+    assert!(env.made_in("selectdb", "cluster_binding").is_empty());
+    let r = env.ok(&["sandbox", "ls"], 0);
+    assert!(!r.stdout.contains("cluster_binding"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("{SEED_INSTANCE}-be2")),
+        "{}",
+        r.stdout
+    );
+}
+
 mod wire {
     use strata::providers::alicloud::client::{Product, RpcClient};
     use strata::sandbox::alicloud::{gpdb, selectdb};

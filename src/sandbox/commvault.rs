@@ -86,6 +86,7 @@ pub static SERVICE: Service = Service {
     profile: &PROFILE,
     seed,
     credentials: CREDENTIALS,
+    sub_objects: crate::sandbox::world::no_sub_objects,
 };
 
 pub static PROFILE: Profile = Profile {

@@ -54,6 +54,7 @@ pub const fn service(
         profile: &PROFILE,
         seed,
         credentials: CREDENTIALS,
+        sub_objects: crate::sandbox::world::no_sub_objects,
     }
 }
 
