@@ -24,8 +24,13 @@ pub static API: super::Api = super::Api {
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service =
-    super::service(&API, |sb| super::router(sb, &API), seed).with_sub_objects(sub_objects);
+pub static SERVICE: Service = super::service(
+    &API,
+    |sb| super::router(sb, &API),
+    |head| super::claims(&API, head),
+    seed,
+)
+.with_sub_objects(sub_objects);
 
 const COLL: &str = "selectdb/instance";
 /// An instance document's record of each binding's order as CreateDBClusterBinding named it
