@@ -94,7 +94,7 @@ fn attribute(id: &str, d: &Value) -> Value {
     json!({
         "DBInstanceId": id, "DBInstanceStatus": store::status(d), "DBInstanceMode": d["mode"],
         "DBInstanceCategory": d["category"], "Engine": "gpdb", "EngineVersion": d["engine_version"],
-        "InstanceSpec": d["spec"], "SegNodeNum": d["seg_node_num"].to_string(),
+        "InstanceSpec": d["spec"], "SegNodeNum": d["seg_node_num"],
         "StorageSize": d["storage_size"], "ConnectionString": format!("{id}o.gpdb.rds.aliyuncs.com"),
         "Port": "5432", "PayType": d["pay_type"], "ZoneId": d["zone"], "RegionId": d["region"],
         "VpcId": d["vpc"], "VSwitchId": d["vswitch"], "DBInstanceDescription": d["description"],
@@ -103,7 +103,9 @@ fn attribute(id: &str, d: &Value) -> Value {
     })
 }
 
-/// A DescribeDBInstances item: the list's fields only (no spec, connection string or port).
+/// A DescribeDBInstances item: the list's fields only (no spec, connection string or port),
+/// some of them named or typed otherwise than in DescribeDBInstanceAttribute: the list says
+/// `CreateTime`, and its `SegNodeNum` and `StorageSize` are text (the published models).
 fn summary(id: &str, d: &Value) -> Value {
     let mut full = attribute(id, d);
     if let Some(o) = full.as_object_mut() {
@@ -115,6 +117,14 @@ fn summary(id: &str, d: &Value) -> Value {
             "LockReason",
         ] {
             o.remove(k);
+        }
+        if let Some(created) = o.remove("CreationTime") {
+            o.insert("CreateTime".into(), created);
+        }
+        for k in ["SegNodeNum", "StorageSize"] {
+            if let Some(n) = o.get(k).and_then(Value::as_i64) {
+                o.insert(k.into(), json!(n.to_string()));
+            }
         }
     }
     full
