@@ -1,5 +1,5 @@
 //! Commvault's Command Center REST API — the part that registers an Alibaba PaaS PostgreSQL
-//! database for backup — as the real one serves it, under `/commvault/commandcenter/api`:
+//! database for backup — as the real one serves it, under `/commandcenter/api`:
 //!
 //! - `POST /Login` with the sandbox user (`admin`, password base64-encoded) answers a
 //!   `QSDK …` token (wrong credentials: a 200 with `errList`, as Commvault does). Tokens live in
@@ -27,7 +27,7 @@
 //!   instance id 404 / 2. Throttling (429) and 5xx faults use the same format (`PROFILE`).
 
 use super::store::{Tx, World};
-use super::world::{Credentials, Profile, Sandbox, Service};
+use super::world::{Credentials, Mount, Profile, Sandbox, Service};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -77,15 +77,17 @@ pub const CREDENTIALS: Credentials = Credentials {
     secret: "sandbox-commvault-password",
 };
 
-/// Command Center as the sandbox serves it, at `/commvault/commandcenter/api`.
+/// Command Center as the sandbox serves it, at its API's real base path
+/// (`/commandcenter/api`; older installs' `/webconsole/api` too).
 pub static SERVICE: Service = Service {
     family: "commvault",
     name: "commandcenter",
-    path: "commandcenter/api",
+    mount: Mount::At(&["/commandcenter/api", "/webconsole/api"]),
     router,
     profile: &PROFILE,
     seed,
     credentials: CREDENTIALS,
+    sdk: &["Commvault REST API: base URL {url}, user '{key}', password '{secret}'"],
 };
 
 pub static PROFILE: Profile = Profile {
