@@ -70,22 +70,30 @@ fn venv() -> Option<PathBuf> {
     }
 }
 
-/// Run the Python test module `module` of `tests/sdk/` against a fresh sandbox; panics with
-/// the Python output unless every test passed (expected failures aside) and at least one ran.
-fn conforms(module: &str) {
+/// The sandbox settings of every suite but the faults': asynchronous changes in 300 ms.
+const QUICK: &str = "async_ms=300";
+
+/// The faults `tests/sdk/test_faults.py` expects (its `FAULTS`, which it checks): the first
+/// call of each named operation fails, every other call is throttled.
+const FAULTS: &str = "throttle_rate=1,fail=gpdb:DescribeDBInstanceAttribute*1+dataworks:GetDataSource*1\
+                      +selectdb:DescribeDBInstanceAttribute*1+GET /v3/{project}/configurations/{id}*1";
+
+/// Run the Python test module `module` of `tests/sdk/` against a fresh sandbox started with
+/// `STRATA_SANDBOX=faults`; panics with the Python output unless every test passed and at
+/// least one ran.
+fn conforms(module: &str, faults: &str) {
     let Some(venv) = venv() else { return };
     let env = Env::new();
     let world = env.path().join("sandbox.json");
     let world = world.to_str().expect("a UTF-8 temporary path");
-    let (_server, url) = env.serve_sandbox(&[
-        ("STRATA_SANDBOX_FILE", world),
-        ("STRATA_SANDBOX", "async_ms=300"),
-    ]);
+    let (_server, url) =
+        env.serve_sandbox(&[("STRATA_SANDBOX_FILE", world), ("STRATA_SANDBOX", faults)]);
     let log = env.path().join(format!("{module}.log"));
     let mut child = Command::new(venv.join("bin/python"))
         .args(["-m", "unittest", "-v", module])
         .current_dir(repo().join("tests/sdk"))
         .env("STRATA_SANDBOX_ADDR", url.trim_start_matches("http://"))
+        .env("STRATA_SANDBOX_FAULTS", faults)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).expect("the log file"))
@@ -117,9 +125,13 @@ fn conforms(module: &str) {
         status.success(),
         "the {module} SDK suite failed against {url} ({status}):\n{output}"
     );
-    let ran = output
-        .lines()
-        .find_map(|l| l.strip_prefix("Ran ")?.split(' ').next()?.parse::<u32>().ok());
+    let ran = output.lines().find_map(|l| {
+        l.strip_prefix("Ran ")?
+            .split(' ')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    });
     assert!(
         ran.is_some_and(|n| n > 0),
         "the {module} SDK suite ran no test:\n{output}"
@@ -128,30 +140,35 @@ fn conforms(module: &str) {
 
 #[test]
 fn gpdb_sdk_conforms() {
-    conforms("test_gpdb");
+    conforms("test_gpdb", QUICK);
 }
 
 #[test]
 fn dataworks_sdk_conforms() {
-    conforms("test_dataworks");
+    conforms("test_dataworks", QUICK);
 }
 
 #[test]
 fn selectdb_sdk_conforms() {
-    conforms("test_selectdb");
+    conforms("test_selectdb", QUICK);
 }
 
 #[test]
 fn huawei_rds_sdk_conforms() {
-    conforms("test_huawei_rds");
+    conforms("test_huawei_rds", QUICK);
 }
 
 #[test]
 fn aliyun_core_v2_sdk_conforms() {
-    conforms("test_aliyun_core_v2");
+    conforms("test_aliyun_core_v2", QUICK);
 }
 
 #[test]
 fn commvault_sdk_conforms() {
-    conforms("test_commvault");
+    conforms("test_commvault", QUICK);
+}
+
+#[test]
+fn injected_faults_are_the_sdks_typed_errors() {
+    conforms("test_faults", FAULTS);
 }

@@ -370,6 +370,36 @@ class CloneDBInstance(GpdbCase):
         )
 
 
+class Gateway(unittest.TestCase):
+    """What the gateway refuses before any product sees the call, through the SDK's generic
+    ``call_api`` (the path every typed call takes, with the action and version it is handed)."""
+
+    def generic(self, action, version):
+        from alibabacloud_tea_openapi import utils_models
+        from darabonba.runtime import RuntimeOptions
+
+        client = Client(alibaba_config())
+        params = utils_models.Params(
+            action=action,
+            version=version,
+            protocol="HTTPS",
+            pathname="/",
+            method="POST",
+            auth_type="AK",
+            style="RPC",
+            req_body_type="formData",
+            body_type="json",
+        )
+        request = utils_models.OpenApiRequest(query={"DBInstanceId": SEED})
+        with self.assertRaises(exceptions.ClientException) as caught:
+            client.call_api(params, request, RuntimeOptions())
+        return caught.exception
+
+    def test_an_action_the_product_lacks_is_not_found(self):
+        e = self.generic("DescribeNoSuchThing", "2016-05-03")
+        self.assertEqual((e.code, e.status_code), ("InvalidApi.NotFound", 404))
+
+
 class Signature(unittest.TestCase):
     """The gateway's checks, as the SDK meets them with the wrong credentials."""
 
