@@ -159,7 +159,7 @@ class ListDataSources(DataWorksCase):
         paging = body.paging_info
         self.assertIs(type(paging.total_count), int)
         self.assertIs(type(paging.page_number), int)
-        self.assertIs(type(paging.page_size), int)
+        self.assertEqual((paging.page_number, paging.page_size), (1, 100))
         (group,) = paging.data_sources
         self.assertEqual((group.name, group.type), (name, "hologres"))
         self.assertEqual(sorted(d.id for d in group.data_source), sorted([prod, dev]))
@@ -170,6 +170,21 @@ class ListDataSources(DataWorksCase):
         self.assertEqual(
             sorted(d.connection_properties["envType"] for d in group.data_source), ["Dev", "Prod"]
         )
+
+    def test_pages_of_groups(self):
+        prefix = unique("paged_")
+        names = sorted(f"{prefix}_{i}" for i in range(3))
+        for n in names:
+            self.create(n)
+        pages = [
+            self.call(
+                "list_data_sources",
+                models.ListDataSourcesRequest(project_id=PROJECT, name=prefix, page_number=page, page_size=2),
+            ).paging_info
+            for page in (1, 2)
+        ]
+        self.assertEqual([[g.name for g in p.data_sources] for p in pages], [names[:2], names[2:]])
+        self.assertEqual([(p.total_count, p.page_number, p.page_size) for p in pages], [(3, 1, 2), (3, 2, 2)])
 
     def test_no_match_is_no_group(self):
         body = self.call(

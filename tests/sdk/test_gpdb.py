@@ -114,6 +114,7 @@ class DescribeDBInstances(GpdbCase):
         self.assertEqual(body.total_record_count, 1)
         self.assertIs(type(body.page_number), int)
         self.assertIs(type(body.page_record_count), int)
+        self.assertEqual(body.page_record_count, 1)
         (item,) = body.items.dbinstance
         self.assertEqual(item.dbinstance_id, SEED)
         self.assertEqual(item.dbinstance_status, "Running")
@@ -287,6 +288,11 @@ class DescribeDataBackups(GpdbCase):
         self.assertIsInstance(snapshot.backup_end_time, str)
         self.assertEqual(body.items[1].backup_method, "Logical")
         self.assertEqual(body.items[0].backup_status, "Failure")
+
+    def test_the_page_asked_for(self):
+        body = self.backups(page_number=1, page_size=50)
+        self.assertEqual((body.page_number, body.page_size, body.total_count), (1, 50, 3))
+        self.assertEqual(self.backups(page_number=2).items, [])
 
     def test_filters_by_status_and_id(self):
         self.assertEqual([b.backup_set_id for b in self.backups(backup_status="Failure").items], [FAILED])

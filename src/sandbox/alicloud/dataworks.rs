@@ -207,10 +207,12 @@ fn delete(sb: &Sandbox, p: &Params) -> Reply {
 }
 
 /// ListDataSources: the workspace's data sources grouped by name and type (`Name` and `Type`
-/// belong to the group; its items carry neither, nor the workspace).
+/// belong to the group; its items carry neither, nor the workspace), a page of groups at a
+/// time (`PageNumber` from 1, `PageSize` 10 by default, at most 100).
 fn list(sb: &Sandbox, p: &Params) -> Reply {
     let project = int_param(p, "ProjectId")?;
     let name = p.get("Name").cloned().unwrap_or_default();
+    let page = super::Page::of(p, 10);
     sb.store
         .read(|w| {
             let mut groups: std::collections::BTreeMap<(String, String), Vec<Value>> =
@@ -232,11 +234,12 @@ fn list(sb: &Sandbox, p: &Params) -> Reply {
                 }
             }
             let total = groups.len();
-            let sources: Vec<Value> = groups
-                .into_iter()
-                .map(|((n, ty), items)| json!({"Name": n, "Type": ty, "DataSource": items}))
-                .collect();
-            json!({"PagingInfo": {"DataSources": sources, "TotalCount": total, "PageNumber": 1, "PageSize": 100}})
+            let sources = page.take(
+                groups
+                    .into_iter()
+                    .map(|((n, ty), items)| json!({"Name": n, "Type": ty, "DataSource": items})),
+            );
+            json!({"PagingInfo": {"DataSources": sources, "TotalCount": total, "PageNumber": page.number, "PageSize": page.size}})
         })
         .map_err(internal)
 }

@@ -251,16 +251,7 @@ fn list(sb: &Sandbox, p: &Params) -> Reply {
         .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
         .unwrap_or_default();
     let wanted = tags(p);
-    let page: usize = p
-        .get("PageNumber")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    let size: usize = p
-        .get("PageSize")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
+    let page = super::Page::of(p, 30);
     sb.store
         .read(|w| {
             let all: Vec<Value> = w
@@ -273,9 +264,10 @@ fn list(sb: &Sandbox, p: &Params) -> Reply {
                 .map(|(id, d)| summary(id, d))
                 .collect();
             let total = all.len();
-            let items: Vec<Value> = all.into_iter().skip((page - 1) * size).take(size).collect();
+            let items = page.take(all);
+            // PageRecordCount: the entries on this page (not the page size asked for)
             json!({"Items": {"DBInstance": items}, "TotalRecordCount": total,
-                   "PageNumber": page, "PageRecordCount": size})
+                   "PageNumber": page.number, "PageRecordCount": items.len()})
         })
         .map_err(internal)
 }
@@ -377,6 +369,7 @@ fn backups(sb: &Sandbox, p: &Params) -> Reply {
     let id = required(p, "DBInstanceId")?.to_string();
     let backup = p.get("BackupId").cloned();
     let status = p.get("BackupStatus").cloned();
+    let page = super::Page::of(p, 30);
     let now = now_ms();
     sb.store
         .write(|tx| {
@@ -393,8 +386,9 @@ fn backups(sb: &Sandbox, p: &Params) -> Reply {
                 .map(|(bid, b)| (b["end"].as_u64().unwrap_or(0), backup_item(bid, b)))
                 .collect();
             items.sort_by_key(|(end, _)| std::cmp::Reverse(*end));
-            let items: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
-            Ok(json!({"Items": items, "TotalCount": items.len(), "PageNumber": 1, "PageSize": 30}))
+            let total = items.len();
+            let items = page.take(items.into_iter().map(|(_, v)| v));
+            Ok(json!({"Items": items, "TotalCount": total, "PageNumber": page.number, "PageSize": page.size}))
         })
         .map_err(internal)?
 }
