@@ -140,7 +140,16 @@ fn verify_v2(r: &Request) -> Result<(), RpcError> {
     check_time(stamp, 31)?;
     let expected = v2rpc::expected(r.method.as_str(), r.params, CREDENTIALS.secret);
     if !same(&expected, r.param("Signature").unwrap_or_default()) {
-        return Err(mismatch());
+        // the gateway's V2 wording, naming what it signed: aliyun-python-sdk-core compares
+        // the text after the colon with its own string to sign (equal: the secret is wrong)
+        return Err(fail(
+            400,
+            "SignatureDoesNotMatch",
+            format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{}",
+                v2rpc::string_to_sign(r.method.as_str(), r.params)
+            ),
+        ));
     }
     Ok(())
 }

@@ -206,24 +206,40 @@ fn delete(sb: &Sandbox, p: &Params) -> Reply {
         .map_err(internal)?
 }
 
+/// ListDataSources: the workspace's data sources grouped by name and type (`Name` and `Type`
+/// belong to the group; its items carry neither, nor the workspace), a page of groups at a
+/// time (`PageNumber` from 1, `PageSize` 10 by default, at most 100).
 fn list(sb: &Sandbox, p: &Params) -> Reply {
     let project = int_param(p, "ProjectId")?;
     let name = p.get("Name").cloned().unwrap_or_default();
+    let page = super::Page::of(p, 10);
     sb.store
         .read(|w| {
-            let mut groups: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+            let mut groups: std::collections::BTreeMap<(String, String), Vec<Value>> =
+                Default::default();
             for (id, d) in w.list(COLL) {
                 let n = d["name"].as_str().unwrap_or_default();
                 if d["project"] == project && n.contains(name.as_str()) {
-                    groups.entry(n.to_string()).or_default().push(view(id, d));
+                    let ty = d["type"].as_str().unwrap_or_default();
+                    let mut item = view(id, d);
+                    if let Some(o) = item.as_object_mut() {
+                        for k in ["Name", "Type", "ProjectId"] {
+                            o.remove(k);
+                        }
+                    }
+                    groups
+                        .entry((n.to_string(), ty.to_string()))
+                        .or_default()
+                        .push(item);
                 }
             }
             let total = groups.len();
-            let sources: Vec<Value> = groups
-                .into_iter()
-                .map(|(n, items)| json!({"Name": n, "DataSource": items}))
-                .collect();
-            json!({"PagingInfo": {"DataSources": sources, "TotalCount": total, "PageNumber": 1, "PageSize": 100}})
+            let sources = page.take(
+                groups
+                    .into_iter()
+                    .map(|((n, ty), items)| json!({"Name": n, "Type": ty, "DataSource": items})),
+            );
+            json!({"PagingInfo": {"DataSources": sources, "TotalCount": total, "PageNumber": page.number, "PageSize": page.size}})
         })
         .map_err(internal)
 }

@@ -99,7 +99,7 @@ fn attribute(id: &str, d: &Value) -> Value {
     json!({
         "DBInstanceId": id, "DBInstanceStatus": store::status(d), "DBInstanceMode": d["mode"],
         "DBInstanceCategory": d["category"], "Engine": "gpdb", "EngineVersion": d["engine_version"],
-        "InstanceSpec": d["spec"], "SegNodeNum": d["seg_node_num"].to_string(),
+        "InstanceSpec": d["spec"], "SegNodeNum": d["seg_node_num"],
         "StorageSize": d["storage_size"], "ConnectionString": format!("{id}o.gpdb.rds.aliyuncs.com"),
         "Port": "5432", "PayType": d["pay_type"], "ZoneId": d["zone"], "RegionId": d["region"],
         "VpcId": d["vpc"], "VSwitchId": d["vswitch"], "DBInstanceDescription": d["description"],
@@ -108,7 +108,9 @@ fn attribute(id: &str, d: &Value) -> Value {
     })
 }
 
-/// A DescribeDBInstances item: the list's fields only (no spec, connection string or port).
+/// A DescribeDBInstances item: the list's fields only (no spec, connection string or port),
+/// some of them named or typed otherwise than in DescribeDBInstanceAttribute: the list says
+/// `CreateTime`, and its `SegNodeNum` and `StorageSize` are text (the published models).
 fn summary(id: &str, d: &Value) -> Value {
     let mut full = attribute(id, d);
     if let Some(o) = full.as_object_mut() {
@@ -120,6 +122,14 @@ fn summary(id: &str, d: &Value) -> Value {
             "LockReason",
         ] {
             o.remove(k);
+        }
+        if let Some(created) = o.remove("CreationTime") {
+            o.insert("CreateTime".into(), created);
+        }
+        for k in ["SegNodeNum", "StorageSize"] {
+            if let Some(n) = o.get(k).and_then(Value::as_i64) {
+                o.insert(k.into(), json!(n.to_string()));
+            }
         }
     }
     full
@@ -241,16 +251,7 @@ fn list(sb: &Sandbox, p: &Params) -> Reply {
         .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
         .unwrap_or_default();
     let wanted = tags(p);
-    let page: usize = p
-        .get("PageNumber")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    let size: usize = p
-        .get("PageSize")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
+    let page = super::Page::of(p, 30);
     sb.store
         .read(|w| {
             let all: Vec<Value> = w
@@ -263,9 +264,10 @@ fn list(sb: &Sandbox, p: &Params) -> Reply {
                 .map(|(id, d)| summary(id, d))
                 .collect();
             let total = all.len();
-            let items: Vec<Value> = all.into_iter().skip((page - 1) * size).take(size).collect();
+            let items = page.take(all);
+            // PageRecordCount: the entries on this page (not the page size asked for)
             json!({"Items": {"DBInstance": items}, "TotalRecordCount": total,
-                   "PageNumber": page, "PageRecordCount": size})
+                   "PageNumber": page.number, "PageRecordCount": items.len()})
         })
         .map_err(internal)
 }
@@ -395,6 +397,7 @@ fn backups(sb: &Sandbox, p: &Params) -> Reply {
     let id = required(p, "DBInstanceId")?.to_string();
     let backup = p.get("BackupId").cloned();
     let status = p.get("BackupStatus").cloned();
+    let page = super::Page::of(p, 30);
     let now = now_ms();
     sb.store
         .write(|tx| {
@@ -411,8 +414,9 @@ fn backups(sb: &Sandbox, p: &Params) -> Reply {
                 .map(|(bid, b)| (b["end"].as_u64().unwrap_or(0), backup_item(bid, b)))
                 .collect();
             items.sort_by_key(|(end, _)| std::cmp::Reverse(*end));
-            let items: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
-            Ok(json!({"Items": items, "TotalCount": items.len(), "PageNumber": 1, "PageSize": 30}))
+            let total = items.len();
+            let items = page.take(items.into_iter().map(|(_, v)| v));
+            Ok(json!({"Items": items, "TotalCount": total, "PageNumber": page.number, "PageSize": page.size}))
         })
         .map_err(internal)?
 }

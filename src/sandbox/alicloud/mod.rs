@@ -198,6 +198,32 @@ fn present<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, RpcError> 
     })
 }
 
+/// The page a list action is asked for: `PageNumber` (from 1) and `PageSize` (`default`
+/// when not given, at most 100), and the slice of `items` on it.
+pub struct Page {
+    pub number: usize,
+    pub size: usize,
+}
+
+impl Page {
+    pub fn of(p: &Params, default: usize) -> Page {
+        let number = |key: &str| p.get(key).and_then(|v| v.parse::<usize>().ok());
+        Page {
+            number: number("PageNumber").unwrap_or(1).max(1),
+            size: number("PageSize").unwrap_or(default).clamp(1, 100),
+        }
+    }
+
+    /// The items on this page.
+    pub fn take<T>(&self, items: impl IntoIterator<Item = T>) -> Vec<T> {
+        items
+            .into_iter()
+            .skip((self.number - 1) * self.size)
+            .take(self.size)
+            .collect()
+    }
+}
+
 /// `Key.1`, `Key.2`, … in order.
 pub fn numbered(p: &Params, prefix: &str, suffix: &str) -> Vec<String> {
     (1..=20)

@@ -114,9 +114,15 @@ fn describe(sb: &Sandbox, p: &Params) -> Reply {
     Ok(json!({
         "DBInstanceId": id, "Status": d["status"], "RegionId": d["region"], "ZoneId": d["zone"],
         "DeployScheme": d["deploy_scheme"], "ChargeType": d["charge_type"], "Engine": "selectdb",
-        "EngineVersion": "4.0", "LockMode": d["lock_mode"], "LockReason": "",
+        "EngineVersion": "4.0", "LockMode": lock_mode(&d), "LockReason": "",
         "MultiZone": zones, "DBClusterList": d["clusters"],
     }))
+}
+
+/// `LockMode` as the API answers it, an integer: 0 when the instance is not locked, 1 when
+/// it is (the model's type; the store keeps the mode's name).
+fn lock_mode(d: &Value) -> i64 {
+    i64::from(d["lock_mode"] != "Unlock")
 }
 
 /// A cluster's id and its peer when it is bound. A bound cluster cannot be bound again — not
