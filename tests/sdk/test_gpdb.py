@@ -203,8 +203,23 @@ class ModifyAndTag(GpdbCase):
         )
 
     def test_tags_are_added(self):
+        # an elastic-storage instance is tagged as ALIYUN::GPDB::INSTANCE, as the model says
         made = self.create()
         self.call(
+            "tag_resources",
+            models.TagResourcesRequest(
+                region_id=REGION,
+                resource_type="ALIYUN::GPDB::INSTANCE",
+                resource_id=[made],
+                tag=[models.TagResourcesRequestTag(key="team", value="data")],
+            ),
+        )
+        tags = {t.key: t.value for t in self.attribute(made).tags.tag}
+        self.assertEqual(tags.get("team"), "data")
+
+    def test_the_reserved_storage_type_on_an_elastic_instance_is_an_invalid_parameter(self):
+        made = self.create()
+        self.assertRpcError(
             "tag_resources",
             models.TagResourcesRequest(
                 region_id=REGION,
@@ -212,9 +227,9 @@ class ModifyAndTag(GpdbCase):
                 resource_id=[made],
                 tag=[models.TagResourcesRequestTag(key="team", value="data")],
             ),
+            "InvalidParameter",
+            400,
         )
-        tags = {t.key: t.value for t in self.attribute(made).tags.tag}
-        self.assertEqual(tags.get("team"), "data")
 
     def test_a_resource_type_other_than_instance_is_an_invalid_parameter(self):
         self.assertRpcError(
@@ -229,7 +244,7 @@ class ModifyAndTag(GpdbCase):
             "tag_resources",
             models.TagResourcesRequest(
                 region_id=REGION,
-                resource_type="instance",
+                resource_type="ALIYUN::GPDB::INSTANCE",
                 resource_id=["gp-bp1nothere0000000"],
                 tag=[models.TagResourcesRequestTag(key="a", value="b")],
             ),
