@@ -23,7 +23,9 @@ pub fn router(store: Arc<Store>, spec: FaultSpec, catalogue: &Catalogue) -> Rout
     let reset = sb.stats.clone();
     let mut app = Router::new();
     for service in &catalogue.services {
-        app = app.nest(
+        // As a nested service (not a nested router), a service's root answers with and
+        // without the trailing slash (`…/commandcenter/api/`, which cvpysdk probes).
+        app = app.nest_service(
             &service.prefix(),
             with_faults((service.router)(sb.clone()), &sb, service.profile),
         );
