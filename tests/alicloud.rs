@@ -420,7 +420,7 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     env.write(
         "o/main.yaml",
         &format!(
-            "providers:\n  alicloud:\n    region: cn-hangzhou\n    insecure_http: true # a standalone sandbox over http\n    endpoints:\n      gpdb: {url}/alicloud/gpdb\n      dataworks: {url}/alicloud/dataworks\n      selectdb: {url}/alicloud/selectdb\nresources:\n{WAREHOUSE}"
+            "providers:\n  alicloud:\n    region: cn-hangzhou\n    insecure_http: true # a standalone sandbox over http\n    endpoints:\n      gpdb: {url}\n      dataworks: {url}\n      selectdb: {url}\nresources:\n{WAREHOUSE}"
         ),
     );
     // no endpoint: sandbox, so credentials must come from somewhere
@@ -458,13 +458,10 @@ fn per_product_endpoints_and_credentials_from_the_environment() {
     env.ok_with(&["-C", "o", "plan", "--detailed-exitcode"], &creds, 0);
     let stats: serde_json::Value = serde_json::from_str(&admin("GET")).unwrap();
     let calls = &stats["requests"];
-    assert_eq!(
-        calls["POST /alicloud/gpdb DescribeDBInstances"], 1,
-        "{stats}"
-    );
+    assert_eq!(calls["POST / gpdb:DescribeDBInstances"], 1, "{stats}");
     assert!(
         calls
-            .get("POST /alicloud/gpdb DescribeDBInstanceAttribute")
+            .get("POST / gpdb:DescribeDBInstanceAttribute")
             .is_none(),
         "{stats}"
     );
@@ -524,7 +521,7 @@ mod wire {
     }
 
     fn client(base: &str, product: Product, secret: &str) -> RpcClient {
-        let url = format!("{base}/alicloud/{}", product.key());
+        let url = base.to_string();
         RpcClient::new(
             product,
             "cn-hangzhou",
@@ -637,11 +634,11 @@ mod wire {
             );
             assert!(e.message.contains("is already bound to"), "{}", e.message);
         }
-        // the wrong product's version is not an API
+        // an action the product of the version sent does not have is not an API
         let wrong = RpcClient::new(
             Product::DataWorks,
             "cn-hangzhou",
-            &format!("{base}/alicloud/selectdb"),
+            &base.to_string(),
             strata::sandbox::alicloud::CREDENTIALS.key,
             sk,
             1,
@@ -656,5 +653,111 @@ mod wire {
             .await
             .unwrap_err();
         assert_eq!(e.code, "InvalidApi.NotFound");
+    }
+
+    /// A V2 RPC request (the older SDKs' HMAC-SHA1 in the parameters) as `method` sends it:
+    /// in the query string for GET, in a form body for POST. Signed with `secret` over every
+    /// parameter, as §6b of API-FACTS.md says (the algorithm itself is proven on the published
+    /// vectors beside the verifier; this drives the gateway's routing and parameter handling).
+    async fn v2(
+        base: &str,
+        method: &str,
+        params: &[(&str, &str)],
+        secret: &str,
+        at: time::OffsetDateTime,
+    ) -> (u16, serde_json::Value) {
+        let stamp = at
+            .format(strata::sandbox::signature::v2rpc::TIMESTAMP)
+            .unwrap();
+        let nonce = uuid::Uuid::new_v4().to_string();
+        let mut all: Vec<(String, String)> = [
+            ("AccessKeyId", strata::sandbox::alicloud::CREDENTIALS.key),
+            ("Format", "JSON"),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureVersion", "1.0"),
+            ("SignatureNonce", nonce.as_str()),
+            ("Timestamp", stamp.as_str()),
+        ]
+        .iter()
+        .chain(params)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let signature = strata::sandbox::signature::v2rpc::expected(method, &all, secret);
+        all.push(("Signature".into(), signature));
+        let client = reqwest::Client::new();
+        let req = match method {
+            "GET" => client.get(format!("{base}/")).query(&all),
+            _ => client.post(format!("{base}/")).form(&all),
+        };
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn v2_signed_requests_reach_each_product_at_the_root() {
+        let (base, _dir) = sandbox().await;
+        let secret = strata::sandbox::alicloud::CREDENTIALS.secret;
+        let now = time::OffsetDateTime::now_utc();
+        let gpdb = [
+            ("Action", "DescribeDBInstanceAttribute"),
+            ("Version", "2016-05-03"),
+            ("DBInstanceId", gpdb::SEED_INSTANCE),
+        ];
+        let (status, body) = v2(&base, "GET", &gpdb, secret, now).await;
+        assert_eq!(status, 200, "{body}");
+        let item = &body["Items"]["DBInstanceAttribute"][0];
+        assert_eq!(item["DBInstanceId"], gpdb::SEED_INSTANCE, "{body}");
+        // the same action name in another product's version goes to that product
+        let sel = [
+            ("Action", "DescribeDBInstanceAttribute"),
+            ("Version", "2023-05-22"),
+            ("DBInstanceId", selectdb::SEED_INSTANCE),
+            ("RegionId", "cn-hangzhou"),
+        ];
+        let (status, body) = v2(&base, "POST", &sel, secret, now).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["DBInstanceId"], selectdb::SEED_INSTANCE, "{body}");
+        // a wrong secret, and a time stamp older than 31 minutes, are refused
+        let (status, body) = v2(&base, "GET", &gpdb, "wrong", now).await;
+        assert_eq!(
+            (status, body["Code"].as_str()),
+            (400, Some("SignatureDoesNotMatch"))
+        );
+        let old = now - time::Duration::minutes(40);
+        let (status, body) = v2(&base, "POST", &gpdb, secret, old).await;
+        assert_eq!(
+            (status, body["Code"].as_str()),
+            (400, Some("InvalidTimeStamp.Expired"))
+        );
+        // counted by product and action
+        let stats: serde_json::Value = reqwest::get(format!("{base}/_sandbox/stats"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            stats["requests"]["GET / gpdb:DescribeDBInstanceAttribute"],
+            2
+        );
+        assert_eq!(
+            stats["requests"]["POST / selectdb:DescribeDBInstanceAttribute"],
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unsigned_request_at_the_root_is_missing_its_authorization() {
+        let (base, _dir) = sandbox().await;
+        let resp = reqwest::get(format!(
+            "{base}/?Action=DescribeDBInstances&Version=2016-05-03"
+        ))
+        .await
+        .unwrap();
+        assert_eq!(resp.status().as_u16(), 400);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["Code"], "MissingAuthorization", "{body}");
+        assert!(body["RequestId"].is_string());
     }
 }

@@ -12,7 +12,7 @@ use common::{http, Env};
 const E1: &str = "pgm-6gj1yy9fmpsm49d9.pg.rds.aliyuncs.com:5432";
 const E2: &str = "pgm-bp1z3k8m2n7q4w5e.pg.rds.aliyuncs.com:5432";
 const E3: &str = "pgm-uf6a1b2c3d4e5f6g.pgsql.rds.aliyuncs.com:1921";
-const API: &str = "/commvault/commandcenter/api";
+const API: &str = "/commandcenter/api";
 
 fn head(endpoint: &str) -> String {
     head_with(endpoint, "")

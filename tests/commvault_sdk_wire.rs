@@ -8,7 +8,7 @@ mod common;
 use common::{http, http_text, Env, Server};
 use serde_json::{json, Value};
 
-const API: &str = "/commvault/commandcenter/api";
+const API: &str = "/commandcenter/api";
 const EXPIRED: &str = "The session has expired or is not valid. Please log in again.";
 
 /// A standalone sandbox whose tokens live `ttl_ms` idle: (its directory, process, HOST:PORT).

@@ -13,8 +13,8 @@ resources:
   huaweicloud_rds_parameter_template.one: { name: failing, datastore: { type: MySQL, version: \"8.0\" } }
 ";
 
-const CREATE: &str = "POST /huaweicloud/rds/v3/{project}/configurations";
-const DELETE: &str = "DELETE /huaweicloud/rds/v3/{project}/configurations/{id}";
+const CREATE: &str = "POST /v3/{project}/configurations";
+const DELETE: &str = "DELETE /v3/{project}/configurations/{id}";
 
 /// The summary event of an `apply --json` / `destroy --json` run.
 fn summary(stdout: &str) -> serde_json::Value {

@@ -68,8 +68,8 @@ fn a_failing_look_up_keeps_the_intent_open_and_never_creates_again() {
     let env = Env::new();
     env.write("t/main.yaml", TEMPLATE);
     // The create takes effect and its answer is lost; every look-up (the list) then fails.
-    let faults = "lose=POST /huaweicloud/rds/v3/{project}/configurations,\
-                  fail=GET /huaweicloud/rds/v3/{project}/configurations*1000";
+    let faults = "lose=POST /v3/{project}/configurations,\
+                  fail=GET /v3/{project}/configurations*1000";
     let r = apply(&env, "t", faults);
     assert_eq!(r.code, 1, "{r:?}");
     r.err_has("looking for what it made failed");

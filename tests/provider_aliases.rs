@@ -25,13 +25,13 @@ fn warehouse(name: &str, zone: &str, provider: &str) -> String {
 }
 
 fn provider(name: &str, region: &str, url: &str) -> String {
-    format!("  {name}:\n    region: {region}\n    insecure_http: true\n    max_concurrency: 2\n    endpoints:\n      gpdb: {url}/alicloud/gpdb\n")
+    format!("  {name}:\n    region: {region}\n    insecure_http: true\n    max_concurrency: 2\n    endpoints:\n      gpdb: {url}\n")
 }
 
 fn calls(url: &str, action: &str) -> u64 {
     let text = strata::sandbox::admin_request(url, "GET", "/_sandbox/stats").unwrap();
     let stats: serde_json::Value = serde_json::from_str(&text).unwrap();
-    stats["requests"][format!("POST /alicloud/gpdb {action}")]
+    stats["requests"][format!("POST / gpdb:{action}")]
         .as_u64()
         .unwrap_or(0)
 }

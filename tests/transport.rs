@@ -87,10 +87,7 @@ fn credentials_from_the_environment_never_go_to_a_sandbox() {
     let r = env.run_with(&["-C", "s", "apply", "--auto-approve"], &envs);
     assert_eq!(r.code, 1, "the listener answers nothing: {r:?}");
     let got = String::from_utf8_lossy(&server.received.lock().unwrap()).into_owned();
-    assert!(
-        got.contains("POST /commvault/commandcenter/api/Login"),
-        "{got}"
-    );
+    assert!(got.contains("POST /commandcenter/api/Login"), "{got}");
     let b64 = base64::engine::general_purpose::STANDARD.encode("the-real-password");
     assert!(
         !got.contains("the-real-password") && !got.contains(&b64),
@@ -328,7 +325,7 @@ fn tls_certificate_failures_are_final_named_and_fixed_by_ca_file() {
         ),
     ] {
         let (front, accepted) = tls_front(&env.path().join(format!("{cert}.crt")), &backend);
-        let r = apply(&format!("https://{front}/huaweicloud/rds"), extra);
+        let r = apply(&format!("https://{front}"), extra);
         assert_eq!(r.code, 1, "{cert}: {r:?}");
         assert!(
             r.stderr.contains(problem),
@@ -344,7 +341,7 @@ fn tls_certificate_failures_are_final_named_and_fixed_by_ca_file() {
 
     // trusting the CA, the same server works
     let (front, _) = tls_front(&env.path().join("ok.crt"), &backend);
-    let r = apply(&format!("https://{front}/huaweicloud/rds"), &with_ca);
+    let r = apply(&format!("https://{front}"), &with_ca);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(server_dir.made("parameter_template").len(), 1);
 
@@ -356,7 +353,7 @@ fn tls_certificate_failures_are_final_named_and_fixed_by_ca_file() {
     ] {
         let path = env.path().join(file).display().to_string();
         let r = apply(
-            &format!("https://{front}/huaweicloud/rds"),
+            &format!("https://{front}"),
             &format!("    ca_file: \"{path}\"\n"),
         );
         assert_eq!(r.code, 1, "{r:?}");

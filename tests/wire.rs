@@ -89,7 +89,7 @@ fn standalone_server_serves_the_same_api() {
     // unsigned requests are refused the way the real gateway refuses them
     let resp = raw_http(
         &host,
-        &format!("GET /huaweicloud/rds/v3/p/configurations HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        &format!("GET /v3/p/configurations HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
     );
     assert!(resp.starts_with("HTTP/1.1 401"), "{resp}");
     assert!(resp.contains("APIGW.0301"), "{resp}");

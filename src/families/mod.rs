@@ -85,7 +85,7 @@ impl Endpoints for Connector {
             .catalogue()
             .service(family, service)
             .ok_or_else(|| format!("{family}: the sandbox has no service \"{service}\""))?;
-        Ok(format!("{}{}", self.url().await?, s.prefix()))
+        Ok(format!("{}{}", self.url().await?, s.base_path()))
     }
 
     fn sandbox_credentials(&self, family: &str, service: &str) -> Option<KeyPair> {

@@ -38,8 +38,12 @@ fn every_schema_once_and_every_provider_schema_from_the_list() {
 #[test]
 fn sandbox_services_are_distinct_and_belong_to_their_family() {
     let catalogue = sandbox();
-    let prefixes: BTreeSet<String> = catalogue.services.iter().map(|s| s.prefix()).collect();
-    assert_eq!(prefixes.len(), catalogue.services.len());
+    let names: BTreeSet<(&str, &str)> = catalogue
+        .services
+        .iter()
+        .map(|s| (s.family, s.name))
+        .collect();
+    assert_eq!(names.len(), catalogue.services.len());
     for f in ALL {
         assert!(!f.sandbox.is_empty(), "{} has no sandbox service", f.name());
         for s in f.sandbox {

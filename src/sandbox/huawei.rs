@@ -5,7 +5,7 @@
 use super::signature::{sdk_hmac, Received};
 use super::store::Tx;
 use super::url_pairs;
-use super::world::{Credentials, Profile, Sandbox, Service};
+use super::world::{Credentials, Mount, Profile, Sandbox, Service};
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -25,15 +25,17 @@ pub const CREDENTIALS: Credentials = Credentials {
     secret: "sandbox-huawei-secret-key",
 };
 
-/// RDS as the sandbox serves it, at `/huaweicloud/rds`.
+/// RDS as the sandbox serves it, at its real paths (`/v3/{project_id}/…`), as
+/// `rds.{region}.myhuaweicloud.com` does.
 pub static SERVICE: Service = Service {
     family: "huaweicloud",
     name: "rds",
-    path: "rds",
+    mount: Mount::At(&[""]),
     router,
     profile: &PROFILE,
     seed,
     credentials: CREDENTIALS,
+    sdk: &["Huawei Cloud SDK (huaweicloudsdkrds): RdsClient.new_builder().with_credentials(BasicCredentials('{key}', '{secret}', '054e292c9880d4992f02c0196d3ea468')).with_endpoints(['{url}']).build()"],
 };
 
 pub static PROFILE: Profile = Profile {

@@ -37,6 +37,14 @@ pub fn url_pairs(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A form-encoded body, whose pairs are parameters like the query string's.
+pub fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+}
+
 /// A plain HTTP/1.1 request to a standalone sandbox's own routes (`/_sandbox/stats`): the
 /// answer's body. For benchmarks and tests that count calls.
 pub fn admin_request(base_url: &str, method: &str, path: &str) -> std::io::Result<String> {

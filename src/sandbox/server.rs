@@ -1,12 +1,14 @@
-//! The sandbox HTTP server (axum): one router per service of the [`Catalogue`] it is handed,
-//! under the service's own path prefix, each behind a fault-injection layer that answers
-//! throttling and 5xx in that service's format, plus `/_sandbox/stats`.
+//! The sandbox HTTP server (axum): every service of the [`Catalogue`] it is handed, at the
+//! paths the real endpoints use ([`Mount`]): beneath its base paths, or at `/` shared with the
+//! other services of one gateway and routed to the one that claims each request. Each service
+//! is behind a fault-injection layer that answers throttling and 5xx in that service's
+//! format; `/_sandbox/stats` counts requests.
 //!
 //! Invariant: the server knows no service by name: what it mounts comes from the catalogue.
 
 use super::faults::{Fault, FaultSpec, Faults};
 use super::store::Store;
-use super::world::{Catalogue, Profile, Sandbox, Stats};
+use super::world::{Catalogue, Head, Mount, Operation, Profile, Sandbox, Stats};
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -19,31 +21,99 @@ pub fn router(store: Arc<Store>, spec: FaultSpec, catalogue: &Catalogue) -> Rout
         faults: Arc::new(Faults::new(spec)),
         stats: Stats::default(),
     };
-    let stats = sb.stats.clone();
-    let reset = sb.stats.clone();
     let mut app = Router::new();
+    let mut shared = Vec::new();
     for service in &catalogue.services {
-        // As a nested service (not a nested router), a service's root answers with and
-        // without the trailing slash (`…/commandcenter/api/`, which cvpysdk probes).
-        app = app.nest_service(
-            &service.prefix(),
-            with_faults((service.router)(sb.clone()), &sb, service.profile),
+        let routes = with_faults((service.router)(sb.clone()), &sb, service.profile);
+        match service.mount {
+            Mount::At(paths) => {
+                for path in paths {
+                    app = match *path {
+                        "" => app.merge(routes.clone()),
+                        // As a nested service (not a nested router), the service's root
+                        // answers with and without the trailing slash
+                        // (`…/commandcenter/api/`, which cvpysdk probes).
+                        p => app.nest_service(p, routes.clone()),
+                    };
+                }
+            }
+            Mount::Shared { claims, operation } => shared.push(Shared {
+                claims,
+                operation,
+                name: service.name,
+                routes,
+            }),
+        }
+    }
+    if !shared.is_empty() {
+        let shared = Arc::new(shared);
+        app = app.route(
+            "/",
+            axum::routing::any(move |req: Request| dispatch(shared.clone(), req)),
         );
     }
-    app.route(
-        "/_sandbox/stats",
-        axum::routing::get(move || {
-            let s = stats.clone();
-            async move { axum::Json(s.snapshot()) }
-        })
-        .delete(move || {
-            let s = reset.clone();
-            async move {
-                s.reset();
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    )
+    app.route("/_sandbox/stats", stats_routes(&sb.stats))
+}
+
+/// `/_sandbox/stats`: GET the request counts, DELETE to reset them.
+fn stats_routes(stats: &Stats) -> axum::routing::MethodRouter {
+    let (stats, reset) = (stats.clone(), stats.clone());
+    axum::routing::get(move || {
+        let s = stats.clone();
+        async move { axum::Json(s.snapshot()) }
+    })
+    .delete(move || {
+        let s = reset.clone();
+        async move {
+            s.reset();
+            axum::http::StatusCode::NO_CONTENT
+        }
+    })
+}
+
+/// A service of the shared mount at `/`.
+struct Shared {
+    claims: fn(&Head) -> u8,
+    operation: fn(&Head) -> String,
+    name: &'static str,
+    routes: Router,
+}
+
+/// The largest request body a shared mount reads to route it.
+const MAX_BODY: usize = 16 << 20;
+
+/// Route a request at `/` to the service that claims it most surely (the first one when none
+/// does, whose own answer explains what it does not serve), its operation noted on it.
+async fn dispatch(shared: Arc<Vec<Shared>>, req: Request) -> Response {
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+    let (mut parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let mut params = parts.uri.query().map(super::url_pairs).unwrap_or_default();
+    if super::is_form(&parts.headers) {
+        params.extend(super::url_pairs(&String::from_utf8_lossy(&bytes)));
+    }
+    let head = Head {
+        headers: &parts.headers,
+        params: &params,
+    };
+    let chosen = shared
+        .iter()
+        .max_by_key(|s| (s.claims)(&head))
+        .filter(|s| (s.claims)(&head) > 0)
+        .or_else(|| shared.first());
+    let Some(service) = chosen else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let operation = format!("{}:{}", service.name, (service.operation)(&head));
+    parts.extensions.insert(Operation(operation));
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    match service.routes.clone().oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
 }
 
 fn with_faults(r: Router, sb: &Sandbox, profile: &'static Profile) -> Router {
@@ -68,14 +138,13 @@ async fn inject(
                 .map(|u| u.0.path().to_string())
         })
         .unwrap_or_else(|| req.uri().path().to_string());
-    // RPC services share one path: count them by action
-    let action = req
-        .headers()
-        .get("x-acs-action")
-        .and_then(|v| v.to_str().ok())
-        .map(|a| format!(" {a}"))
+    // services sharing `/` are counted by operation
+    let operation = req
+        .extensions()
+        .get::<Operation>()
+        .map(|o| format!(" {}", o.0))
         .unwrap_or_default();
-    let call = format!("{} {route}{action}", req.method());
+    let call = format!("{} {route}{operation}", req.method());
     let fault = faults.roll(&call, (profile.mutating)(&req));
     stats.count(call);
     let latency = faults.latency();
@@ -110,13 +179,29 @@ pub async fn serve(
         // The banner may go to a pipe nobody reads to the end: never fail on it.
         use std::io::Write;
         let mut o = std::io::stdout();
-        let _ = writeln!(
-            o,
-            "strata sandbox listening on http://{local}\nuse it from another shell with: export STRATA_SANDBOX_URL=http://{local}"
-        );
+        let _ = writeln!(o, "{}", banner(&local.to_string(), catalogue));
         let _ = o.flush();
     }
     axum::serve(listener, router(store, spec, catalogue))
         .await
         .map_err(|e| e.to_string())
+}
+
+/// What `sandbox serve` prints on start: where it listens, how strata uses it, and what a user
+/// of each vendor's SDK sets (each line once).
+pub fn banner(host: &str, catalogue: &Catalogue) -> String {
+    let mut lines = vec![
+        format!("strata sandbox listening on http://{host}"),
+        format!("use it from another shell with: export STRATA_SANDBOX_URL=http://{host}"),
+        "the vendors' own SDKs reach it with:".to_string(),
+    ];
+    for service in &catalogue.services {
+        for line in service.sdk_settings(host) {
+            let line = format!("  {line}");
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    lines.join("\n")
 }

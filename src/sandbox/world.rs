@@ -21,7 +21,8 @@ pub struct Sandbox {
     pub stats: Stats,
 }
 
-/// Requests served, by method and route (`GET /huaweicloud/rds/v3/{project}/configurations`),
+/// Requests served, by method and route (`GET /v3/{project}/configurations`, or
+/// `POST / gpdb:CreateDBInstance` for a shared mount),
 /// readable at `/_sandbox/stats` so benchmarks and tests can count calls.
 #[derive(Clone, Default)]
 pub struct Stats(Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>);
@@ -66,25 +67,97 @@ pub struct Credentials {
     pub secret: &'static str,
 }
 
-/// One simulated service: mounted at `/<family>/<path>`, behind the fault layer with its
+/// Where a service answers, as the real endpoint does.
+pub enum Mount {
+    /// Beneath each of these base paths (`/commandcenter/api`); the first is the one strata's
+    /// clients use. `""` mounts the service's routes at the root (`/v3/…`).
+    At(&'static [&'static str]),
+    /// At `/`, shared with the other services of one gateway (Alibaba's RPC products): each
+    /// request goes to the service that claims it most surely.
+    Shared {
+        /// How surely a request is this service's: 0 not at all, higher is surer (an API
+        /// version of its own outranks a host name of its own).
+        claims: fn(&Head) -> u8,
+        /// The operation the request calls (its action), for request counts and faults.
+        operation: fn(&Head) -> String,
+    },
+}
+
+/// What a shared mount looks at to route a request: its headers and its parameters (query
+/// string, then a form body's pairs).
+pub struct Head<'a> {
+    pub headers: &'a axum::http::HeaderMap,
+    pub params: &'a [(String, String)],
+}
+
+impl Head<'_> {
+    /// Header `name`, when present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The first parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The host name the request was sent to, without its port.
+    pub fn host(&self) -> &str {
+        let host = self.header("host").unwrap_or_default();
+        host.rsplit_once(':')
+            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(host, |(name, _)| name)
+    }
+}
+
+/// The operation a shared mount's request calls, as `service:operation` (`gpdb:CreateDBInstance`,
+/// the vendor's own notation), set on the request by the server for the layers beneath it.
+#[derive(Clone, Debug)]
+pub struct Operation(pub String);
+
+/// One simulated service: reached where its [`Mount`] says, behind the fault layer with its
 /// `profile`, its seed objects written into a new world.
 pub struct Service {
     /// The provider family it serves (`alicloud`).
     pub family: &'static str,
     /// The service's name within the family, as the family's client asks for it (`gpdb`).
     pub name: &'static str,
-    /// Where the client's base URL points beneath the family's prefix (`commandcenter/api`).
-    pub path: &'static str,
+    pub mount: Mount,
     pub router: fn(Sandbox) -> Router,
     pub profile: &'static Profile,
     pub seed: fn(&mut World),
     pub credentials: Credentials,
+    /// What a user of the vendor's own SDKs sets to reach the service, one line per SDK, with
+    /// `{url}` (`http://HOST:PORT` and the base path), `{host}` (`HOST:PORT`), `{key}` and
+    /// `{secret}` filled in by [`Service::sdk_settings`].
+    pub sdk: &'static [&'static str],
 }
 
 impl Service {
-    /// The mount point (`/alicloud/gpdb`).
-    pub fn prefix(&self) -> String {
-        format!("/{}/{}", self.family, self.path)
+    /// The path a client's base URL ends with (`/commandcenter/api`; empty for a service at
+    /// the root).
+    pub fn base_path(&self) -> &'static str {
+        match self.mount {
+            Mount::At(paths) => paths.first().copied().unwrap_or_default(),
+            Mount::Shared { .. } => "",
+        }
+    }
+
+    /// The `sdk` lines for a sandbox at `http://{host}`.
+    pub fn sdk_settings(&self, host: &str) -> Vec<String> {
+        let url = format!("http://{host}{}", self.base_path());
+        self.sdk
+            .iter()
+            .map(|line| {
+                line.replace("{url}", &url)
+                    .replace("{host}", host)
+                    .replace("{key}", self.credentials.key)
+                    .replace("{secret}", self.credentials.secret)
+            })
+            .collect()
     }
 }
 

@@ -119,11 +119,12 @@ class Sessions(CommvaultCase):
         self.assertEqual(cc.commcell_username, USER)
         self.assertEqual(cc._cvpysdk_object.who_am_i(), USER)
 
-    def test_the_url_may_also_be_given_whole(self):
-        url = f"http://{sandbox_host()}/commandcenter/api"
-        cc = Commcell(sandbox_host(), USER, PASSWORD, web_service_url=url)
-        self.assertEqual(cc._web_service, url + "/")
-        self.assertEqual(cc._cvpysdk_object.who_am_i(), USER)
+    def test_the_url_may_also_be_given_whole_even_an_older_installs(self):
+        for base in ("/commandcenter/api", "/webconsole/api"):
+            url = f"http://{sandbox_host()}{base}"
+            cc = Commcell(sandbox_host(), USER, PASSWORD, web_service_url=url)
+            self.assertEqual(cc._web_service, url + "/")
+            self.assertEqual(cc._cvpysdk_object.who_am_i(), USER)
 
     def test_a_token_alone_is_a_session_with_or_without_its_prefix(self):
         token = login()._headers["Authtoken"]

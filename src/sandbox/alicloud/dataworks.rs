@@ -24,7 +24,12 @@ pub static API: super::Api = super::Api {
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
+pub static SERVICE: Service = super::service(
+    &API,
+    |sb| super::router(sb, &API),
+    |head| super::claims(&API, head),
+    seed,
+);
 
 const COLL: &str = "dataworks/data_source";
 pub const SEED_ID: &str = "16036";

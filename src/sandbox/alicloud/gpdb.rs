@@ -28,7 +28,12 @@ pub static API: super::Api = super::Api {
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
+pub static SERVICE: Service = super::service(
+    &API,
+    |sb| super::router(sb, &API),
+    |head| super::claims(&API, head),
+    seed,
+);
 
 const INSTANCES: &str = "gpdb/instance";
 const BACKUPS: &str = "gpdb/backup";

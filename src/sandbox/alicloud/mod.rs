@@ -1,17 +1,19 @@
 //! Alibaba Cloud RPC services of the sandbox (gpdb, DataWorks, SelectDB): what they share on
-//! the wire. Every request is checked as the real gateway checks it — ACS3-HMAC-SHA256
-//! signature over the signed headers, `x-acs-date` within 15 minutes, `x-acs-content-sha256`
-//! matching the body, the product's `x-acs-version` — then its parameters (query string plus
-//! form body) go to the product's action handler, and errors come back in the RPC format
-//! (`RequestId`, `HostId`, `Code`, `Message`).
+//! the wire. All three answer at `/`, as one gateway: a request goes to the product whose API
+//! version it names (`x-acs-version`, or V2's `Version`), else to the one whose host name it
+//! was sent to. Every request is authenticated as the real gateway does it (`auth`: V3
+//! ACS3-HMAC-SHA256 or V2 HMAC-SHA1), must name the product's version, and then its
+//! parameters (query string plus form body) go to the product's action handler; errors come
+//! back in the RPC format (`RequestId`, `HostId`, `Code`, `Message`).
 
+pub mod auth;
 pub mod dataworks;
 pub mod gpdb;
 pub mod selectdb;
 
-use super::signature::{acs3, sha256_hex, Received};
+use super::signature::acs3;
 use super::store::World;
-use super::world::{Credentials, Profile, Sandbox, Service};
+use super::world::{Credentials, Head, Mount, Operation, Profile, Sandbox, Service};
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -28,32 +30,78 @@ pub const CREDENTIALS: Credentials = Credentials {
     secret: "sandbox-alibaba-secret",
 };
 
-/// One RPC product as the gateway routes it: its key (the path beneath `/alicloud`), the
-/// only API version it answers and its actions.
+/// One RPC product as the gateway routes it: its key (its service name, and the first label
+/// of its endpoint's host name, `gpdb.cn-hangzhou.aliyuncs.com`), the only API version it
+/// answers and its actions.
 pub struct Api {
     pub key: &'static str,
     pub version: &'static str,
-    /// The actions it answers, by their `x-acs-action`.
+    /// The actions it answers, by their `x-acs-action` (V3) or `Action` (V2).
     pub actions: &'static [(&'static str, Action)],
 }
 
 /// One action of a product.
 pub type Action = fn(&Sandbox, &Params) -> Reply;
 
-/// The service value of an RPC product (mounted at `/alicloud/<key>`).
+/// The service value of an RPC product: at `/`, shared with the other products, claimed by
+/// `claims` (which is [`claims`] of the product's [`Api`]).
 pub const fn service(
     api: &'static Api,
     router: fn(Sandbox) -> Router,
+    claims: fn(&Head) -> u8,
     seed: fn(&mut World),
 ) -> Service {
     Service {
         family: "alicloud",
         name: api.key,
-        path: api.key,
+        mount: Mount::Shared {
+            claims,
+            operation: |h| called(h).action.to_string(),
+        },
         router,
         profile: &PROFILE,
         seed,
         credentials: CREDENTIALS,
+        sdk: SDK,
+    }
+}
+
+/// How Alibaba Cloud's SDKs reach the sandbox's gateway.
+const SDK: &[&str] = &[
+    "Alibaba Cloud SDKs (alibabacloud_gpdb20160503, alibabacloud_dataworks_public20240518, alibabacloud_selectdb20230522): open_api_models.Config(access_key_id='{key}', access_key_secret='{secret}', endpoint='{host}', protocol='http', region_id='cn-hangzhou')",
+    "aliyun-python-sdk-core (V2 signatures): AcsClient('{key}', '{secret}', 'cn-hangzhou'); request.set_domain('{host}'); request.set_protocol_type('http')",
+];
+
+/// How surely a request at `/` is for `api`: 2 when it names the product's API version, 1
+/// when it names none of them but was sent to the product's host name, else 0.
+pub fn claims(api: &Api, head: &Head) -> u8 {
+    let host = head.host();
+    let at_host = [".", "-vpc."]
+        .iter()
+        .any(|sep| host.starts_with(&format!("{}{sep}", api.key)));
+    match called(head).version {
+        v if v == api.version => 2,
+        _ if at_host => 1,
+        _ => 0,
+    }
+}
+
+/// The action and API version a request calls: the `x-acs-*` headers of a V3 request, or a
+/// V2 request's `Action` and `Version` parameters.
+pub struct Called<'a> {
+    pub action: &'a str,
+    pub version: &'a str,
+}
+
+pub fn called<'a>(head: &'a Head) -> Called<'a> {
+    let pick = |header: &str, param: &str| {
+        head.header(header)
+            .or_else(|| head.param(param))
+            .unwrap_or_default()
+    };
+    Called {
+        action: pick("x-acs-action", "Action"),
+        version: pick("x-acs-version", "Version"),
     }
 }
 
@@ -117,11 +165,8 @@ pub static PROFILE: Profile = Profile {
         .into_response()
     },
     mutating: |r: &Request| {
-        let action = r
-            .headers()
-            .get("x-acs-action")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let operation = r.extensions().get::<Operation>();
+        let action = operation.map_or("", |o| o.0.split_once(':').map_or("", |(_, a)| a));
         !["Describe", "Get", "List"]
             .iter()
             .any(|p| action.starts_with(p))
@@ -130,7 +175,20 @@ pub static PROFILE: Profile = Profile {
 
 /// A required parameter.
 pub fn required<'a>(p: &'a Params, name: &str) -> Result<&'a str, RpcError> {
-    p.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| {
+    present(p.get(name).map(String::as_str), name)
+}
+
+/// A required parameter among `(name, value)` pairs.
+pub fn required_in<'a>(p: &'a [(String, String)], name: &str) -> Result<&'a str, RpcError> {
+    present(
+        p.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()),
+        name,
+    )
+}
+
+/// `MissingParameter` unless `value` is there and not empty.
+fn present<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, RpcError> {
+    value.filter(|v| !v.is_empty()).ok_or_else(|| {
         fail(
             400,
             "MissingParameter",
@@ -183,7 +241,8 @@ pub fn router(sb: Sandbox, product: &'static Api) -> Router {
     Router::new().fallback(serve).with_state(sb)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Authenticate the request (V3 or V2 signature), check it calls `product`'s version, and
+/// run its action on its parameters (query string plus form body).
 fn answer(
     sb: &Sandbox,
     product: &Api,
@@ -192,27 +251,41 @@ fn answer(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Reply {
-    let query = uri.0.query().map(super::url_pairs).unwrap_or_default();
-    verify(method, uri.0.path(), &query, headers, body)?;
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let action = header("x-acs-action");
-    if header("x-acs-version") != product.version {
+    let mut pairs = uri.0.query().map(super::url_pairs).unwrap_or_default();
+    let query_len = pairs.len();
+    if super::is_form(headers) {
+        pairs.extend(super::url_pairs(&String::from_utf8_lossy(body)));
+    }
+    let request = auth::Request {
+        method,
+        path: uri.0.path(),
+        query: &pairs[..query_len],
+        params: &pairs,
+        headers,
+        body,
+    };
+    auth::verify(&request)?;
+    let head = Head {
+        headers,
+        params: &pairs,
+    };
+    let Called { action, version } = called(&head);
+    let (action, version) = (action.to_string(), version.to_string());
+    if version != product.version {
         return Err(fail(
             404,
             "InvalidApi.NotFound",
             format!(
-                "Specified api is not found, please check your url and method. ({action} of version {} is not an API of {}, whose version is {})",
-                header("x-acs-version"),
-                product.key,
-                product.version
+                "Specified api is not found, please check your url and method. ({action} of version {version} is not an API of {}, whose version is {})",
+                product.key, product.version
             ),
         ));
     }
-    let mut params: Params = query.into_iter().collect();
-    if header("content-type").starts_with("application/x-www-form-urlencoded") {
-        params.extend(super::url_pairs(&String::from_utf8_lossy(body)));
-    }
-    let act = product.actions.iter().find(|(name, _)| *name == action);
+    let params: Params = pairs.into_iter().collect();
+    let act = product
+        .actions
+        .iter()
+        .find(|(name, _)| *name == action.as_str());
     act.map(|(_, f)| f(sb, &params)).unwrap_or_else(|| {
         Err(fail(
             404,
@@ -220,108 +293,6 @@ fn answer(
             format!("Specified api is not found, please check your url and method. ({action})"),
         ))
     })
-}
-
-/// Check the ACS3-HMAC-SHA256 signature of what arrived: the key, the headers that must be
-/// signed, the date, the body hash, then the signature itself.
-fn verify(
-    method: &Method,
-    path: &str,
-    query: &[(String, String)],
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), RpcError> {
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    let auth = signed_by(header("authorization"))?;
-    check_date(header("x-acs-date"))?;
-    let hash = sha256_hex(body);
-    if header("x-acs-content-sha256") != Some(hash.as_str()) {
-        return Err(fail(
-            400,
-            "SignatureDoesNotMatch",
-            "The request signature does not conform to Aliyun standards: x-acs-content-sha256 does not match the body.",
-        ));
-    }
-    let received: Vec<(String, String)> = headers
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
-        .collect();
-    let r = Received {
-        method: method.as_str(),
-        path,
-        query,
-        headers: &received,
-    };
-    let expected = acs3::expected(&r, &auth.signed, &hash, CREDENTIALS.secret);
-    if !super::signature::same(&expected, &auth.signature) {
-        return Err(fail(
-            400,
-            "SignatureDoesNotMatch",
-            "The request signature does not conform to Aliyun standards.",
-        ));
-    }
-    Ok(())
-}
-
-/// The `Authorization` header: ACS3, the sandbox's key, and the headers that must be signed.
-fn signed_by(auth: Option<&str>) -> Result<super::signature::Authorization, RpcError> {
-    let auth = auth.ok_or_else(|| {
-        fail(
-            400,
-            "MissingAuthorization",
-            "The Authorization header is missing.",
-        )
-    })?;
-    let auth = acs3::SCHEME.authorization(auth).ok_or_else(|| {
-        fail(
-            400,
-            "IncompleteSignature",
-            "The request signature does not conform to Aliyun standards (ACS3-HMAC-SHA256 expected).",
-        )
-    })?;
-    if auth.key != CREDENTIALS.key {
-        return Err(fail(
-            404,
-            "InvalidAccessKeyId.NotFound",
-            "Specified access key is not found.",
-        ));
-    }
-    for must in [
-        "host",
-        "x-acs-date",
-        "x-acs-content-sha256",
-        "x-acs-signature-nonce",
-    ] {
-        if !auth.signed.iter().any(|n| n == must) {
-            return Err(fail(
-                400,
-                "IncompleteSignature",
-                format!("The request signature does not conform to Aliyun standards: {must} must be signed."),
-            ));
-        }
-    }
-    Ok(auth)
-}
-
-/// `x-acs-date`: well formed and within 15 minutes of now.
-fn check_date(date: Option<&str>) -> Result<(), RpcError> {
-    let date = date
-        .and_then(|d| acs3::SCHEME.parse_date(d))
-        .ok_or_else(|| {
-            fail(
-                400,
-                "InvalidTimeStamp.Format",
-                "Specified time stamp or date value is not well formatted.",
-            )
-        })?;
-    if (time::OffsetDateTime::now_utc() - date).abs() > time::Duration::minutes(15) {
-        return Err(fail(
-            400,
-            "InvalidTimeStamp.Expired",
-            "Specified time stamp or date value is expired.",
-        ));
-    }
-    Ok(())
 }
 
 /// Time stamps as the APIs print them (`2024-05-06T07:08:09Z`).
@@ -339,4 +310,57 @@ pub fn random_id(n: usize) -> String {
     (0..n)
         .map(|_| CHARS[r.random_range(0..CHARS.len())] as char)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn head_claims(headers: &[(&'static str, &str)], params: &[(&str, &str)]) -> Vec<u8> {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let head = Head {
+            headers: &h,
+            params: &params,
+        };
+        [&gpdb::API, &dataworks::API, &selectdb::API]
+            .iter()
+            .map(|api| claims(api, &head))
+            .collect()
+    }
+
+    #[test]
+    fn a_request_at_the_root_goes_to_the_product_of_its_version_then_of_its_host() {
+        // V3: the x-acs-version header, whatever host it was sent to
+        let v3 = [("x-acs-version", "2023-05-22"), ("host", "127.0.0.1:8080")];
+        assert_eq!(head_claims(&v3, &[]), vec![0, 0, 2]);
+        // V2: the Version parameter
+        assert_eq!(
+            head_claims(&[], &[("Version", "2024-05-18")]),
+            vec![0, 2, 0]
+        );
+        // no version it knows: the host name decides (with or without a port, VPC or not)
+        let host = [("host", "gpdb.cn-hangzhou.aliyuncs.com:443")];
+        assert_eq!(head_claims(&host, &[]), vec![1, 0, 0]);
+        let vpc = [("host", "selectdb-vpc.cn-beijing.aliyuncs.com")];
+        assert_eq!(
+            head_claims(&vpc, &[("Version", "1999-01-01")]),
+            vec![0, 0, 1]
+        );
+        // the version outranks the host
+        let both = [
+            ("host", "gpdb.aliyuncs.com"),
+            ("x-acs-version", "2024-05-18"),
+        ];
+        assert_eq!(head_claims(&both, &[]), vec![1, 2, 0]);
+        // neither: nobody claims it
+        assert_eq!(head_claims(&[("host", "localhost")], &[]), vec![0, 0, 0]);
+    }
 }

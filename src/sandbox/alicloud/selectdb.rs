@@ -22,7 +22,12 @@ pub static API: super::Api = super::Api {
 };
 
 /// The product as the sandbox serves it.
-pub static SERVICE: Service = super::service(&API, |sb| super::router(sb, &API), seed);
+pub static SERVICE: Service = super::service(
+    &API,
+    |sb| super::router(sb, &API),
+    |head| super::claims(&API, head),
+    seed,
+);
 
 const COLL: &str = "selectdb/instance";
 pub const SEED_INSTANCE: &str = "selectdb-cn-7213cjv2ez";

@@ -1,6 +1,7 @@
 //! Commvault's Command Center REST API — what registers an Alibaba PaaS PostgreSQL database
 //! for backup, and what Commvault's own SDK (cvpysdk) calls on the way — as the real one
-//! serves it, under the service's base (`…/commandcenter/api`):
+//! serves it, under its real base path `/commandcenter/api` (and older installs'
+//! `/webconsole/api`):
 //!
 //! - Sessions (`session.rs`): `GET /` (the SDK's probe that the service runs), `POST /Login`,
 //!   `POST /RenewLoginToken`, `GET|POST /WhoAmI`, `POST /Logout`; every call but the first
@@ -26,7 +27,7 @@ mod register;
 mod seed;
 mod session;
 
-use super::world::{Credentials, Profile, Sandbox, Service};
+use super::world::{Credentials, Mount, Profile, Sandbox, Service};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -53,15 +54,17 @@ pub const CREDENTIALS: Credentials = Credentials {
     secret: "sandbox-commvault-password",
 };
 
-/// Command Center as the sandbox serves it, beneath the `commandcenter/api` base.
+/// Command Center as the sandbox serves it, at its API's real base path
+/// (`/commandcenter/api`; older installs' `/webconsole/api` too).
 pub static SERVICE: Service = Service {
     family: "commvault",
     name: "commandcenter",
-    path: "commandcenter/api",
+    mount: Mount::At(&["/commandcenter/api", "/webconsole/api"]),
     router,
     profile: &PROFILE,
     seed: seed::seed,
     credentials: CREDENTIALS,
+    sdk: &["Commvault REST API: base URL {url}, user '{key}', password '{secret}'"],
 };
 
 pub static PROFILE: Profile = Profile {

@@ -7,6 +7,7 @@
 
 pub mod acs3;
 pub mod sdk_hmac;
+pub mod v2rpc;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
