@@ -50,10 +50,12 @@ fn who(host: &str, method: &str, path: &str, token: &str) -> (u16, Value) {
 #[test]
 fn sessions_as_cvpysdk_drives_them() {
     let (_dir, _server, host) = start(1500);
-    // the probe before any login, with and without the trailing slash
-    for path in ["/", ""] {
-        let (status, text) = http_text(&host, "GET", &format!("{API}{path}"), None, "");
-        assert_eq!((status, text.as_str()), (200, ""), "GET {API}{path}");
+    // the probe before any login, with and without the trailing slash, at either base
+    for base in [API, "/webconsole/api"] {
+        for path in ["/", ""] {
+            let (status, text) = http_text(&host, "GET", &format!("{base}{path}"), None, "");
+            assert_eq!((status, text.as_str()), (200, ""), "GET {base}{path}");
+        }
     }
     let first = login(&host);
     let t1 = token(&first);

@@ -10,8 +10,8 @@ through ``Instances._process_add_response``, the SDK's own add path (its other `
 methods end there).
 
 Environment: ``STRATA_SANDBOX_URL`` (``http://HOST:PORT``; or ``STRATA_SANDBOX_ADDR``,
-``HOST:PORT``) and ``STRATA_SANDBOX``, which must hold the ``token_ttl_ms=…`` (at most 10 s)
-the sandbox was started with, for the expiry test.
+``HOST:PORT``) and ``STRATA_SANDBOX_FAULTS`` (or ``STRATA_SANDBOX``), which must hold the
+``token_ttl_ms=…`` (at most 10 s) the sandbox was started with, for the expiry test.
 
 Invariant: nothing here changes how cvpysdk builds, sends or parses a request.
 """
@@ -48,8 +48,10 @@ def sandbox_host():
 
 
 def token_ttl():
-    """Seconds a token lives idle, from the sandbox's own STRATA_SANDBOX settings."""
-    found = re.search(r"token_ttl_ms=(\d+)", os.environ.get("STRATA_SANDBOX", ""))
+    """Seconds a token lives idle, from the settings the sandbox was started with
+    (``STRATA_SANDBOX_FAULTS``, as the SDK conformance test passes them, or ``STRATA_SANDBOX``)."""
+    settings = os.environ.get("STRATA_SANDBOX_FAULTS") or os.environ.get("STRATA_SANDBOX", "")
+    found = re.search(r"token_ttl_ms=(\d+)", settings)
     return int(found.group(1)) / 1000 if found else None
 
 
@@ -156,7 +158,8 @@ class Sessions(CommvaultCase):
         ttl = token_ttl()
         self.assertTrue(
             ttl is not None and ttl <= 10,
-            "start the sandbox with STRATA_SANDBOX=token_ttl_ms=N (N <= 10000) and pass it here",
+            "start the sandbox with STRATA_SANDBOX=token_ttl_ms=N (N <= 10000), and give this script the same "
+            "in STRATA_SANDBOX_FAULTS",
         )
         cc = login()
         time.sleep(ttl + 0.5)
