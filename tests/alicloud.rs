@@ -152,6 +152,8 @@ fn a_clone_waits_for_its_source_and_restores_through_restoring() {
     let copy = &st["resources"]["alicloud_gpdb_instance.copy"]["attributes"];
     assert_eq!(copy["storage_size"], 100);
     assert_eq!(copy["status"], "Running");
+    // the restored tag (TagResources on an elastic storage instance) names the backup
+    assert!(copy["backup_id"].is_string(), "{copy}");
     env.ok(&["-C", "s", "plan", "--detailed-exitcode"], 0);
 }
 
@@ -254,12 +256,6 @@ fn the_seed_rules_are_refused_before_any_call() {
         (
             selectdb::SEED_INSTANCE,
             "be",
-            "be",
-            "needs two different clusters",
-        ),
-        (
-            selectdb::SEED_INSTANCE,
-            "be",
             "be9",
             "has no cluster selectdb-cn-7213cjv2ez-be9",
         ),
@@ -269,6 +265,47 @@ fn the_seed_rules_are_refused_before_any_call() {
         assert!(r.all().contains(why), "{instance}: {r:?}");
         assert!(r.all().contains("RuleViolation"), "{r:?}");
     }
+}
+
+#[test]
+fn a_self_binding_is_a_validate_error_once_both_clusters_are_known() {
+    use strata::sandbox::alicloud::selectdb::SEED_INSTANCE;
+    let env = Env::new();
+    let bind = |a: &str, b: &str| {
+        format!(
+            "  alicloud_selectdb_cluster_binding.b:\n    instance_id: {SEED_INSTANCE}\n    \
+             cluster_id: {a}\n    cluster_id_bak: {b}\n"
+        )
+    };
+    let message = format!(
+        "alicloud_selectdb_cluster_binding.b.cluster_id_bak: must differ from cluster_id \
+         (both are \"{SEED_INSTANCE}-be\"): a binding needs two different clusters"
+    );
+    // both literal: validate (and so plan and apply) refuses it, at the attribute's line
+    let be = format!("{SEED_INSTANCE}-be");
+    stack(&env, "b", &bind(&be, &be));
+    for cmd in ["validate", "plan"] {
+        let r = env.ok(&["-C", "b", cmd], 1);
+        r.err_has(&format!("Error: b/main.yaml:7: {message}"));
+    }
+    // references are unknown at validate time: no error until they are known (the data
+    // source is read at plan time)
+    let first = "${data.alicloud_selectdb_instance.i.clusters[0].id}";
+    env.write(
+        "b/main.yaml",
+        &format!(
+            "{PROVIDER}data:\n  alicloud_selectdb_instance.i: {{ id: {SEED_INSTANCE} }}\n\
+             resources:\n{}",
+            bind(&format!("\"{first}\""), &format!("\"{first}\""))
+        ),
+    );
+    env.ok(&["-C", "b", "validate"], 0);
+    let r = env.ok(&["-C", "b", "plan"], 1);
+    r.err_has(&format!("Error: b/main.yaml:9: {message}"));
+    assert!(
+        !r.all().contains("RuleViolation"),
+        "refused before any call: {r:?}"
+    );
 }
 
 #[test]
@@ -502,6 +539,62 @@ fn a_bound_cluster_pair_belongs_to_one_stack() {
     env.ok(&["-C", "one", "destroy", "--auto-approve"], 0);
 }
 
+#[test]
+fn sandbox_ls_lists_clusters_and_bindings_kept_inside_an_instance() {
+    use strata::sandbox::alicloud::selectdb::SEED_INSTANCE;
+    let env = Env::new();
+    // named the other way round from the seed's order: the row keeps the config's order
+    stack(
+        &env,
+        "b",
+        &format!(
+            "  alicloud_selectdb_cluster_binding.main:\n    instance_id: {SEED_INSTANCE}\n    \
+             cluster_id: {SEED_INSTANCE}-be2\n    cluster_id_bak: {SEED_INSTANCE}-be\n"
+        ),
+    );
+    let id = format!("{SEED_INSTANCE}/{SEED_INSTANCE}-be2/{SEED_INSTANCE}-be");
+    let clusters = |env: &Env| env.made_in("selectdb", "cluster").len();
+    let listed = env.sandbox();
+    let seeded = |kind: &str| listed.iter().filter(|o| o["kind"] == kind).count();
+    assert_eq!(seeded("cluster"), 8, "two clusters of each seeded instance");
+    assert_eq!(seeded("cluster_binding"), 0);
+
+    env.ok(&["-C", "b", "apply", "--auto-approve"], 0);
+    assert_eq!(
+        env.made_in("selectdb", "cluster_binding"),
+        vec![(id.clone(), SEED_INSTANCE.to_string())]
+    );
+    let st = env.state_json("b");
+    assert_eq!(
+        st["resources"]["alicloud_selectdb_cluster_binding.main"]["id"],
+        id.as_str(),
+        "the row names the binding as the state does"
+    );
+    let r = env.ok(&["sandbox", "ls"], 0);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("cluster_binding"))
+        .unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        ["selectdb", "cluster_binding", &id, SEED_INSTANCE, "bound"]
+    );
+    common::snapshot_settings().bind(|| insta::assert_snapshot!("sandbox_ls_bound", r.stdout));
+    assert_eq!(clusters(&env), 0, "the clusters are the seed's");
+
+    env.ok(&["-C", "b", "destroy", "--auto-approve"], 0);
+    assert!(env.made_in("selectdb", "cluster_binding").is_empty());
+    let r = env.ok(&["sandbox", "ls"], 0);
+    assert!(!r.stdout.contains("cluster_binding"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("{SEED_INSTANCE}-be2")),
+        "{}",
+        r.stdout
+    );
+}
+
 mod wire {
     use strata::providers::alicloud::client::{Product, RpcClient};
     use strata::sandbox::alicloud::{gpdb, selectdb};
@@ -533,6 +626,112 @@ mod wire {
         .unwrap()
     }
 
+    /// CreateDBInstance of an instance of storage mode `mode`: its id.
+    async fn create_instance(g: &RpcClient, mode: &str) -> String {
+        let made = g
+            .call(
+                "CreateDBInstance",
+                &[
+                    ("RegionId", "cn-hangzhou".into()),
+                    ("ZoneId", "cn-hangzhou-i".into()),
+                    ("Engine", "gpdb".into()),
+                    ("EngineVersion", "6.0".into()),
+                    ("DBInstanceMode", mode.into()),
+                    ("DBInstanceCategory", "HighAvailability".into()),
+                    ("InstanceSpec", "4C32G".into()),
+                    ("SegNodeNum", "4".into()),
+                    ("SegStorageType", "cloud_essd".into()),
+                    ("StorageSize", "50".into()),
+                ],
+                false,
+            )
+            .await
+            .unwrap();
+        made["DBInstanceId"].as_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn tag_resources_takes_the_resource_type_of_the_storage_mode() {
+        let (base, _dir) = sandbox().await;
+        let g = client(
+            &base,
+            Product::Gpdb,
+            strata::sandbox::alicloud::CREDENTIALS.secret,
+        );
+        let elastic = create_instance(&g, "StorageElastic").await;
+        let reserved = create_instance(&g, "Classic").await;
+        let tag = |kind: &str, ids: &[&String]| {
+            let mut p = vec![
+                ("RegionId".to_string(), "cn-hangzhou".to_string()),
+                ("ResourceType".to_string(), kind.to_string()),
+                ("Tag.1.Key".to_string(), "team".to_string()),
+                ("Tag.1.Value".to_string(), kind.to_string()),
+            ];
+            for (n, id) in ids.iter().enumerate() {
+                p.push((format!("ResourceId.{}", n + 1), id.to_string()));
+            }
+            p
+        };
+        let call = |p: Vec<(String, String)>| {
+            let g = &g;
+            async move {
+                let p: Vec<(&str, String)> =
+                    p.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                g.call("TagResources", &p, true).await
+            }
+        };
+        let team = |id: String| {
+            let g = &g;
+            async move {
+                let d = g
+                    .call("DescribeDBInstanceAttribute", &[("DBInstanceId", id)], true)
+                    .await
+                    .unwrap();
+                let tags = d["Items"]["DBInstanceAttribute"][0]["Tags"]["Tag"].clone();
+                tags.as_array()
+                    .and_then(|a| a.iter().find(|t| t["Key"] == "team"))
+                    .map(|t| t["Value"].as_str().unwrap().to_string())
+            }
+        };
+        // the wrong type for the mode is refused, and nothing is tagged — not even the
+        // instance of the list whose type it is
+        for (kind, ids, refused) in [
+            ("instance", vec![&elastic], &elastic),
+            ("ALIYUN::GPDB::INSTANCE", vec![&reserved], &reserved),
+            (
+                "ALIYUN::GPDB::INSTANCE",
+                vec![&elastic, &reserved],
+                &reserved,
+            ),
+        ] {
+            let e = call(tag(kind, &ids)).await.unwrap_err();
+            assert_eq!(
+                (e.code.as_str(), e.status),
+                ("InvalidParameter", Some(400)),
+                "{kind}"
+            );
+            assert!(
+                e.message.contains(&format!(
+                    "ResourceType \"{kind}\" is not valid for instance {refused}"
+                )),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(team(elastic.clone()).await, None);
+        assert_eq!(team(reserved.clone()).await, None);
+        // the right one tags the instance
+        call(tag("ALIYUN::GPDB::INSTANCE", &[&elastic]))
+            .await
+            .unwrap();
+        call(tag("instance", &[&reserved])).await.unwrap();
+        assert_eq!(
+            team(elastic).await.as_deref(),
+            Some("ALIYUN::GPDB::INSTANCE")
+        );
+        assert_eq!(team(reserved).await.as_deref(), Some("instance"));
+    }
+
     #[tokio::test]
     async fn the_sandbox_checks_signatures_states_and_rules() {
         let (base, _dir) = sandbox().await;
@@ -550,26 +749,7 @@ mod wire {
         assert_eq!(e.code, "SignatureDoesNotMatch");
         let g = client(&base, Product::Gpdb, sk);
         // CloneDBInstance into an instance still Creating
-        let made = g
-            .call(
-                "CreateDBInstance",
-                &[
-                    ("RegionId", "cn-hangzhou".into()),
-                    ("ZoneId", "cn-hangzhou-i".into()),
-                    ("Engine", "gpdb".into()),
-                    ("EngineVersion", "6.0".into()),
-                    ("DBInstanceMode", "StorageElastic".into()),
-                    ("DBInstanceCategory", "HighAvailability".into()),
-                    ("InstanceSpec", "4C32G".into()),
-                    ("SegNodeNum", "4".into()),
-                    ("SegStorageType", "cloud_essd".into()),
-                    ("StorageSize", "50".into()),
-                ],
-                false,
-            )
-            .await
-            .unwrap();
-        let target = made["DBInstanceId"].as_str().unwrap().to_string();
+        let target = create_instance(&g, "StorageElastic").await;
         let e = g
             .call(
                 "CloneDBInstance",

@@ -51,6 +51,13 @@ fn validate_errors() {
         common::HUAWEI,
         "resources:\n  huaweicloud_rds_parameter_template.a:\n    nmae: x\n    datastore: { type: Oracle, version: \"1\" }\n    description: \"<b>\"\n  huaweicloud_rds_parameter_template.b:\n    name: \"${var.missing}\"\n    clone: { source: \"${huaweicloud_rds_parameter_template.a.idd}\" }\n",
     );
+    // a rule between two arguments, in a second file of the stack
+    env.write(
+        "stack/selectdb.yaml",
+        "providers:\n  alicloud: { region: cn-hangzhou, endpoint: sandbox }\nresources:\n  \
+         alicloud_selectdb_cluster_binding.self:\n    instance_id: i\n    cluster_id: c\n    \
+         cluster_id_bak: c\n",
+    );
     let r = env.ok(&["-C", "stack", "validate"], 1);
     snap!("validate_errors", r.stderr);
 }

@@ -16,7 +16,7 @@ pub async fn run(cmd: &SandboxCommand) -> CmdResult {
                 .map_err(Failure::new)?;
         }
         SandboxCommand::Ls { json } => {
-            let rows = sandbox::list(&store).map_err(Failure::new)?;
+            let rows = sandbox::list(&store, &catalogue).map_err(Failure::new)?;
             if *json {
                 outln!(
                     "{}",

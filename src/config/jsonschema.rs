@@ -28,7 +28,8 @@ fn ignore_case(s: &str) -> String {
 }
 
 /// What a rule adds to a string or integer schema (rules that only apply on clone or on
-/// create are left to strata, which knows which one applies).
+/// create are left to strata, which knows which one applies, and so are rules between two
+/// arguments).
 fn apply_rule(rule: &Rule, out: &mut Map<String, Value>) {
     match rule {
         Rule::Pattern { regex, what } => {
@@ -60,7 +61,7 @@ fn apply_rule(rule: &Rule, out: &mut Map<String, Value>) {
                 out.insert("multipleOf".into(), json!(step));
             }
         }
-        Rule::HasKey(_) | Rule::OnClone(_) | Rule::OnCreate(_) => {}
+        Rule::HasKey(_) | Rule::OnClone(_) | Rule::OnCreate(_) | Rule::DiffersFrom { .. } => {}
     }
 }
 
@@ -70,7 +71,7 @@ fn type_schema(ty: &Type, rules: &[Rule]) -> Value {
         Type::String => {
             let mut m = Map::new();
             m.insert("type".into(), json!(["string", "number", "boolean"]));
-            if !rules.is_empty() {
+            if rules.iter().any(|r| !matches!(r, Rule::DiffersFrom { .. })) {
                 // Rules constrain the text, so only real strings (numbers are converted).
                 m.insert("type".into(), json!("string"));
             }

@@ -36,6 +36,7 @@ pub static SERVICE: Service = Service {
     seed,
     credentials: CREDENTIALS,
     sdk: &["Huawei Cloud SDK (huaweicloudsdkrds): RdsClient.new_builder().with_credentials(BasicCredentials('{key}', '{secret}', '054e292c9880d4992f02c0196d3ea468')).with_endpoints(['{url}']).build()"],
+    sub_objects: crate::sandbox::world::no_sub_objects,
 };
 
 pub static PROFILE: Profile = Profile {

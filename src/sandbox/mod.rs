@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::Store;
 use tokio::sync::OnceCell;
-pub use world::{Catalogue, Credentials, Service};
+pub use world::{Catalogue, Credentials, Listed, Service};
 
 /// Decoded `name=value` pairs of a query string or form body (`+` is a space).
 pub fn url_pairs(q: &str) -> Vec<(String, String)> {
@@ -73,36 +73,37 @@ pub fn open_store(path: &Path, catalogue: &Catalogue) -> Arc<Store> {
     Arc::new(Store::open(path, catalogue.seed))
 }
 
-/// One row of `sandbox ls`.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
-pub struct Listed {
-    pub service: String,
-    pub kind: String,
-    pub id: String,
-    pub name: String,
-    pub status: String,
+/// Every object of the world as `sandbox ls` lists it, ordered by service, kind and id: a row
+/// per document of each collection (`service/kind`) but those released (`Deleted`), and the
+/// sub-objects each service of the catalogue keeps inside its documents.
+pub fn rows(w: &store::World, catalogue: &Catalogue) -> Vec<Listed> {
+    let mut out = Vec::new();
+    for (coll, docs) in &w.colls {
+        let (service, kind) = coll.split_once('/').unwrap_or((coll.as_str(), ""));
+        for (id, doc) in docs {
+            let status = store::status(doc).unwrap_or_default();
+            if status == "Deleted" {
+                continue; // released; kept only until the sandbox is reset
+            }
+            out.push(Listed {
+                service: service.to_string(),
+                kind: kind.to_string(),
+                id: id.clone(),
+                name: doc["name"].as_str().unwrap_or_default().to_string(),
+                status,
+            });
+        }
+    }
+    for s in &catalogue.services {
+        out.extend((s.sub_objects)(w));
+    }
+    out.sort_by(|a, b| (&a.service, &a.kind, &a.id).cmp(&(&b.service, &b.kind, &b.id)));
+    out
 }
 
-pub fn list(store: &Store) -> Result<Vec<Listed>, String> {
-    store.read(|w| {
-        let mut out = Vec::new();
-        for (coll, docs) in &w.colls {
-            let (service, kind) = coll.split_once('/').unwrap_or((coll.as_str(), ""));
-            for (id, doc) in docs {
-                if store::status(doc).as_deref() == Some("Deleted") {
-                    continue; // released; kept only until the sandbox is reset
-                }
-                out.push(Listed {
-                    service: service.to_string(),
-                    kind: kind.to_string(),
-                    id: id.clone(),
-                    name: doc["name"].as_str().unwrap_or_default().to_string(),
-                    status: store::status(doc).unwrap_or_default(),
-                });
-            }
-        }
-        out
-    })
+/// [`rows`] of the world in `store`.
+pub fn list(store: &Store, catalogue: &Catalogue) -> Result<Vec<Listed>, String> {
+    store.read(|w| rows(w, catalogue))
 }
 
 /// Gives the sandbox's base URL: `STRATA_SANDBOX_URL` when set (a standalone

@@ -1,6 +1,7 @@
 //! What every sandbox service shares, beneath them all: the handlers' state ([`Sandbox`]: the
-//! world store, the fault injector, request counts), a service's fault [`Profile`], and the
-//! [`Service`] value by which a service is mounted, seeded and reached.
+//! world store, the fault injector, request counts), a service's fault [`Profile`], the
+//! [`Service`] value by which a service is mounted, seeded, reached and listed, and the
+//! [`Listed`] row of `sandbox ls`.
 //!
 //! Invariant: this module imports no service and not the server; services import it and the
 //! server (`server.rs`) imports services through the [`Catalogue`] it is handed, so there is no
@@ -134,6 +135,9 @@ pub struct Service {
     /// `{url}` (`http://HOST:PORT` and the base path), `{host}` (`HOST:PORT`), `{key}` and
     /// `{secret}` filled in by [`Service::sdk_settings`].
     pub sdk: &'static [&'static str],
+    /// The objects it keeps inside other objects' documents (a SelectDB instance's clusters
+    /// and bindings), as `sandbox ls` rows: every document is a row already.
+    pub sub_objects: fn(&World) -> Vec<Listed>,
 }
 
 impl Service {
@@ -159,6 +163,27 @@ impl Service {
             })
             .collect()
     }
+
+    /// The same service, listing its sub-objects with `f`.
+    pub const fn with_sub_objects(mut self, f: fn(&World) -> Vec<Listed>) -> Service {
+        self.sub_objects = f;
+        self
+    }
+}
+
+/// `Service::sub_objects` of a service whose every object is a document of its own.
+pub fn no_sub_objects(_: &World) -> Vec<Listed> {
+    Vec::new()
+}
+
+/// One row of `sandbox ls`: an object of the simulated cloud.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct Listed {
+    pub service: String,
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub status: String,
 }
 
 /// The services a sandbox serves, handed in from above (the families' registration list).

@@ -181,7 +181,13 @@ pub static SELECTDB_BINDING: Schema = Schema {
         Attr::new("cluster_id", Type::String, Mode::Required).force_new(),
         Attr::new("cluster_id_bak", Type::String, Mode::Required)
             .force_new()
-            .doc("the other cluster, in another zone, with the same billing method"),
+            .rules(&[Rule::DiffersFrom {
+                other: "cluster_id",
+                what: "a binding needs two different clusters",
+            }])
+            .doc(
+                "the other cluster (not cluster_id), in another zone, with the same billing method",
+            ),
         Attr::new("region_id", Type::String, Mode::OptionalComputed)
             .force_new()
             .doc("default: the provider's region"),

@@ -378,8 +378,31 @@ impl Checker<'_> {
                 if let Some(v) = args.get_mut(a.name) {
                     self.value(a, &a.ty, v, masked || a.sensitive, true);
                 }
+                self.beside(attrs, a, args, masked);
             }
             self.path.pop();
+        }
+    }
+
+    /// The rules of `a` that compare it with the arguments beside it (its value checked and
+    /// converted already). A message shows neither value when either is sensitive.
+    fn beside(&mut self, attrs: &[Attr], a: &Attr, args: &Map, masked: bool) {
+        let Some(v) = args.get(a.name) else { return };
+        for rule in a.rules {
+            let Rule::DiffersFrom { other, .. } = rule else {
+                continue;
+            };
+            let mut other_path = self.path.clone();
+            other_path.pop();
+            other_path.push(key(other));
+            let hidden = masked
+                || a.sensitive
+                || self.sensitive_here()
+                || attrs.iter().any(|o| o.name == *other && o.sensitive)
+                || self.sensitive.iter().any(|s| other_path.starts_with(s));
+            if let Some(msg) = rule.check_beside(v, args, hidden) {
+                self.problem(msg);
+            }
         }
     }
 

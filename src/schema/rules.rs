@@ -3,7 +3,7 @@
 //! Invariant: a message about a masked (sensitive) value shows nothing of it — not the value,
 //! its offending characters, nor its length.
 
-use crate::value::Value;
+use crate::value::{Map, Value};
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -35,6 +35,13 @@ pub enum Rule {
     OnClone(&'static Rule),
     /// A rule that applies only when the object is created from scratch.
     OnCreate(&'static Rule),
+    /// The value must differ from the argument `other` beside it, when both are known; `what`
+    /// says why. A rule between two arguments: [`Rule::check_beside`] checks it, never
+    /// [`Rule::check`], which sees one value only.
+    DiffersFrom {
+        other: &'static str,
+        what: &'static str,
+    },
 }
 
 /// The compiled regex of a schema pattern. Compiled once per pattern and kept for the life
@@ -131,6 +138,24 @@ impl Rule {
             return out_of_range(v, (*min, *max, *step), masked);
         }
         self.check_text(v.as_str()?, masked)
+    }
+
+    /// A rule between two arguments: `Some(message)` when `v` breaks it, `args` being the
+    /// arguments beside it. An unknown value on either side passes (it is checked again once
+    /// known). `masked`: either value is sensitive, and the message must not show it.
+    pub fn check_beside(&self, v: &Value, args: &Map, masked: bool) -> Option<String> {
+        let Rule::DiffersFrom { other, what } = self else {
+            return None;
+        };
+        let o = args.get(*other)?;
+        if v.is_null() || v.has_unknown() || o.has_unknown() || v != o {
+            return None;
+        }
+        let both = match v.scalar_text() {
+            Some(s) if !masked => format!(" (both are {})", subject(&s, false)),
+            _ => String::new(),
+        };
+        Some(format!("must differ from {other}{both}: {what}"))
     }
 
     /// The rules on text: `Some(message)` when `s` breaks this one.
@@ -248,5 +273,31 @@ mod tests {
             .check(&Value::str("{\"envType\":\"Dev\"}"), false, false)
             .is_none());
         assert!(has.check(&Value::str("{}"), false, false).is_some());
+    }
+
+    #[test]
+    fn differs_from_compares_known_values_beside_it() {
+        let r = Rule::DiffersFrom {
+            other: "a",
+            what: "two are needed",
+        };
+        let args = |a: Value| Map::from([("a".to_string(), a)]);
+        let m = r.check_beside(&Value::str("x"), &args(Value::str("x")), false);
+        assert_eq!(
+            m.as_deref(),
+            Some("must differ from a (both are \"x\"): two are needed")
+        );
+        let m = r.check_beside(&Value::str("x"), &args(Value::str("x")), true);
+        assert_eq!(m.as_deref(), Some("must differ from a: two are needed"));
+        for (v, a) in [
+            (Value::str("x"), Value::str("y")),
+            (Value::str("x"), Value::Unknown),
+            (Value::Unknown, Value::Unknown),
+        ] {
+            assert_eq!(r.check_beside(&v, &args(a), false), None);
+        }
+        assert_eq!(r.check_beside(&Value::str("x"), &Map::new(), false), None);
+        // one value alone never breaks it
+        assert_eq!(r.check(&Value::str("x"), false, false), None);
     }
 }

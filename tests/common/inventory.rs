@@ -6,18 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Objects the sandbox holds beyond its seeds: (collection, name) → ids.
 pub fn made_objects(env: &Env) -> BTreeMap<(String, String), Vec<String>> {
-    let mut seeds = strata::sandbox::store::World::default();
-    strata::families::seed(&mut seeds);
+    let seeds = super::seed_rows();
     let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for o in env.sandbox() {
-        let coll = format!(
-            "{}/{}",
-            o["service"].as_str().unwrap(),
-            o["kind"].as_str().unwrap()
-        );
-        let id = o["id"].as_str().unwrap().to_string();
+        let key = super::row_key(&o);
+        let (coll, id) = (format!("{}/{}", key.0, key.1), key.2.clone());
         // seeds, and the automatic backups that come and go with each gpdb instance
-        if seeds.get(&coll, &id).is_some() || coll == "gpdb/backup" {
+        if seeds.contains(&key) || coll == "gpdb/backup" {
             continue;
         }
         out.entry((coll, o["name"].as_str().unwrap_or_default().to_string()))

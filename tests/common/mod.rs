@@ -273,18 +273,12 @@ impl Env {
 
     /// Objects of one service's `kind` beyond the sandbox's seeds, as (id, name).
     pub fn made_in(&self, service: &str, kind: &str) -> Vec<(String, String)> {
-        let mut seeds = strata::sandbox::store::World::default();
-        strata::families::seed(&mut seeds);
-        let coll = format!("{service}/{kind}");
+        let seeds = seed_rows();
         let mut v: Vec<(String, String)> = self
             .sandbox()
             .into_iter()
             .filter(|o| o["service"] == service && o["kind"] == kind)
-            .filter(|o| {
-                seeds
-                    .get(&coll, o["id"].as_str().unwrap_or_default())
-                    .is_none()
-            })
+            .filter(|o| !seeds.contains(&row_key(o)))
             .map(|o| {
                 (
                     o["id"].as_str().unwrap_or_default().to_string(),
@@ -340,6 +334,23 @@ impl Env {
             })
             .unwrap();
     }
+}
+
+/// What names one `sandbox ls --json` row: (service, kind, id).
+pub fn row_key(o: &serde_json::Value) -> (String, String, String) {
+    let text = |k: &str| o[k].as_str().unwrap_or_default().to_string();
+    (text("service"), text("kind"), text("id"))
+}
+
+/// The rows `sandbox ls` lists for a new sandbox (its seeds, and what they hold), by
+/// [`row_key`].
+pub fn seed_rows() -> std::collections::BTreeSet<(String, String, String)> {
+    let mut seeds = strata::sandbox::store::World::default();
+    strata::families::seed(&mut seeds);
+    strata::sandbox::rows(&seeds, &strata::families::sandbox())
+        .into_iter()
+        .map(|r| (r.service, r.kind, r.id))
+        .collect()
 }
 
 /// Snapshot settings: random ids, timestamps and lineages replaced by placeholders.

@@ -3,7 +3,8 @@
 //! wait through `Restoring` to `Running`), description updates, delete (wait until gone); and
 //! the data source `alicloud_gpdb_backups`. Every instance carries a `strata:token` tag (found
 //! again after a lost response or a kill) and a finished clone a `strata:restored` tag naming
-//! its backup (so an interrupted clone is known to be unfinished).
+//! its backup (so an interrupted clone is known to be unfinished), added by TagResources with
+//! the `ResourceType` of the instance's storage mode.
 
 use super::{is_not_found, RpcClient};
 use crate::providers::fields::{self, Conv, Field};
@@ -81,6 +82,18 @@ fn attributes(item: &Json) -> Map {
             .unwrap_or(Value::Null),
     );
     m
+}
+
+/// The `ResourceType` of the tag actions (TagResources, UntagResources) for an instance of
+/// this `DBInstanceMode`: the SDK's model documents `ALIYUN::GPDB::INSTANCE` for elastic
+/// storage mode and `instance` for reserved storage mode; the other modes (Serverless) are
+/// not elastic storage, so `instance`.
+fn tag_resource_type(mode: &str) -> &'static str {
+    if mode == "StorageElastic" {
+        "ALIYUN::GPDB::INSTANCE"
+    } else {
+        "instance"
+    }
 }
 
 fn tag<'a>(item: &'a Json, key: &str) -> Option<&'a str> {
@@ -204,15 +217,13 @@ impl Instance {
         self.wait_running(cx, id).await?;
         let made = match (restore, clone) {
             (Some((source, backup)), Some(clone)) => {
-                let restored = self
-                    .describe(id)
-                    .await?
-                    .is_some_and(|i| tag(&i, RESTORED_TAG).is_some());
-                if !restored {
+                let item = self.describe(id).await?.unwrap_or_default();
+                if tag(&item, RESTORED_TAG).is_none() {
                     self.restore(id, &source, &backup).await?;
                     // the restore starts at once: wait through Restoring back to Running
                     self.wait_running(cx, id).await?;
-                    self.tag_restored(id, backup).await?;
+                    let mode = item["DBInstanceMode"].as_str().unwrap_or_default();
+                    self.tag_restored(id, mode, backup).await?;
                 }
                 Made::cloned_from(clone)
             }
@@ -226,13 +237,14 @@ impl Instance {
         })
     }
 
-    async fn tag_restored(&self, id: &str, backup: String) -> Result<()> {
+    /// TagResources of the restored tag on the instance `id`, of storage mode `mode`.
+    async fn tag_restored(&self, id: &str, mode: &str, backup: String) -> Result<()> {
         self.client
             .call(
                 "TagResources",
                 &[
                     ("RegionId", self.client.region.clone()),
-                    ("ResourceType", "instance".into()),
+                    ("ResourceType", tag_resource_type(mode).into()),
                     ("ResourceId.1", id.to_string()),
                     ("Tag.1.Key", RESTORED_TAG.into()),
                     ("Tag.1.Value", backup),
@@ -577,6 +589,17 @@ mod tests {
         ];
         assert_eq!(latest_snapshot(&items).as_deref(), Some("1"));
         assert_eq!(latest_snapshot(&items[..2]), None);
+    }
+
+    #[test]
+    fn tags_name_the_resource_type_of_the_storage_mode() {
+        assert_eq!(
+            tag_resource_type("StorageElastic"),
+            "ALIYUN::GPDB::INSTANCE"
+        );
+        for mode in ["Classic", "Serverless", "ServerlessPro"] {
+            assert_eq!(tag_resource_type(mode), "instance", "{mode}");
+        }
     }
 
     #[test]

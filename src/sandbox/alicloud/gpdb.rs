@@ -1,7 +1,7 @@
 //! AnalyticDB for PostgreSQL (`gpdb`, 2016-05-03) as the real service answers: CreateDBInstance
 //! (with ClientToken idempotency and tags), DescribeDBInstanceAttribute, DescribeDBInstances
-//! (tag filter), ModifyDBInstanceDescription, TagResources, DeleteDBInstance, DescribeDataBackups
-//! and CloneDBInstance. Instances move `Creating` → `Running` (and `Restoring` → `Running` for a
+//! (tag filter), ModifyDBInstanceDescription, TagResources (whose `ResourceType` must be the
+//! instance's storage mode's), DeleteDBInstance, DescribeDataBackups and CloneDBInstance. Instances move `Creating` → `Running` (and `Restoring` → `Running` for a
 //! clone, `Deleting` → gone) after the sandbox's asynchronous delay; every instance gets a
 //! snapshot backup once it runs. Seeded: instance `gp-bp1seedwarehouse01` with a snapshot, a
 //! logical and a failed snapshot backup.
@@ -305,21 +305,49 @@ fn modify(sb: &Sandbox, p: &Params) -> Reply {
     })
 }
 
+/// The `ResourceType` the tag actions take for an instance of storage mode `mode`: the SDK
+/// model's `ALIYUN::GPDB::INSTANCE` for elastic storage, `instance` otherwise (reserved
+/// storage; Serverless, which is not elastic storage).
+fn resource_type(mode: &Value) -> &'static str {
+    if mode == "StorageElastic" {
+        "ALIYUN::GPDB::INSTANCE"
+    } else {
+        "instance"
+    }
+}
+
+/// TagResources: every instance named must exist and be of the `ResourceType` given (no
+/// error code is documented for the wrong one: the gateway's `InvalidParameter`); then all of
+/// them are tagged, or none.
 fn tag(sb: &Sandbox, p: &Params) -> Reply {
     required(p, "RegionId")?;
-    if required(p, "ResourceType")? != "instance" {
-        return Err(invalid("ResourceType must be instance."));
-    }
+    let kind = required(p, "ResourceType")?.to_string();
     let new = tags(p);
-    for id in super::numbered(p, "ResourceId", "") {
-        change(sb, &id, |d, _| {
-            for (k, v) in &new {
-                d["tags"][k] = json!(v);
+    let ids = super::numbered(p, "ResourceId", "");
+    sb.store
+        .write(|tx| {
+            let mut docs = Vec::with_capacity(ids.len());
+            for id in &ids {
+                let d = instance(tx, id)?.clone();
+                let wanted = resource_type(&d["mode"]);
+                if kind != wanted {
+                    return Err(invalid(format!(
+                        "The specified parameter ResourceType \"{kind}\" is not valid for \
+                         instance {id} (DBInstanceMode {}): it must be {wanted}.",
+                        d["mode"].as_str().unwrap_or("?")
+                    )));
+                }
+                docs.push((id, d));
             }
-            Ok(())
-        })?;
-    }
-    Ok(json!({}))
+            for (id, mut d) in docs {
+                for (k, v) in &new {
+                    d["tags"][k] = json!(v);
+                }
+                tx.put(INSTANCES, id, d);
+            }
+            Ok(json!({}))
+        })
+        .map_err(internal)?
 }
 
 /// Release an instance: it is `Deleting`, then gone; its backups go with it.

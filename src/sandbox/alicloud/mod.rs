@@ -63,6 +63,7 @@ pub const fn service(
         seed,
         credentials: CREDENTIALS,
         sdk: SDK,
+        sub_objects: crate::sandbox::world::no_sub_objects,
     }
 }
 

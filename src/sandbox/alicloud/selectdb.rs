@@ -4,10 +4,12 @@
 //! same billing method, neither cluster bound already) and its documented errors. Seeded: the API example's ZRS instance
 //! `selectdb-cn-7213cjv2ez` (clusters `-be` and `-be2` in two zones, both pay-as-you-go), a
 //! single-zone instance, a ZRS instance whose clusters are billed differently, and a locked one.
+//! Its clusters and bindings live inside the instance's document; `sandbox ls` lists them
+//! (`sub_objects`).
 
 use super::{fail, internal, required, Params, Reply, RpcError};
 use crate::sandbox::store::World;
-use crate::sandbox::world::{Sandbox, Service};
+use crate::sandbox::world::{Listed, Sandbox, Service};
 use serde_json::{json, Value};
 
 /// ApsaraDB for SelectDB (API-FACTS.md §5): key, the one API version answered, actions.
@@ -27,9 +29,14 @@ pub static SERVICE: Service = super::service(
     |sb| super::router(sb, &API),
     |head| super::claims(&API, head),
     seed,
-);
+)
+.with_sub_objects(sub_objects);
 
 const COLL: &str = "selectdb/instance";
+/// An instance document's record of each binding's order as CreateDBClusterBinding named it
+/// (`DBClusterId` → `DBClusterIdBak`): the sandbox's own, never answered (the API's view is
+/// each cluster's `ClusterBinding`).
+const ORDER: &str = "binding_order";
 pub const SEED_INSTANCE: &str = "selectdb-cn-7213cjv2ez";
 pub const SINGLE_ZONE: &str = "selectdb-cn-singlezone1";
 pub const MIXED_BILLING: &str = "selectdb-cn-mixbilling1";
@@ -168,12 +175,16 @@ fn bind(sb: &Sandbox, p: &Params, create: bool) -> Reply {
                 }
                 clusters[ia]["ClusterBinding"] = json!(b);
                 clusters[ib]["ClusterBinding"] = json!(a);
+                d[ORDER][&a] = json!(b);
             } else {
                 if clusters[ia]["ClusterBinding"] != b.as_str() {
                     return Err(fail(404, "InvalidParam", "Invalid parameter, please check. (the clusters are not bound to each other)"));
                 }
                 clusters[ia]["ClusterBinding"] = json!("");
                 clusters[ib]["ClusterBinding"] = json!("");
+                if let Some(order) = d[ORDER].as_object_mut() {
+                    order.retain(|k, _| k != &a && k != &b);
+                }
             }
             let numeric = d["numeric_id"].clone();
             tx.put(COLL, &id, d);
@@ -184,4 +195,94 @@ fn bind(sb: &Sandbox, p: &Params, create: bool) -> Reply {
             })
         })
         .map_err(internal)?
+}
+
+/// The objects inside each instance's document, as `sandbox ls` rows: its clusters, and its
+/// bindings — one row per bound pair, with the id strata gives a binding
+/// (`<instance>/<cluster>/<cluster_bak>`, in the order CreateDBClusterBinding named them).
+fn sub_objects(w: &World) -> Vec<Listed> {
+    let mut out = Vec::new();
+    for (id, d) in w.list(COLL) {
+        let name = d["name"].as_str().unwrap_or_default();
+        for c in d["clusters"].as_array().into_iter().flatten() {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            out.push(row(
+                "cluster",
+                text(&c["DbClusterId"]),
+                text(&c["DbClusterName"]),
+                text(&c["Status"]),
+            ));
+            if let Some((a, b)) = bound_to(c).filter(|(a, b)| named_first(d, a, b)) {
+                out.push(row(
+                    "cluster_binding",
+                    format!("{id}/{a}/{b}"),
+                    name.to_string(),
+                    "bound".into(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether the binding of clusters `a` and `b` named `a` first (as `DBClusterId`); for a
+/// binding without a record, the lesser id is first.
+fn named_first(d: &Value, a: &str, b: &str) -> bool {
+    d[ORDER][a] == b || (d[ORDER][b] != a && a < b)
+}
+
+fn row(kind: &str, id: String, name: String, status: String) -> Listed {
+    Listed {
+        service: API.key.to_string(),
+        kind: kind.to_string(),
+        id,
+        name,
+        status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The binding rows of a seeded world whose first instance's clusters are bound, with
+    /// `order` as its record of the order they were named in.
+    fn bindings(order: Value) -> Vec<String> {
+        let mut w = World::default();
+        seed(&mut w);
+        let d = w
+            .colls
+            .get_mut(COLL)
+            .unwrap()
+            .get_mut(SEED_INSTANCE)
+            .unwrap();
+        let (a, b) = (
+            format!("{SEED_INSTANCE}-be"),
+            format!("{SEED_INSTANCE}-be2"),
+        );
+        d["clusters"][0]["ClusterBinding"] = json!(b);
+        d["clusters"][1]["ClusterBinding"] = json!(a);
+        d[ORDER] = order;
+        let rows = sub_objects(&w);
+        assert_eq!(rows.iter().filter(|r| r.kind == "cluster").count(), 8);
+        rows.into_iter()
+            .filter(|r| r.kind == "cluster_binding")
+            .map(|r| {
+                r.id.trim_start_matches(&format!("{SEED_INSTANCE}/"))
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_bound_pair_is_one_row_in_the_order_it_was_named() {
+        let (a, b) = (
+            format!("{SEED_INSTANCE}-be"),
+            format!("{SEED_INSTANCE}-be2"),
+        );
+        assert_eq!(bindings(json!({&b: &a})), [format!("{b}/{a}")]);
+        assert_eq!(bindings(json!({&a: &b})), [format!("{a}/{b}")]);
+        // a pair bound before the order was recorded: the lesser id first
+        assert_eq!(bindings(Value::Null), [format!("{a}/{b}")]);
+    }
 }

@@ -65,6 +65,7 @@ pub static SERVICE: Service = Service {
     seed: seed::seed,
     credentials: CREDENTIALS,
     sdk: &["Commvault REST API: base URL {url}, user '{key}', password '{secret}'"],
+    sub_objects: super::world::no_sub_objects,
 };
 
 pub static PROFILE: Profile = Profile {
