@@ -7,8 +7,7 @@
 
 mod common;
 use base64::Engine;
-use common::Env;
-use std::io::{Read, Write};
+use common::{http, Env};
 
 const E1: &str = "pgm-6gj1yy9fmpsm49d9.pg.rds.aliyuncs.com:5432";
 const E2: &str = "pgm-bp1z3k8m2n7q4w5e.pg.rds.aliyuncs.com:5432";
@@ -272,34 +271,6 @@ fn api_errors_reach_the_user_verbatim_with_the_address() {
     r.err_has("main.yaml:");
     r.err_has("endpoint");
     r.err_has("host:port");
-}
-
-/// One HTTP/1.1 request: (status, JSON body).
-fn http(
-    host: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &str,
-) -> (u16, serde_json::Value) {
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    let auth = token
-        .map(|t| format!("Authtoken: {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out[9..12].parse().unwrap();
-    let json = out
-        .split_once("\r\n\r\n")
-        .and_then(|(_, b)| serde_json::from_str(b).ok())
-        .unwrap_or_default();
-    (status, json)
 }
 
 fn logins(host: &str) -> u64 {

@@ -30,7 +30,10 @@ pub fn router(store: Arc<Store>, spec: FaultSpec, catalogue: &Catalogue) -> Rout
                 for path in paths {
                     app = match *path {
                         "" => app.merge(routes.clone()),
-                        p => app.nest(p, routes.clone()),
+                        // As a nested service (not a nested router), the service's root
+                        // answers with and without the trailing slash
+                        // (`…/commandcenter/api/`, which cvpysdk probes).
+                        p => app.nest_service(p, routes.clone()),
                     };
                 }
             }

@@ -497,3 +497,45 @@ pub fn make_ca(dir: &Path) {
         ],
     );
 }
+
+/// One plain HTTP/1.1 request to `host` (`127.0.0.1:PORT`), with an `Authtoken` header when
+/// `token` is given: (status, body as text).
+pub fn http_text(
+    host: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    let auth = token
+        .map(|t| format!("Authtoken: {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    let text = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    (status, text.to_string())
+}
+
+/// `http_text` with the body read as JSON (`null` when it is not JSON).
+pub fn http(
+    host: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let (status, text) = http_text(host, method, path, token, body);
+    (status, serde_json::from_str(&text).unwrap_or_default())
+}
