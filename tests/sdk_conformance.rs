@@ -82,8 +82,8 @@ const FAULTS: &str = "throttle_rate=1,fail=gpdb:DescribeDBInstanceAttribute*1+da
                       +selectdb:DescribeDBInstanceAttribute*1+GET /v3/{project}/configurations/{id}*1";
 
 /// Run the Python test module `module` of `tests/sdk/` against a fresh sandbox started with
-/// `STRATA_SANDBOX=faults`; panics with the Python output unless every test passed and at
-/// least one ran.
+/// `STRATA_SANDBOX=faults`; panics with the Python output unless every test passed, at least
+/// one ran and none was skipped.
 fn conforms(module: &str, faults: &str) {
     let Some(venv) = venv() else { return };
     let env = Env::new();
@@ -91,19 +91,46 @@ fn conforms(module: &str, faults: &str) {
     let world = world.to_str().expect("a UTF-8 temporary path");
     let (_server, url) =
         env.serve_sandbox(&[("STRATA_SANDBOX_FILE", world), ("STRATA_SANDBOX", faults)]);
-    let log = env.path().join(format!("{module}.log"));
-    let mut child = Command::new(venv.join("bin/python"))
+    let mut python = Command::new(venv.join("bin/python"));
+    python
         .args(["-m", "unittest", "-v", module])
         .current_dir(repo().join("tests/sdk"))
         .env("STRATA_SANDBOX_ADDR", url.trim_start_matches("http://"))
-        .env("STRATA_SANDBOX_FAULTS", faults)
+        .env("STRATA_SANDBOX_FAULTS", faults);
+    let output = finished(
+        python,
+        &env.path().join(format!("{module}.log")),
+        module,
+        &url,
+    );
+    let ran = output.lines().find_map(|l| {
+        l.strip_prefix("Ran ")?
+            .split(' ')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    });
+    assert!(
+        ran.is_some_and(|n| n > 0),
+        "the {module} SDK suite ran no test:\n{output}"
+    );
+    assert!(
+        !output.contains("skipped"),
+        "the {module} SDK suite skipped tests, which must all run:\n{output}"
+    );
+}
+
+/// The output of `python` (stdout and stderr, through the file `log`) once it exited 0 within
+/// [`SUITE_TIMEOUT`]; panics with it otherwise.
+fn finished(mut python: Command, log: &std::path::Path, what: &str, url: &str) -> String {
+    let mut child = python
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).expect("the log file"))
+        .stdout(std::fs::File::create(log).expect("the log file"))
         .stderr(Stdio::from(
             std::fs::File::options()
                 .append(true)
-                .open(&log)
+                .open(log)
                 .expect("the log file"),
         ))
         .spawn()
@@ -120,24 +147,94 @@ fn conforms(module: &str, faults: &str) {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    let output = std::fs::read_to_string(log).unwrap_or_default();
     let Some(status) = status else {
-        panic!("the {module} SDK suite did not finish in {SUITE_TIMEOUT:?}:\n{output}");
+        panic!("{what} did not finish in {SUITE_TIMEOUT:?}:\n{output}");
     };
     assert!(
         status.success(),
-        "the {module} SDK suite failed against {url} ({status}):\n{output}"
+        "{what} failed against {url} ({status}):\n{output}"
     );
-    let ran = output.lines().find_map(|l| {
-        l.strip_prefix("Ran ")?
-            .split(' ')
-            .next()?
-            .parse::<u32>()
-            .ok()
-    });
-    assert!(
-        ran.is_some_and(|n| n > 0),
-        "the {module} SDK suite ran no test:\n{output}"
+    output
+}
+
+/// Run `examples/sdk/<name>.py` as README.md tells a user to, against a fresh sandbox: it must
+/// exit 0, print every line of `expected` (in order), and leave the sandbox holding exactly
+/// what it held before (the example deletes what it made).
+fn example_runs(name: &str, expected: &[&str]) {
+    let Some(venv) = venv() else { return };
+    let env = Env::new();
+    let world = env.path().join("sandbox.json");
+    let world_text = world.to_str().expect("a UTF-8 temporary path");
+    let settings = [
+        ("STRATA_SANDBOX_FILE", world_text),
+        ("STRATA_SANDBOX", QUICK),
+    ];
+    let (_server, url) = env.serve_sandbox(&settings);
+    let inventory = || {
+        env.ok_with(&["sandbox", "ls", "--json"], &settings, 0)
+            .stdout
+    };
+    let before = inventory();
+    let mut python = Command::new(venv.join("bin/python"));
+    python
+        .arg(repo().join(format!("examples/sdk/{name}.py")))
+        .arg(url.trim_start_matches("http://"));
+    let output = finished(python, &env.path().join(format!("{name}.log")), name, &url);
+    let mut rest = output.as_str();
+    for line in expected {
+        let at = rest
+            .find(line)
+            .unwrap_or_else(|| panic!("{name}.py did not print {line:?} (in order):\n{output}"));
+        rest = &rest[at + line.len()..];
+    }
+    assert_eq!(
+        inventory(),
+        before,
+        "{name}.py left objects behind:\n{output}"
+    );
+}
+
+#[test]
+fn the_readme_alibaba_example_runs() {
+    example_runs(
+        "alibaba",
+        &[
+            "gpdb: CreateDBInstance -> gp-",
+            "gpdb: CloneDBInstance gp-bp1seedwarehouse01 backup 1111111111 -> gp-",
+            "gpdb: DeleteDBInstance gp-",
+            "selectdb: CreateDBClusterBinding -> 6585",
+            "dataworks: CloneDataSource 16036 -> ",
+            "dataworks: DeleteDataSource ",
+        ],
+    );
+}
+
+#[test]
+fn the_readme_huawei_example_runs() {
+    example_runs(
+        "huawei",
+        &[
+            "rds: copy 66251c9024774eeb9edd8663a4cbb0a1pr04 -> ",
+            "rds: show ",
+            "rds: delete ",
+            "rds: show after delete -> 404 DBS.200002",
+        ],
+    );
+}
+
+#[test]
+fn the_readme_commvault_example_runs() {
+    example_runs(
+        "commvault",
+        &[
+            "commvault: logged in as admin",
+            "commvault: Create Instance -> ",
+            "commvault: get ",
+            "commvault: deleted ",
+            "commvault: an unknown plan -> Failed to create instance",
+            "Plan [No such plan] does not exist.",
+        ],
     );
 }
 

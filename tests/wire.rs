@@ -175,3 +175,9 @@ fn a_create_that_fails_part_way_is_recorded_tainted_and_replaced() {
     assert_ne!(again[0].0, made[0].0, "a new copy replaced the tainted one");
     env.ok(&["-C", "s", "plan", "--detailed-exitcode"], 0);
 }
+
+#[test]
+fn the_serve_banner_tells_each_sdk_what_to_set() {
+    let banner = strata::sandbox::server::banner("127.0.0.1:8080", &strata::families::sandbox());
+    common::snapshot_settings().bind(|| insta::assert_snapshot!("serve_banner", banner));
+}

@@ -64,7 +64,10 @@ pub static SERVICE: Service = Service {
     profile: &PROFILE,
     seed: seed::seed,
     credentials: CREDENTIALS,
-    sdk: &["Commvault REST API: base URL {url}, user '{key}', password '{secret}'"],
+    sdk: &[
+        "Commvault SDK (cvpysdk): Commcell('{host}', '{key}', '{secret}') (it tries https, then http), or with web_service_url='{url}'",
+        "Commvault REST API: base URL {url}, POST {url}/Login as '{key}' with the password '{secret}' in Base64",
+    ],
     sub_objects: super::world::no_sub_objects,
 };
 
