@@ -32,9 +32,9 @@ fn the_quickstart_applies_converges_and_destroys_exactly_what_it_made() {
     let env = Env::with_example("quickstart");
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     // each seed action is its own verb; the backup of a clone from latest is not known yet
-    r.out_has("alicloud_gpdb_instance.warehouse_restore will be cloned");
-    r.out_has("alicloud_selectdb_cluster_binding.main will be bound");
-    r.out_has("alicloud_dataworks_data_source.holo_copy will be cloned");
+    r.out_has("alicloud_gpdb_instance.warehouse_restore will be created\n  # (cloned from");
+    r.out_has("alicloud_selectdb_cluster_binding.main will be created\n  # (made by binding)");
+    r.out_has("alicloud_dataworks_data_source.holo_copy will be created\n  # (cloned from");
     let json = env.ok(&["-C", "quickstart", "plan", "--format", "json"], 0);
     let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let restore = plan["resource_changes"]

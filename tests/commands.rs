@@ -75,7 +75,7 @@ fn show_state_and_output_commands() {
         0,
     );
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
-    r.out_has("Plan: 0 to create, 1 to clone");
+    r.out_has("Actions: 0 to create, 1 to clone");
     let r = env.ok(&common::APPLY, 1);
     assert!(r.all().contains("DBS.200001"), "{r:?}");
     assert!(r.all().contains("already exists"), "{r:?}");
@@ -104,7 +104,7 @@ fn drift_is_reported_and_planned_back() {
     let env = Env::applied_quickstart();
     env.drift("base-staging", "9999");
     let r = env.ok(&common::CHECK, 2);
-    r.out_has("Objects have changed outside of strata");
+    r.out_has("Note: Objects have changed outside of Terraform");
     assert!(r
         .stdout
         .contains("# huaweicloud_rds_parameter_template.base has changed"));
@@ -149,7 +149,7 @@ fn drift_is_reported_and_planned_back() {
         .unwrap();
     let r = env.ok(&["-C", "quickstart", "plan"], 0);
     r.out_has("# huaweicloud_rds_parameter_template.copy_by_v31 has been deleted");
-    r.out_has("will be cloned from");
+    r.out_has("# (cloned from");
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn targets_and_replace() {
         ],
         0,
     );
-    r.out_has("Plan: 1 to create, 1 to clone");
+    r.out_has("Actions: 1 to create, 1 to clone");
     env.ok(
         &[
             "-C",
@@ -340,7 +340,7 @@ fn targets_and_replace() {
     );
     assert!(
         r.stdout.contains(
-            "Plan: 0 to create, 0 to clone, 0 to bind, 0 to update, 0 to replace, 3 to destroy."
+            "Plan: 0 to add, 0 to change, 3 to destroy.\nActions: 0 to create, 0 to clone, 0 to bind, 0 to update, 0 to replace, 3 to delete."
         ),
         "{r:?}"
     );

@@ -79,7 +79,7 @@ fn init_writes_a_starter_that_plans() {
     r.out_has("Next: strata -C fresh plan");
     env.ok(&["-C", "fresh", "validate"], 0);
     let r = env.ok(&["-C", "fresh", "plan", "--detailed-exitcode"], 2);
-    r.out_has("will be cloned from");
+    r.out_has("# (cloned from");
     let r = env.ok(&["init", "fresh"], 1);
     r.err_has("already holds a config");
     // every family's starter is formatted, applies on the sandbox and then has no changes

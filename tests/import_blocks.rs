@@ -65,7 +65,7 @@ fn generated_config_plans_no_update_and_then_no_changes() {
     // planned: imported, nothing to update
     let r = env.ok(&["-C", "s", "plan", "--detailed-exitcode"], 2);
     r.out_has("will be imported")
-        .out_has("Plan: 1 to import, 0 to create, 0 to clone, 0 to bind, 0 to update");
+        .out_has("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.\nActions: 0 to create, 0 to clone, 0 to bind, 0 to update");
     let r = env.ok(&["-C", "s", "apply", "--auto-approve"], 0);
     r.out_has("Apply complete! Resources: 1 imported, 0 created");
     let st = env.state_json("s");
@@ -292,7 +292,7 @@ fn an_import_with_an_update_killed_between_them_converges() {
     // adopted, not yet updated: the next plan updates it and imports nothing
     let r = env.ok(&["-C", "b", "plan"], 0);
     r.out_has("will be updated in-place")
-        .out_has("Plan: 0 to create");
+        .out_has("Actions: 0 to create");
     assert!(!r.stdout.contains("imported"), "{}", r.stdout);
     env.ok(&["-C", "b", "apply", "--auto-approve"], 0);
     env.ok(&["-C", "b", "plan", "--detailed-exitcode"], 0);

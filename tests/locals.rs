@@ -91,7 +91,7 @@ fn a_local_of_a_computed_attribute_is_known_after_apply_then_real() {
         ),
     );
     let r = env.ok(&["-C", "s", "plan"], 0);
-    r.out_has("will be cloned from local.base_id")
+    r.out_has("# (cloned from local.base_id)")
         .out_has("source = (known after apply)")
         .out_has("description            = (known after apply)")
         .out_has("copied_from = (known after apply)");

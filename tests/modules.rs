@@ -85,7 +85,7 @@ fn a_saved_plan_carries_the_modules_files_and_target_selects_one_instance() {
         &[&["-C", "modules", "plan", "--out", "p.plan"][..], &target].concat(),
         0,
     );
-    plan.out_has("Plan: 2 to create, 1 to clone");
+    plan.out_has("Actions: 2 to create, 1 to clone");
     assert!(
         !plan.stdout.contains("module.warehouse[\"staging\"]"),
         "{}",

@@ -130,7 +130,7 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     );
     let r = w.run(&["plan"], 0);
     r.out_has(&format!("# {T}.a has moved to {T}.b"));
-    r.out_has("0 to destroy, 1 to move.");
+    r.out_has("0 to delete, 1 to move.");
     snap!("moved_text", r.stdout);
     // strata graph draws what apply runs: no delete of a, no create of b
     let g = w.run(&["graph"], 0);
@@ -181,7 +181,7 @@ fn removed_with_destroy_false_forgets_the_object_without_an_api_call() {
         "# {T}.c will no longer be managed by strata, but will not be destroyed"
     ));
     r.out_has("# (destroy = false is set in the configuration)");
-    r.out_has("0 to destroy, 1 to forget.");
+    r.out_has("0 to delete, 1 to forget.");
     r.out_has("Some objects will no longer be managed by strata");
     snap!("moved_forget_text", r.stdout);
     let g = w.run(&["graph"], 0);
@@ -295,7 +295,7 @@ fn plain_count_and_for_each_addresses_and_whole_blocks_move() {
     r.out_has(&format!("# {T}.a has moved to {T}.a[0]"));
     r.out_has(&format!("# {T}.b[0] has moved to {T}.c[0]"));
     r.out_has(&format!("# {T}.b[1] has moved to {T}.c[1]"));
-    r.out_has("0 to destroy, 3 to move.");
+    r.out_has("0 to delete, 3 to move.");
     w.reset();
     w.run(&["apply", "--auto-approve"], 0);
     assert!(w.writes().is_empty(), "{:?}", w.calls());
@@ -324,7 +324,7 @@ fn a_move_with_a_change_is_a_move_and_an_update() {
     let r = w.run(&["plan"], 0);
     r.out_has(&format!("# {T}.b will be updated in-place"));
     r.out_has(&format!("# (moved from {T}.a)"));
-    r.out_has("1 to update, 0 to replace, 0 to destroy, 1 to move.");
+    r.out_has("1 to update, 0 to replace, 0 to delete, 1 to move.");
     snap!("moved_update_text", r.stdout);
     let md = w.run(&["plan", "--format", "markdown"], 0);
     snap!("moved_update_markdown", md.stdout);

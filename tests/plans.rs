@@ -251,7 +251,7 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let doc: J = serde_json::from_str(&env.read("plan.json")).unwrap();
     assert_valid(&doc);
     let r = env.ok(&["-C", "quickstart", "show", "plan.json"], 0);
-    r.out_has("Plan: 1 to create, 2 to clone");
+    r.out_has("Actions: 1 to create, 2 to clone");
     assert!(
         r.stdout.contains("base_id     = (known after apply)"),
         "unknowns survive saving: {r:?}"

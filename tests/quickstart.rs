@@ -14,11 +14,11 @@ fn quickstart_lifecycle() {
     let r = env.ok(&common::CHECK, 2);
     r.out_has("# huaweicloud_rds_parameter_template.base will be created");
     assert!(r.stdout.contains(
-        "# huaweicloud_rds_parameter_template.copy_by_v31 will be cloned from 66251c9024774eeb9edd8663a4cbb0a1pr04"
+        "# huaweicloud_rds_parameter_template.copy_by_v31 will be created\n  # (cloned from 66251c9024774eeb9edd8663a4cbb0a1pr04)"
     ));
     assert!(r
         .stdout
-        .contains("Plan: 1 to create, 2 to clone, 0 to bind"));
+        .contains("Actions: 1 to create, 2 to clone, 0 to bind"));
     assert!(
         env.made("parameter_template").is_empty(),
         "plan must not change anything"
@@ -77,7 +77,7 @@ fn quickstart_lifecycle() {
     r.out_has("~ \"max_connections\" = \"500\" -> \"501\"");
     assert!(r
         .stdout
-        .contains("Plan: 0 to create, 0 to clone, 0 to bind, 2 to update"));
+        .contains("Actions: 0 to create, 0 to clone, 0 to bind, 2 to update"));
     let r = env.ok(&common::APPLY, 0);
     r.out_has("2 updated");
     env.ok(&common::CHECK, 0);

@@ -74,7 +74,7 @@ fn adding_removing_and_changing_keys_touch_only_those_instances() {
     r.out_has("# (because index [2] is out of range for count)");
     r.out_has("# (because key [\"blue\"] is not in for_each map)");
     assert!(!r.stdout.contains(&format!("{COPY}[0] will")), "{r:?}");
-    r.out_has("1 to create, 0 to clone, 0 to bind, 1 to update, 0 to replace, 2 to destroy");
+    r.out_has("1 to create, 0 to clone, 0 to bind, 1 to update, 0 to replace, 2 to delete");
     env.ok(&APPLY, 0);
     let st = env.state_json(STACK);
     assert_eq!(

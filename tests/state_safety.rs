@@ -19,7 +19,7 @@ fn stacks_sharing_a_base_name_keep_separate_states() {
     let r = env.ok(&["-C", "envs/prod/db", "plan", "--detailed-exitcode"], 2);
     assert!(
         r.stdout.contains(
-            "Plan: 1 to create, 0 to clone, 0 to bind, 0 to update, 0 to replace, 0 to destroy."
+            "Plan: 1 to add, 0 to change, 0 to destroy.\nActions: 1 to create, 0 to clone, 0 to bind, 0 to update, 0 to replace, 0 to delete."
         ),
         "prod plans its own object, nothing of staging's: {r:?}"
     );

@@ -1,7 +1,11 @@
 //! The text plan, in the style Terraform users know: `+` create (and clone, bind),
 //! `~` update, `-/+` replace, `-` destroy, `<=` read; attribute-level, unchanged attributes
-//! hidden, multi-line strings diffed line by line, sensitive values never shown.
+//! hidden, multi-line strings diffed line by line, sensitive values never shown. The lines
+//! tfcmt and Atlantis parse are `parsed`'s, in Terraform's words: a clone or a bind is headed
+//! "will be created", as Terraform heads what a plan adds, with strata's verb on the note
+//! beneath and on the block.
 
+use super::parsed;
 use super::style::Painter;
 use crate::plan::sensitive::is_sensitive;
 use crate::plan::{Action, Change, Drift, OutputChange, Plan, Reason};
@@ -356,12 +360,7 @@ fn header(c: &Change) -> String {
         return h;
     }
     match c.action {
-        Action::Create => format!("# {a} will be created"),
-        Action::Clone => format!(
-            "# {a} will be cloned from {}",
-            c.clone_label.as_deref().unwrap_or("its source")
-        ),
-        Action::Bind => format!("# {a} will be bound"),
+        Action::Create | Action::Clone | Action::Bind => format!("# {a} will be created"),
         Action::Update => format!("# {a} will be updated in-place"),
         Action::Replace => match c.reason {
             Some(Reason::ReplaceByRequest) => {
@@ -389,6 +388,18 @@ fn instance_key(c: &Change) -> String {
         .as_ref()
         .map(|k| k.to_string())
         .unwrap_or_default()
+}
+
+/// The note under the header that says how a clone or a bind makes its object.
+fn verb_note(c: &Change) -> Option<String> {
+    match c.action {
+        Action::Clone => Some(format!(
+            "# (cloned from {})",
+            c.clone_label.as_deref().unwrap_or("its source")
+        )),
+        Action::Bind => Some("# (made by binding)".into()),
+        _ => None,
+    }
 }
 
 fn reason_note(c: &Change) -> Option<String> {
@@ -462,7 +473,11 @@ fn meaning(c: &Change) -> Option<&'static str> {
 
 fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
     out.push(format!("  {}", p.bold(&header(c))));
-    if let Some(n) = super::moves::note(c).or_else(|| reason_note(c)) {
+    let notes = [
+        super::moves::note(c).or_else(|| reason_note(c)),
+        verb_note(c),
+    ];
+    for n in notes.into_iter().flatten() {
         out.push(format!("  {n}"));
     }
     if let Some(i) = c.importing.as_ref().filter(|_| c.action != Action::NoOp) {
@@ -674,7 +689,7 @@ fn show_change(c: &Change) -> bool {
 }
 
 fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
-    out.push(p.bold("Note: Objects have changed outside of strata"));
+    out.push(p.bold(parsed::DRIFT));
     out.push(String::new());
     out.push(
         "strata detected the following changes made outside of strata since the last apply:".into(),
@@ -709,25 +724,6 @@ fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
          undo them below."
             .into(),
     );
-}
-
-/// "Plan: 1 to create, …" with the counts of every action.
-pub fn summary_line(plan: &Plan) -> String {
-    let s = plan.summary();
-    let imports = match s.import {
-        0 => String::new(),
-        n => format!("{n} to import, "),
-    };
-    format!(
-        "Plan: {imports}{} to create, {} to clone, {} to bind, {} to update, {} to replace, {} to destroy{}.",
-        s.create,
-        s.clone,
-        s.bind,
-        s.update,
-        s.replace,
-        s.delete,
-        super::moves::summary_tail(&s, ", ")
-    )
 }
 
 fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
@@ -805,7 +801,7 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
     if !plan.has_changes() {
         out.push(format!(
             "{} Your infrastructure matches the configuration.",
-            p.green(&p.bold("No changes."))
+            p.green(&p.bold(parsed::NO_CHANGES))
         ));
         out.push(String::new());
         out.push("strata has compared your real infrastructure against your configuration and found no differences, so no changes are needed.".into());
@@ -814,7 +810,7 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
     let changes: Vec<&Change> = plan.changes.iter().filter(|c| show_change(c)).collect();
     if !changes.is_empty() {
         out.extend(legend(plan, p));
-        out.push("strata will perform the following actions:".into());
+        out.push(parsed::ACTIONS.into());
         for c in changes {
             out.push(String::new());
             block(&mut out, p, c);
@@ -822,7 +818,9 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
         out.push(String::new());
     }
     deferred_lines(&mut out, plan, p);
-    out.push(p.bold(&summary_line(plan)));
+    let summary = plan.summary();
+    out.push(p.bold(&parsed::counts_line(&summary)));
+    out.push(parsed::actions_line(&summary));
     out.extend(super::moves::text_warnings(plan, p));
     output_lines(&mut out, p, &plan.outputs);
     out.join("\n") + "\n"
