@@ -29,6 +29,10 @@ fn fake_gh(env: &Env) -> std::path::PathBuf {
 }
 
 fn run_script(env: &Env, args: &[&str]) -> common::Run {
+    run_script_with(env, args, &[])
+}
+
+fn run_script_with(env: &Env, args: &[&str], envs: &[(&str, &str)]) -> common::Run {
     let path = format!(
         "{}:{}",
         fake_gh(env).display(),
@@ -42,6 +46,9 @@ fn run_script(env: &Env, args: &[&str]) -> common::Run {
         .env("PATH", path)
         .env("GITHUB_REPOSITORY", "acme/infra")
         .env_remove("STRATA_SANDBOX_URL")
+        .env_remove("STRATA_COMMENT_LINK")
+        .env_remove("GITHUB_RUN_ID")
+        .envs(envs.iter().copied())
         .output()
         .unwrap();
     common::Run::from(out)
@@ -89,6 +96,47 @@ fn the_ci_steps_plan_comment_and_apply() {
 }
 
 #[test]
+fn the_plan_comment_links_the_run_and_a_failed_plan_lists_its_errors() {
+    let env = Env::huawei_quickstart();
+    let actions = [
+        ("GITHUB_SERVER_URL", "https://github.example"),
+        ("GITHUB_RUN_ID", "4242"),
+    ];
+    let r = run_script_with(&env, &["plan", "quickstart", "out"], &actions);
+    assert_eq!(r.code, 2, "{r:?}");
+    let md = env.read("out/plan.md");
+    assert!(
+        md.contains("[CI run](<https://github.example/acme/infra/actions/runs/4242>)"),
+        "{md}"
+    );
+    // a link given outright is kept
+    let mine = [("STRATA_COMMENT_LINK", "https://ci.example/job/7")];
+    run_script_with(
+        &env,
+        &["plan", "quickstart", "out"],
+        &[&actions[..], &mine].concat(),
+    );
+    assert!(env
+        .read("out/plan.md")
+        .contains("[CI run](<https://ci.example/job/7>)"));
+    // a failed plan: strata's own comment, with the error, under the same marker
+    env.write(
+        "quickstart/broken.yaml",
+        "resources:\n  huaweicloud_rds_parameter_template.x:\n    nmae: y\n",
+    );
+    let r = run_script_with(&env, &["plan", "quickstart", "out"], &actions);
+    assert_eq!(r.code, 1, "{r:?}");
+    let md = env.read("out/plan.md");
+    assert!(md.starts_with("<!-- strata:plan:quickstart -->\n"), "{md}");
+    assert!(
+        md.contains("**The plan failed: the configuration is not valid.**"),
+        "{md}"
+    );
+    assert!(md.contains("nmae: unknown argument"), "{md}");
+    assert!(!md.contains("See the job log"), "{md}");
+}
+
+#[test]
 fn the_workflow_runs_those_steps() {
     let text = std::fs::read_to_string(common::repo().join("examples/ci/strata.yml")).unwrap();
     let wf: serde_yaml::Value = serde_yaml::from_str(&text).expect("the workflow is valid YAML");
@@ -101,6 +149,11 @@ fn the_workflow_runs_those_steps() {
             .collect()
     };
     let plan = steps("plan").join("\n");
+    let plan_env = &wf["jobs"]["plan"]["steps"][2]["env"]["STRATA_COMMENT_LINK"];
+    assert_eq!(
+        plan_env.as_str(),
+        Some("${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}")
+    );
     assert!(plan.contains("strata-ci.sh plan"));
     assert!(plan.contains("strata-ci.sh comment"));
     let uploads: Vec<&serde_yaml::Value> = wf["jobs"]["plan"]["steps"]

@@ -233,6 +233,15 @@ fn markdown_is_cut_at_65000_characters_and_says_so() {
         "says so"
     );
     assert!(r.stdout.contains("150 to create"));
+    // each resource its own fold, as many as fit; the rest said to be left out
+    let folds = r
+        .stdout
+        .matches("<details><summary><code>+</code> create")
+        .count();
+    assert!(folds > 20 && folds < 150, "{folds} folds");
+    assert!(r
+        .stdout
+        .contains("more sections left out to stay within 65000 characters"));
     // still well-formed: every fence and details block that opens also closes
     assert_eq!(r.stdout.matches("```").count() % 2, 0);
     assert_eq!(

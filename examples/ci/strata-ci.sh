@@ -2,22 +2,25 @@
 # strata in CI: the steps the GitHub Actions workflow (strata.yml) runs, kept in one script so
 # they can be run and tested anywhere.
 #
-#   strata-ci.sh plan DIR OUT          plan DIR; write OUT/plan.md (markdown) and OUT/plan.json
-#                                      (the saved plan); exit 0 no changes, 2 changes, 1 error
+#   strata-ci.sh plan DIR OUT          plan DIR; write OUT/plan.md (markdown: the plan, or what
+#                                      failed with every error) and OUT/plan.json (the saved
+#                                      plan); exit 0 no changes, 2 changes, 1 error
 #   strata-ci.sh comment PR FILE.md    create, or update in place, the one pull-request comment
 #                                      that starts with the plan's hidden marker (needs gh, GH_TOKEN)
 #   strata-ci.sh fetch SHA OUT         download the saved plan reviewed in the pull request that
 #                                      merge commit SHA came from (needs gh)
 #   strata-ci.sh apply DIR PLAN        apply exactly that saved plan (refused if the state moved)
 #
-# STRATA names the strata binary (default: strata); GITHUB_REPOSITORY is owner/name.
+# STRATA names the strata binary (default: strata); GITHUB_REPOSITORY is owner/name. The
+# comment links the run that made it: STRATA_COMMENT_LINK, else the GitHub Actions run
+# (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID) when there is one.
 set -euo pipefail
 
 STRATA="${STRATA:-strata}"
 WORKFLOW="${STRATA_CI_WORKFLOW:-strata.yml}"
 
 usage() {
-  sed -n '2,14p' "$0" >&2
+  sed -n '2,16p' "$0" >&2
   exit 1
 }
 
@@ -31,13 +34,16 @@ case "$cmd" in
     dir="$1"
     out="$2"
     mkdir -p "$out"
+    if [ -z "${STRATA_COMMENT_LINK:-}" ] && [ -n "${GITHUB_RUN_ID:-}" ]; then
+      export STRATA_COMMENT_LINK="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:?}/actions/runs/$GITHUB_RUN_ID"
+    fi
     set +e
     NO_COLOR=1 "$STRATA" -C "$dir" plan --out "$out/plan.json" --format markdown \
       --detailed-exitcode >"$out/plan.md"
     rc=$?
     set -e
-    if [ "$rc" -eq 1 ] && [ ! -s "$out/plan.md" ]; then
-      # The plan failed before rendering: post the failure instead.
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ] && [ ! -s "$out/plan.md" ]; then
+      # strata printed no comment (it did not start, or its command line was refused).
       printf '<!-- strata:plan:%s -->\n### strata plan failed\n\nSee the job log for the errors.\n' \
         "$(basename "$dir")" >"$out/plan.md"
     fi

@@ -34,6 +34,7 @@ mod init;
 mod output;
 mod plan;
 mod refresh;
+mod reported;
 mod sandbox;
 mod schema;
 mod show;
@@ -202,6 +203,33 @@ pub struct PlanArgs {
     /// Calls in flight at once while refreshing
     #[arg(long, default_value_t = 10, value_parser = parallelism)]
     pub parallelism: usize,
+    /// With --format markdown: link the comment to this URL (the CI run that made it)
+    #[arg(long, value_name = "URL", env = "STRATA_COMMENT_LINK", value_parser = comment_link)]
+    pub comment_link: Option<String>,
+}
+
+impl PlanArgs {
+    /// The link for the markdown comment, when one is given (an empty one is none).
+    pub fn link(&self) -> Option<&str> {
+        self.comment_link.as_deref().filter(|l| !l.is_empty())
+    }
+}
+
+/// A link for the markdown comment: an http(s) URL that cannot break out of the link, or
+/// nothing (an empty `STRATA_COMMENT_LINK`).
+fn comment_link(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Ok(String::new());
+    }
+    let web = s.starts_with("https://") || s.starts_with("http://");
+    let unsafe_char = s
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'));
+    match (web, unsafe_char) {
+        (false, _) => Err(format!("\"{s}\" is not an http:// or https:// URL")),
+        (true, Some(c)) => Err(format!("a URL may not hold {c:?}")),
+        (true, None) => Ok(s.to_string()),
+    }
 }
 
 #[derive(Args, Debug, Clone)]

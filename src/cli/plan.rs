@@ -1,15 +1,74 @@
-//! `strata plan`: reconcile, refresh and diff, then render as text or JSON. Writes nothing.
+//! `strata plan`: reconcile, refresh and diff, then render as text, JSON or markdown. Writes
+//! nothing but the saved plan (`--out`). With `--format markdown` a failed plan prints a
+//! comment of its own on stdout: the step that failed and every diagnostic reported.
 
 use super::workspace::{parse_addrs, print_notes, Workspace};
-use super::{Cli, CmdResult, Failure, PlanArgs, PlanFormat, EXIT_CHANGES, EXIT_OK};
+use super::{reported, Cli, CmdResult, Failure, PlanArgs, PlanFormat, EXIT_CHANGES, EXIT_OK};
 use crate::config::vars::Missing;
 use crate::plan::render::{json, markdown, style::Painter, text};
 use crate::plan::{saved, Options};
 use crate::state::backend::Loaded;
 use crate::state::StateError;
 
+/// The step a plan is at: on a failure, what failed.
+#[derive(Clone, Copy)]
+enum Step {
+    Config,
+    Arguments,
+    State,
+    Planning,
+    Generating,
+    Saving,
+    /// The plan was rendered and printed: a failure now is reported beside it.
+    Printed,
+}
+
+impl Step {
+    /// What failed, in words; `f`: the failure.
+    fn failed(self, f: &Failure) -> &'static str {
+        match self {
+            Step::Config => "the configuration could not be loaded or is not valid",
+            Step::Arguments => "an address given on the command line is not valid",
+            Step::State => "the state could not be read",
+            // diagnostics already printed: the planner found the configuration invalid
+            Step::Planning if f.message.is_empty() => "the configuration is not valid",
+            Step::Planning => "refreshing or planning failed",
+            Step::Generating => "the configuration of the import targets could not be written",
+            Step::Saving => "the plan could not be saved",
+            Step::Printed => "",
+        }
+    }
+}
+
 pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
+    if a.format != PlanFormat::Markdown {
+        return plan(cli, a, p, &mut Step::Config).await;
+    }
+    // A failed plan is a comment too: what failed and every diagnostic, on stdout.
+    reported::start();
+    let mut step = Step::Config;
+    let result = plan(cli, a, p, &mut step).await;
+    let mut diagnostics = reported::take();
+    match result {
+        Err(f) if !matches!(step, Step::Printed) => {
+            if !f.message.is_empty() {
+                diagnostics.push(format!("Error: {}", f.message));
+            }
+            let stack = crate::config::validate::stack_name(&cli.dir);
+            let what = step.failed(&f);
+            out!(
+                "{}",
+                markdown::failure(&stack, what, &diagnostics, a.link())
+            );
+            Err(f)
+        }
+        other => other,
+    }
+}
+
+async fn plan(cli: &Cli, a: &PlanArgs, p: Painter, step: &mut Step) -> CmdResult {
     let ws = Workspace::open(cli, &a.vars, Missing::Error)?;
+    *step = Step::Arguments;
     let options = Options {
         destroy: a.destroy,
         refresh: a.refresh,
@@ -17,9 +76,11 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
         excludes: parse_addrs(&a.exclude, "--exclude", &ws.cfg)?,
     };
+    *step = Step::Generating;
     if let Some(f) = a.generate_config_out.as_ref().filter(|f| f.exists()) {
         return Err(Failure::new(crate::plan::generate::refused(f)));
     }
+    *step = Step::State;
     let mut loaded = ws.backend.load().await?;
     print_notes(&loaded, &p);
     if a.out.is_some() && !loaded.exists {
@@ -35,10 +96,12 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     leave_live_intents(&ws, &mut loaded, &p).await;
     let mac_key = saved::mac_key(&loaded.state);
     let generating = a.generate_config_out.is_some();
+    *step = Step::Planning;
     let prep = ws
         .prepare_with(loaded, options, a.parallelism, generating)
         .await?;
     if let Some(file) = &a.generate_config_out {
+        *step = Step::Generating;
         generate(file, &prep, &p)?;
     }
     let plan = &prep.plan;
@@ -46,20 +109,22 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         PlanFormat::Json => {
             serde_json::to_string_pretty(&json::render(plan)).unwrap_or_default() + "\n"
         }
-        PlanFormat::Markdown => markdown::render(plan),
+        PlanFormat::Markdown => markdown::render(plan, a.link()),
         PlanFormat::Text => text::render(plan, &p),
     };
+    let conflict = plan.conflict_report();
+    if let (Some(file), None) = (&a.out, &conflict) {
+        // saved before the plan is shown: what is shown is what was saved
+        *step = Step::Saving;
+        let doc = saved::Saved::new(&prep, &ws.cfg, &ws.vars).map_err(Failure::new)?;
+        saved::write(file, &doc, &mac_key).map_err(Failure::new)?;
+    }
     out!("{}", ws.redactor.redact(&rendered));
-    if let Some(report) = plan.conflict_report() {
+    *step = Step::Printed;
+    if let Some(report) = conflict {
         return Err(Failure::new(ws.redactor.redact(&report)));
     }
     if let Some(file) = &a.out {
-        saved::write(
-            file,
-            &saved::Saved::new(&prep, &ws.cfg, &ws.vars).map_err(Failure::new)?,
-            &mac_key,
-        )
-        .map_err(Failure::new)?;
         if a.format == PlanFormat::Text {
             outln!(
                 "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    strata -C {} apply {}",

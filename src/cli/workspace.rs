@@ -38,6 +38,7 @@ pub fn print_diags(diags: &Diagnostics, redactor: &Redactor) {
     let p = super::painter(false, std::io::stderr().is_terminal());
     for d in &diags.0 {
         let text = redactor.redact(&d.to_string());
+        super::reported::keep(&text);
         let (label, rest) = text.split_once(": ").unwrap_or(("", &text));
         let label = match d.severity {
             Severity::Error => p.red(&p.bold(&format!("{label}:"))),

@@ -1,24 +1,12 @@
 //! What the renderers say about moves (`moved:`) and forgets (`removed:` with
-//! `destroy: false`), kept beside them so text and markdown word them alike: the summary's
-//! tail ("1 to move, 1 to forget"), the headers of a move and a forget, and the warnings of
+//! `destroy: false`), kept beside them so text and markdown word them alike: the headers of a
+//! move and a forget, and the warnings of
 //! `plan::moves::warnings` (a block that became repeated without a move).
 //!
 //! Invariant: nothing is said about moves or forgets when a plan has none, so plans without
 //! them render exactly as before.
 
-use crate::plan::{Action, Change, Plan, Summary};
-
-/// ", 1 to move, 1 to forget" (with `sep` between items), or nothing.
-pub fn summary_tail(s: &Summary, sep: &str) -> String {
-    let mut out = String::new();
-    if s.moved > 0 {
-        out.push_str(&format!("{sep}{} to move", s.moved));
-    }
-    if s.forget > 0 {
-        out.push_str(&format!("{sep}{} to forget", s.forget));
-    }
-    out
-}
+use crate::plan::{Action, Change, Plan};
 
 /// The header of a change that is only a move, or a forget; `None` for any other.
 pub fn header(c: &Change) -> Option<String> {

@@ -45,13 +45,18 @@ impl Counts {
 
 /// `Plan: [N to import, ]N to add, N to change, N to destroy.`
 pub fn counts_line(s: &Summary) -> String {
+    format!("Plan: {}.", counts(s))
+}
+
+/// `[N to import, ]N to add, N to change, N to destroy`: Terraform's counts in its words.
+pub fn counts(s: &Summary) -> String {
     let c = Counts::of(s);
     let import = match c.import {
         0 => String::new(),
         n => format!("{n} to import, "),
     };
     format!(
-        "Plan: {import}{} to add, {} to change, {} to destroy.",
+        "{import}{} to add, {} to change, {} to destroy",
         c.add, c.change, c.destroy
     )
 }
