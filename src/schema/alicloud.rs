@@ -67,11 +67,13 @@ pub static GPDB_INSTANCE: Schema = Schema {
         Attr::new("db_instance_mode", Type::String, Mode::Optional)
             .force_new()
             .default(Default::Str("StorageElastic"))
-            .rules(&[Rule::OneOf(MODES)]),
+            .rules(&[Rule::OneOf(MODES)])
+            .doc("StorageElastic, Serverless, ServerlessPro or Classic (reserved storage)"),
         Attr::new("db_instance_category", Type::String, Mode::Optional)
             .force_new()
             .default(Default::Str("HighAvailability"))
-            .rules(&[Rule::OneOf(CATEGORIES)]),
+            .rules(&[Rule::OneOf(CATEGORIES)])
+            .doc("HighAvailability (a standby for each node) or Basic"),
         Attr::new("vpc_id", Type::String, Mode::OptionalComputed)
             .force_new()
             .doc("default: one the cloud chooses"),
@@ -81,14 +83,18 @@ pub static GPDB_INSTANCE: Schema = Schema {
         Attr::new("pay_type", Type::String, Mode::Optional)
             .force_new()
             .default(Default::Str("Postpaid"))
-            .rules(&[Rule::OneOf(PAY_TYPES)]),
+            .rules(&[Rule::OneOf(PAY_TYPES)])
+            .doc("billing: Postpaid (pay as you go) or Prepaid (subscription)"),
         Attr::new("description", Type::String, Mode::Optional)
             .rules(&[Rule::Length { min: 2, max: 256 }])
             .doc("2–256 characters; changed in place"),
-        Attr::new("id", Type::String, Mode::Computed),
-        Attr::new("status", Type::String, Mode::Computed),
-        Attr::new("connection_string", Type::String, Mode::Computed),
-        Attr::new("port", Type::String, Mode::Computed),
+        Attr::new("id", Type::String, Mode::Computed).doc("the instance id (DBInstanceId)"),
+        Attr::new("status", Type::String, Mode::Computed)
+            .doc("the instance's status, e.g. Running"),
+        Attr::new("connection_string", Type::String, Mode::Computed)
+            .doc("the instance's connection address, when the API gives one"),
+        Attr::new("port", Type::String, Mode::Computed)
+            .doc("the instance's port, when the API gives one"),
         Attr::new("backup_id", Type::String, Mode::Computed)
             .doc("the backup set restored, when cloned"),
     ],
@@ -104,19 +110,21 @@ pub static GPDB_INSTANCE: Schema = Schema {
 };
 
 const BACKUP: &[Attr] = &[
-    Attr::new("id", Type::String, Mode::Computed),
-    Attr::new("method", Type::String, Mode::Computed),
-    Attr::new("status", Type::String, Mode::Computed),
-    Attr::new("end_time", Type::String, Mode::Computed),
+    Attr::new("id", Type::String, Mode::Computed).doc("the backup set id"),
+    Attr::new("method", Type::String, Mode::Computed).doc("Snapshot, Logical or Physical"),
+    Attr::new("status", Type::String, Mode::Computed).doc("Success or Failure"),
+    Attr::new("end_time", Type::String, Mode::Computed).doc("when the backup ended (UTC)"),
 ];
 
 pub static GPDB_BACKUPS: Schema = Schema::data_source(
     "alicloud_gpdb_backups",
     "The data backups of an AnalyticDB for PostgreSQL instance (DescribeDataBackups)",
     &[
-        Attr::new("instance_id", Type::String, Mode::Required),
+        Attr::new("instance_id", Type::String, Mode::Required)
+            .doc("id of the instance whose backups are listed"),
         Attr::new("id", Type::String, Mode::Computed).doc("the instance's id"),
-        Attr::new("backups", Type::List(&Type::Object(BACKUP)), Mode::Computed),
+        Attr::new("backups", Type::List(&Type::Object(BACKUP)), Mode::Computed)
+            .doc("the instance's data backups"),
         Attr::new("latest_snapshot_id", Type::String, Mode::Computed)
             .doc("the newest successful snapshot backup (what clone's backup: latest picks)"),
     ],
@@ -136,7 +144,8 @@ pub static DATAWORKS_DATA_SOURCE: Schema = Schema {
             .rules(&[
                 Rule::OnClone(&CLONE_NAME_RULE),
                 Rule::OnCreate(&CREATE_NAME_RULE),
-            ]),
+            ])
+            .doc("the data source's name: a letter, then letters, digits and '_' (255 at most; 60 when cloned)"),
         Attr::new("project_id", Type::Int, Mode::RequiredForCreate)
             .force_new()
             .rules(&[super::rules::POSITIVE])
@@ -149,7 +158,8 @@ pub static DATAWORKS_DATA_SOURCE: Schema = Schema {
             Type::String,
             Mode::RequiredForCreate,
         )
-        .rules(&[Rule::OneOf(&["UrlMode", "InstanceMode", "CdhMode"])]),
+        .rules(&[Rule::OneOf(&["UrlMode", "InstanceMode", "CdhMode"])])
+        .doc("how connection_properties locate the source: UrlMode, InstanceMode or CdhMode; the source's when cloned"),
         Attr::new(
             "connection_properties",
             Type::Map(&Type::String),
@@ -160,9 +170,10 @@ pub static DATAWORKS_DATA_SOURCE: Schema = Schema {
         Attr::new("description", Type::String, Mode::OptionalComputed)
             .rules(&[Rule::Length { min: 0, max: 3000 }])
             .doc("up to 3000 characters; a clone keeps its source's unless set"),
-        Attr::new("id", Type::String, Mode::Computed),
-        Attr::new("qualified_name", Type::String, Mode::Computed),
-        Attr::new("create_time", Type::String, Mode::Computed),
+        Attr::new("id", Type::String, Mode::Computed).doc("the data source id"),
+        Attr::new("qualified_name", Type::String, Mode::Computed)
+            .doc("the data source's qualified name in DataWorks"),
+        Attr::new("create_time", Type::String, Mode::Computed).doc("when it was created"),
     ],
     verb: Verb::Create,
     clone: Some(DATAWORKS_CLONE),
@@ -177,8 +188,12 @@ pub static SELECTDB_BINDING: Schema = Schema {
     description: "A binding of two clusters of a zone-redundant SelectDB instance \
                   (CreateDBClusterBinding)",
     attrs: &[
-        Attr::new("instance_id", Type::String, Mode::Required).force_new(),
-        Attr::new("cluster_id", Type::String, Mode::Required).force_new(),
+        Attr::new("instance_id", Type::String, Mode::Required)
+            .force_new()
+            .doc("the zone-redundant SelectDB instance, e.g. selectdb-cn-7213cjv2ez"),
+        Attr::new("cluster_id", Type::String, Mode::Required)
+            .force_new()
+            .doc("one of its clusters, e.g. selectdb-cn-7213cjv2ez-be"),
         Attr::new("cluster_id_bak", Type::String, Mode::Required)
             .force_new()
             .rules(&[Rule::DiffersFrom {
@@ -191,8 +206,10 @@ pub static SELECTDB_BINDING: Schema = Schema {
         Attr::new("region_id", Type::String, Mode::OptionalComputed)
             .force_new()
             .doc("default: the provider's region"),
-        Attr::new("id", Type::String, Mode::Computed),
-        Attr::new("db_instance_numeric_id", Type::String, Mode::Computed),
+        Attr::new("id", Type::String, Mode::Computed)
+            .doc("<instance_id>/<cluster_id>/<cluster_id_bak>"),
+        Attr::new("db_instance_numeric_id", Type::String, Mode::Computed)
+            .doc("the instance's numeric id, as the binding API answers it"),
     ],
     verb: Verb::Bind,
     clone: None,
@@ -202,34 +219,41 @@ pub static SELECTDB_BINDING: Schema = Schema {
 };
 
 const CLUSTER: &[Attr] = &[
-    Attr::new("id", Type::String, Mode::Computed),
-    Attr::new("zone_id", Type::String, Mode::Computed),
-    Attr::new("charge_type", Type::String, Mode::Computed),
-    Attr::new("status", Type::String, Mode::Computed),
-    Attr::new("binding", Type::String, Mode::Computed),
+    Attr::new("id", Type::String, Mode::Computed).doc("the cluster id"),
+    Attr::new("zone_id", Type::String, Mode::Computed).doc("the zone it runs in"),
+    Attr::new("charge_type", Type::String, Mode::Computed)
+        .doc("its billing method: PrePaid or PostPaid"),
+    Attr::new("status", Type::String, Mode::Computed).doc("its status, e.g. ACTIVATION"),
+    Attr::new("binding", Type::String, Mode::Computed).doc("the cluster it is bound to, if any"),
 ];
 
 pub static SELECTDB_INSTANCE: Schema = Schema::data_source(
     "alicloud_selectdb_instance",
     "A SelectDB instance: deploy scheme, billing and clusters",
     &[
-        Attr::new("id", Type::String, Mode::Required),
-        Attr::new("status", Type::String, Mode::Computed),
-        Attr::new("deploy_scheme", Type::String, Mode::Computed),
-        Attr::new("charge_type", Type::String, Mode::Computed),
+        Attr::new("id", Type::String, Mode::Required)
+            .doc("the instance id, e.g. selectdb-cn-7213cjv2ez"),
+        Attr::new("status", Type::String, Mode::Computed)
+            .doc("the instance's status, e.g. ACTIVATION"),
+        Attr::new("deploy_scheme", Type::String, Mode::Computed)
+            .doc("single_az, or multi_az for a zone-redundant instance (which bindings need)"),
+        Attr::new("charge_type", Type::String, Mode::Computed)
+            .doc("its billing method: PrePaid or PostPaid"),
         Attr::new(
             "clusters",
             Type::List(&Type::Object(CLUSTER)),
             Mode::Computed,
-        ),
+        )
+        .doc("the instance's clusters"),
     ],
     &[],
 );
 
 const ENDPOINTS: &[Attr] = &[
-    Attr::new("gpdb", Type::String, Mode::Optional),
-    Attr::new("dataworks", Type::String, Mode::Optional),
-    Attr::new("selectdb", Type::String, Mode::Optional),
+    Attr::new("gpdb", Type::String, Mode::Optional)
+        .doc("base URL of the AnalyticDB for PostgreSQL API (gpdb)"),
+    Attr::new("dataworks", Type::String, Mode::Optional).doc("base URL of the DataWorks API"),
+    Attr::new("selectdb", Type::String, Mode::Optional).doc("base URL of the SelectDB API"),
 ];
 
 pub static PROVIDER: Schema = Schema::provider(

@@ -72,8 +72,9 @@ pub static POSTGRESQL_INSTANCE: Schema = Schema {
             .default(Default::Int(CLOUD_DB_APPLICATION_ID))
             .doc("the agent's application id (125: cloud databases)"),
         Attr::new("id", Type::String, Mode::Computed).doc("the instanceId"),
-        Attr::new("client_id", Type::Int, Mode::Computed),
-        Attr::new("subclient_id", Type::Int, Mode::Computed),
+        Attr::new("client_id", Type::Int, Mode::Computed).doc("the id of the client (client_name)"),
+        Attr::new("subclient_id", Type::Int, Mode::Computed)
+            .doc("the subclient id Commvault answers for the instance"),
     ],
     verb: Verb::Create,
     clone: None,

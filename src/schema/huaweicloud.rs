@@ -39,11 +39,14 @@ pub static TEMPLATE: Schema = Schema {
         .doc("engine and version; taken from the source when cloned"),
         Attr::new("values", Type::Map(&Type::String), Mode::Optional)
             .doc("parameter values (strings); applied after the copy when cloned"),
-        Attr::new("id", Type::String, Mode::Computed),
-        Attr::new("datastore_name", Type::String, Mode::Computed),
-        Attr::new("datastore_version_name", Type::String, Mode::Computed),
-        Attr::new("created", Type::String, Mode::Computed),
-        Attr::new("updated", Type::String, Mode::Computed).volatile(),
+        Attr::new("id", Type::String, Mode::Computed).doc("the template id"),
+        Attr::new("datastore_name", Type::String, Mode::Computed)
+            .doc("the engine as the API names it: mysql, postgresql, sqlserver or mariadb"),
+        Attr::new("datastore_version_name", Type::String, Mode::Computed).doc("the engine version"),
+        Attr::new("created", Type::String, Mode::Computed).doc("when it was created"),
+        Attr::new("updated", Type::String, Mode::Computed)
+            .volatile()
+            .doc("when it was last changed"),
     ],
     verb: Verb::Create,
     clone: Some(&[
@@ -58,13 +61,18 @@ pub static TEMPLATE_DATA: Schema = Schema::data_source(
     "huaweicloud_rds_parameter_template",
     "An existing RDS parameter template, looked up by id or name",
     &[
-        Attr::new("id", Type::String, Mode::OptionalComputed),
-        Attr::new("name", Type::String, Mode::OptionalComputed).rules(&[NAME_RULE]),
-        Attr::new("description", Type::String, Mode::Computed),
-        Attr::new("datastore_name", Type::String, Mode::Computed),
-        Attr::new("datastore_version_name", Type::String, Mode::Computed),
-        Attr::new("user_defined", Type::Bool, Mode::Computed),
-        Attr::new("values", Type::Map(&Type::String), Mode::Computed),
+        Attr::new("id", Type::String, Mode::OptionalComputed)
+            .doc("the template id to look up (or give name)"),
+        Attr::new("name", Type::String, Mode::OptionalComputed)
+            .rules(&[NAME_RULE])
+            .doc("the template name to look up (or give id)"),
+        Attr::new("description", Type::String, Mode::Computed).doc("its description"),
+        Attr::new("datastore_name", Type::String, Mode::Computed)
+            .doc("its engine: mysql, postgresql, sqlserver or mariadb"),
+        Attr::new("datastore_version_name", Type::String, Mode::Computed).doc("its engine version"),
+        Attr::new("user_defined", Type::Bool, Mode::Computed)
+            .doc("false for the cloud's default templates"),
+        Attr::new("values", Type::Map(&Type::String), Mode::Computed).doc("its parameter values"),
     ],
     &[&["id", "name"]],
 );
@@ -74,7 +82,8 @@ pub static PROVIDER: Schema = Schema::provider(
     "Huawei Cloud: region, project and credentials",
     super::providers::provider_attrs![16;
         Attr::new("region", Type::String, Mode::Required).doc("e.g. ap-southeast-1"),
-        Attr::new("project_id", Type::String, Mode::Required),
+        Attr::new("project_id", Type::String, Mode::Required)
+            .doc("the project id the RDS API paths name"),
         Attr::new("endpoint", Type::String, Mode::Optional)
             .doc("\"sandbox\", or a base URL overriding https://rds.<region>.myhuaweicloud.com"),
         super::providers::access_key("default: HW_ACCESS_KEY / HUAWEICLOUD_ACCESS_KEY"),

@@ -534,6 +534,45 @@ pub fn data_source(ty: &str) -> Option<&'static Schema> {
 mod tests {
     use super::*;
 
+    /// Every attribute of a set, nested ones (objects, lists of objects) too, with its path.
+    fn every_attr(prefix: &str, attrs: &'static [Attr], out: &mut Vec<(String, &'static Attr)>) {
+        for a in attrs {
+            let path = format!("{prefix}.{}", a.name);
+            let nested = match a.ty {
+                Type::Object(inner) => Some(inner),
+                Type::List(Type::Object(inner)) | Type::Map(Type::Object(inner)) => Some(*inner),
+                _ => None,
+            };
+            if let Some(inner) = nested {
+                every_attr(&path, inner, out);
+            }
+            out.push((path, a));
+        }
+    }
+
+    #[test]
+    fn every_attribute_says_what_it_is() {
+        let mut attrs = Vec::new();
+        for s in all().chain(providers::PROVIDERS.iter().copied()) {
+            every_attr(s.type_name, s.attrs, &mut attrs);
+            if let Some(clone) = s.clone {
+                every_attr(&format!("{}.clone", s.type_name), clone, &mut attrs);
+            }
+            assert!(!s.description.is_empty(), "{}", s.type_name);
+        }
+        let missing: Vec<&str> = attrs
+            .iter()
+            .filter(|(_, a)| a.description.trim().is_empty())
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{} attributes without a description:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
+
     fn map(j: serde_json::Value) -> Map {
         match Value::from_json(&j) {
             Value::Map(m) => m,

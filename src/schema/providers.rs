@@ -97,22 +97,31 @@ pub fn check(schema: &Schema, args: &mut Map, sensitive: &[crate::value::Path]) 
     problems
 }
 
+/// The attribute that names a block's endpoint (a URL, or `sandbox`).
+pub const ENDPOINT: &str = "endpoint";
+
+/// The attribute of per-service endpoint URLs, in the families that have one.
+pub const ENDPOINTS: &str = "endpoints";
+
+/// How a plain-http URL begins (compared ignoring case, after leading spaces).
+pub const PLAIN_HTTP: &str = "http://";
+
 /// Whether the block says `insecure_http: true`.
 pub fn insecure_allowed(args: &Map) -> bool {
-    args.get("insecure_http").and_then(Value::as_bool) == Some(true)
+    args.get(INSECURE_HTTP.name).and_then(Value::as_bool) == Some(true)
 }
 
 /// Every endpoint URL of a block (`endpoint`, and each of `endpoints:`) that is plain http,
 /// with its attribute path. Unknown values are not reported (they are checked once known).
 pub fn plain_http_endpoints(args: &Map) -> Vec<(Path, String)> {
     let mut urls: Vec<(Path, &str)> = Vec::new();
-    if let Some(s) = args.get("endpoint").and_then(Value::as_str) {
-        urls.push((vec![key("endpoint")], s));
+    if let Some(s) = args.get(ENDPOINT).and_then(Value::as_str) {
+        urls.push((vec![key(ENDPOINT)], s));
     }
-    if let Some(Value::Map(m)) = args.get("endpoints") {
+    if let Some(Value::Map(m)) = args.get(ENDPOINTS) {
         for (k, v) in m {
             if let Some(s) = v.as_str() {
-                urls.push((vec![key("endpoints"), key(k)], s));
+                urls.push((vec![key(ENDPOINTS), key(k)], s));
             }
         }
     }
@@ -124,8 +133,8 @@ pub fn plain_http_endpoints(args: &Map) -> Vec<(Path, String)> {
 
 fn is_plain_http(url: &str) -> bool {
     url.trim()
-        .get(..7)
-        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        .get(..PLAIN_HTTP.len())
+        .is_some_and(|s| s.eq_ignore_ascii_case(PLAIN_HTTP))
 }
 
 #[cfg(test)]

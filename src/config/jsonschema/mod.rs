@@ -2,7 +2,14 @@
 //! resource, data-source and provider schemas the engine validates with — so editors
 //! (VS Code YAML and others) complete and check configs exactly as `strata validate` does,
 //! short of cross-references and values only known at plan time. The language's own keys
-//! (sections, meta-arguments, variables, outputs, backend) come from `config::keys`.
+//! (sections, meta-arguments, variables, outputs, backend) come from `config::keys`; the APIs'
+//! rules from `schema::Rule`s (`rules`).
+//!
+//! Invariants: every property has a description (a section's, key's or attribute's own doc);
+//! resource and data-source types are `properties` (`TYPE.NAME`) so editors complete them,
+//! with `patternProperties` for the names users choose.
+
+mod rules;
 
 use super::keys::{self, Key, Kind as KeyKind, Table};
 use crate::schema::{providers, Attr, Kind, Mode, Rule, Schema, Type};
@@ -12,57 +19,6 @@ const NAME: &str = "[A-Za-z_][A-Za-z0-9_-]*";
 
 fn expression() -> Value {
     json!({ "$ref": "#/$defs/expression" })
-}
-
-/// JSON Schema regex for a case-insensitive literal (`MySQL` → `[Mm][Yy][Ss][Qq][Ll]`).
-fn ignore_case(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphabetic() {
-                format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
-            } else {
-                regex::escape(&c.to_string())
-            }
-        })
-        .collect()
-}
-
-/// What a rule adds to a string or integer schema (rules that only apply on clone or on
-/// create are left to strata, which knows which one applies, and so are rules between two
-/// arguments).
-fn apply_rule(rule: &Rule, out: &mut Map<String, Value>) {
-    match rule {
-        Rule::Pattern { regex, what } => {
-            out.insert("pattern".into(), json!(regex));
-            out.insert("description".into(), json!(what));
-        }
-        Rule::Length { min, max } => {
-            out.insert("minLength".into(), json!(min));
-            out.insert("maxLength".into(), json!(max));
-        }
-        Rule::NoChars(chars) => {
-            let class: String = chars
-                .chars()
-                .map(|c| regex::escape(&c.to_string()))
-                .collect();
-            out.insert("pattern".into(), json!(format!("^[^{class}]*$")));
-        }
-        Rule::OneOf(options) => {
-            out.insert("enum".into(), json!(options));
-        }
-        Rule::OneOfIgnoreCase(options) => {
-            let alts: Vec<String> = options.iter().map(|o| ignore_case(o)).collect();
-            out.insert("pattern".into(), json!(format!("^(?:{})$", alts.join("|"))));
-        }
-        Rule::Range { min, max, step } => {
-            out.insert("minimum".into(), json!(min));
-            out.insert("maximum".into(), json!(max));
-            if *step > 1 && min % step == 0 {
-                out.insert("multipleOf".into(), json!(step));
-            }
-        }
-        Rule::HasKey(_) | Rule::OnClone(_) | Rule::OnCreate(_) | Rule::DiffersFrom { .. } => {}
-    }
 }
 
 /// A value of type `ty`, or an expression that evaluates to one.
@@ -75,23 +31,23 @@ fn type_schema(ty: &Type, rules: &[Rule]) -> Value {
                 // Rules constrain the text, so only real strings (numbers are converted).
                 m.insert("type".into(), json!("string"));
             }
-            for r in rules {
-                apply_rule(r, &mut m);
-            }
+            rules::apply(rules, &mut m);
             Value::Object(m)
         }
         Type::Int => {
             let mut m = Map::new();
             m.insert("type".into(), json!("integer"));
-            for r in rules {
-                apply_rule(r, &mut m);
-            }
+            rules::apply(rules, &mut m);
             json!({ "anyOf": [Value::Object(m), { "type": "string", "pattern": "^\\s*-?[0-9]+\\s*$" }] })
         }
         Type::Bool => json!({ "anyOf": [{ "type": "boolean" }, { "enum": ["true", "false"] }] }),
         Type::List(inner) => json!({ "type": "array", "items": type_schema(inner, &[]) }),
         Type::Map(inner) => {
-            json!({ "type": "object", "additionalProperties": type_schema(inner, &[]) })
+            let mut m = Map::new();
+            m.insert("type".into(), json!("object"));
+            m.insert("additionalProperties".into(), type_schema(inner, &[]));
+            rules::apply(rules, &mut m);
+            Value::Object(m)
         }
         Type::Object(attrs) => object_schema(attrs, false),
     };
@@ -299,23 +255,12 @@ fn block_schema(s: &Schema) -> Value {
         }
         props.insert(k.name.into(), key_schema(k, Some(s)));
     }
-    let for_create: Vec<&str> = s
-        .attrs
-        .iter()
-        .filter(|a| a.mode == Mode::RequiredForCreate)
-        .map(|a| a.name)
-        .collect();
-    if !for_create.is_empty() {
-        block["if"] = json!({ "not": { "required": ["clone"] } });
-        block["then"] = json!({ "required": for_create });
-    }
-    if !s.exactly_one_of.is_empty() {
-        let groups: Vec<Value> = s
-            .exactly_one_of
-            .iter()
-            .map(|g| json!({ "oneOf": g.iter().map(|n| json!({ "required": [n] })).collect::<Vec<_>>() }))
-            .collect();
-        block["allOf"] = json!(groups);
+    let mut conditions = rules::conditional(s, type_schema);
+    conditions.extend(s.exactly_one_of.iter().map(
+        |g| json!({ "oneOf": g.iter().map(|n| json!({ "required": [n] })).collect::<Vec<_>>() }),
+    ));
+    if !conditions.is_empty() {
+        block["allOf"] = json!(conditions);
     }
     block["description"] = json!(s.description);
     block
@@ -329,8 +274,10 @@ pub fn config_schema() -> Value {
         json!({ "type": "string", "pattern": "\\$\\{[^}]+\\}",
                 "description": "a reference such as ${var.NAME}, ${local.NAME} or ${TYPE.NAME.ATTRIBUTE}, alone or inside text" }),
     );
-    let mut resources = Map::new();
-    let mut data = Map::new();
+    // Types are properties (`TYPE.NAME`, for editors to complete: rename NAME); the names
+    // are free, so every `TYPE.<name>` is a pattern property too.
+    let (mut resources, mut resource_types) = (Map::new(), Map::new());
+    let (mut data, mut data_types) = (Map::new(), Map::new());
     for s in crate::schema::all() {
         let key = format!("^{}\\.{NAME}$", regex::escape(s.type_name));
         let def = format!(
@@ -343,18 +290,29 @@ pub fn config_schema() -> Value {
             }
         );
         defs.insert(def.clone(), block_schema(s));
-        let entry = json!({ "$ref": format!("#/$defs/{def}") });
-        match s.kind {
-            Kind::Resource => resources.insert(key, entry),
-            Kind::DataSource => data.insert(key, entry),
-            Kind::Provider => None,
+        let entry = json!({ "$ref": format!("#/$defs/{def}"), "description": s.description });
+        let mut completion = entry.clone();
+        completion["description"] = json!(format!(
+            "{}. Rename NAME to the block's name",
+            s.description
+        ));
+        let name = format!("{}.NAME", s.type_name);
+        let (patterns, types) = match s.kind {
+            Kind::Resource => (&mut resources, &mut resource_types),
+            Kind::DataSource => (&mut data, &mut data_types),
+            Kind::Provider => continue,
         };
+        patterns.insert(key, entry);
+        types.insert(name, completion);
     }
     let mut provider_props = Map::new();
     let mut aliases = Map::new();
     for p in providers::PROVIDERS {
         let mut ps = object_schema(p.attrs, false);
         ps["description"] = json!(p.description);
+        if let Some(rule) = rules::plain_http(p, expression()) {
+            ps["allOf"] = json!([rule]);
+        }
         // FAMILY.ALIAS: another configuration of the family (`provider: FAMILY.ALIAS`)
         let alias = format!("^{}\\.[A-Za-z][A-Za-z0-9_-]*$", p.type_name);
         aliases.insert(alias, ps.clone());
@@ -363,8 +321,10 @@ pub fn config_schema() -> Value {
     let sections = Sections {
         providers: json!({ "type": "object", "properties": provider_props,
             "patternProperties": aliases, "additionalProperties": false }),
-        resources: json!({ "type": "object", "patternProperties": resources, "additionalProperties": false }),
-        data: json!({ "type": "object", "patternProperties": data, "additionalProperties": false }),
+        resources: json!({ "type": "object", "properties": resource_types,
+            "patternProperties": resources, "additionalProperties": false }),
+        data: json!({ "type": "object", "properties": data_types,
+            "patternProperties": data, "additionalProperties": false }),
     };
     let top: Map<String, Value> = keys::TOP
         .keys
