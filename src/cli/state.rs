@@ -1,7 +1,7 @@
-//! `strata state list | show | rm | mv`: inspect and edit the state (edits take the lock and
-//! write a new snapshot; the previous one is kept as `.backup`).
+//! `strata state list | show | pull | rm | mv | migrate`: inspect and edit the state (edits
+//! take the lock and write a new snapshot; the previous one is kept as `.backup`).
 
-use super::workspace::{lock_and_load, lock_timeout, Workspace};
+use super::workspace::{lock_and_load, lock_wait, Workspace};
 use super::{Cli, CmdResult, Failure, StateCommand, EXIT_OK};
 use crate::address::Address;
 use crate::plan::render::{style::Painter, text};
@@ -19,6 +19,13 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
             let state = ws.backend.load().await?.state;
             for a in state.resources.keys() {
                 outln!("{a}");
+            }
+        }
+        StateCommand::Pull => {
+            // as `terraform state pull`: the document, or nothing when there is no state yet
+            let loaded = ws.backend.load().await?;
+            if loaded.exists {
+                outln!("{}", super::show::document(&loaded.state)?);
             }
         }
         StateCommand::Show { address } => {
@@ -64,7 +71,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 if addrs.len() == 1 { "" } else { "s" }
             );
         }
-        StateCommand::Migrate { to, lock } => return migrate(&ws, to, lock).await,
+        StateCommand::Migrate { to, lock } => return migrate(&ws, to, lock, &p).await,
         StateCommand::Mv { from, to, lock } => {
             let (from, to) = (parse(from)?, parse(to)?);
             if from.ty != to.ty || from.mode != to.mode {
@@ -93,7 +100,7 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
 
 /// `state migrate --to`: copy the state (snapshot with its journal replayed) to another
 /// backend that holds none for this stack yet, then read it back and compare.
-pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs) -> CmdResult {
+pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs, p: &Painter) -> CmdResult {
     use super::workspace::{open_backend, Place};
     let dest_place = if to.starts_with("postgres://") || to.starts_with("postgresql://") {
         Place::Postgres(to.to_string())
@@ -102,7 +109,7 @@ pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs) -> CmdRes
     };
     let (dest, pw) = open_backend(&dest_place, &ws.cfg)?;
     let hide = crate::util::Redactor::new(pw);
-    let wait = lock_timeout(lock)?;
+    let wait = lock_wait(lock, p)?;
     let _src_guard = ws.backend.lock("state migrate", wait).await?;
     let loaded = ws.backend.load().await?;
     if loaded.replayed > 0 || !loaded.state.intents.is_empty() {

@@ -674,6 +674,17 @@ fn show_change(c: &Change) -> bool {
 }
 
 fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
+    drift_blocks(out, p, drift);
+    out.push(String::new());
+    out.push(
+        "Unless you have made equivalent changes to your configuration, strata will plan to \
+         undo them below."
+            .into(),
+    );
+}
+
+/// The note on objects changed outside strata, and a block per object.
+pub(super) fn drift_blocks(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
     out.push(p.bold("Note: Objects have changed outside of strata"));
     out.push(String::new());
     out.push(
@@ -703,12 +714,6 @@ fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
         lines[0] = format!("  {}", p.bold(&head));
         out.extend(lines);
     }
-    out.push(String::new());
-    out.push(
-        "Unless you have made equivalent changes to your configuration, strata will plan to \
-         undo them below."
-            .into(),
-    );
 }
 
 /// "Plan: 1 to create, …" with the counts of every action.
@@ -730,7 +735,7 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
-fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
+pub(super) fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
     let shown: Vec<&OutputChange> = outputs
         .iter()
         .filter(|o| o.action != Action::NoOp)
@@ -796,6 +801,9 @@ pub fn render_findings(reconciled: &[String], drift: &[Drift], p: &Painter) -> S
 
 /// The whole plan as text.
 pub fn render(plan: &Plan, p: &Painter) -> String {
+    if plan.options.refresh_only {
+        return super::refresh_only::render(plan, p);
+    }
     let mut out: Vec<String> = Vec::new();
     let findings = render_findings(&plan.reconciled, &plan.drift, p);
     if !findings.is_empty() {
