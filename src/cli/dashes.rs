@@ -5,9 +5,11 @@
 //! One rule for every option, no list of special cases.
 //!
 //! Invariants: the value of an option given as the next argument (`--var -x=1`, `-C -dir`)
-//! is never rewritten, nor is anything after `--`; a single dash and one letter (`-C`, `-h`)
-//! is a short option and stays as it is; a `-NAME` that names no long option of the command
-//! is left for clap to report as the usage error it is.
+//! is never rewritten, nor is anything after `--`; an argument that starts with one of the
+//! command's short options (`-C`, `-Cdir`, `-h`) stays as it is; any other `-NAME` of two
+//! letters or more is written `--NAME` whether the command has it or not, so that clap
+//! reports an unknown one as the long option it was meant to be (`--bogus`, with clap's
+//! suggestion), never as a cluster of short ones.
 
 use clap::{Arg, Command};
 use std::ffi::OsString;
@@ -79,18 +81,19 @@ fn classify<'c>(cmd: &'c Command, text: &str) -> Seen<'c> {
         return Seen::Operand(cmd.find_subcommand(text));
     };
     let (name, inline) = split(body);
-    if let Some(arg) = long(cmd, name).filter(|_| spells_a_long_name(name)) {
+    let mut chars = body.chars();
+    let first_short = chars.next().and_then(|c| short(cmd, c));
+    let long_arg = long(cmd, name);
+    if spells_a_long_name(name) && (long_arg.is_some() || first_short.is_none()) {
         return Seen::Option {
             rewritten: Some(format!("-{text}")),
-            value_next: !inline && needs_value(arg),
+            value_next: !inline && long_arg.is_some_and(needs_value),
         };
     }
     // short options: `-C DIR`, `-Cdir`
-    let mut chars = body.chars();
-    let first = chars.next().and_then(|c| short(cmd, c));
     Seen::Option {
         rewritten: None,
-        value_next: chars.next().is_none() && first.is_some_and(needs_value),
+        value_next: chars.next().is_none() && first_short.is_some_and(needs_value),
     }
 }
 
@@ -215,12 +218,11 @@ mod tests {
             rewritten(&["-Cdir", "plan", "-h", "-1"]),
             ["-Cdir", "plan", "-h", "-1"]
         );
-        // a name the command does not have is clap's to refuse; so is an option of another
-        // command
-        assert_eq!(rewritten(&["plan", "-bogus"]), ["plan", "-bogus"]);
+        // a name the command does not have is clap's to refuse, as the long option it is
+        assert_eq!(rewritten(&["plan", "-bogus"]), ["plan", "--bogus"]);
         assert_eq!(
-            rewritten(&["plan", "-auto-approve"]),
-            ["plan", "-auto-approve"]
+            rewritten(&["plan", "-auto-approve", "-x=1"]),
+            ["plan", "--auto-approve", "-x=1"]
         );
         // an option's value is not a subcommand: `-C state plan` plans in ./state
         assert_eq!(
