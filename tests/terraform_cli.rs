@@ -198,6 +198,17 @@ fn a_refresh_only_plan_records_drift_and_changes_nothing_in_the_cloud() {
     assert_eq!(w.mutating_calls(), Vec::<String>::new());
     assert_eq!(w.recorded("max_connections"), "1234");
 
+    // an output the config adds is recorded, from the refreshed state
+    let text = w.env.read("quickstart/main.yaml")
+        + "  template_name: ${huaweicloud_rds_parameter_template.base.name}\n";
+    w.env.write("quickstart/main.yaml", &text);
+    let r = w.run(&["plan", "--refresh-only", "--detailed-exitcode"], 2);
+    snap!("refresh_only_outputs", r.stdout.clone());
+    w.run(&["apply", "--refresh-only", "--auto-approve"], 0);
+    assert_eq!(w.mutating_calls(), Vec::<String>::new());
+    let r = w.run(&["output", "-raw", "template_name"], 0);
+    assert_eq!(r.stdout, "base-staging");
+
     // what it cannot be combined with
     w.run(&["plan", "--refresh-only", "--refresh=false"], 1)
         .err_has("--refresh-only plans what refresh finds");

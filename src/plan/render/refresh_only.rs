@@ -24,22 +24,39 @@ pub fn render(plan: &Plan, p: &Painter) -> String {
         return out.join("\n") + "\n";
     }
     if !plan.drift.is_empty() {
-        text::drift_blocks(&mut out, p, &plan.drift);
-        out.push(String::new());
-        out.push(
-            "This is a refresh-only plan, so strata will not undo these changes. Applying it \
-             records what the cloud holds in the state, without changing any object in the cloud."
-                .into(),
-        );
+        drift(&mut out, plan, p);
     }
     if outputs_change {
-        text::output_lines(&mut out, p, &plan.outputs);
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        out.push("Changes to Outputs:".into());
+        out.extend(text::output_rows(p, &plan.outputs));
         out.push(String::new());
         out.push(
-            "Applying it saves these output values in the state, without changing any object \
-             in the cloud."
+            "Applying this plan saves these output values in the state, without changing any \
+             object in the cloud."
                 .into(),
         );
     }
     out.join("\n") + "\n"
+}
+
+/// The objects changed outside strata, and what a refresh-only plan does about them.
+fn drift(out: &mut Vec<String>, plan: &Plan, p: &Painter) {
+    out.push(p.bold("Note: Objects have changed outside of strata"));
+    out.push(String::new());
+    out.push(
+        "strata detected the following changes made outside of strata since the last apply:".into(),
+    );
+    for d in &plan.drift {
+        out.push(String::new());
+        out.extend(text::drift_block(p, d));
+    }
+    out.push(String::new());
+    out.push(
+        "This is a refresh-only plan, so strata will not undo these changes. Applying it \
+         records what the cloud holds in the state, without changing any object in the cloud."
+            .into(),
+    );
 }

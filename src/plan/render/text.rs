@@ -674,17 +674,6 @@ fn show_change(c: &Change) -> bool {
 }
 
 fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
-    drift_blocks(out, p, drift);
-    out.push(String::new());
-    out.push(
-        "Unless you have made equivalent changes to your configuration, strata will plan to \
-         undo them below."
-            .into(),
-    );
-}
-
-/// The note on objects changed outside strata, and a block per object.
-pub(super) fn drift_blocks(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
     out.push(p.bold("Note: Objects have changed outside of strata"));
     out.push(String::new());
     out.push(
@@ -692,28 +681,14 @@ pub(super) fn drift_blocks(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) 
     );
     for d in drift {
         out.push(String::new());
-        let action = if d.action == Action::Delete {
-            Action::Delete
-        } else {
-            Action::Update
-        };
-        let c = Change {
-            before: Some(d.before.clone()),
-            after: d.after.clone(),
-            before_sensitive: d.sensitive.clone(),
-            after_sensitive: d.sensitive.clone(),
-            ..Change::new(d.addr.clone(), action)
-        };
-        let mut lines = Vec::new();
-        block(&mut lines, p, &c);
-        let head = if d.action == Action::Delete {
-            format!("# {} has been deleted", d.addr)
-        } else {
-            format!("# {} has changed", d.addr)
-        };
-        lines[0] = format!("  {}", p.bold(&head));
-        out.extend(lines);
+        out.extend(drift_block(p, d));
     }
+    out.push(String::new());
+    out.push(
+        "Unless you have made equivalent changes to your configuration, strata will plan to \
+         undo them below."
+            .into(),
+    );
 }
 
 /// "Plan: 1 to create, …" with the counts of every action.
@@ -735,16 +710,54 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
-pub(super) fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
-    let shown: Vec<&OutputChange> = outputs
-        .iter()
-        .filter(|o| o.action != Action::NoOp)
-        .collect();
-    if shown.is_empty() {
+/// The block of an object changed outside strata: what changed, or that it was deleted.
+pub fn drift_block(p: &Painter, d: &Drift) -> Vec<String> {
+    let action = if d.action == Action::Delete {
+        Action::Delete
+    } else {
+        Action::Update
+    };
+    let c = Change {
+        before: Some(d.before.clone()),
+        after: d.after.clone(),
+        before_sensitive: d.sensitive.clone(),
+        after_sensitive: d.sensitive.clone(),
+        ..Change::new(d.addr.clone(), action)
+    };
+    let mut lines = change_block(p, &c);
+    let head = if d.action == Action::Delete {
+        format!("# {} has been deleted", d.addr)
+    } else {
+        format!("# {} has changed", d.addr)
+    };
+    lines[0] = format!("  {}", p.bold(&head));
+    lines
+}
+
+/// The block of one change: its header, notes and attributes.
+pub fn change_block(p: &Painter, c: &Change) -> Vec<String> {
+    let mut lines = Vec::new();
+    block(&mut lines, p, c);
+    lines
+}
+
+fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
+    let rows = output_rows(p, outputs);
+    if rows.is_empty() {
         return;
     }
     out.push(String::new());
     out.push("Changes to Outputs:".into());
+    out.extend(rows);
+}
+
+/// One row per output the plan changes (nothing when it changes none).
+pub fn output_rows(p: &Painter, outputs: &[OutputChange]) -> Vec<String> {
+    let mut out = Vec::new();
+    let shown: Vec<&OutputChange> = outputs
+        .iter()
+        .filter(|o| o.action != Action::NoOp)
+        .collect();
     let width = shown.iter().map(|o| o.name.len()).max().unwrap_or(0);
     let ctx = Ctx {
         p: *p,
@@ -774,8 +787,9 @@ pub(super) fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[Output
             after: a,
             deleting: false,
         };
-        c.attr(out, 2, &row);
+        c.attr(&mut out, 2, &row);
     }
+    out
 }
 
 /// What reconcile and refresh found: intents settled, objects changed outside strata.
