@@ -359,4 +359,10 @@ fn validate_json_in_terraforms_shape() {
     let start = serde_json::json!({"line": 6, "column": 3, "byte": 152});
     assert_eq!(d["range"]["start"], start);
     snap!("validate_json", r.stdout.clone());
+    // a syntax error at the end of a file: an empty range past its last line break
+    env.write("eof/main.yaml", "resources: [\n");
+    let doc = json(&env.ok(&["-C", "eof", "validate", "-json"], 1).stdout);
+    let at = serde_json::json!({"line": 2, "column": 1, "byte": 13});
+    let range = &doc["diagnostics"][0]["range"];
+    assert_eq!((&range["start"], &range["end"]), (&at, &at), "{doc}");
 }

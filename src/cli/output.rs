@@ -1,4 +1,7 @@
-//! `strata output`: the stack's outputs from the state (sensitive ones are never printed).
+//! `strata output [NAME] [--json | --raw]`: the stack's outputs from the state, as text,
+//! as JSON in Terraform's shape (`sensitive`, `type` written as Terraform writes a value's
+//! type, `value`), or one value raw for scripts. A sensitive output's value is never stored,
+//! so never printed.
 
 use super::workspace::Workspace;
 use super::{Cli, CmdResult, Failure, EXIT_OK};

@@ -74,19 +74,18 @@ fn place(cfg: &Config, d: &Diagnostic) -> Option<Place> {
         None => std::fs::read_to_string(file).ok()?,
     };
     let mut line_start = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            let code = l.trim_end_matches(['\n', '\r']).to_string();
-            return Some(Place {
-                line,
-                code,
-                line_start,
-                config_file: source.is_some(),
-            });
-        }
-        line_start += l.len();
+    let mut lines = text.split_inclusive('\n');
+    for _ in 1..line {
+        line_start += lines.next()?.len();
     }
-    None
+    // the line after a final line break (where a parser reports an unexpected end) is empty
+    let code = lines.next().unwrap_or_default();
+    Some(Place {
+        line,
+        code: code.trim_end_matches(['\n', '\r']).to_string(),
+        line_start,
+        config_file: source.is_some(),
+    })
 }
 
 impl Place {
