@@ -175,6 +175,10 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,
+    /// With --format json: the document indented, for people (one line otherwise, as
+    /// Terraform prints it)
+    #[arg(long)]
+    pub pretty: bool,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -300,6 +304,9 @@ pub enum Command {
         plan_file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// With --json and a plan file: the document indented, for people (one line otherwise)
+        #[arg(long, requires = "json")]
+        pretty: bool,
     },
     /// Inspect and edit the state
     #[command(subcommand)]
@@ -508,7 +515,17 @@ async fn dispatch(cli: &Cli, p: Painter) -> CmdResult {
             lock,
             parallelism,
         } => refresh::run(cli, vars, lock, *parallelism, p).await,
-        Command::Show { plan_file, json } => show::run(cli, plan_file.as_deref(), *json, p).await,
+        Command::Show {
+            plan_file,
+            json,
+            pretty,
+        } => {
+            let form = show::Form {
+                json: *json,
+                pretty: *pretty,
+            };
+            show::run(cli, plan_file.as_deref(), form, p).await
+        }
         Command::State(s) => state::run(cli, s, p).await,
         Command::Import {
             address,
