@@ -62,23 +62,6 @@ impl World {
     }
 }
 
-/// The document matches docs/plan.schema.json.
-fn assert_valid(doc: &serde_json::Value) {
-    let text = std::fs::read_to_string(common::repo().join("docs/plan.schema.json")).unwrap();
-    let schema = serde_json::from_str(&text).unwrap();
-    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{errors:?}\n{doc:#}");
-}
-
-/// The change of `addr` in a plan JSON document.
-fn change<'a>(doc: &'a serde_json::Value, addr: &str) -> &'a serde_json::Value {
-    doc["resource_changes"]
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["address"] == addr))
-        .unwrap_or_else(|| panic!("no change of {addr} in {doc:#}"))
-}
-
 #[test]
 fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     let w = World::new();
@@ -104,8 +87,8 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     ));
     snap!("moved_markdown", md.stdout);
     let doc = w.plan_json();
-    assert_valid(&doc);
-    let c = change(&doc, &format!("{T}.b"));
+    common::assert_plan_schema(&doc);
+    let c = common::plan_docs::change_of(&doc, &format!("{T}.b"));
     assert_eq!(c["previous_address"], format!("{T}.a"), "{c:#}");
     assert_eq!(
         c["change"]["actions"],
@@ -151,8 +134,8 @@ fn removed_with_destroy_false_forgets_the_object_without_an_api_call() {
     let md = w.run(&["plan", "--format", "markdown"], 0);
     snap!("moved_forget_markdown", md.stdout);
     let doc = w.plan_json();
-    assert_valid(&doc);
-    let c = change(&doc, &format!("{T}.c"));
+    common::assert_plan_schema(&doc);
+    let c = common::plan_docs::change_of(&doc, &format!("{T}.c"));
     assert_eq!(
         c["change"]["actions"],
         serde_json::json!(["forget"]),

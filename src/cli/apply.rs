@@ -299,7 +299,8 @@ impl Out<'_> {
 
     fn show_plan(&self, plan: &Plan) {
         if self.json() {
-            let doc = crate::plan::render::json::render(plan);
+            let cx = crate::plan::render::json::Context::now(&self.ws.cfg, &self.ws.vars);
+            let doc = crate::plan::render::json::render(plan, &cx);
             self.events
                 .emit(serde_json::json!({ "type": "plan", "plan": doc }));
         } else {

@@ -141,6 +141,10 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,
+    /// With --format json: the document indented, for people (one line otherwise, as
+    /// Terraform prints it)
+    #[arg(long)]
+    pub pretty: bool,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -257,6 +261,9 @@ pub enum Command {
         plan_file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// With --json and a plan file: the document indented, for people (one line otherwise)
+        #[arg(long, requires = "json")]
+        pretty: bool,
     },
     /// Inspect and edit the state
     #[command(subcommand)]

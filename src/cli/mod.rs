@@ -173,7 +173,17 @@ async fn dispatch(cli: &Cli, p: Painter) -> CmdResult {
             parallelism,
             input: _,
         } => refresh::run(cli, vars, lock, *parallelism, p).await,
-        Command::Show { plan_file, json } => show::run(cli, plan_file.as_deref(), *json, p).await,
+        Command::Show {
+            plan_file,
+            json,
+            pretty,
+        } => {
+            let form = show::Form {
+                json: *json,
+                pretty: *pretty,
+            };
+            show::run(cli, plan_file.as_deref(), form, p).await
+        }
         Command::State(s) => state::run(cli, s, p).await,
         Command::Import {
             address,

@@ -36,10 +36,9 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         generate(file, &prep, &p)?;
     }
     let plan = &prep.plan;
+    let doc = json::render(plan, &json::Context::now(&ws.cfg, &ws.vars));
     let rendered = match a.format {
-        PlanFormat::Json => {
-            serde_json::to_string_pretty(&json::render(plan)).unwrap_or_default() + "\n"
-        }
+        PlanFormat::Json => json::text(&doc, a.pretty),
         PlanFormat::Markdown => markdown::render(plan),
         PlanFormat::Text => text::render(plan, &p),
     };
@@ -51,6 +50,7 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         saved::write(
             file,
             &saved::Saved::new(&prep, &ws.cfg, &ws.vars).map_err(Failure::new)?,
+            &doc,
             &mac_key,
         )
         .map_err(Failure::new)?;

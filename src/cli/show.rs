@@ -5,20 +5,29 @@ use super::{Cli, CmdResult, Failure, EXIT_OK};
 use crate::plan::render::{style::Painter, text};
 use crate::value::parse_path;
 
+/// How `show` prints: JSON or text, and JSON on one line or indented (`--pretty`).
+#[derive(Debug, Clone, Copy)]
+pub struct Form {
+    pub json: bool,
+    pub pretty: bool,
+}
+
 pub async fn run(
     cli: &Cli,
     plan_file: Option<&std::path::Path>,
-    json: bool,
+    form: Form,
     p: Painter,
 ) -> CmdResult {
+    let json = form.json;
     if let Some(file) = plan_file {
         // Authenticated with the key of the working directory's state, as `apply` does.
         let here = Workspace::state_only(cli)?;
         let loaded = here.backend.load().await?;
-        let saved = crate::plan::saved::read(file, &loaded.state).map_err(Failure::new)?;
+        let (saved, doc) =
+            crate::plan::saved::read_with_document(file, &loaded.state).map_err(Failure::new)?;
         if json {
-            let doc = crate::plan::render::json::render(&saved.plan);
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            // the document `plan --format json` printed for this plan, as it was written
+            out!("{}", crate::plan::render::json::text(&doc, form.pretty));
         } else {
             out!("{}", text::render(&saved.plan, &p));
             outln!(
