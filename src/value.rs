@@ -189,24 +189,6 @@ impl Value {
             ),
         }
     }
-
-    /// The mirror tree Terraform calls `after_unknown`: `true` where a value is unknown,
-    /// `false` for a known scalar, nested structure where maps and lists hold unknowns.
-    pub fn unknown_mask(&self) -> serde_json::Value {
-        match self {
-            Value::Unknown => serde_json::Value::Bool(true),
-            Value::Map(m) if self.has_unknown() => serde_json::Value::Object(
-                m.iter()
-                    .filter(|(_, v)| v.has_unknown())
-                    .map(|(k, v)| (k.clone(), v.unknown_mask()))
-                    .collect(),
-            ),
-            Value::List(l) if self.has_unknown() => {
-                serde_json::Value::Array(l.iter().map(Value::unknown_mask).collect())
-            }
-            _ => serde_json::Value::Bool(false),
-        }
-    }
 }
 
 impl From<&str> for Value {
@@ -487,13 +469,11 @@ mod tests {
     }
 
     #[test]
-    fn unknown_mask_marks_nested_unknowns() {
+    fn nested_unknowns_are_found() {
         let mut m = Map::new();
         m.insert("id".into(), Value::Unknown);
         m.insert("name".into(), Value::str("x"));
-        let v = Value::Map(m);
-        assert_eq!(v.unknown_mask(), serde_json::json!({"id": true}));
-        assert!(v.has_unknown());
+        assert!(Value::Map(m).has_unknown());
     }
 
     #[test]

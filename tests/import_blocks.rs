@@ -100,10 +100,7 @@ fn import_plan_renderings() {
     assert_eq!(c["change"]["actions"], serde_json::json!(["update"]));
     assert_eq!(c["change"]["importing"], serde_json::json!({ "id": SEED }));
     assert_eq!(doc["summary"]["import"], 1);
-    let text = std::fs::read_to_string(common::repo().join("docs/plan.schema.json")).unwrap();
-    let v = jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap();
-    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    common::assert_plan_schema(&doc);
 }
 
 #[test]

@@ -134,3 +134,15 @@ fn the_comment_links_the_ci_run() {
         assert!(r.stderr.contains("--comment-link"), "{r:?}");
     }
 }
+
+#[test]
+fn a_refresh_only_plan_records_the_drift_and_puts_nothing_back() {
+    let env = Env::applied_quickstart();
+    env.drift("base-staging-copy", "1");
+    let r = env.ok(&[&MARKDOWN[..], &["--refresh-only"]].concat(), 0);
+    r.out_has("**Refresh only:** 1 object changed outside strata. Applying this plan records what the cloud holds in the state and changes no object in the cloud.")
+        .out_has("A refresh-only plan puts nothing back")
+        .out_has("```diff\n  # huaweicloud_rds_parameter_template.base_copy has changed\n");
+    assert!(!r.stdout.contains("undoes a change"), "{}", r.stdout);
+    assert!(!r.stdout.contains("No changes"), "{}", r.stdout);
+}

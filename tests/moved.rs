@@ -8,7 +8,7 @@
 //! saved plans carry moves and forgets and a kill -9 after their journal write converges.
 
 mod common;
-use common::{Env, Server, HUAWEI};
+use common::{Env, HUAWEI};
 
 macro_rules! snap {
     ($name:expr, $text:expr) => {
@@ -32,53 +32,15 @@ fn write(env: &Env, resources: &str, rest: &str) {
 }
 
 /// A working directory and a standalone sandbox whose counters the test reads.
-struct World {
-    env: Env,
-    _server: Server,
-    url: String,
-}
+type World = common::served::Served;
 
 impl World {
     fn new() -> World {
-        let env = Env::new();
-        let (server, url) = env.serve_sandbox(&[]);
-        World {
-            env,
-            _server: server,
-            url,
-        }
-    }
-
-    fn run(&self, args: &[&str], code: i32) -> common::Run {
-        let mut all = vec!["-C", DIR];
-        all.extend_from_slice(args);
-        self.env
-            .ok_with(&all, &[("STRATA_SANDBOX_URL", self.url.as_str())], code)
+        World::start(Env::new(), DIR)
     }
 
     fn apply(&self) -> common::Run {
         self.run(&["apply", "--auto-approve"], 0)
-    }
-
-    /// The API calls counted since the last reset, by "METHOD path".
-    fn calls(&self) -> serde_json::Map<String, serde_json::Value> {
-        let text = strata::sandbox::admin_request(&self.url, "GET", "/_sandbox/stats")
-            .expect("the sandbox's counters");
-        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-        v["requests"].as_object().cloned().unwrap_or_default()
-    }
-
-    fn reset(&self) {
-        strata::sandbox::admin_request(&self.url, "DELETE", "/_sandbox/stats").expect("reset");
-    }
-
-    /// Calls that change something (anything but a GET).
-    fn writes(&self) -> Vec<String> {
-        self.calls()
-            .keys()
-            .filter(|k| !k.starts_with("GET "))
-            .cloned()
-            .collect()
     }
 
     fn listed(&self) -> Vec<String> {
@@ -98,23 +60,6 @@ impl World {
         let r = self.run(&["plan", "--format", "json"], 0);
         serde_json::from_str(&r.stdout).expect("plan JSON")
     }
-}
-
-/// The document matches docs/plan.schema.json.
-fn assert_valid(doc: &serde_json::Value) {
-    let text = std::fs::read_to_string(common::repo().join("docs/plan.schema.json")).unwrap();
-    let schema = serde_json::from_str(&text).unwrap();
-    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{errors:?}\n{doc:#}");
-}
-
-/// The change of `addr` in a plan JSON document.
-fn change<'a>(doc: &'a serde_json::Value, addr: &str) -> &'a serde_json::Value {
-    doc["resource_changes"]
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["address"] == addr))
-        .unwrap_or_else(|| panic!("no change of {addr} in {doc:#}"))
 }
 
 #[test]
@@ -142,8 +87,8 @@ fn a_renamed_block_is_moved_in_state_without_an_api_call() {
     ));
     snap!("moved_markdown", md.stdout);
     let doc = w.plan_json();
-    assert_valid(&doc);
-    let c = change(&doc, &format!("{T}.b"));
+    common::assert_plan_schema(&doc);
+    let c = common::plan_docs::change_of(&doc, &format!("{T}.b"));
     assert_eq!(c["previous_address"], format!("{T}.a"), "{c:#}");
     assert_eq!(
         c["change"]["actions"],
@@ -189,8 +134,8 @@ fn removed_with_destroy_false_forgets_the_object_without_an_api_call() {
     let md = w.run(&["plan", "--format", "markdown"], 0);
     snap!("moved_forget_markdown", md.stdout);
     let doc = w.plan_json();
-    assert_valid(&doc);
-    let c = change(&doc, &format!("{T}.c"));
+    common::assert_plan_schema(&doc);
+    let c = common::plan_docs::change_of(&doc, &format!("{T}.c"));
     assert_eq!(
         c["change"]["actions"],
         serde_json::json!(["forget"]),

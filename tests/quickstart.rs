@@ -128,7 +128,9 @@ fn json_plan_follows_the_contract() {
         2,
     );
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(doc["format_version"], "1");
+    assert_eq!(doc["format_version"], "1.2");
+    assert_eq!(doc["terraform_version"], "1.11.0");
+    assert_eq!(doc["strata_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["stack"], "quickstart");
     assert_eq!(doc["summary"]["create"], 1);
     assert_eq!(doc["summary"]["clone"], 2);
@@ -142,6 +144,8 @@ fn json_plan_follows_the_contract() {
     assert_eq!(copy["change"]["actions"], serde_json::json!(["create"]));
     assert_eq!(copy["change"]["before"], serde_json::Value::Null);
     assert_eq!(copy["change"]["after_unknown"]["id"], true);
+    // known after apply: left out of `after`, as Terraform writes it
+    assert!(copy["change"]["after"].get("id").is_none(), "{copy:#}");
     assert_eq!(
         copy["depends_on"][0],
         "huaweicloud_rds_parameter_template.base"

@@ -33,15 +33,6 @@ fn listed(env: &Env) -> Vec<String> {
     r.stdout.lines().map(String::from).collect()
 }
 
-/// The document matches docs/plan.schema.json.
-fn assert_valid(doc: &serde_json::Value) {
-    let text = std::fs::read_to_string(common::repo().join("docs/plan.schema.json")).unwrap();
-    let schema = serde_json::from_str(&text).unwrap();
-    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{errors:?}\n{doc:#}");
-}
-
 const BASE: &str = "huaweicloud_rds_parameter_template.base";
 const COPY: &str = "huaweicloud_rds_parameter_template.copy";
 
@@ -124,7 +115,7 @@ fn instance_addresses_in_state_commands_target_and_plan_json() {
     assert_eq!(of(format!("{COPY}[1]"))["index"], 1);
     assert_eq!(of(format!("{BASE}[\"red\"]"))["index"], "red");
     assert_eq!(plan["complete"], true);
-    assert_valid(&plan);
+    common::assert_plan_schema(&plan);
     env.ok(&["-C", STACK, "state", "rm", &format!("{COPY}[5]")], 0);
     assert!(!listed(&env).contains(&format!("{COPY}[5]")));
 }
@@ -171,7 +162,7 @@ fn a_for_each_known_only_after_apply_is_deferred_and_applied_in_the_same_run() {
     let r = env.ok(&["-C", STACK, "plan", "--format", "json"], 0);
     let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(plan["complete"], false);
-    assert_valid(&plan);
+    common::assert_plan_schema(&plan);
     assert_eq!(
         plan["deferred_changes"][0]["reason"],
         "instance_count_unknown"

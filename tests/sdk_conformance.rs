@@ -11,63 +11,24 @@
 
 mod common;
 
-use common::{repo, Env};
+use common::{python, repo, Env};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// How long one vendor's suite may take before it is stopped and the test fails.
 const SUITE_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
+/// The SDK suite's virtual environment (`common::python`).
+const SDKS: python::Suite = python::Suite::new(
+    "sdk",
+    "requirements-sdk.txt",
+    "THE VENDOR SDK CONFORMANCE SUITE",
+    "the official SDKs",
+);
 
-/// The SDK virtual environment, made once per test binary (the script itself locks against
-/// other binaries); `None`, after a loud warning, when it cannot be made outside CI.
 fn venv() -> Option<PathBuf> {
-    static VENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let made = VENV.get_or_init(|| {
-        let script = repo().join("tests/python/venv.sh");
-        let requirements = repo().join("tests/python/requirements-sdk.txt");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("sdk")
-            .arg(&requirements)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        match stdout.lines().last() {
-            Some(dir) if out.status.success() => Ok(PathBuf::from(dir)),
-            _ => Err(format!(
-                "{} exited {}:\n{}",
-                script.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            )),
-        }
-    });
-    match made {
-        Ok(dir) => Some(dir.clone()),
-        Err(why) if in_ci() => panic!(
-            "\n\n!!!!! THE VENDOR SDK CONFORMANCE SUITE CANNOT RUN: the Python virtual environment \
-             with the official SDKs could not be made (CI=true, so this fails) !!!!!\n{why}\n"
-        ),
-        Err(why) => {
-            // straight to the process's stderr: the test harness captures `eprintln!` of a
-            // passing test, and this warning must be seen
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!!!! WARNING: THE VENDOR SDK CONFORMANCE SUITE DID NOT RUN !!!!!\n\
-                 the Python virtual environment with the official SDKs could not be made:\n{why}\n\
-                 (under CI=true this is a failure)\n"
-            );
-            None
-        }
-    }
+    python::venv(&SDKS)
 }
 
 /// The sandbox settings of every suite but the faults': asynchronous changes in 300 ms.
@@ -122,35 +83,8 @@ fn conforms(module: &str, faults: &str) {
 
 /// The output of `python` (stdout and stderr, through the file `log`) once it exited 0 within
 /// [`SUITE_TIMEOUT`]; panics with it otherwise.
-fn finished(mut python: Command, log: &std::path::Path, what: &str, url: &str) -> String {
-    let mut child = python
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(log).expect("the log file"))
-        .stderr(Stdio::from(
-            std::fs::File::options()
-                .append(true)
-                .open(log)
-                .expect("the log file"),
-        ))
-        .spawn()
-        .expect("start the SDK suite");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the SDK suite") {
-            break Some(status);
-        }
-        if started.elapsed() > SUITE_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let output = std::fs::read_to_string(log).unwrap_or_default();
-    let Some(status) = status else {
-        panic!("{what} did not finish in {SUITE_TIMEOUT:?}:\n{output}");
-    };
+fn finished(python: Command, log: &std::path::Path, what: &str, url: &str) -> String {
+    let (status, output) = python::run_logged(python, log, what, SUITE_TIMEOUT);
     assert!(
         status.success(),
         "{what} failed against {url} ({status}):\n{output}"

@@ -2,11 +2,11 @@
 //! nothing but the saved plan (`--out`). With `--format markdown` a failed plan prints a
 //! comment of its own on stdout: the step that failed and every diagnostic reported.
 
-use super::workspace::{parse_addrs, print_notes, Workspace};
+use super::workspace::{lock_wait, print_notes, Workspace};
 use super::{reported, Cli, CmdResult, Failure, PlanArgs, PlanFormat, EXIT_CHANGES, EXIT_OK};
 use crate::config::vars::Missing;
 use crate::plan::render::{json, markdown, style::Painter, text};
-use crate::plan::{saved, Options};
+use crate::plan::saved;
 use crate::state::backend::Loaded;
 use crate::state::StateError;
 
@@ -69,13 +69,7 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
 async fn plan(cli: &Cli, a: &PlanArgs, p: Painter, step: &mut Step) -> CmdResult {
     let ws = Workspace::open(cli, &a.vars, Missing::Error)?;
     *step = Step::Arguments;
-    let options = Options {
-        destroy: a.destroy,
-        refresh: a.refresh,
-        targets: parse_addrs(&a.target, "--target", &ws.cfg)?,
-        replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
-        excludes: parse_addrs(&a.exclude, "--exclude", &ws.cfg)?,
-    };
+    let options = a.planning.options(&ws.cfg)?;
     *step = Step::Generating;
     if let Some(f) = a.generate_config_out.as_ref().filter(|f| f.exists()) {
         return Err(Failure::new(crate::plan::generate::refused(f)));
@@ -88,7 +82,7 @@ async fn plan(cli: &Cli, a: &PlanArgs, p: Painter, step: &mut Step) -> CmdResult
         // no state yet gets an empty one (serial 1) to hold it.
         let _guard = ws
             .backend
-            .lock("plan --out", std::time::Duration::ZERO)
+            .lock("plan --out", lock_wait(&a.lock, &p)?)
             .await?;
         ws.backend.persist(&mut loaded.state).await?;
         loaded.exists = true;
@@ -105,10 +99,9 @@ async fn plan(cli: &Cli, a: &PlanArgs, p: Painter, step: &mut Step) -> CmdResult
         generate(file, &prep, &p)?;
     }
     let plan = &prep.plan;
+    let doc = json::render(plan, &json::Context::now(&ws.cfg, &ws.vars));
     let rendered = match a.format {
-        PlanFormat::Json => {
-            serde_json::to_string_pretty(&json::render(plan)).unwrap_or_default() + "\n"
-        }
+        PlanFormat::Json => json::text(&doc, a.pretty),
         PlanFormat::Markdown => markdown::render(plan, a.link()),
         PlanFormat::Text => text::render(plan, &p),
     };
@@ -116,8 +109,8 @@ async fn plan(cli: &Cli, a: &PlanArgs, p: Painter, step: &mut Step) -> CmdResult
     if let (Some(file), None) = (&a.out, &conflict) {
         // saved before the plan is shown: what is shown is what was saved
         *step = Step::Saving;
-        let doc = saved::Saved::new(&prep, &ws.cfg, &ws.vars).map_err(Failure::new)?;
-        saved::write(file, &doc, &mac_key).map_err(Failure::new)?;
+        let saved = saved::Saved::new(&prep, &ws.cfg, &ws.vars).map_err(Failure::new)?;
+        saved::write(file, &saved, &doc, &mac_key).map_err(Failure::new)?;
     }
     out!("{}", ws.redactor.redact(&rendered));
     *step = Step::Printed;

@@ -5,20 +5,29 @@ use super::{Cli, CmdResult, Failure, EXIT_OK};
 use crate::plan::render::{style::Painter, text};
 use crate::value::parse_path;
 
+/// How `show` prints: JSON or text, and JSON on one line or indented (`--pretty`).
+#[derive(Debug, Clone, Copy)]
+pub struct Form {
+    pub json: bool,
+    pub pretty: bool,
+}
+
 pub async fn run(
     cli: &Cli,
     plan_file: Option<&std::path::Path>,
-    json: bool,
+    form: Form,
     p: Painter,
 ) -> CmdResult {
+    let json = form.json;
     if let Some(file) = plan_file {
         // Authenticated with the key of the working directory's state, as `apply` does.
         let here = Workspace::state_only(cli)?;
         let loaded = here.backend.load().await?;
-        let saved = crate::plan::saved::read(file, &loaded.state).map_err(Failure::new)?;
+        let (saved, doc) =
+            crate::plan::saved::read_with_document(file, &loaded.state).map_err(Failure::new)?;
         if json {
-            let doc = crate::plan::render::json::render(&saved.plan);
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            // the document `plan --format json` printed for this plan, as it was written
+            out!("{}", crate::plan::render::json::text(&doc, form.pretty));
         } else {
             out!("{}", text::render(&saved.plan, &p));
             outln!(
@@ -35,11 +44,7 @@ pub async fn run(
     let loaded = ws.backend.load().await?;
     let state = loaded.state;
     if json {
-        let mut v = serde_json::to_value(&state).map_err(|e| Failure::new(e.to_string()))?;
-        if let Some(o) = v.as_object_mut() {
-            o.remove("fingerprint_key");
-        }
-        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", document(&state)?);
         return Ok(EXIT_OK);
     }
     if state.resources.is_empty() && state.outputs.is_empty() {
@@ -64,4 +69,15 @@ pub async fn run(
     }
     super::output::print_outputs(&state, &p);
     Ok(EXIT_OK)
+}
+
+/// The state as a JSON document (`show --json`, `state pull`), pretty: everything the state
+/// holds but its fingerprint key, which stays in the backend (it authenticates saved plans
+/// and keys the fingerprints of secrets).
+pub fn document(state: &crate::state::State) -> Result<String, Failure> {
+    let mut v = serde_json::to_value(state).map_err(|e| Failure::new(e.to_string()))?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("fingerprint_key");
+    }
+    serde_json::to_string_pretty(&v).map_err(|e| Failure::new(e.to_string()))
 }

@@ -195,13 +195,19 @@ fn authentic(key: &[u8], doc: &serde_json::Value, given: &str) -> bool {
     mac(key, doc).verify_slice(&bytes).is_ok()
 }
 
-/// Write `saved` to `path` as the plan document with the `saved` section, closed by its MAC.
-pub fn write(path: &Path, saved: &Saved, key: &[u8]) -> Result<(), String> {
-    let mut doc = super::render::json::render(&saved.plan);
+/// Write `saved` to `path` as the plan document `doc` (rendered from `saved.plan`) with the
+/// `saved` section, closed by its MAC: one line, as tools read plan JSON.
+pub fn write(
+    path: &Path,
+    saved: &Saved,
+    doc: &serde_json::Value,
+    key: &[u8],
+) -> Result<(), String> {
+    let mut doc = doc.clone();
     doc["saved"] = serde_json::to_value(saved).map_err(|e| e.to_string())?;
     let tag = hex::encode(hmac::Mac::finalize(mac(key, &doc)).into_bytes());
     doc[MAC_FIELD] = serde_json::Value::String(format!("{MAC_PREFIX}{tag}"));
-    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+    let mut bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
     bytes.push(b'\n');
     snapshot::write_atomic(path, &bytes, false).map_err(|e| e.to_string())
 }
@@ -209,6 +215,15 @@ pub fn write(path: &Path, saved: &Saved, key: &[u8]) -> Result<(), String> {
 /// Read a saved plan made against `state`, refusing a damaged, edited or foreign file: it must
 /// name the state's lineage, and its MAC must be the one the state's key gives.
 pub fn read(path: &Path, state: &State) -> Result<Saved, String> {
+    read_with_document(path, state).map(|(saved, _)| saved)
+}
+
+/// [`read`], with the plan document as it was written (without `saved` and `mac`): what
+/// `plan --format json` printed for it.
+pub fn read_with_document(
+    path: &Path,
+    state: &State,
+) -> Result<(Saved, serde_json::Value), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the saved plan {}: {e}", path.display()))?;
     let mut doc: serde_json::Value = serde_json::from_str(&text)
@@ -252,12 +267,16 @@ pub fn read(path: &Path, state: &State) -> Result<Saved, String> {
             path.display()
         ));
     }
-    serde_json::from_value(doc["saved"].take()).map_err(|e| {
+    let saved = serde_json::from_value(doc["saved"].take()).map_err(|e| {
         format!(
             "{} is not a saved plan this strata can read: {e}",
             path.display()
         )
-    })
+    })?;
+    if let Some(o) = doc.as_object_mut() {
+        o.remove("saved");
+    }
+    Ok((saved, doc))
 }
 
 /// What a saved plan's copy of the config holds in place of a sensitive variable's default.

@@ -87,36 +87,6 @@ pub fn is_sensitive(path: &[crate::value::PathSeg], sensitive: &[Path]) -> bool 
     sensitive.iter().any(|s| path.starts_with(s))
 }
 
-/// The tree Terraform's JSON uses for `*_sensitive`: `true` at sensitive paths.
-pub fn tree(paths: &[Path]) -> serde_json::Value {
-    let mut root = serde_json::Value::Object(Default::default());
-    for p in paths {
-        if p.is_empty() {
-            return serde_json::Value::Bool(true);
-        }
-        let mut cur = &mut root;
-        for (i, seg) in p.iter().enumerate() {
-            let k = match seg {
-                crate::value::PathSeg::Key(k) => k.clone(),
-                crate::value::PathSeg::Index(n) => n.to_string(),
-            };
-            let last = i + 1 == p.len();
-            if !cur.is_object() {
-                break;
-            }
-            let obj = cur.as_object_mut().expect("checked");
-            if last {
-                obj.insert(k, serde_json::Value::Bool(true));
-                break;
-            }
-            cur = obj
-                .entry(k)
-                .or_insert_with(|| serde_json::Value::Object(Default::default()));
-        }
-    }
-    root
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,9 +102,5 @@ mod tests {
         let mut w = Value::from_json(&serde_json::json!({"sa": {"password": "other"}}));
         let fps2 = mask(&mut w, &[vec![key("sa"), key("password")]], b"k");
         assert_eq!(changed(&fps, &fps2), vec!["sa.password".to_string()]);
-        assert_eq!(
-            tree(&[vec![key("sa"), key("password")]]),
-            serde_json::json!({"sa": {"password": true}})
-        );
     }
 }

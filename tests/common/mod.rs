@@ -3,6 +3,9 @@
 #![allow(dead_code)]
 
 pub mod inventory;
+pub mod plan_docs;
+pub mod python;
+pub mod served;
 
 /// The provider block of the hand-written test stacks: Huawei Cloud in the sandbox, project `p`.
 pub const HUAWEI: &str =
@@ -293,6 +296,24 @@ impl Env {
     pub fn state_json(&self, stack: &str) -> serde_json::Value {
         serde_json::from_str(&self.read(&format!("state/{stack}.json"))).expect("state is JSON")
     }
+}
+
+/// Insist that `doc` matches docs/plan.schema.json (every violation is shown, with the
+/// document).
+#[track_caller]
+pub fn assert_plan_schema(doc: &serde_json::Value) {
+    let text = std::fs::read_to_string(repo().join("docs/plan.schema.json")).unwrap();
+    let schema = serde_json::from_str(&text).expect("docs/plan.schema.json is JSON");
+    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "plan does not match docs/plan.schema.json:\n{}\n{doc:#}",
+        errors.join("\n")
+    );
 }
 
 /// The quickstart config, for tests that edit it.

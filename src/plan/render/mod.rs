@@ -5,5 +5,6 @@ pub mod json;
 pub mod markdown;
 pub mod moves;
 pub mod parsed;
+pub mod refresh_only;
 pub mod style;
 pub mod text;

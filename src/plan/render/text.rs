@@ -813,6 +813,9 @@ pub fn render_findings(reconciled: &[String], drift: &[Drift], p: &Painter) -> S
 
 /// The whole plan as text.
 pub fn render(plan: &Plan, p: &Painter) -> String {
+    if plan.options.refresh_only {
+        return super::refresh_only::render(plan, p);
+    }
     let mut out: Vec<String> = Vec::new();
     let findings = render_findings(&plan.reconciled, &plan.drift, p);
     if !findings.is_empty() {

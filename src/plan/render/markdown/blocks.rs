@@ -48,10 +48,16 @@ pub fn drift(plan: &Plan) -> Option<Section> {
         "Drift: {n} object{} changed outside strata since the last apply",
         if n == 1 { "" } else { "s" }
     );
-    let intro = format!(
-        "Unless the configuration was changed to match, the plan puts these objects back: its \
-         rows say \"{UNDOES_DRIFT}\".\n\n"
-    );
+    let intro = if plan.options.refresh_only {
+        "A refresh-only plan puts nothing back: applying it records these values in the \
+         state.\n\n"
+            .to_string()
+    } else {
+        format!(
+            "Unless the configuration was changed to match, the plan puts these objects back: \
+             its rows say \"{UNDOES_DRIFT}\".\n\n"
+        )
+    };
     let mut lines = Vec::new();
     for (i, d) in plan.drift.iter().enumerate() {
         if i > 0 {

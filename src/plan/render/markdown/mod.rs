@@ -65,6 +65,9 @@ pub fn render(plan: &Plan, link: Option<&str>) -> String {
 
 /// The counts: Terraform's (as the text plan's `Plan:` line), then strata's by action.
 fn counts(plan: &Plan) -> String {
+    if plan.options.refresh_only {
+        return refresh_only(plan);
+    }
     if !plan.has_changes() {
         return "**No changes.** The infrastructure matches the configuration.\n\n".into();
     }
@@ -79,6 +82,19 @@ fn counts(plan: &Plan) -> String {
         by_action.join(" · "),
         deferred(plan),
         super::moves::markdown_warnings(plan)
+    )
+}
+
+/// What a refresh-only plan does: records what changed outside strata, changes nothing.
+fn refresh_only(plan: &Plan) -> String {
+    let n = plan.drift.len();
+    if n == 0 && !plan.outputs.iter().any(|o| o.action != Action::NoOp) {
+        return "**Refresh only — no changes.** The objects still match the state.\n\n".into();
+    }
+    format!(
+        "**Refresh only:** {n} object{} changed outside strata. Applying this plan records \
+         what the cloud holds in the state and changes no object in the cloud.\n\n",
+        plural(n)
     )
 }
 
