@@ -425,3 +425,25 @@ fn the_assume_role_block_is_checked_before_any_call() {
     );
     env.ok_with(&["-C", "s", "validate"], &vars, 0);
 }
+
+#[test]
+fn a_role_sts_refuses_is_the_error_of_the_call_that_needed_it() {
+    let env = Env::new();
+    let nobody = "acs:ram::1000000000000001:role/nobody";
+    env.write(
+        "s/main.yaml",
+        &alicloud_on_sandbox(&format!("    assume_role: {{ role_arn: \"{nobody}\" }}\n")),
+    );
+    let vars = [
+        ("STRATA_VAR_ak", ROLE_ASSUMER.key),
+        ("STRATA_VAR_sk", ROLE_ASSUMER.secret),
+    ];
+    // nothing to read: planning calls nothing, so assumes nothing
+    env.ok_with(&["-C", "s", "plan"], &vars, 0);
+    let r = env.ok_with(&["-C", "s", "apply", "--auto-approve"], &vars, 1);
+    r.err_has("alicloud_gpdb_instance.w");
+    r.err_has(&format!(
+        "EntityNotExist.Role: assuming role {nobody}: The specified Role not exists ."
+    ));
+    assert!(!r.all().contains(ROLE_ASSUMER.secret));
+}
