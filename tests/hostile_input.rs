@@ -316,7 +316,7 @@ fn rule_messages_never_show_a_sensitive_value() {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|d| d["message"].as_str())
+        .filter_map(|d| d["summary"].as_str())
         .collect();
     assert_eq!(doc["error_count"], 4, "{messages:?}");
     assert!(

@@ -8,7 +8,7 @@
 //! saved plans carry moves and forgets and a kill -9 after their journal write converges.
 
 mod common;
-use common::{Env, Server, HUAWEI};
+use common::{Env, HUAWEI};
 
 macro_rules! snap {
     ($name:expr, $text:expr) => {
@@ -32,53 +32,15 @@ fn write(env: &Env, resources: &str, rest: &str) {
 }
 
 /// A working directory and a standalone sandbox whose counters the test reads.
-struct World {
-    env: Env,
-    _server: Server,
-    url: String,
-}
+type World = common::served::Served;
 
 impl World {
     fn new() -> World {
-        let env = Env::new();
-        let (server, url) = env.serve_sandbox(&[]);
-        World {
-            env,
-            _server: server,
-            url,
-        }
-    }
-
-    fn run(&self, args: &[&str], code: i32) -> common::Run {
-        let mut all = vec!["-C", DIR];
-        all.extend_from_slice(args);
-        self.env
-            .ok_with(&all, &[("STRATA_SANDBOX_URL", self.url.as_str())], code)
+        World::start(Env::new(), DIR)
     }
 
     fn apply(&self) -> common::Run {
         self.run(&["apply", "--auto-approve"], 0)
-    }
-
-    /// The API calls counted since the last reset, by "METHOD path".
-    fn calls(&self) -> serde_json::Map<String, serde_json::Value> {
-        let text = strata::sandbox::admin_request(&self.url, "GET", "/_sandbox/stats")
-            .expect("the sandbox's counters");
-        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-        v["requests"].as_object().cloned().unwrap_or_default()
-    }
-
-    fn reset(&self) {
-        strata::sandbox::admin_request(&self.url, "DELETE", "/_sandbox/stats").expect("reset");
-    }
-
-    /// Calls that change something (anything but a GET).
-    fn writes(&self) -> Vec<String> {
-        self.calls()
-            .keys()
-            .filter(|k| !k.starts_with("GET "))
-            .cloned()
-            .collect()
     }
 
     fn listed(&self) -> Vec<String> {

@@ -214,8 +214,8 @@ fn validate_json_lists_diagnostics() {
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["valid"], false);
     let d = &doc["diagnostics"][0];
-    assert_eq!(d["file"], "stack/main.yaml");
-    assert_eq!(d["line"], 2);
+    assert_eq!(d["range"]["filename"], "stack/main.yaml");
+    assert_eq!(d["range"]["start"]["line"], 2);
     assert_eq!(d["address"], "bogus_type.x");
 }
 

@@ -1,6 +1,6 @@
-//! Variables end to end, through the binary: the precedence of every source of a value
-//! (default < strata.vars.yaml < *.auto.vars.yaml < --var-file in order < STRATA_VAR_* <
-//! --var), auto-loaded files kept out of the config, type conversion and its errors,
+//! Variables end to end, through the binary: the precedence of every source of a value, as
+//! Terraform's (default < STRATA_VAR_* < strata.vars.yaml < *.auto.vars.yaml < --var-file and
+//! --var in command-line order), auto-loaded files kept out of the config, type conversion and its errors,
 //! validation rules, and saved plans made with values from variable files.
 
 mod common;
@@ -41,8 +41,15 @@ fn precedence_of_every_source() {
     stack(&env, VARS);
     let name = |args: &[&str], envs: &[(&str, &str)]| planned_name(&env, args, envs);
     assert_eq!(name(&[], &[]), "t-default");
+    let envs = [("STRATA_VAR_name", "env")];
+    assert_eq!(name(&[], &envs), "t-env");
     env.write("s/strata.vars.yaml", "name: base\n");
     assert_eq!(name(&[], &[]), "t-base");
+    assert_eq!(
+        name(&[], &envs),
+        "t-base",
+        "the environment is below every file"
+    );
     env.write("s/b.auto.vars.yaml", "name: auto-b\n");
     assert_eq!(name(&[], &[]), "t-auto-b");
     env.write("s/a.auto.vars.yaml", "name: auto-a\n");
@@ -52,10 +59,33 @@ fn precedence_of_every_source() {
     let files = ["--var-file", "one.yaml", "--var-file", "two.yaml"];
     assert_eq!(name(&files[..2], &[]), "t-one");
     assert_eq!(name(&files, &[]), "t-two", "a later --var-file wins");
-    let envs = [("STRATA_VAR_name", "env")];
-    assert_eq!(name(&files, &envs), "t-env");
     let cli = [&files[..], &["--var", "name=cli"]].concat();
     assert_eq!(name(&cli, &envs), "t-cli");
+    // --var and --var-file: the later on the command line wins, in either spelling
+    let orders: [(&[&str], &str); 3] = [
+        (&["-var", "name=cli", "-var-file=one.yaml"], "t-one"),
+        (
+            &[
+                "--var-file=one.yaml",
+                "-var=name=cli",
+                "--var-file",
+                "two.yaml",
+            ],
+            "t-two",
+        ),
+        (
+            &[
+                "--var-file=one.yaml",
+                "--var-file=two.yaml",
+                "-var",
+                "name=cli",
+            ],
+            "t-cli",
+        ),
+    ];
+    for (args, want) in orders {
+        assert_eq!(name(args, &[]), want, "{args:?}");
+    }
 }
 
 #[test]

@@ -2,10 +2,10 @@
 //! fold the journal into a new state snapshot, report. `apply PLAN_FILE` applies exactly a
 //! saved plan, refusing it when the state moved since it was made.
 
-use super::workspace::{lock_and_load, parse_addrs, Prepared, Workspace};
+use super::workspace::{lock_and_load, Prepared, Workspace};
 use super::{
-    ApplyArgs, Cli, CmdResult, DestroyArgs, Failure, LockArgs, EXIT_ERROR, EXIT_INTERRUPTED,
-    EXIT_OK,
+    ApplyArgs, Cli, CmdResult, DestroyArgs, Failure, LockArgs, PlanningArgs, EXIT_ERROR,
+    EXIT_INTERRUPTED, EXIT_OK,
 };
 use crate::apply::report::{Bars, JsonEvents, Lines, Reporter};
 use crate::apply::session::{operations, Session};
@@ -18,11 +18,12 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
+/// `apply [PLAN_FILE]`; `apply --destroy` is `destroy`.
 pub async fn run_apply(cli: &Cli, a: &ApplyArgs, p: Painter) -> CmdResult {
     if let Some(file) = &a.plan_file {
         return run_saved(cli, file, a, p).await;
     }
-    start(cli, a, false, p).await
+    start(cli, a, p).await
 }
 
 /// `destroy` is `apply` of a destroy plan: always refreshed, nothing replaced.
@@ -31,36 +32,32 @@ pub async fn run_destroy(cli: &Cli, a: &DestroyArgs, p: Painter) -> CmdResult {
         plan_file: None,
         auto_approve: a.auto_approve,
         parallelism: a.parallelism,
-        target: a.target.clone(),
-        replace: Vec::new(),
-        exclude: a.exclude.clone(),
-        refresh: true,
+        planning: PlanningArgs {
+            refresh: true,
+            refresh_only: false,
+            target: a.target.clone(),
+            replace: Vec::new(),
+            exclude: a.exclude.clone(),
+            destroy: true,
+        },
         vars: a.vars.clone(),
         lock: a.lock.clone(),
+        input: a.input.clone(),
         json: a.json,
     };
-    start(cli, &a, true, p).await
+    start(cli, &a, p).await
 }
 
 /// Plan and apply (or destroy) as the arguments say.
-async fn start(cli: &Cli, a: &ApplyArgs, destroy: bool, p: Painter) -> CmdResult {
+async fn start(cli: &Cli, a: &ApplyArgs, p: Painter) -> CmdResult {
     let ws = Workspace::open(cli, &a.vars, Missing::Error)?;
-    let options = Options {
-        destroy,
-        refresh: a.refresh,
-        targets: parse_addrs(&a.target, "--target", &ws.cfg)?,
-        replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
-        excludes: parse_addrs(&a.exclude, "--exclude", &ws.cfg)?,
+    let options = a.planning.options(&ws.cfg)?;
+    let approval = Approval::Ask {
+        auto_approve: a.auto_approve,
+        input: a.input.input,
     };
-    run(
-        &ws,
-        &a.lock,
-        options,
-        a.auto_approve,
-        a.parallelism,
-        Style::of(a.json, p),
-    )
-    .await
+    let style = Style::of(a.json, p);
+    run(&ws, &a.lock, options, approval, a.parallelism, style).await
 }
 
 /// How progress and the result are reported: for people (coloured text, bars on a
@@ -92,8 +89,8 @@ impl Style {
 /// How the plan is approved.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Approval {
-    /// Ask on a terminal unless --auto-approve.
-    Ask { auto_approve: bool },
+    /// Ask on a terminal unless --auto-approve (never when --input=false).
+    Ask { auto_approve: bool, input: bool },
     /// A saved plan: making it was the review.
     Saved,
 }
@@ -105,7 +102,7 @@ async fn run(
     ws: &Workspace,
     lock: &LockArgs,
     options: Options,
-    auto_approve: bool,
+    approval: Approval,
     parallelism: usize,
     style: Style,
 ) -> CmdResult {
@@ -120,7 +117,6 @@ async fn run(
             drop(guard);
             return Err(Failure::new(stuck(&deferred)));
         }
-        let approval = Approval::Ask { auto_approve };
         let code = finish(ws, prep, guard, approval, parallelism, style).await?;
         if code != EXIT_OK || deferred.is_empty() {
             return Ok(code);
@@ -423,18 +419,24 @@ impl Out<'_> {
 /// Ask for approval unless it is given. `Err` when the run must stop: refused (with why), or
 /// cancelled at the prompt.
 async fn approve(approval: Approval, out: &Out<'_>, destroy: bool) -> Result<(), Failure> {
-    if approval
-        != (Approval::Ask {
-            auto_approve: false,
-        })
-    {
+    let Approval::Ask {
+        auto_approve: false,
+        input,
+    } = approval
+    else {
         return Ok(());
-    }
+    };
     let op = out.op;
     if out.json() {
         return Err(Failure::new(format!(
             "{op} --json cannot ask for approval: pass --auto-approve, or apply a saved plan \
              (strata plan --out FILE; strata apply FILE --json)"
+        )));
+    }
+    if !input {
+        return Err(Failure::new(format!(
+            "{op} needs approval and --input=false forbids asking: pass --auto-approve, or \
+             apply a saved plan (strata plan --out FILE; strata apply FILE)"
         )));
     }
     if !std::io::stdin().is_terminal() {

@@ -1,8 +1,9 @@
 //! `strata fmt [--check]`: rewrite the stack's YAML files in the canonical layout (see
-//! `config::format`), keeping their comments; `--check` changes nothing and exits 1 when a file
-//! is not formatted (for CI).
+//! `config::format`), keeping their comments; `--check` changes nothing and exits 3 when a file
+//! is not formatted (Terraform's `fmt -check` code, for CI). A file that is not valid YAML is
+//! an error (exit 1), whatever else is found.
 
-use super::{Cli, CmdResult, Failure, EXIT_ERROR, EXIT_OK};
+use super::{Cli, CmdResult, Failure, EXIT_ERROR, EXIT_OK, EXIT_UNFORMATTED};
 use crate::plan::render::style::Painter;
 
 pub fn run(cli: &Cli, check: bool, diff: bool, p: Painter) -> CmdResult {
@@ -53,11 +54,14 @@ pub fn run(cli: &Cli, check: bool, diff: bool, p: Painter) -> CmdResult {
             outln!("formatted {}", f.display());
         }
     }
-    if broken > 0 || (check && unformatted > 0) {
-        if check && unformatted > 0 {
-            errln!("{unformatted} file(s) are not formatted: run strata fmt");
-        }
-        return Ok(EXIT_ERROR);
+    if check && unformatted > 0 {
+        errln!("{unformatted} file(s) are not formatted: run strata fmt");
     }
-    Ok(EXIT_OK)
+    Ok(if broken > 0 {
+        EXIT_ERROR
+    } else if check && unformatted > 0 {
+        EXIT_UNFORMATTED
+    } else {
+        EXIT_OK
+    })
 }

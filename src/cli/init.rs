@@ -1,8 +1,14 @@
-//! `strata init`: write a commented starter stack for a chosen provider family, ready to run
-//! against the embedded sandbox. The starters are the families' own (`families::Family::
-//! starter`); here they get the common header and are written.
+//! `strata init`: in a directory without a config, write a commented starter stack for a
+//! chosen provider family, ready to run against the embedded sandbox (the starters are the
+//! families' own, `families::Family::starter`; here they get the common header). In an
+//! existing stack, change nothing and check it (`init::check`), so pipelines that run
+//! `init -input=false` first go on.
+//!
+//! Invariant: `init` never overwrites or adds a file in a directory that holds a config.
 
-use super::{CmdResult, Failure, EXIT_OK};
+mod check;
+
+use super::{Cli, CmdResult, Failure, EXIT_OK};
 use std::path::Path;
 
 /// The comment every starter opens with.
@@ -24,29 +30,25 @@ pub fn families() -> Vec<&'static str> {
     crate::families::ALL.iter().map(|f| f.name()).collect()
 }
 
-pub fn run(dir: &Path, provider: &str) -> CmdResult {
-    let text = starter(provider).ok_or_else(|| {
-        Failure::new(format!(
-            "no starter for provider \"{provider}\": choose one of {}",
-            families().join(", ")
-        ))
-    })?;
-    std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
-    let existing = std::fs::read_dir(dir)
-        .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?
-        .filter_map(|e| e.ok())
-        .any(|e| {
-            matches!(
-                e.path().extension().and_then(|x| x.to_str()),
-                Some("yaml") | Some("yml")
-            )
-        });
-    if existing {
-        return Err(Failure::new(format!(
-            "{} already holds a config (*.yaml): strata init only starts new stacks",
-            dir.display()
-        )));
+/// The family a starter is written for when `--provider` is not given.
+const DEFAULT_FAMILY: &str = "huaweicloud";
+
+/// Write a starter into `dir` (default: the `-C` directory), or — when it holds a config
+/// already — check that stack and change nothing.
+pub async fn run(cli: &Cli, dir: Option<&Path>, provider: Option<&str>) -> CmdResult {
+    let dir = dir.unwrap_or(&cli.dir);
+    let text = match provider {
+        Some(name) => Some(starter(name).ok_or_else(|| unknown_family(name))?),
+        None => None,
+    };
+    if holds_config(dir)? {
+        return check::run(cli, dir, provider).await;
     }
+    let provider = provider.unwrap_or(DEFAULT_FAMILY);
+    let text = text
+        .or_else(|| starter(provider))
+        .ok_or_else(|| unknown_family(provider))?;
+    std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
     let path = dir.join("main.yaml");
     std::fs::write(&path, text).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
     outln!(
@@ -55,6 +57,28 @@ pub fn run(dir: &Path, provider: &str) -> CmdResult {
         dir.display()
     );
     Ok(EXIT_OK)
+}
+
+fn unknown_family(name: &str) -> Failure {
+    Failure::new(format!(
+        "no starter for provider \"{name}\": choose one of {}",
+        families().join(", ")
+    ))
+}
+
+/// Whether `dir` holds a config file (`*.yaml` / `*.yml`); a missing directory holds none.
+fn holds_config(dir: &Path) -> Result<bool, Failure> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Failure::new(format!("{}: {e}", dir.display()))),
+    };
+    Ok(entries.filter_map(|e| e.ok()).any(|e| {
+        matches!(
+            e.path().extension().and_then(|x| x.to_str()),
+            Some("yaml") | Some("yml")
+        )
+    }))
 }
 
 #[cfg(test)]

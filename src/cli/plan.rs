@@ -1,22 +1,16 @@
 //! `strata plan`: reconcile, refresh and diff, then render as text or JSON. Writes nothing.
 
-use super::workspace::{parse_addrs, print_notes, Workspace};
+use super::workspace::{lock_wait, print_notes, Workspace};
 use super::{Cli, CmdResult, Failure, PlanArgs, PlanFormat, EXIT_CHANGES, EXIT_OK};
 use crate::config::vars::Missing;
 use crate::plan::render::{json, markdown, style::Painter, text};
-use crate::plan::{saved, Options};
+use crate::plan::saved;
 use crate::state::backend::Loaded;
 use crate::state::StateError;
 
 pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
     let ws = Workspace::open(cli, &a.vars, Missing::Error)?;
-    let options = Options {
-        destroy: a.destroy,
-        refresh: a.refresh,
-        targets: parse_addrs(&a.target, "--target", &ws.cfg)?,
-        replace: parse_addrs(&a.replace, "--replace", &ws.cfg)?,
-        excludes: parse_addrs(&a.exclude, "--exclude", &ws.cfg)?,
-    };
+    let options = a.planning.options(&ws.cfg)?;
     if let Some(f) = a.generate_config_out.as_ref().filter(|f| f.exists()) {
         return Err(Failure::new(crate::plan::generate::refused(f)));
     }
@@ -27,7 +21,7 @@ pub async fn run(cli: &Cli, a: &PlanArgs, p: Painter) -> CmdResult {
         // no state yet gets an empty one (serial 1) to hold it.
         let _guard = ws
             .backend
-            .lock("plan --out", std::time::Duration::ZERO)
+            .lock("plan --out", lock_wait(&a.lock, &p)?)
             .await?;
         ws.backend.persist(&mut loaded.state).await?;
         loaded.exists = true;

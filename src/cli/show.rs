@@ -35,11 +35,7 @@ pub async fn run(
     let loaded = ws.backend.load().await?;
     let state = loaded.state;
     if json {
-        let mut v = serde_json::to_value(&state).map_err(|e| Failure::new(e.to_string()))?;
-        if let Some(o) = v.as_object_mut() {
-            o.remove("fingerprint_key");
-        }
-        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", document(&state)?);
         return Ok(EXIT_OK);
     }
     if state.resources.is_empty() && state.outputs.is_empty() {
@@ -64,4 +60,15 @@ pub async fn run(
     }
     super::output::print_outputs(&state, &p);
     Ok(EXIT_OK)
+}
+
+/// The state as a JSON document (`show --json`, `state pull`), pretty: everything the state
+/// holds but its fingerprint key, which stays in the backend (it authenticates saved plans
+/// and keys the fingerprints of secrets).
+pub fn document(state: &crate::state::State) -> Result<String, Failure> {
+    let mut v = serde_json::to_value(state).map_err(|e| Failure::new(e.to_string()))?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("fingerprint_key");
+    }
+    serde_json::to_string_pretty(&v).map_err(|e| Failure::new(e.to_string()))
 }

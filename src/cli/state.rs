@@ -1,7 +1,7 @@
-//! `strata state list | show | rm | mv`: inspect and edit the state (edits take the lock and
-//! write a new snapshot; the previous one is kept as `.backup`).
+//! `strata state list | show | pull | rm | mv | migrate`: inspect and edit the state (edits
+//! take the lock and write a new snapshot; the previous one is kept as `.backup`).
 
-use super::workspace::{lock_and_load, lock_timeout, Workspace};
+use super::workspace::{lock_and_load, lock_wait, Workspace};
 use super::{Cli, CmdResult, Failure, StateCommand, EXIT_OK};
 use crate::address::Address;
 use crate::plan::render::{style::Painter, text};
@@ -21,6 +21,13 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 outln!("{a}");
             }
         }
+        StateCommand::Pull => {
+            // as `terraform state pull`: the document, or nothing when there is no state yet
+            let loaded = ws.backend.load().await?;
+            if loaded.exists {
+                outln!("{}", super::show::document(&loaded.state)?);
+            }
+        }
         StateCommand::Show { address } => {
             let addr = parse(address)?;
             let state = ws.backend.load().await?.state;
@@ -37,63 +44,82 @@ pub async fn run(cli: &Cli, cmd: &StateCommand, p: Painter) -> CmdResult {
                 outln!("# depends on: {}", deps.join(", "));
             }
         }
-        StateCommand::Rm { addresses, lock } => {
-            let addrs: Vec<Address> = addresses
-                .iter()
-                .map(|a| parse(a))
-                .collect::<Result<_, _>>()?;
-            let (_guard, loaded) = lock_and_load(ws.backend.as_ref(), "state rm", lock, &p).await?;
-            let mut state = loaded.state;
-            for a in &addrs {
-                if !state.resources.contains_key(a) {
-                    return Err(Failure::new(format!(
-                        "{a} is not in the state: nothing was removed"
-                    )));
-                }
-            }
-            for a in &addrs {
-                state.apply(&Entry::Remove {
-                    addr: a.clone(),
-                    intent: None,
-                });
-            }
-            ws.backend.persist(&mut state).await?;
-            outln!(
-                "Removed {} object{} from the state (they still exist in the cloud).",
-                addrs.len(),
-                if addrs.len() == 1 { "" } else { "s" }
-            );
-        }
-        StateCommand::Migrate { to, lock } => return migrate(&ws, to, lock).await,
-        StateCommand::Mv { from, to, lock } => {
-            let (from, to) = (parse(from)?, parse(to)?);
-            if from.ty != to.ty || from.mode != to.mode {
-                return Err(Failure::new(format!(
-                    "cannot move {from} to {to}: an object keeps its type"
-                )));
-            }
-            let (_guard, loaded) = lock_and_load(ws.backend.as_ref(), "state mv", lock, &p).await?;
-            let mut state = loaded.state;
-            if !state.resources.contains_key(&from) {
-                return Err(Failure::new(format!("{from} is not in the state")));
-            }
-            if state.resources.contains_key(&to) {
-                return Err(Failure::new(format!("{to} is already in the state")));
-            }
-            state.apply(&Entry::Move {
-                from: from.clone(),
-                to: to.clone(),
-            });
-            ws.backend.persist(&mut state).await?;
-            outln!("Moved {from} to {to}.");
-        }
+        StateCommand::Rm { addresses, lock } => rm(&ws, addresses, lock, &p).await?,
+        StateCommand::Migrate { to, lock } => return migrate(&ws, to, lock, &p).await,
+        StateCommand::Mv { from, to, lock } => mv(&ws, from, to, lock, &p).await?,
     }
     Ok(EXIT_OK)
 }
 
+/// `state rm`: forget objects, which keep existing in the cloud.
+async fn rm(
+    ws: &Workspace,
+    addresses: &[String],
+    lock: &super::LockArgs,
+    p: &Painter,
+) -> Result<(), Failure> {
+    let addrs: Vec<Address> = addresses
+        .iter()
+        .map(|a| parse(a))
+        .collect::<Result<_, _>>()?;
+    let (_guard, loaded) = lock_and_load(ws.backend.as_ref(), "state rm", lock, p).await?;
+    let mut state = loaded.state;
+    for a in &addrs {
+        if !state.resources.contains_key(a) {
+            return Err(Failure::new(format!(
+                "{a} is not in the state: nothing was removed"
+            )));
+        }
+    }
+    for a in &addrs {
+        state.apply(&Entry::Remove {
+            addr: a.clone(),
+            intent: None,
+        });
+    }
+    ws.backend.persist(&mut state).await?;
+    outln!(
+        "Removed {} object{} from the state (they still exist in the cloud).",
+        addrs.len(),
+        if addrs.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+/// `state mv`: move an object to another address of its type.
+async fn mv(
+    ws: &Workspace,
+    from: &str,
+    to: &str,
+    lock: &super::LockArgs,
+    p: &Painter,
+) -> Result<(), Failure> {
+    let (from, to) = (parse(from)?, parse(to)?);
+    if from.ty != to.ty || from.mode != to.mode {
+        return Err(Failure::new(format!(
+            "cannot move {from} to {to}: an object keeps its type"
+        )));
+    }
+    let (_guard, loaded) = lock_and_load(ws.backend.as_ref(), "state mv", lock, p).await?;
+    let mut state = loaded.state;
+    if !state.resources.contains_key(&from) {
+        return Err(Failure::new(format!("{from} is not in the state")));
+    }
+    if state.resources.contains_key(&to) {
+        return Err(Failure::new(format!("{to} is already in the state")));
+    }
+    state.apply(&Entry::Move {
+        from: from.clone(),
+        to: to.clone(),
+    });
+    ws.backend.persist(&mut state).await?;
+    outln!("Moved {from} to {to}.");
+    Ok(())
+}
+
 /// `state migrate --to`: copy the state (snapshot with its journal replayed) to another
 /// backend that holds none for this stack yet, then read it back and compare.
-pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs) -> CmdResult {
+pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs, p: &Painter) -> CmdResult {
     use super::workspace::{open_backend, Place};
     let dest_place = if to.starts_with("postgres://") || to.starts_with("postgresql://") {
         Place::Postgres(to.to_string())
@@ -102,7 +128,7 @@ pub async fn migrate(ws: &Workspace, to: &str, lock: &super::LockArgs) -> CmdRes
     };
     let (dest, pw) = open_backend(&dest_place, &ws.cfg)?;
     let hide = crate::util::Redactor::new(pw);
-    let wait = lock_timeout(lock)?;
+    let wait = lock_wait(lock, p)?;
     let _src_guard = ws.backend.lock("state migrate", wait).await?;
     let loaded = ws.backend.load().await?;
     if loaded.replayed > 0 || !loaded.state.intents.is_empty() {

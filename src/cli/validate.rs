@@ -1,5 +1,9 @@
 //! `strata validate`: every problem in the config, each with file, line, address and
-//! attribute; `--json` for tools. Exit 1 when anything is wrong.
+//! attribute; `--json` for tools, in the shape of `terraform validate -json` (`validate::json`).
+//! Exit 1 when anything is wrong.
+
+mod json;
+mod secrets;
 
 use super::workspace::{load_config, print_diags};
 use super::{Cli, CmdResult, VarArgs, EXIT_ERROR, EXIT_OK};
@@ -19,13 +23,7 @@ pub fn run(cli: &Cli, json: bool, vars: &VarArgs, p: Painter) -> CmdResult {
     diags.extend(moves);
     let errors = diags.errors();
     if json {
-        let doc = serde_json::json!({
-            "valid": errors == 0,
-            "stack": cfg.stack,
-            "error_count": errors,
-            "warning_count": diags.0.len() - errors,
-            "diagnostics": diags.0,
-        });
+        let doc = json::document(&cfg, &diags);
         outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         print_diags(&diags, &Redactor::default());

@@ -3,7 +3,7 @@
 //! chooses it), the sandbox connector and the providers (`families::providers_for`); the
 //! reconcile → refresh → plan sequence itself is the library's (`plan::prepared::prepare`).
 
-use super::{Cli, Failure, LockArgs, VarArgs};
+use super::{Cli, Failure, LockArgs, PlanningArgs, VarArgs};
 use crate::address::Address;
 use crate::config::vars::{self, Missing, VarFile, Vars};
 use crate::config::{self, Config};
@@ -54,12 +54,19 @@ fn secrets(vars: &Vars) -> Vec<String> {
         .collect()
 }
 
-/// What the command line gives variables: `--var` assignments, the variable files (the
-/// stack directory's, then `--var-file`'s), and the problems reading them.
-fn given_values(
-    cli: &Cli,
-    var_args: &VarArgs,
-) -> (Vec<(String, String)>, Vec<VarFile>, Diagnostics) {
+/// What the command line gives variables.
+struct GivenValues {
+    /// `--var` assignments, in order.
+    assignments: Vec<(String, String)>,
+    /// For each assignment, how many `--var-file`s come before it.
+    files_before: Vec<usize>,
+    /// The variable files: the stack directory's, then `--var-file`'s.
+    files: Vec<VarFile>,
+    /// The problems reading them.
+    diags: Diagnostics,
+}
+
+fn given_values(cli: &Cli, var_args: &VarArgs) -> GivenValues {
     let mut diags = Diagnostics::default();
     let assignments = match vars::parse_assignments(&var_args.vars) {
         Ok(a) => a,
@@ -70,23 +77,26 @@ fn given_values(
     };
     let (files, fdiags) = vars::files::gather(&cli.dir, &var_args.var_files);
     diags.extend(fdiags);
-    (assignments, files, diags)
+    GivenValues {
+        assignments,
+        files_before: var_args.files_before.clone(),
+        files,
+        diags,
+    }
 }
 
-/// The variable values of `cfg` from its defaults, the variable files, the environment and
+/// The variable values of `cfg` from its defaults, the environment, the variable files and
 /// `--var` (`config::vars`): values, where each came from, and every problem.
-fn resolve_vars(
-    cfg: &Config,
-    (assignments, files, mut diags): (Vec<(String, String)>, Vec<VarFile>, Diagnostics),
-    missing: Missing,
-) -> vars::Resolved {
+fn resolve_vars(cfg: &Config, given: GivenValues, missing: Missing) -> vars::Resolved {
     let env = |k: &str| std::env::var(k).ok();
-    let given = vars::Given {
-        files: &files,
-        cli: &assignments,
+    let g = vars::Given {
+        files: &given.files,
+        cli: &given.assignments,
+        files_before: &given.files_before,
         env: &env,
     };
-    let mut resolved = vars::resolve_given(cfg, &given, missing);
+    let mut resolved = vars::resolve_given(cfg, &g, missing);
+    let mut diags = given.diags;
     diags.extend(std::mem::take(&mut resolved.diags));
     resolved.diags = diags;
     resolved
@@ -173,7 +183,7 @@ pub async fn lock_and_load(
     lock: &LockArgs,
     p: &Painter,
 ) -> Result<(Box<dyn LockGuard>, Loaded), Failure> {
-    let guard = backend.lock(op, lock_timeout(lock)?).await?;
+    let guard = backend.lock(op, lock_wait(lock, p)?).await?;
     if let Some(c) = guard.cleared() {
         errln!("{} {c}", p.yellow("Note:"));
     }
@@ -182,7 +192,22 @@ pub async fn lock_and_load(
     Ok((guard, loaded))
 }
 
-pub fn lock_timeout(l: &LockArgs) -> Result<Duration, Failure> {
+/// How long to wait for the state's lock (`--lock-timeout`). A command that writes the state
+/// always takes its lock: `--lock=false` is accepted, as Terraform's pipelines pass it, and
+/// noted — without the lock, a run beside another could lose the record of what it made in
+/// the cloud (docs/safety.md).
+pub fn lock_wait(l: &LockArgs, p: &Painter) -> Result<Duration, Failure> {
+    if !l.lock {
+        errln!(
+            "{} --lock=false: strata still locks the state while writing it (without the lock, \
+             a run beside another could lose the record of what it made in the cloud)",
+            p.yellow("Note:")
+        );
+    }
+    lock_timeout(l)
+}
+
+fn lock_timeout(l: &LockArgs) -> Result<Duration, Failure> {
     config::parse_duration(&l.lock_timeout)
         .or_else(|e| {
             if l.lock_timeout.trim() == "0" || l.lock_timeout.trim() == "0s" {
@@ -192,6 +217,25 @@ pub fn lock_timeout(l: &LockArgs) -> Result<Duration, Failure> {
             }
         })
         .map_err(|e| Failure::new(format!("--lock-timeout: {e}")))
+}
+
+impl PlanningArgs {
+    /// The planning options the flags give, the addresses checked against `cfg`.
+    pub fn options(&self, cfg: &Config) -> Result<Options, Failure> {
+        if self.refresh_only && !self.refresh {
+            return Err(Failure::new(
+                "--refresh-only plans what refresh finds: it cannot be used with --refresh=false",
+            ));
+        }
+        Ok(Options {
+            destroy: self.destroy,
+            refresh: self.refresh,
+            refresh_only: self.refresh_only,
+            targets: parse_addrs(&self.target, "--target", cfg)?,
+            replace: parse_addrs(&self.replace, "--replace", cfg)?,
+            excludes: parse_addrs(&self.exclude, "--exclude", cfg)?,
+        })
+    }
 }
 
 /// The addresses of `--target`-like flags: an address, or a module path (`module.NAME`,
@@ -301,7 +345,9 @@ impl Workspace {
             }
         }
         let given = given_values(cli, var_args);
-        saved.check_fixed(&cfg, &given.1).map_err(Failure::new)?;
+        saved
+            .check_fixed(&cfg, &given.files)
+            .map_err(Failure::new)?;
         // only the sensitive values are taken from what is given now
         let resolved = resolve_vars(&Saved::sensitive_only(&cfg), given, Missing::Unknown);
         if resolved.diags.has_errors() {

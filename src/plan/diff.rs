@@ -195,6 +195,10 @@ pub async fn plan(input: &PlanInput<'_>) -> Result<Plan, Diagnostics> {
         failed_locals: HashSet::new(),
     };
     p.objects.planned.dir = input.cfg.dir.clone();
+    if opts.refresh_only {
+        p.scope_as_refreshed();
+        return p.finish();
+    }
     if opts.destroy {
         graph.topo().map_err(cycle_error)?;
         p.plan_destroy(&included);
@@ -612,6 +616,34 @@ impl<'a> Planner<'a> {
             repeated: self.repeated,
             deferred: self.deferred.into_iter().collect(),
         })
+    }
+
+    /// `--refresh-only`: no change is planned, so the scope the outputs are evaluated in is
+    /// the refreshed state — what it does not hold yet is unknown, a repeated block is the
+    /// instances it holds.
+    fn scope_as_refreshed(&mut self) {
+        let cfg = self.input.cfg;
+        let state = self.input.state;
+        for (addr, b) in &cfg.resources {
+            let Some(repeat) = &b.repeat else {
+                if !state.resources.contains_key(addr) {
+                    self.unknown(addr);
+                }
+                continue;
+            };
+            let keys = state
+                .resources
+                .keys()
+                .filter(|a| a.in_block(addr))
+                .filter_map(|a| a.key.clone())
+                .collect();
+            let kind = match repeat {
+                crate::config::Repeat::Count(_) => RepeatKind::Count,
+                crate::config::Repeat::ForEach(_) => RepeatKind::ForEach,
+            };
+            let whole = Repetition::Instances(kind, keys);
+            self.objects.planned.repeated.insert(addr.clone(), whole);
+        }
     }
 
     /// An object whose value is known only after apply.

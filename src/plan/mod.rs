@@ -202,6 +202,10 @@ pub struct Options {
     /// `--exclude`: left out, with what depends on them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excludes: Vec<Address>,
+    /// `--refresh-only`: nothing is planned but recording what refresh found (drift) and the
+    /// outputs' values from the refreshed state; no object is created, changed or deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refresh_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -312,9 +316,11 @@ impl Plan {
     }
 
     /// Whether applying would change anything (resources or outputs), or blocks are deferred
-    /// (planned once this plan is applied).
+    /// (planned once this plan is applied); a refresh-only plan changes the state when refresh
+    /// found drift.
     pub fn has_changes(&self) -> bool {
-        !self.deferred.is_empty()
+        (self.options.refresh_only && !self.drift.is_empty())
+            || !self.deferred.is_empty()
             || self.changes.iter().any(|c| {
                 c.action.is_change() || c.importing.is_some() || c.previous_address.is_some()
             })

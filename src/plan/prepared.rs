@@ -75,8 +75,10 @@ fn data_entries(plan: &Plan, state: &State) -> Vec<Entry> {
             });
         }
     }
-    // Data sources no longer in the plan are forgotten (unless targeting left them out).
-    if plan.options.targets.is_empty() && plan.options.excludes.is_empty() {
+    // Data sources no longer in the plan are forgotten (unless targeting left them out, or
+    // the plan is refresh-only: it reads none).
+    let o = &plan.options;
+    if o.targets.is_empty() && o.excludes.is_empty() && !o.refresh_only {
         for addr in state.resources.keys() {
             if addr.is_data() && !plan.changes.iter().any(|c| &c.addr == addr) {
                 out.push(Entry::Remove {
@@ -148,11 +150,15 @@ pub async fn prepare(input: PrepareInput<'_>) -> Result<Prepared, PrepareError> 
     if let Some(a) = options.replace.iter().find(|a| !in_state(a)) {
         return Err(format!("--replace {a}: there is no such object in the state").into());
     }
-    // `moved:` / `removed:`: state-only steps the diff sees applied
-    let moves = super::moves::resolve(cfg, &state).map_err(PrepareError::Invalid)?;
+    // `moved:` / `removed:`: state-only steps the diff sees applied (a refresh-only plan
+    // moves, removes and imports nothing)
+    let moves = match options.refresh_only {
+        true => Default::default(),
+        false => super::moves::resolve(cfg, &state).map_err(PrepareError::Invalid)?,
+    };
     let seen = super::moves::applied(&state, &moves.entries);
     let moved = seen.as_ref().unwrap_or(&state);
-    let imports = match options.destroy {
+    let imports = match options.destroy || options.refresh_only {
         true => Default::default(),
         false => super::imports::read(cfg, vars, moved, &providers, generate_config).await?,
     };

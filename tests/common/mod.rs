@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod inventory;
+pub mod served;
 
 /// The provider block of the hand-written test stacks: Huawei Cloud in the sandbox, project `p`.
 pub const HUAWEI: &str =

@@ -1,8 +1,9 @@
 //! Variable values. Each variable takes the value of highest precedence given for it, lowest
-//! first: its `default`, the stack directory's `strata.vars.yaml`, its `*.auto.vars.yaml`
-//! files (lexical order), each `--var-file` in the order given, `STRATA_VAR_NAME`, then
-//! `--var NAME=VALUE` (the last one given). The value is converted to the variable's `type`
-//! (`types`), then its `validation` rules are checked (`validation`), all before planning.
+//! first — Terraform's order: its `default`, `STRATA_VAR_NAME`, the stack directory's
+//! `strata.vars.yaml`, its `*.auto.vars.yaml` files (lexical order), then `--var-file FILE`
+//! and `--var NAME=VALUE` in the order the command line gives them (the last one wins). The
+//! value is converted to the variable's `type` (`types`), then its `validation` rules are
+//! checked (`validation`), all before planning.
 //!
 //! Invariants: every problem is reported (never the first only), each naming the variable,
 //! where its value came from ([`Source`]: its default, a file, the environment, `--var`) and
@@ -73,6 +74,9 @@ pub struct Given<'a> {
     pub files: &'a [VarFile],
     /// `--var` assignments in the order given.
     pub cli: &'a [(String, String)],
+    /// `files_before[i]`: how many `--var-file`s the command line gives before `cli[i]`; an
+    /// assignment without an entry comes after all of them.
+    pub files_before: &'a [usize],
     /// The environment (`STRATA_VAR_NAME`).
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -108,6 +112,7 @@ pub fn resolve(
         &Given {
             files: &[],
             cli,
+            files_before: &[],
             env,
         },
         missing,
@@ -189,27 +194,34 @@ fn value(value: Value, var: &Variable) -> VarValue {
 
 /// The value of highest precedence given for `var`.
 fn choose<'a>(name: &str, var: &'a Variable, given: &Given<'a>) -> Option<Chosen<'a>> {
-    let cli = given.cli.iter().rev().find(|(k, _)| k == name);
-    if let Some((_, text)) = cli {
+    let cli = given
+        .cli
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, (k, _))| k == name);
+    let in_file = given
+        .files
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, f)| f.values.get(name).map(|v| (i, f, v)));
+    // a `--var` beats an auto-loaded file and the `--var-file`s given before it
+    let cli_wins = match (cli, in_file) {
+        (Some((j, _)), Some((i, f, _))) => {
+            let before = given.files_before.get(j).copied().unwrap_or(usize::MAX);
+            f.auto || explicit_rank(given.files, i) <= before
+        }
+        (cli, _) => cli.is_some(),
+    };
+    if let (true, Some((_, (_, text)))) = (cli_wins, cli) {
         return Some(Chosen {
             raw: Raw::Text(text.clone()),
             source: Source::Cli,
             file: None,
         });
     }
-    if let Some(text) = (given.env)(&format!("STRATA_VAR_{name}")) {
-        return Some(Chosen {
-            raw: Raw::Text(text),
-            source: Source::Env,
-            file: None,
-        });
-    }
-    let in_file = given
-        .files
-        .iter()
-        .rev()
-        .find_map(|f| f.values.get(name).map(|v| (f, v)));
-    if let Some((f, v)) = in_file {
+    if let Some((_, f, v)) = in_file {
         return Some(Chosen {
             raw: Raw::Value(v),
             source: Source::File {
@@ -219,11 +231,24 @@ fn choose<'a>(name: &str, var: &'a Variable, given: &Given<'a>) -> Option<Chosen
             file: Some(f),
         });
     }
+    if let Some(text) = (given.env)(&format!("STRATA_VAR_{name}")) {
+        return Some(Chosen {
+            raw: Raw::Text(text),
+            source: Source::Env,
+            file: None,
+        });
+    }
     var.default.as_ref().map(|d| Chosen {
         raw: Raw::Value(d),
         source: Source::Default,
         file: None,
     })
+}
+
+/// How many `--var-file`s (files not read automatically) there are up to `files[i]`, it
+/// included.
+fn explicit_rank(files: &[VarFile], i: usize) -> usize {
+    files[..=i].iter().filter(|f| !f.auto).count()
 }
 
 /// Where a problem with a chosen value is reported: in the variable file that gave it (at

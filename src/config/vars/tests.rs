@@ -20,6 +20,17 @@ fn file(path: &str, text: &str, auto: bool) -> VarFile {
 }
 
 fn run(cfg: &Config, files: &[VarFile], cli: &[(&str, &str)], env: &[(&str, &str)]) -> Resolved {
+    run_ordered(cfg, files, cli, &[], env)
+}
+
+/// `run`, with each `--var` after `files_before[i]` of the `--var-file`s.
+fn run_ordered(
+    cfg: &Config,
+    files: &[VarFile],
+    cli: &[(&str, &str)],
+    files_before: &[usize],
+    env: &[(&str, &str)],
+) -> Resolved {
     let cli: Vec<(String, String)> = cli
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -32,6 +43,7 @@ fn run(cfg: &Config, files: &[VarFile], cli: &[(&str, &str)], env: &[(&str, &str
     let given = Given {
         files,
         cli: &cli,
+        files_before,
         env: &env,
     };
     let mut r = resolve_given(cfg, &given, Missing::Error);
@@ -61,12 +73,22 @@ fn precedence_from_default_to_the_command_line() {
     };
     let s = |v: &str, from: &str| (Value::str(v), from.to_string());
     assert_eq!(got(0, &[], &[]), s("default", "its default"));
-    assert_eq!(got(1, &[], &[]), s("base", "strata.vars.yaml"));
+    assert_eq!(got(0, &env, &[]), s("env", "STRATA_VAR_v"));
+    // as in Terraform, the environment is below every variable file
+    assert_eq!(got(1, &env, &[]), s("base", "strata.vars.yaml"));
     assert_eq!(got(3, &[], &[]), s("auto-b", "b.auto.vars.yaml"));
     assert_eq!(got(4, &[], &[]), s("one", "one.yaml"));
     assert_eq!(got(5, &[], &[]), s("two", "two.yaml"));
-    assert_eq!(got(5, &env, &[]), s("env", "STRATA_VAR_v"));
+    assert_eq!(got(5, &env, &[]), s("two", "two.yaml"));
     assert_eq!(got(5, &env, &cli), s("cli-2", "--var v"));
+    // --var and --var-file: the later on the command line wins
+    let ordered = |files_before: &[usize]| {
+        let r = run_ordered(&cfg, &all, &cli, files_before, &env);
+        (r.vars["v"].value.clone(), r.sources["v"].describe("v"))
+    };
+    assert_eq!(ordered(&[0, 0]), s("two", "two.yaml"));
+    assert_eq!(ordered(&[0, 1]), s("two", "two.yaml"));
+    assert_eq!(ordered(&[1, 2]), s("cli-2", "--var v"));
     // a null in a file is "not given"
     let unset = file("n.yaml", "v: null\n", false);
     let r = run(&cfg, &[all[0].clone(), unset], &[], &[]);

@@ -4,5 +4,6 @@
 pub mod json;
 pub mod markdown;
 pub mod moves;
+pub mod refresh_only;
 pub mod style;
 pub mod text;

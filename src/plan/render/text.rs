@@ -681,27 +681,7 @@ fn drift_lines(out: &mut Vec<String>, p: &Painter, drift: &[Drift]) {
     );
     for d in drift {
         out.push(String::new());
-        let action = if d.action == Action::Delete {
-            Action::Delete
-        } else {
-            Action::Update
-        };
-        let c = Change {
-            before: Some(d.before.clone()),
-            after: d.after.clone(),
-            before_sensitive: d.sensitive.clone(),
-            after_sensitive: d.sensitive.clone(),
-            ..Change::new(d.addr.clone(), action)
-        };
-        let mut lines = Vec::new();
-        block(&mut lines, p, &c);
-        let head = if d.action == Action::Delete {
-            format!("# {} has been deleted", d.addr)
-        } else {
-            format!("# {} has changed", d.addr)
-        };
-        lines[0] = format!("  {}", p.bold(&head));
-        out.extend(lines);
+        out.extend(drift_block(p, d));
     }
     out.push(String::new());
     out.push(
@@ -730,16 +710,54 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
+/// The block of an object changed outside strata: what changed, or that it was deleted.
+pub fn drift_block(p: &Painter, d: &Drift) -> Vec<String> {
+    let action = if d.action == Action::Delete {
+        Action::Delete
+    } else {
+        Action::Update
+    };
+    let c = Change {
+        before: Some(d.before.clone()),
+        after: d.after.clone(),
+        before_sensitive: d.sensitive.clone(),
+        after_sensitive: d.sensitive.clone(),
+        ..Change::new(d.addr.clone(), action)
+    };
+    let mut lines = change_block(p, &c);
+    let head = if d.action == Action::Delete {
+        format!("# {} has been deleted", d.addr)
+    } else {
+        format!("# {} has changed", d.addr)
+    };
+    lines[0] = format!("  {}", p.bold(&head));
+    lines
+}
+
+/// The block of one change: its header, notes and attributes.
+pub fn change_block(p: &Painter, c: &Change) -> Vec<String> {
+    let mut lines = Vec::new();
+    block(&mut lines, p, c);
+    lines
+}
+
 fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
-    let shown: Vec<&OutputChange> = outputs
-        .iter()
-        .filter(|o| o.action != Action::NoOp)
-        .collect();
-    if shown.is_empty() {
+    let rows = output_rows(p, outputs);
+    if rows.is_empty() {
         return;
     }
     out.push(String::new());
     out.push("Changes to Outputs:".into());
+    out.extend(rows);
+}
+
+/// One row per output the plan changes (nothing when it changes none).
+pub fn output_rows(p: &Painter, outputs: &[OutputChange]) -> Vec<String> {
+    let mut out = Vec::new();
+    let shown: Vec<&OutputChange> = outputs
+        .iter()
+        .filter(|o| o.action != Action::NoOp)
+        .collect();
     let width = shown.iter().map(|o| o.name.len()).max().unwrap_or(0);
     let ctx = Ctx {
         p: *p,
@@ -769,8 +787,9 @@ fn output_lines(out: &mut Vec<String>, p: &Painter, outputs: &[OutputChange]) {
             after: a,
             deleting: false,
         };
-        c.attr(out, 2, &row);
+        c.attr(&mut out, 2, &row);
     }
+    out
 }
 
 /// What reconcile and refresh found: intents settled, objects changed outside strata.
@@ -796,6 +815,9 @@ pub fn render_findings(reconciled: &[String], drift: &[Drift], p: &Painter) -> S
 
 /// The whole plan as text.
 pub fn render(plan: &Plan, p: &Painter) -> String {
+    if plan.options.refresh_only {
+        return super::refresh_only::render(plan, p);
+    }
     let mut out: Vec<String> = Vec::new();
     let findings = render_findings(&plan.reconciled, &plan.drift, p);
     if !findings.is_empty() {
