@@ -7,7 +7,7 @@
 
 mod common;
 use base64::Engine;
-use common::{http, Env};
+use common::{files, http, Env};
 
 const E1: &str = "pgm-6gj1yy9fmpsm49d9.pg.rds.aliyuncs.com:5432";
 const E2: &str = "pgm-bp1z3k8m2n7q4w5e.pg.rds.aliyuncs.com:5432";
@@ -60,22 +60,6 @@ fn instances(env: &Env) -> Vec<String> {
         .into_iter()
         .map(|(_, n)| n)
         .collect()
-}
-
-/// Every file under `dir`, as text.
-fn files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            let bytes = std::fs::read(&p).unwrap_or_default();
-            out.push((
-                p.display().to_string(),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            ));
-        }
-    }
 }
 
 /// Run strata and insist on exit code `code`.

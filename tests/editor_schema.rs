@@ -294,6 +294,20 @@ fn every_rule_of_the_schemas_is_in_the_json_schema() {
                     None => {}
                 }
             }
+            // the rules of a nested object's attributes, in the object's properties
+            if let strata::schema::Type::Object(inner) = a.ty {
+                let props = &block["properties"][a.name]["anyOf"][0]["properties"];
+                for i in inner.iter().filter(|i| i.settable()) {
+                    for rule in i.rules {
+                        match expresses(&props[i.name], rule) {
+                            Some(true) => checked += 1,
+                            Some(false) => missing
+                                .push(format!("{}.{}.{}: {rule:?}", t.type_name, a.name, i.name)),
+                            None => {}
+                        }
+                    }
+                }
+            }
         }
     }
     assert!(

@@ -167,12 +167,15 @@ fn a_lock_held_with_no_holder_row_is_waited_for_not_refused() {
             std::process::Stdio::piped(),
             std::process::Stdio::piped(),
         );
-        // Release it only once strata has tried for it (and, before the fix, failed).
+        // Release it only once strata has tried for it (and, before the fix, failed). A
+        // session shows only its latest query: after a try comes the read of the holder row,
+        // which only a waiting lock loop makes, and then a pause, so either one proves a try.
         loop {
             let tried: i64 = c
                 .query_one(
                     "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() \
-                     AND query LIKE 'SELECT pg_try_advisory_lock%'",
+                     AND (query LIKE 'SELECT pg_try_advisory_lock%' \
+                          OR query LIKE 'SELECT info FROM strata_lock%')",
                     &[],
                 )
                 .await

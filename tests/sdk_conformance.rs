@@ -37,6 +37,10 @@ const QUICK: &str = "async_ms=300";
 /// The Commvault suite's: also a short idle token life (at most 10 s), for its expiry test.
 const COMMVAULT: &str = "async_ms=300,token_ttl_ms=3000";
 
+/// The short-lived credentials suite's: temporary credentials live 3 s at most, for its
+/// expiry tests.
+const STS: &str = "async_ms=300,sts_ttl_ms=3000";
+
 /// The faults `tests/sdk/test_faults.py` expects (its `FAULTS`, which it checks): the first
 /// call of each named operation fails, every other call is throttled.
 const FAULTS: &str = "throttle_rate=1,fail=gpdb:DescribeDBInstanceAttribute*1+dataworks:GetDataSource*1\
@@ -195,6 +199,11 @@ fn huawei_rds_sdk_conforms() {
 #[test]
 fn aliyun_core_v2_sdk_conforms() {
     conforms("test_aliyun_core_v2", QUICK);
+}
+
+#[test]
+fn short_lived_credentials_conform_to_the_sdks() {
+    conforms("test_sts", STS);
 }
 
 #[test]

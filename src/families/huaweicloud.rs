@@ -1,8 +1,10 @@
-//! The Huawei Cloud family: RDS v3 parameter templates, signed SDK-HMAC-SHA256, against the
-//! regional `rds.<region>.myhuaweicloud.com` or the sandbox's RDS service.
+//! The Huawei Cloud family: RDS v3 parameter templates, signed SDK-HMAC-SHA256 with a
+//! long-lived AK/SK or a temporary one and its security token, against the regional
+//! `rds.<region>.myhuaweicloud.com` or the sandbox's RDS service.
 
 use super::Family;
-use crate::providers::client_settings::{Block, Source};
+use crate::providers::client_settings::{Block, Signing, Source};
+use crate::providers::credentials;
 use crate::providers::http::Sends;
 use crate::providers::huaweicloud::{client, template, RdsClient};
 use crate::providers::registry::Providers;
@@ -14,13 +16,19 @@ pub static FAMILY: Family = Family {
     schemas: schema::huaweicloud::SCHEMAS,
     provider: &schema::huaweicloud::PROVIDER,
     configure,
-    sandbox: &[&sandbox::huawei::SERVICE],
+    sandbox: &[&sandbox::huawei::SERVICE, &sandbox::huawei_iam::SERVICE],
     starter: STARTER,
-    credentials: &[ACCESS_KEY, SECRET_KEY],
+    credentials: &[SIGNING.key, SIGNING.secret, SIGNING.token],
 };
 
-const ACCESS_KEY: Source = Source::access_key(&["HW_ACCESS_KEY", "HUAWEICLOUD_ACCESS_KEY"]);
-const SECRET_KEY: Source = Source::secret_key(&["HW_SECRET_KEY", "HUAWEICLOUD_SECRET_KEY"]);
+const SIGNING: Signing = Signing {
+    key: Source::access_key(&["HW_ACCESS_KEY", "HUAWEICLOUD_ACCESS_KEY"]),
+    secret: Source::secret_key(&["HW_SECRET_KEY", "HUAWEICLOUD_SECRET_KEY"]),
+    // the Terraform provider's variable, then huaweicloudsdkcore's
+    token: Source::security_token(&["HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"]),
+    missing: "huaweicloud: no credentials: set HW_ACCESS_KEY and HW_SECRET_KEY (or access_key \
+              and secret_key in the provider block, from a sensitive variable)",
+};
 const SERVICE: &str = "rds";
 
 fn configure<'a>(b: &'a Block<'a>, p: &'a mut Providers) -> BoxFuture<'a, Result<(), String>> {
@@ -39,14 +47,8 @@ async fn rds_client(b: &Block<'_>) -> Result<RdsClient, String> {
     let project = b.get("project_id").unwrap_or_default();
     let regional = client::regional_endpoint(&region);
     let base = b.endpoint(SERVICE, None, Some(regional)).await?;
-    let keys = b.key_pair(
-        SERVICE,
-        ACCESS_KEY,
-        SECRET_KEY,
-        "huaweicloud: no credentials: set HW_ACCESS_KEY and HW_SECRET_KEY (or access_key \
-         and secret_key in the provider block, from a sensitive variable)",
-    )?;
-    RdsClient::new(&base, &project, &keys.key, &keys.secret, b.concurrency())
+    let credentials = credentials::fixed(b.signing(SERVICE, &SIGNING)?);
+    RdsClient::with_credentials(&base, &project, credentials, b.concurrency())
 }
 
 const STARTER: &str = r#"providers:

@@ -2,11 +2,17 @@
 //! block: the endpoint (a per-service override, else the sandbox through the resolver, else
 //! the block's URL, else the family's regional endpoint), the credentials (the block, else the
 //! environment unless the endpoint is the sandbox, else the sandbox's own, else an error naming
-//! the variables), `max_concurrency`, and the HTTP client trusting the block's `ca_file`.
+//! the variables; a temporary key pair's security token from where its access key came),
+//! `max_concurrency`, and the HTTP client trusting the block's `ca_file`.
 //!
 //! Invariant: credentials from the environment are for real clouds and never go to a sandbox
 //! (which may be another process, over plain http).
+//!
+//! Invariant: a security token is never paired with an access key from elsewhere: the block's
+//! `security_token` goes with whatever key pair is used, the environment's only with an access
+//! key from the environment (a CI runner's token never meets a key written in the block).
 
+use super::credentials::Credential;
 use super::endpoints::{Endpoints, KeyPair};
 use crate::value::{Map, Value};
 
@@ -33,6 +39,20 @@ impl Source {
     pub const fn secret_key(env: &'static [&'static str]) -> Source {
         Source::new("secret_key", env)
     }
+
+    /// A temporary key pair's token: the block's `security_token`, else the `env` variables.
+    pub const fn security_token(env: &'static [&'static str]) -> Source {
+        Source::new("security_token", env)
+    }
+}
+
+/// Where a family's signing credentials come from: access key, secret, security token, and
+/// the error naming them when there are none.
+pub struct Signing {
+    pub key: Source,
+    pub secret: Source,
+    pub token: Source,
+    pub missing: &'static str,
 }
 
 /// A family's provider block, evaluated and checked, with what its clients need.
@@ -127,6 +147,24 @@ impl Block<'_> {
                 .sandbox_credentials(service)
                 .ok_or_else(|| missing.to_string()),
         }
+    }
+
+    /// The credential a client signs with: [`Block::key_pair`], and the security token that
+    /// goes with it — the block's `security_token`, else the environment's when the access
+    /// key came from the environment.
+    pub fn signing(&self, service: &str, s: &Signing) -> Result<Credential, String> {
+        let pair = self.key_pair(service, s.key, s.secret, s.missing)?;
+        let key_from_env = self.get(s.key.attr).is_none()
+            && !self.is_sandbox()
+            && env_any(s.key.env).as_deref() == Some(pair.key.as_str());
+        let token = self
+            .get(s.token.attr)
+            .or_else(|| key_from_env.then(|| env_any(s.token.env)).flatten());
+        Ok(Credential {
+            key: pair.key,
+            secret: pair.secret,
+            token,
+        })
     }
 }
 
@@ -228,5 +266,48 @@ mod tests {
             .unwrap_err();
         assert_eq!(err, "fam: no credentials");
         assert_eq!(real.concurrency(), 1);
+    }
+
+    #[test]
+    fn a_token_goes_only_with_a_key_from_its_own_place() {
+        // The variables are this test's own: no other test reads them.
+        let signing = Signing {
+            key: Source::access_key(&["STRATA_TEST_SIGNING_KEY"]),
+            secret: Source::secret_key(&["STRATA_TEST_SIGNING_SECRET"]),
+            token: Source::security_token(&["STRATA_TEST_SIGNING_TOKEN"]),
+            missing: "none",
+        };
+        std::env::set_var("STRATA_TEST_SIGNING_KEY", "STS.env");
+        std::env::set_var("STRATA_TEST_SIGNING_SECRET", "env-secret");
+        std::env::set_var("STRATA_TEST_SIGNING_TOKEN", "env-token");
+        let token = |settings: serde_json::Value| {
+            block(settings)
+                .signing("svc", &signing)
+                .map(|c| (c.key, c.token))
+                .unwrap()
+        };
+        let url = "https://mine";
+        assert_eq!(
+            token(serde_json::json!({"endpoint": url})),
+            ("STS.env".into(), Some("env-token".into()))
+        );
+        let written = serde_json::json!({"endpoint": url, "access_key": "ak", "secret_key": "sk"});
+        assert_eq!(
+            token(written),
+            ("ak".into(), None),
+            "never the runner's token"
+        );
+        let with_token = serde_json::json!({
+            "endpoint": url, "access_key": "ak", "secret_key": "sk", "security_token": "t"
+        });
+        assert_eq!(token(with_token), ("ak".into(), Some("t".into())));
+        assert_eq!(
+            token(serde_json::json!({"endpoint": "sandbox"})),
+            ("sb-key".into(), None),
+            "the sandbox's own keys are long-lived"
+        );
+        for v in ["KEY", "SECRET", "TOKEN"] {
+            std::env::remove_var(format!("STRATA_TEST_SIGNING_{v}"));
+        }
     }
 }

@@ -12,6 +12,7 @@
 //! never retried, never ambiguous (no request was sent) — and its message names the problem
 //! and how to trust a private CA.
 
+use super::credentials::{Credential, Provide};
 use super::ProviderError;
 use rand::Rng;
 use std::collections::HashMap;
@@ -275,15 +276,38 @@ impl Sender {
         &self,
         build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<Answer, ProviderError> {
-        let _permit = self
-            .limit
+        let _permit = self.permit().await?;
+        self.exchange(build(&self.http)).await
+    }
+
+    /// [`send`](Self::send) of a request signed with what `credentials` gives once the permit
+    /// is held (so a renewed lease is asked for right before the signature, never before a
+    /// wait for a permit). A failure to obtain credentials is final here: the token service's
+    /// own client retried it already.
+    pub async fn send_signed(
+        &self,
+        credentials: &dyn Provide,
+        build: impl FnOnce(&reqwest::Client, &Credential) -> reqwest::RequestBuilder,
+    ) -> Result<Answer, ProviderError> {
+        let _permit = self.permit().await?;
+        let credential = credentials.credential().await.map_err(|mut e| {
+            e.retryable = false;
+            e.ambiguous = false;
+            e
+        })?;
+        self.exchange(build(&self.http, &credential)).await
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ProviderError> {
+        self.limit
             .acquire()
             .await
-            .map_err(|_| ProviderError::new("Closed", "client closed"))?;
-        let resp = build(&self.http)
-            .send()
-            .await
-            .map_err(|e| transport_error(&e))?;
+            .map_err(|_| ProviderError::new("Closed", "client closed"))
+    }
+
+    /// Send `req` and read the whole answer.
+    async fn exchange(&self, req: reqwest::RequestBuilder) -> Result<Answer, ProviderError> {
+        let resp = req.send().await.map_err(|e| transport_error(&e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(|e| transport_error(&e))?;

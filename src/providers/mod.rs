@@ -1,13 +1,14 @@
 //! The provider interface: one driver per resource type and per data source, each calling its
 //! cloud's real API over HTTP. One module per family (`huaweicloud`, `alicloud`, `commvault`;
 //! each registered in `crate::families`), the set-up they share (`client_settings`,
-//! `registry`, the field tables of `fields`) and the endpoint resolver they are handed
-//! (`endpoints`). Drivers get fully known arguments; the executor owns ordering and state, the
+//! `registry`, the field tables of `fields`, the signing credentials of `credentials`) and
+//! the endpoint resolver they are handed (`endpoints`). Drivers get fully known arguments; the executor owns ordering and state, the
 //! transport (`http::with_retry`, inside each client) is the one layer that retries calls.
 
 pub mod alicloud;
 pub mod client_settings;
 pub mod commvault;
+pub mod credentials;
 pub mod endpoints;
 pub mod fields;
 pub mod http;

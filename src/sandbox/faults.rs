@@ -2,8 +2,10 @@
 //! (`latency_ms=200,fail_rate=0.2,throttle_rate=0.1,async_ms=500,seed=7`): latency on every
 //! call, throttling, and 5xx failures — half before the call takes effect, half after (the
 //! response is lost), so clients must cope with both. Also the sandbox's clocks: how long
-//! asynchronous operations take (`async_ms`) and how long an idle session token lives
-//! (`token_ttl_ms`, Commvault's 30 minutes by default), so tests can make them short.
+//! asynchronous operations take (`async_ms`), how long an idle session token lives
+//! (`token_ttl_ms`, Commvault's 30 minutes by default) and the longest a temporary credential
+//! lives (`sts_ttl_ms`: Alibaba STS and Huawei IAM security tokens, at most what was asked
+//! for; unset, exactly what was asked for), so tests can make them short.
 //! Targeted faults for tests that need one exact failure: `lose=CreateDBInstance` lets the
 //! first call whose name (`METHOD /route Action`) contains that text take effect and answers
 //! it with a 5xx; `fail=DescribeDBInstances*2` fails the first two such calls before they take
@@ -23,6 +25,8 @@ pub struct FaultSpec {
     pub async_ms: u64,
     /// How long a session token (Commvault) stays valid without being used.
     pub token_ttl_ms: u64,
+    /// The longest a temporary credential (STS, IAM security tokens) lives.
+    pub sts_ttl_ms: Option<u64>,
     pub seed: Option<u64>,
     /// Calls whose answer is lost (they take effect, then a 5xx).
     pub lose: Vec<Targeted>,
@@ -67,6 +71,7 @@ impl Default for FaultSpec {
             throttle_rate: 0.0,
             async_ms: 300,
             token_ttl_ms: 30 * 60 * 1000,
+            sts_ttl_ms: None,
             seed: None,
             lose: Vec::new(),
             fail: Vec::new(),
@@ -86,6 +91,7 @@ impl FaultSpec {
                 "latency_ms" => f.latency_ms = v.parse().map_err(|_| bad("milliseconds"))?,
                 "async_ms" => f.async_ms = v.parse().map_err(|_| bad("milliseconds"))?,
                 "token_ttl_ms" => f.token_ttl_ms = v.parse().map_err(|_| bad("milliseconds"))?,
+                "sts_ttl_ms" => f.sts_ttl_ms = Some(v.parse().map_err(|_| bad("milliseconds"))?),
                 "seed" => f.seed = Some(v.parse().map_err(|_| bad("an integer"))?),
                 "lose" => f.lose = parse_targeted(v).map_err(|e| bad(&e))?,
                 "fail" => f.fail = parse_targeted(v).map_err(|e| bad(&e))?,
@@ -103,7 +109,8 @@ impl FaultSpec {
                 _ => {
                     return Err(format!(
                         "STRATA_SANDBOX: unknown setting \"{k}\" (settings: latency_ms, \
-                         fail_rate, throttle_rate, async_ms, token_ttl_ms, seed, lose, fail)"
+                         fail_rate, throttle_rate, async_ms, token_ttl_ms, sts_ttl_ms, seed, lose, \
+                         fail)"
                     ))
                 }
             }
@@ -208,6 +215,11 @@ mod tests {
         assert_eq!(
             FaultSpec::parse("token_ttl_ms=250").unwrap().token_ttl_ms,
             250
+        );
+        assert_eq!(f.sts_ttl_ms, None);
+        assert_eq!(
+            FaultSpec::parse("sts_ttl_ms=1500").unwrap().sts_ttl_ms,
+            Some(1500)
         );
         assert!(FaultSpec::parse("fail_rate=2").is_err());
         assert!(FaultSpec::parse("bogus=1").is_err());

@@ -1,9 +1,12 @@
 //! Huawei Cloud RDS v3 parameter templates, as the real API serves them: the same paths,
-//! bodies, response shapes and `DBS.*` / `APIGW.*` errors, SDK-HMAC-SHA256 signatures checked,
-//! the seed's rules enforced, and the seed template in the seed project.
+//! bodies, response shapes and `DBS.*` / `APIGW.*` errors, SDK-HMAC-SHA256 signatures checked
+//! (by the sandbox's own AK/SK, or a temporary AK/SK its IAM issued — `huawei_iam` — with a
+//! signed, unexpired `X-Security-Token`), the seed's rules enforced, and the seed template in
+//! the seed project.
 
 use super::signature::{sdk_hmac, Received};
 use super::store::Tx;
+use super::temporary::{self, Refusal, HUAWEI};
 use super::url_pairs;
 use super::world::{Credentials, Mount, Profile, Sandbox, Service};
 use axum::body::Bytes;
@@ -251,12 +254,17 @@ pub fn router(sb: Sandbox) -> Router {
             get(show).put(update).delete(remove),
         )
         .route("/v3/{project}/configurations/{id}/copy", post(copy))
-        .layer(axum::middleware::from_fn(signed))
+        .layer(axum::middleware::from_fn_with_state(sb.clone(), signed))
         .with_state(sb)
 }
 
-/// Every request must carry a valid signature: checked once, here, before any handler.
-async fn signed(req: Request, next: axum::middleware::Next) -> Response {
+/// Every request must carry a valid signature: checked once, here, before any handler (the
+/// middleware of every Huawei service of the sandbox: one gateway, APIG).
+pub async fn signed(
+    State(sb): State<Sandbox>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, 16 << 20).await {
         Ok(b) => b,
@@ -267,16 +275,22 @@ async fn signed(req: Request, next: axum::middleware::Next) -> Response {
         .get::<OriginalUri>()
         .cloned()
         .unwrap_or_else(|| OriginalUri(parts.uri.clone()));
-    if let Err(e) = verify(&parts.method, &uri, &parts.headers, &bytes) {
+    if let Err(e) = verify(&sb, &parts.method, &uri, &parts.headers, &bytes) {
         return e.into_response();
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }
 
-/// Check the SDK-HMAC-SHA256 signature of what arrived: the key, a signed and recent
-/// `X-Sdk-Date`, every signed header present, then the signature itself.
-fn verify(method: &Method, uri: &OriginalUri, headers: &HeaderMap, body: &[u8]) -> Answer<()> {
+/// Check the SDK-HMAC-SHA256 signature of what arrived: the key (and its security token), a
+/// signed and recent `X-Sdk-Date`, every signed header present, then the signature itself.
+fn verify(
+    sb: &Sandbox,
+    method: &Method,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Answer<()> {
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -284,9 +298,14 @@ fn verify(method: &Method, uri: &OriginalUri, headers: &HeaderMap, body: &[u8]) 
     let auth = sdk_hmac::SCHEME
         .authorization(auth)
         .ok_or_else(|| deny("the Authorization header is not SDK-HMAC-SHA256"))?;
-    if auth.key != CREDENTIALS.key {
-        return Err(deny("ak not exist"));
+    let token = headers
+        .get("x-security-token")
+        .and_then(|v| v.to_str().ok());
+    if token.is_some() && !auth.signed.iter().any(|h| h == "x-security-token") {
+        // huaweicloudsdkcore signs every header it sends (the sandbox's rule)
+        return Err(deny("x-security-token must be signed"));
     }
+    let secret = secret_of(sb, &auth.key, token)?;
     if !auth.signed.iter().any(|h| h == "x-sdk-date") {
         return Err(deny("x-sdk-date must be signed"));
     }
@@ -320,15 +339,45 @@ fn verify(method: &Method, uri: &OriginalUri, headers: &HeaderMap, body: &[u8]) 
         query: &query,
         headers: &received,
     };
-    let expected = sdk_hmac::expected(&r, &auth.signed, body, date, CREDENTIALS.secret);
+    let expected = sdk_hmac::expected(&r, &auth.signed, body, date, &secret);
     if !super::signature::same(&expected, &auth.signature) {
         return Err(deny("verify aksk signature fail"));
     }
     Ok(())
 }
 
+/// The secret of AK `key` sent with `token`: the sandbox's own (never with a token), or a
+/// temporary one its IAM issued, with that AK's unexpired token.
+fn secret_of(sb: &Sandbox, key: &str, token: Option<&str>) -> Answer<String> {
+    let token = token.filter(|t| !t.is_empty());
+    if key == CREDENTIALS.key {
+        return match token {
+            Some(_) => Err(refused(Refusal::Mismatch)),
+            None => Ok(CREDENTIALS.secret.to_string()),
+        };
+    }
+    temporary::lookup(&sb.store, &HUAWEI, key, token)
+        .map_err(internal)?
+        .map_err(refused)
+}
+
+/// APIG's refusal of credentials: `APIGW.0301` (401), "Incorrect IAM authentication
+/// information", is documented for every IAM authentication failure, with "Get secretKey
+/// failed …ak not exist" for an unknown AK and "decrypt token fail" for a token that cannot
+/// be read; the words after the colon for a missing, foreign or expired security token are
+/// the sandbox's (none are documented).
+fn refused(why: Refusal) -> ApiError {
+    deny(match why {
+        Refusal::Unknown => "Get secretKey failed,ak:******,err:ak not exist",
+        Refusal::Malformed => "decrypt token fail",
+        Refusal::MissingToken => "the X-Security-Token of a temporary AK is missing",
+        Refusal::Mismatch => "the security token does not belong to the AK",
+        Refusal::Expired => "the security token has expired",
+    })
+}
+
 /// A refused signature, as APIG words it.
-fn deny(why: &str) -> ApiError {
+pub fn deny(why: &str) -> ApiError {
     fail(
         StatusCode::UNAUTHORIZED,
         "APIGW.0301",

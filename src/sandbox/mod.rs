@@ -10,9 +10,11 @@ pub mod alicloud;
 pub mod commvault;
 pub mod faults;
 pub mod huawei;
+pub mod huawei_iam;
 pub mod server;
 pub mod signature;
 pub mod store;
+pub mod temporary;
 pub mod world;
 
 use std::path::{Path, PathBuf};

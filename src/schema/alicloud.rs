@@ -254,6 +254,39 @@ const ENDPOINTS: &[Attr] = &[
         .doc("base URL of the AnalyticDB for PostgreSQL API (gpdb)"),
     Attr::new("dataworks", Type::String, Mode::Optional).doc("base URL of the DataWorks API"),
     Attr::new("selectdb", Type::String, Mode::Optional).doc("base URL of the SelectDB API"),
+    Attr::new("sts", Type::String, Mode::Optional)
+        .doc("STS, for assume_role (default: https://sts.<region>.aliyuncs.com)"),
+];
+
+/// A RAM role's ARN as `AssumeRole` takes it (`RoleArn`: `acs:ram::<account id>:role/<role
+/// name>`; role names are 1–64 letters, digits, `.`, `-` and `_`).
+pub const ROLE_ARN_RULE: Rule = Rule::Pattern {
+    regex: r"^acs:ram::[0-9]+:role/[A-Za-z0-9._-]{1,64}$",
+    what: "a role ARN is acs:ram::<account id>:role/<role name>",
+};
+/// `RoleSessionName`: 2–64 letters, digits and `.@-_` (the STS API reference).
+pub const SESSION_NAME_RULE: Rule = Rule::Pattern {
+    regex: r"^[A-Za-z0-9.@_-]{2,64}$",
+    what: "a session name has 2–64 letters, digits and '.', '@', '-', '_'",
+};
+
+const ASSUME_ROLE: &[Attr] = &[
+    Attr::new("role_arn", Type::String, Mode::Required)
+        .rules(&[ROLE_ARN_RULE])
+        .doc("the RAM role to assume: acs:ram::<account id>:role/<role name>"),
+    Attr::new("session_name", Type::String, Mode::Optional)
+        .rules(&[SESSION_NAME_RULE])
+        .doc("RoleSessionName, seen in the account's audit trail (default: strata)"),
+    Attr::new("duration_seconds", Type::Int, Mode::Optional)
+        .rules(&[Rule::Range {
+            min: 900,
+            max: 43200,
+            step: 1,
+        }])
+        .doc(
+            "how long each temporary key pair lives, 900–43200 (at most the role's maximum \
+             session duration; default 3600); strata renews it before it expires",
+        ),
 ];
 
 pub static PROVIDER: Schema = Schema::provider(
@@ -269,6 +302,14 @@ pub static PROVIDER: Schema = Schema::provider(
             .doc("per-product endpoint overrides (base URLs)"),
         super::providers::access_key("default: ALIBABA_CLOUD_ACCESS_KEY_ID"),
         super::providers::secret_key("default: ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        super::providers::security_token(
+            "the security token of a temporary (STS.) key pair; default, with a key from the \
+             environment: ALIBABA_CLOUD_SECURITY_TOKEN / ALICLOUD_SECURITY_TOKEN"
+        ),
+        Attr::new("assume_role", Type::Object(ASSUME_ROLE), Mode::Optional).doc(
+            "assume a RAM role (STS AssumeRole) with the block's credentials and sign every \
+             call with its temporary credentials, renewed before they expire",
+        ),
     ],
 );
 

@@ -88,6 +88,10 @@ pub static PROVIDER: Schema = Schema::provider(
             .doc("\"sandbox\", or a base URL overriding https://rds.<region>.myhuaweicloud.com"),
         super::providers::access_key("default: HW_ACCESS_KEY / HUAWEICLOUD_ACCESS_KEY"),
         super::providers::secret_key("default: HW_SECRET_KEY / HUAWEICLOUD_SECRET_KEY"),
+        super::providers::security_token(
+            "the security token of a temporary AK/SK (sent as X-Security-Token); default, \
+             with an AK from the environment: HW_SECURITY_TOKEN / HUAWEICLOUD_SDK_SECURITY_TOKEN"
+        ),
     ],
 );
 

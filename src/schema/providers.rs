@@ -63,6 +63,13 @@ pub const fn secret_key(doc: &'static str) -> Attr {
         .doc(doc)
 }
 
+/// `security_token` (sensitive): a temporary key pair's token, defaulting to what `doc` names.
+pub const fn security_token(doc: &'static str) -> Attr {
+    Attr::new("security_token", Type::String, Mode::Optional)
+        .sensitive()
+        .doc(doc)
+}
+
 /// A provider block's attributes: the family's own, then the transport settings every block
 /// ends with (`max_concurrency` with the family's default, `ca_file`, `insecure_http`).
 macro_rules! provider_attrs {

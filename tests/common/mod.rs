@@ -483,6 +483,23 @@ impl Drop for Server {
     }
 }
 
+/// Every file under `dir` (recursively), as (path, text), added to `out`: for tests that a
+/// secret appears in no file.
+pub fn files(dir: &Path, out: &mut Vec<(String, String)>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            out.push((
+                p.display().to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+    }
+}
+
 /// Run openssl in `dir`, insisting on success (test certificates).
 pub fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")

@@ -123,13 +123,15 @@ def _hint_problems(hint, value, where):
     return []
 
 
-def alibaba_config(secret=ALIBABA_SECRET):
-    """The tea-openapi configuration an SDK client is made with to reach the sandbox."""
+def alibaba_config(secret=ALIBABA_SECRET, key=ALIBABA_KEY, token=None):
+    """The tea-openapi configuration an SDK client is made with to reach the sandbox (with
+    the security token of temporary credentials)."""
     from alibabacloud_tea_openapi import utils_models
 
     return utils_models.Config(
-        access_key_id=ALIBABA_KEY,
+        access_key_id=key,
         access_key_secret=secret,
+        security_token=token,
         region_id=ALIBABA_REGION,
         endpoint=require_sandbox(),
         protocol="http",
@@ -297,8 +299,9 @@ class HuaweiCase(unittest.TestCase):
         return e
 
 
-def huawei_client(ak=HUAWEI_AK, sk=HUAWEI_SK, project=HUAWEI_PROJECT):
-    """The SDK's RdsClient on the sandbox, with these credentials."""
+def huawei_client(ak=HUAWEI_AK, sk=HUAWEI_SK, project=HUAWEI_PROJECT, token=None):
+    """The SDK's RdsClient on the sandbox, with these credentials (and the security token of
+    a temporary AK/SK)."""
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.http.http_config import HttpConfig
     from huaweicloudsdkrds.v3 import RdsClient
@@ -308,7 +311,7 @@ def huawei_client(ak=HUAWEI_AK, sk=HUAWEI_SK, project=HUAWEI_PROJECT):
     return (
         RdsClient.new_builder()
         .with_http_config(config)
-        .with_credentials(BasicCredentials(ak, sk, project))
+        .with_credentials(BasicCredentials(ak, sk, project).with_security_token(token))
         .with_endpoints([f"http://{require_sandbox()}"])
         .build()
     )

@@ -1,10 +1,15 @@
-//! The one Alibaba Cloud RPC client, used by gpdb, DataWorks and SelectDB: `Action` and
+//! The one Alibaba Cloud RPC client, used by gpdb, DataWorks, SelectDB and STS: `Action` and
 //! `Version` per product, parameters in the query string (a few SelectDB ones in a form
-//! body), ACS3-HMAC-SHA256 signing with the `x-acs-*` headers, regional endpoints with each
+//! body), ACS3-HMAC-SHA256 signing with the `x-acs-*` headers — a temporary key pair's
+//! security token in `x-acs-security-token`, signed like them —, regional endpoints with each
 //! product's central-endpoint exceptions, and errors carrying the API's `Code`, `Message` and
 //! `RequestId` (throttling and 5xx retryable, other 4xx final).
+//!
+//! Invariant: the client holds no key: it asks its shared [`Credentials`] before each
+//! signature (a lease renewed in time when they come from `assume_role`).
 
 use super::signer::{self, SignRequest};
+use crate::providers::credentials::{self, Credential, Credentials};
 use crate::providers::http::{self, Sender, Sends};
 use crate::providers::signing::{self, sha256_hex};
 use crate::providers::{ProviderError, Result};
@@ -15,10 +20,17 @@ pub enum Product {
     Gpdb,
     DataWorks,
     SelectDb,
+    /// Security Token Service: `AssumeRole` for `assume_role`.
+    Sts,
 }
 
 impl Product {
-    pub const ALL: [Product; 3] = [Product::Gpdb, Product::DataWorks, Product::SelectDb];
+    pub const ALL: [Product; 4] = [
+        Product::Gpdb,
+        Product::DataWorks,
+        Product::SelectDb,
+        Product::Sts,
+    ];
 
     /// The key in the provider's `endpoints:` map and in the sandbox's paths.
     pub fn key(self) -> &'static str {
@@ -26,6 +38,7 @@ impl Product {
             Product::Gpdb => "gpdb",
             Product::DataWorks => "dataworks",
             Product::SelectDb => "selectdb",
+            Product::Sts => "sts",
         }
     }
 
@@ -34,6 +47,7 @@ impl Product {
             Product::Gpdb => "2016-05-03",
             Product::DataWorks => "2024-05-18",
             Product::SelectDb => "2023-05-22",
+            Product::Sts => "2015-04-01",
         }
     }
 
@@ -43,6 +57,7 @@ impl Product {
             Product::Gpdb => "gpdb",
             Product::DataWorks => "dataworks",
             Product::SelectDb => "selectdb",
+            Product::Sts => "sts",
         }
     }
 
@@ -69,6 +84,24 @@ impl Product {
                 "ap-southeast-7",
                 "ap-northeast-2",
             ],
+            // alibabacloud_sts20150401's endpoint map (its public regions)
+            Product::Sts => &[
+                "ap-northeast-2-pop",
+                "ap-south-1",
+                "ap-southeast-2",
+                "cn-beijing-finance-pop",
+                "cn-beijing-gov-1",
+                "cn-edge-1",
+                "cn-fujian",
+                "cn-hongkong-finance-pop",
+                "cn-huhehaote-nebula-1",
+                "cn-wuhan",
+                "cn-yushanfang",
+                "cn-zhangbei",
+                "cn-zhengzhou-nebula-1",
+                "eu-west-1-oxs",
+                "rus-west-1-pop",
+            ],
         }
     }
 
@@ -93,8 +126,7 @@ pub struct RpcClient {
     regional: bool,
     base: reqwest::Url,
     host: String,
-    access_key_id: String,
-    secret: String,
+    credentials: Credentials,
     sender: Sender,
 }
 
@@ -113,12 +145,25 @@ impl Sends for RpcClient {
 }
 
 impl RpcClient {
+    /// A client signing with one long-lived key pair.
     pub fn new(
         product: Product,
         region: &str,
         base: &str,
         access_key_id: &str,
         secret: &str,
+        max_concurrency: usize,
+    ) -> std::result::Result<RpcClient, String> {
+        let pair = credentials::fixed(Credential::pair(access_key_id, secret));
+        RpcClient::with_credentials(product, region, base, pair, max_concurrency)
+    }
+
+    /// A client signing with what `credentials` gives before each request.
+    pub fn with_credentials(
+        product: Product,
+        region: &str,
+        base: &str,
+        credentials: Credentials,
         max_concurrency: usize,
     ) -> std::result::Result<RpcClient, String> {
         let url = reqwest::Url::parse(base)
@@ -130,8 +175,7 @@ impl RpcClient {
             regional: base == product.endpoint(region),
             base: url,
             host,
-            access_key_id: access_key_id.to_string(),
-            secret: secret.to_string(),
+            credentials,
             sender: Sender::new(max_concurrency),
         })
     }
@@ -203,25 +247,29 @@ impl RpcClient {
     ) -> Result<serde_json::Value> {
         let a = self
             .sender
-            .send(|http| self.signed(http, method, action, query, body))
+            .send_signed(&*self.credentials, |http, c| {
+                self.signed(http, c, method, action, query, body)
+            })
             .await?;
         answer(action, a.status, &a.body)
     }
 
-    /// The request, signed: the `x-acs-*` headers and the ACS3 `Authorization`.
+    /// The request, signed with `c`: the `x-acs-*` headers and the ACS3 `Authorization`.
     fn signed(
         &self,
         http: &reqwest::Client,
+        c: &Credential,
         method: &Method,
         action: &str,
         query: &[(String, String)],
         body: &[u8],
     ) -> reqwest::RequestBuilder {
         let payload_hash = sha256_hex(body);
-        let headers = self.acs_headers(action, &payload_hash, !body.is_empty());
+        let mut headers = self.acs_headers(action, &payload_hash, !body.is_empty());
+        headers.extend(token_headers(c));
         let auth = signer::authorization(
-            &self.access_key_id,
-            &self.secret,
+            &c.key,
+            &c.secret,
             &SignRequest {
                 method: method.as_str(),
                 path: self.base.path(),
@@ -273,6 +321,18 @@ impl RpcClient {
             ));
         }
         headers
+    }
+}
+
+/// The headers a temporary key pair adds, as the SDKs send them (alibabacloud_tea_openapi,
+/// ACS3: `x-acs-accesskey-id` and `x-acs-security-token`); both are `x-acs-*`, so signed.
+fn token_headers(c: &Credential) -> Vec<(String, String)> {
+    match &c.token {
+        Some(token) => vec![
+            ("x-acs-accesskey-id".to_string(), c.key.clone()),
+            ("x-acs-security-token".to_string(), token.clone()),
+        ],
+        None => Vec::new(),
     }
 }
 

@@ -1,8 +1,13 @@
-//! The RDS v3 HTTP client: builds each request, signs it with SDK-HMAC-SHA256, sends it with
-//! a per-API concurrency limit and retries, and turns error bodies (`error_code`,
-//! `error_msg`) into provider errors.
+//! The RDS v3 HTTP client: builds each request, signs it with SDK-HMAC-SHA256 — a temporary
+//! AK/SK's security token in `X-Security-Token`, signed like every header sent, as
+//! huaweicloudsdkcore's `BasicCredentials.security_token` does —, sends it with a per-API
+//! concurrency limit and retries, and turns error bodies (`error_code`, `error_msg`) into
+//! provider errors.
+//!
+//! Invariant: the client holds no key: it asks its [`Credentials`] before each signature.
 
 use super::signer::{self, SignRequest};
+use crate::providers::credentials::{self, Credential, Credentials};
 use crate::providers::http::{self, Sender, Sends};
 use crate::providers::{ProviderError, Result};
 use reqwest::Method;
@@ -11,8 +16,7 @@ pub struct RdsClient {
     base: String,
     host: String,
     pub project_id: String,
-    access_key: String,
-    secret_key: String,
+    credentials: Credentials,
     sender: Sender,
 }
 
@@ -32,11 +36,23 @@ impl Sends for RdsClient {
 }
 
 impl RdsClient {
+    /// A client signing with one long-lived AK/SK.
     pub fn new(
         base: &str,
         project_id: &str,
         access_key: &str,
         secret_key: &str,
+        max_concurrency: usize,
+    ) -> std::result::Result<RdsClient, String> {
+        let pair = credentials::fixed(Credential::pair(access_key, secret_key));
+        RdsClient::with_credentials(base, project_id, pair, max_concurrency)
+    }
+
+    /// A client signing with what `credentials` gives before each request.
+    pub fn with_credentials(
+        base: &str,
+        project_id: &str,
+        credentials: Credentials,
         max_concurrency: usize,
     ) -> std::result::Result<RdsClient, String> {
         let url = reqwest::Url::parse(base).map_err(|e| format!("endpoint \"{base}\": {e}"))?;
@@ -45,8 +61,7 @@ impl RdsClient {
             base: base.trim_end_matches('/').to_string(),
             host,
             project_id: project_id.to_string(),
-            access_key: access_key.to_string(),
-            secret_key: secret_key.to_string(),
+            credentials,
             sender: Sender::new(max_concurrency),
         })
     }
@@ -74,10 +89,12 @@ impl RdsClient {
         .await
     }
 
-    /// The request, signed: `X-Sdk-Date`, `X-Project-Id` and the SDK-HMAC `Authorization`.
+    /// The request, signed with `c`: `X-Sdk-Date`, `X-Project-Id`, `X-Security-Token` for a
+    /// temporary AK/SK, and the SDK-HMAC `Authorization`.
     fn signed(
         &self,
         http: &reqwest::Client,
+        c: &Credential,
         method: &Method,
         path: &str,
         body: &[u8],
@@ -93,9 +110,12 @@ impl RdsClient {
         if !body.is_empty() {
             headers.push(("content-type".to_string(), "application/json".to_string()));
         }
+        if let Some(token) = &c.token {
+            headers.push(("x-security-token".to_string(), token.clone()));
+        }
         let auth = signer::authorization(
-            &self.access_key,
-            &self.secret_key,
+            &c.key,
+            &c.secret,
             &SignRequest {
                 method: method.as_str(),
                 path: &url_path,
@@ -105,12 +125,15 @@ impl RdsClient {
             },
         );
         let url = format!("{}{}", self.base, path);
-        let req = http
+        let mut req = http
             .request(method.clone(), &url)
             .header("X-Sdk-Date", &date)
             .header("X-Project-Id", &self.project_id)
             .header("Authorization", auth)
             .header("Accept", "application/json");
+        if let Some(token) = &c.token {
+            req = req.header("X-Security-Token", token);
+        }
         if body.is_empty() {
             req
         } else {
@@ -122,7 +145,9 @@ impl RdsClient {
     async fn once(&self, method: &Method, path: &str, body: &[u8]) -> Result<serde_json::Value> {
         let a = self
             .sender
-            .send(|http| self.signed(http, method, path, body))
+            .send_signed(&*self.credentials, |http, c| {
+                self.signed(http, c, method, path, body)
+            })
             .await?;
         let request_id = a
             .headers

@@ -1,15 +1,17 @@
-//! Alibaba Cloud RPC services of the sandbox (gpdb, DataWorks, SelectDB): what they share on
-//! the wire. All three answer at `/`, as one gateway: a request goes to the product whose API
+//! Alibaba Cloud RPC services of the sandbox (gpdb, DataWorks, SelectDB, STS): what they share
+//! on the wire. All four answer at `/`, as one gateway: a request goes to the product whose API
 //! version it names (`x-acs-version`, or V2's `Version`), else to the one whose host name it
 //! was sent to. Every request is authenticated as the real gateway does it (`auth`: V3
-//! ACS3-HMAC-SHA256 or V2 HMAC-SHA1), must name the product's version, and then its
-//! parameters (query string plus form body) go to the product's action handler; errors come
-//! back in the RPC format (`RequestId`, `HostId`, `Code`, `Message`).
+//! ACS3-HMAC-SHA256 or V2 HMAC-SHA1, long-lived or temporary keys), must name the product's
+//! version and be allowed to its signer, and then its parameters (query string plus form body)
+//! go to the product's action handler; errors come back in the RPC format (`RequestId`,
+//! `HostId`, `Code`, `Message`).
 
 pub mod auth;
 pub mod dataworks;
 pub mod gpdb;
 pub mod selectdb;
+pub mod sts;
 
 use super::signature::acs3;
 use super::store::World;
@@ -24,11 +26,23 @@ use std::collections::HashMap;
 
 pub type Params = HashMap<String, String>;
 
-/// The sandbox's own Alibaba Cloud account, the only one its gateway knows.
+/// The sandbox's own Alibaba Cloud key: a RAM user of the sandbox's account with every
+/// permission.
 pub const CREDENTIALS: Credentials = Credentials {
     key: "SANDBOXALIAK000000001",
     secret: "sandbox-alibaba-secret",
 };
+
+/// A RAM user of the sandbox's account whose only permission is `sts:AssumeRole` (the
+/// `AliyunSTSAssumeRoleAccess` policy): a CI runner's base credentials, which can do nothing
+/// but assume a role.
+pub const ROLE_ASSUMER: Credentials = Credentials {
+    key: "SANDBOXALIROLEUSER001",
+    secret: "sandbox-alibaba-role-assumer-secret",
+};
+
+/// The sandbox's Alibaba Cloud account id (in its roles' ARNs).
+pub const ACCOUNT_ID: &str = "1000000000000001";
 
 /// One RPC product as the gateway routes it: its key (its service name, and the first label
 /// of its endpoint's host name, `gpdb.cn-hangzhou.aliyuncs.com`), the only API version it
@@ -291,7 +305,7 @@ fn answer(
         headers,
         body,
     };
-    auth::verify(&request)?;
+    let signer = auth::verify(sb, &request)?;
     let head = Head {
         headers,
         params: &pairs,
@@ -306,6 +320,14 @@ fn answer(
                 "Specified api is not found, please check your url and method. ({action} of version {version} is not an API of {}, whose version is {})",
                 product.key, product.version
             ),
+        ));
+    }
+    if !signer.may_call(product.key) {
+        // the documented answer of a product to a RAM user without its permission
+        return Err(fail(
+            403,
+            "Forbidden.RAM",
+            "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
         ));
     }
     let params: Params = pairs.into_iter().collect();
