@@ -348,18 +348,32 @@ outputs:
 fn no_secret_is_ever_in_the_document() {
     let env = Env::new();
     env.write("s/main.yaml", SECRETS);
-    let printed = env
-        .ok(
-            &["-C", "s", "plan", "--format", "json", "--out", "p.plan"],
-            0,
+    let printed = env.ok(&["-C", "s", "plan", "--format", "json"], 0).stdout;
+    // a saved plan would carry the config's literal secrets in its copy of the files: refused
+    let r = env.ok(
+        &["-C", "s", "plan", "--format", "json", "--out", "p.plan"],
+        1,
+    );
+    r.err_has("is sensitive but written literally");
+    assert!(!r.all().contains("s3cr3t"), "{r:?}");
+    // with the secrets given through sensitive variables, the whole file holds none of them
+    let through_vars = SECRETS
+        .replace(
+            "access_key: AKID-not-secret, secret_key: s3cr3t-provider-key",
+            "access_key: AKID-not-secret, secret_key: \"${var.pw}\"",
         )
-        .stdout;
-    let shown = env.ok(&["-C", "s", "show", "--json", "p.plan"], 0).stdout;
-    // the saved plan's document (its `saved` section copies the config files, literals and
-    // all: saved plans are safety.md's subject)
-    let mut file: J = serde_json::from_str(&env.read("p.plan")).unwrap();
-    file.as_object_mut().map(|o| o.remove("saved"));
-    let file = file.to_string();
+        .replace(
+            "password: s3cr3t-literal-password",
+            "password: \"${var.pw}\"",
+        )
+        .replace("value: s3cr3t-output-literal", "value: \"${var.pw}\"");
+    env.write("v/main.yaml", &through_vars);
+    env.ok(
+        &["-C", "v", "plan", "--format", "json", "--out", "v.plan"],
+        0,
+    );
+    let shown = env.ok(&["-C", "v", "show", "--json", "v.plan"], 0).stdout;
+    let file = env.read("v.plan");
     for text in [&printed, &shown, &file] {
         assert!(
             !text.contains("s3cr3t"),

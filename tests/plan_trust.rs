@@ -224,3 +224,29 @@ fn a_sensitive_default_is_withheld_from_a_saved_plan_and_taken_again_at_apply() 
     r.err_has("also stands elsewhere in the config");
     assert!(!env.path().join("s.json").exists());
 }
+
+#[test]
+fn a_secret_written_literally_is_not_carried_by_a_saved_plan() {
+    let env = Env::new();
+    // The access key pair of a provider block, written in clear (not through a variable).
+    const PAIR: &str = "providers:\n  huaweicloud:\n    region: r\n    project_id: p\n    \
+                        endpoint: sandbox\n    access_key: SANDBOXHWAK0000000001\n    \
+                        secret_key: Literal-Secret-Key-8841\n";
+    env.stack(
+        "s",
+        PAIR,
+        "resources:\n  huaweicloud_rds_parameter_template.t:\n    name: t\n    \
+         datastore: { type: MySQL, version: \"8.0\" }\n",
+    );
+    let r = env.ok(&["-C", "s", "plan", "--out", "s.json"], 1);
+    r.err_has("provider huaweicloud: secret_key is sensitive but written literally");
+    r.err_has("main.yaml");
+    assert!(!r.all().contains("Literal-Secret-Key-8841"), "{r:?}");
+    assert!(
+        !env.path().join("s.json").exists(),
+        "no plan file is written"
+    );
+    // planning without a file still works (and shows no secret)
+    let r = env.ok(&["-C", "s", "plan"], 0);
+    assert!(!r.all().contains("Literal-Secret-Key-8841"), "{r:?}");
+}

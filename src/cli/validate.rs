@@ -3,7 +3,6 @@
 //! Exit 1 when anything is wrong.
 
 mod json;
-mod secrets;
 
 use super::workspace::{load_config, print_diags};
 use super::{Cli, CmdResult, VarArgs, EXIT_ERROR, EXIT_OK};

@@ -25,6 +25,7 @@ pub(crate) mod load;
 pub mod ops;
 pub mod parse;
 pub mod scan;
+pub mod secrets;
 mod sections;
 pub mod validate;
 pub mod vars;

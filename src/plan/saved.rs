@@ -342,7 +342,25 @@ pub fn files_without_secrets(cfg: &crate::config::Config) -> Result<Vec<SourceFi
             ));
         }
     }
+    refuse_literal_secrets(cfg, &files)?;
     Ok(files)
+}
+
+/// A sensitive attribute written as a literal in a resource or provider block would stand in
+/// clear in the saved plan's copy of the config: `plan --out` is refused, naming it.
+fn refuse_literal_secrets(cfg: &crate::config::Config, files: &[SourceFile]) -> Result<(), String> {
+    let written = crate::config::secrets::in_blocks(cfg);
+    let carried = written.iter().find_map(|(at, secret)| {
+        let file = files.iter().find(|f| f.text.contains(secret.as_str()))?;
+        Some((at, file))
+    });
+    match carried {
+        Some((at, file)) => Err(format!(
+            "{}: {at} is sensitive but written literally, so a saved plan would carry it in              clear: give it through a sensitive variable (and STRATA_VAR_… or --var), or plan              without --out",
+            file.path.display()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Where a scalar's own text may end within `region` (the text up to the next token): before

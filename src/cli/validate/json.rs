@@ -8,10 +8,9 @@
 //! A diagnostic's range is its line's content (strata knows the line of a problem, not its
 //! column): from the first to past the last character that is not blank; columns count
 //! characters from 1, bytes count from the file's start at 0, ends are exclusive — as
-//! Terraform's. Invariant: the snippet's code never shows a secret (`validate::secrets`); a
+//! Terraform's. Invariant: the snippet's code never shows a secret (`config::secrets`); a
 //! problem in a variable file, whose values may be sensitive, has a range but no snippet.
 
-use super::secrets;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::util::Redactor;
@@ -19,7 +18,7 @@ use serde_json::{json, Value};
 
 pub fn document(cfg: &Config, diags: &Diagnostics) -> Value {
     let errors = diags.errors();
-    let hide = secrets::of(cfg);
+    let hide = crate::config::secrets::of(cfg);
     let list: Vec<Value> = diags.0.iter().map(|d| diagnostic(cfg, d, &hide)).collect();
     json!({
         "format_version": "1.0",

@@ -1,5 +1,5 @@
-//! The secrets a stack's config files may hold as written, for what shows their text
-//! (`validate --json`'s snippets): the defaults of sensitive variables, the literal values of
+//! The secrets a stack's config files may hold as written, for what shows or carries their
+//! text (`validate --json`'s snippets, saved plans): the defaults of sensitive variables, the literal values of
 //! sensitive attributes in resource and provider blocks (the schemas say which), and the
 //! password of a URL. Values given elsewhere (variable files, the environment, `--var`) are
 //! not in the config files' text.
@@ -17,30 +17,52 @@ pub fn of(cfg: &Config) -> Redactor {
             scalars(d, &mut found);
         }
     }
-    for b in cfg.resources.values() {
-        at_paths(&b.args, &b.schema.sensitive_paths(), &mut found);
-    }
-    for (name, p) in &cfg.providers {
-        let family = name.split('.').next().unwrap_or(name);
-        if let Some(schema) = crate::schema::providers::provider(family) {
-            at_paths(&p.args, &schema.sensitive_paths(), &mut found);
-        }
-    }
+    found.extend(in_blocks(cfg).into_iter().map(|(_, secret)| secret));
     for f in &cfg.files {
         found.extend(url_passwords(&f.text));
     }
     Redactor::new(found)
 }
 
-fn at_paths(args: &BTreeMap<String, Expr>, paths: &[Path], out: &mut Vec<String>) {
-    for path in paths {
-        let Some((PathSeg::Key(first), rest)) = path.split_first() else {
-            continue;
-        };
-        if let Some(e) = args.get(first) {
-            literal_at(e, rest, out);
+/// The literal values of sensitive attributes written in resource and provider blocks, and of
+/// sensitive outputs, each with where it stands (`ADDRESS.ATTRIBUTE`, `provider NAME:
+/// ATTRIBUTE`, `output NAME`).
+pub fn in_blocks(cfg: &Config) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (addr, b) in &cfg.resources {
+        for path in b.schema.sensitive_paths() {
+            let at = format!("{addr}.{}", crate::value::path_string(&path));
+            found.extend(at_path(&b.args, &path).into_iter().map(|s| (at.clone(), s)));
         }
     }
+    for (name, p) in &cfg.providers {
+        let family = name.split('.').next().unwrap_or(name);
+        let Some(schema) = crate::schema::providers::provider(family) else {
+            continue;
+        };
+        for path in schema.sensitive_paths() {
+            let at = format!("provider {name}: {}", crate::value::path_string(&path));
+            found.extend(at_path(&p.args, &path).into_iter().map(|s| (at.clone(), s)));
+        }
+    }
+    for o in cfg.outputs.values().filter(|o| o.sensitive) {
+        let mut texts = Vec::new();
+        literals(&o.value, &mut texts);
+        let at = format!("output {}", o.name);
+        found.extend(texts.into_iter().map(|s| (at.clone(), s)));
+    }
+    found.retain(|(_, s)| !s.is_empty());
+    found
+}
+
+fn at_path(args: &BTreeMap<String, Expr>, path: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((PathSeg::Key(first), rest)) = path.split_first() {
+        if let Some(e) = args.get(first) {
+            literal_at(e, rest, &mut out);
+        }
+    }
+    out
 }
 
 /// The literal text at `path` inside `e` (all of it below the path).
