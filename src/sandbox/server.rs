@@ -101,8 +101,10 @@ async fn dispatch(shared: Arc<Vec<Shared>>, req: Request) -> Response {
     };
     let chosen = shared
         .iter()
-        .max_by_key(|s| (s.claims)(&head))
-        .filter(|s| (s.claims)(&head) > 0)
+        .map(|s| ((s.claims)(&head), s))
+        .max_by_key(|(claim, _)| *claim)
+        .filter(|(claim, _)| *claim > 0)
+        .map(|(_, s)| s)
         .or_else(|| shared.first());
     let Some(service) = chosen else {
         return axum::http::StatusCode::NOT_FOUND.into_response();

@@ -202,34 +202,26 @@ class ModifyAndTag(GpdbCase):
             404,
         )
 
+    @staticmethod
+    def tag_request(instance, resource_type):
+        """TagResources of one instance, tag team=data, as the given resource type."""
+        return models.TagResourcesRequest(
+            region_id=REGION,
+            resource_type=resource_type,
+            resource_id=[instance],
+            tag=[models.TagResourcesRequestTag(key="team", value="data")],
+        )
+
     def test_tags_are_added(self):
         # an elastic-storage instance is tagged as ALIYUN::GPDB::INSTANCE, as the model says
         made = self.create()
-        self.call(
-            "tag_resources",
-            models.TagResourcesRequest(
-                region_id=REGION,
-                resource_type="ALIYUN::GPDB::INSTANCE",
-                resource_id=[made],
-                tag=[models.TagResourcesRequestTag(key="team", value="data")],
-            ),
-        )
+        self.call("tag_resources", self.tag_request(made, "ALIYUN::GPDB::INSTANCE"))
         tags = {t.key: t.value for t in self.attribute(made).tags.tag}
         self.assertEqual(tags.get("team"), "data")
 
     def test_the_reserved_storage_type_on_an_elastic_instance_is_an_invalid_parameter(self):
         made = self.create()
-        self.assertRpcError(
-            "tag_resources",
-            models.TagResourcesRequest(
-                region_id=REGION,
-                resource_type="instance",
-                resource_id=[made],
-                tag=[models.TagResourcesRequestTag(key="team", value="data")],
-            ),
-            "InvalidParameter",
-            400,
-        )
+        self.assertRpcError("tag_resources", self.tag_request(made, "instance"), "InvalidParameter", 400)
 
     def test_a_resource_type_other_than_instance_is_an_invalid_parameter(self):
         self.assertRpcError(

@@ -17,9 +17,9 @@
 
 use super::super::signature::{acs3, same, sha256_hex, v2rpc, Authorization, Received};
 use super::super::temporary::{self, Refusal, ALIBABA};
-use super::super::world::Sandbox;
+use super::super::world::{Head, Sandbox};
 use super::{fail, internal, RpcError, CREDENTIALS, ROLE_ASSUMER};
-use axum::http::{HeaderMap, Method};
+use axum::http::Method;
 
 /// The parts of a request its signature covers.
 pub struct Request<'a> {
@@ -27,23 +27,9 @@ pub struct Request<'a> {
     pub path: &'a str,
     /// The query string's pairs, decoded.
     pub query: &'a [(String, String)],
-    /// Every parameter: the query string's pairs, then a form body's.
-    pub params: &'a [(String, String)],
-    pub headers: &'a HeaderMap,
+    /// The headers, and every parameter (the query string's pairs, then a form body's).
+    pub head: &'a Head<'a>,
     pub body: &'a [u8],
-}
-
-impl Request<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// Who signed a request.
@@ -66,10 +52,10 @@ impl Principal {
 
 /// Accept the request as signed by a key the sandbox knows, saying whose, or say why not.
 pub fn verify(sb: &Sandbox, r: &Request) -> Result<Principal, RpcError> {
-    if let Some(header) = r.header("authorization") {
+    if let Some(header) = r.head.header("authorization") {
         return verify_v3(sb, r, header);
     }
-    if r.param("Signature").is_some() {
+    if r.head.param("Signature").is_some() {
         return verify_v2(sb, r);
     }
     Err(fail(
@@ -83,7 +69,7 @@ pub fn verify(sb: &Sandbox, r: &Request) -> Result<Principal, RpcError> {
 /// body hash, then the signature itself.
 fn verify_v3(sb: &Sandbox, r: &Request, header: &str) -> Result<Principal, RpcError> {
     let auth = signed_by(header)?;
-    let token = r.header("x-acs-security-token");
+    let token = r.head.header("x-acs-security-token");
     if token.is_some() && !auth.signed.iter().any(|n| n == "x-acs-security-token") {
         // the SDKs sign every x-acs-* header they send: an unsigned token could be swapped
         // (the sandbox's rule; the API documents none)
@@ -95,12 +81,13 @@ fn verify_v3(sb: &Sandbox, r: &Request, header: &str) -> Result<Principal, RpcEr
     }
     let (secret, who) = signer(sb, &auth.key, token)?;
     check_time(
-        r.header("x-acs-date")
+        r.head
+            .header("x-acs-date")
             .and_then(|d| acs3::SCHEME.parse_date(d)),
         15,
     )?;
     let hash = sha256_hex(r.body);
-    if r.header("x-acs-content-sha256") != Some(hash.as_str()) {
+    if r.head.header("x-acs-content-sha256") != Some(hash.as_str()) {
         return Err(fail(
             400,
             "SignatureDoesNotMatch",
@@ -108,6 +95,7 @@ fn verify_v3(sb: &Sandbox, r: &Request, header: &str) -> Result<Principal, RpcEr
         ));
     }
     let received: Vec<(String, String)> = r
+        .head
         .headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
@@ -161,12 +149,12 @@ fn verify_v2(sb: &Sandbox, r: &Request) -> Result<Principal, RpcError> {
         "SignatureNonce",
         "Timestamp",
     ] {
-        super::required_in(r.params, name)?;
+        super::required_in(r.head.params, name)?;
     }
-    let key = r.param("AccessKeyId").unwrap_or_default();
-    let (secret, who) = signer(sb, key, r.param("SecurityToken"))?;
-    let method = r.param("SignatureMethod").unwrap_or_default();
-    let version = r.param("SignatureVersion").unwrap_or_default();
+    let key = r.head.param("AccessKeyId").unwrap_or_default();
+    let (secret, who) = signer(sb, key, r.head.param("SecurityToken"))?;
+    let method = r.head.param("SignatureMethod").unwrap_or_default();
+    let version = r.head.param("SignatureVersion").unwrap_or_default();
     if method != v2rpc::METHOD || version != v2rpc::VERSION {
         return Err(fail(
             400,
@@ -174,10 +162,10 @@ fn verify_v2(sb: &Sandbox, r: &Request) -> Result<Principal, RpcError> {
             format!("The specified signature method {method} (version {version}) is not supported: HMAC-SHA1 version 1.0 is."),
         ));
     }
-    let stamp = r.param("Timestamp").and_then(v2rpc::parse_timestamp);
+    let stamp = r.head.param("Timestamp").and_then(v2rpc::parse_timestamp);
     check_time(stamp, 31)?;
-    let expected = v2rpc::expected(r.method.as_str(), r.params, &secret);
-    if !same(&expected, r.param("Signature").unwrap_or_default()) {
+    let expected = v2rpc::expected(r.method.as_str(), r.head.params, &secret);
+    if !same(&expected, r.head.param("Signature").unwrap_or_default()) {
         // the gateway's V2 wording, naming what it signed: aliyun-python-sdk-core compares
         // the text after the colon with its own string to sign (equal: the secret is wrong)
         return Err(fail(
@@ -185,7 +173,7 @@ fn verify_v2(sb: &Sandbox, r: &Request) -> Result<Principal, RpcError> {
             "SignatureDoesNotMatch",
             format!(
                 "Specified signature is not matched with our calculation. server string to sign is:{}",
-                v2rpc::string_to_sign(r.method.as_str(), r.params)
+                v2rpc::string_to_sign(r.method.as_str(), r.head.params)
             ),
         ));
     }

@@ -297,19 +297,18 @@ fn answer(
     if super::is_form(headers) {
         pairs.extend(super::url_pairs(&String::from_utf8_lossy(body)));
     }
-    let request = auth::Request {
-        method,
-        path: uri.0.path(),
-        query: &pairs[..query_len],
-        params: &pairs,
-        headers,
-        body,
-    };
-    let signer = auth::verify(sb, &request)?;
     let head = Head {
         headers,
         params: &pairs,
     };
+    let request = auth::Request {
+        method,
+        path: uri.0.path(),
+        query: &pairs[..query_len],
+        head: &head,
+        body,
+    };
+    let signer = auth::verify(sb, &request)?;
     let Called { action, version } = called(&head);
     let (action, version) = (action.to_string(), version.to_string());
     if version != product.version {
