@@ -521,7 +521,7 @@ async fn converge(
     let differs = schema
         .attrs
         .iter()
-        .filter(|a| a.settable() && !a.force_new && !a.sensitive)
+        .filter(|a| a.settable() && !a.always_replaces() && !a.sensitive)
         .any(|a| !equivalent(args.get(a.name), attrs.get(a.name)) && args.contains_key(a.name));
     if !differs || !schema.updatable {
         return Ok(attrs);

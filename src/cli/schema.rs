@@ -2,7 +2,7 @@
 //! text, or as the JSON Schema of the whole config language (`--json`) for editors.
 
 use super::{CmdResult, EXIT_OK};
-use crate::schema::{self, Kind, Mode};
+use crate::schema::{self, Kind, Mode, Replace};
 
 pub fn run(json: bool) -> CmdResult {
     if json {
@@ -31,8 +31,10 @@ pub fn run(json: bool) -> CmdResult {
                 Mode::OptionalComputed => "optional, computed",
             };
             let mut notes = vec![mode.to_string(), a.ty.describe()];
-            if a.force_new {
-                notes.push("changing it replaces".into());
+            match a.replace {
+                Replace::InPlace => {}
+                Replace::Always(why) => notes.push(format!("changing it replaces ({why})")),
+                Replace::When(_, why) => notes.push(format!("some changes replace ({why})")),
             }
             if a.sensitive {
                 notes.push("sensitive".into());

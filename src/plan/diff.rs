@@ -7,7 +7,7 @@
 
 use super::scope::PlanScope;
 use super::sensitive;
-use super::{Action, Change, Drift, Options, OutputChange, Plan, Reason, Repetition};
+use super::{Action, Change, Drift, Forced, Options, OutputChange, Plan, Reason, Repetition};
 use crate::address::{Address, Key};
 use crate::config::evaluate::{self, eval_output};
 use crate::config::instances::{self, Each, Expansion, RepeatKind};
@@ -130,6 +130,40 @@ fn kept_attributes(b: &Block, args: &Map, prior_map: &Map, cloning: bool) -> Map
         }
     }
     kept
+}
+
+/// What a change forces to be replaced, and why: each changed attribute whose schema says the
+/// change cannot be made in place (a secret is tested without its value), and a moved clone
+/// source.
+fn forced(
+    b: &Block,
+    after: &Map,
+    prior: &Map,
+    changed: &BTreeSet<String>,
+    clone_moved: bool,
+) -> Vec<Forced> {
+    let mut out: Vec<Forced> = changed
+        .iter()
+        .filter_map(|n| {
+            let a = b.schema.attr(n)?;
+            let (before, now) = match a.sensitive {
+                true => (None, None),
+                false => (prior.get(n), after.get(n)),
+            };
+            let why = a.forces_replace(before, now)?;
+            Some(Forced {
+                path: vec![key(n)],
+                why: why.to_string(),
+            })
+        })
+        .collect();
+    if clone_moved {
+        out.push(Forced {
+            path: vec![key("clone")],
+            why: "a clone is made from its source only when it is created".into(),
+        });
+    }
+    out
 }
 
 fn ignores_all(b: &Block) -> bool {
@@ -722,7 +756,8 @@ impl<'a> Planner<'a> {
         let changed = self.changed_attributes(b, &kept, &prior_map, ev, prior, change);
         let ignore_all = ignores_all(b);
         let clone_moved = !ignore_all && clone_changed(ev.clone.as_ref(), &prior.made);
-        self.decide(b, prior, &changed, clone_moved, change);
+        let forced = forced(b, &kept, &prior_map, &changed, clone_moved);
+        self.decide(b, prior, &changed, forced, change);
         match change.action {
             Action::Replace => planned(schema, &ev.args, None, ev.cloning),
             Action::Update => {
@@ -781,32 +816,36 @@ impl<'a> Planner<'a> {
         b: &Block,
         prior: &crate::state::ResourceState,
         changed: &BTreeSet<String>,
-        clone_moved: bool,
+        force: Vec<Forced>,
         change: &mut Change,
     ) {
         let schema = b.schema;
-        let mut force: Vec<Path> = changed
-            .iter()
-            .filter(|n| schema.attr(n).is_some_and(|a| a.force_new))
-            .map(|n| vec![key(n)])
-            .collect();
-        if clone_moved {
-            force.push(vec![key("clone")]);
-        }
         let replace = &self.input.options.replace;
         let (action, reason) = if replace.contains(&b.addr) || replace.contains(&b.addr.block()) {
             (Action::Replace, Some(Reason::ReplaceByRequest))
         } else if prior.tainted {
             (Action::Replace, Some(Reason::ReplaceBecauseTainted))
         } else if !force.is_empty() {
-            change.replace_paths = force;
+            change.force(force);
             (Action::Replace, Some(Reason::ReplaceBecauseCannotUpdate))
         } else if changed.is_empty() {
             (Action::NoOp, None)
         } else if schema.updatable {
             (Action::Update, None)
         } else {
-            change.replace_paths = changed.iter().map(|n| vec![key(n)]).collect();
+            let why = format!(
+                "{} has no update: every change replaces it",
+                schema.type_name
+            );
+            change.force(
+                changed
+                    .iter()
+                    .map(|n| Forced {
+                        path: vec![key(n)],
+                        why: why.clone(),
+                    })
+                    .collect(),
+            );
             (Action::Replace, Some(Reason::ReplaceBecauseCannotUpdate))
         };
         change.action = action;
@@ -933,17 +972,17 @@ impl<'a> Planner<'a> {
             let what = if c.action == Action::Delete {
                 "destroy".to_string()
             } else {
-                let why = if c.replace_paths.is_empty() {
+                let why = if c.replace_reasons.is_empty() {
                     String::new()
                 } else {
-                    format!(
-                        " (because {} cannot change in place)",
-                        c.replace_paths
-                            .iter()
-                            .map(|p| path_string(p))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    let each: Vec<String> = c
+                        .replace_reasons
+                        .iter()
+                        .map(|f| {
+                            format!("{} cannot change in place: {}", path_string(&f.path), f.why)
+                        })
+                        .collect();
+                    format!(" (because {})", each.join("; "))
                 };
                 format!("replace{why}")
             };

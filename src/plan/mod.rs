@@ -116,6 +116,9 @@ pub struct Change {
     pub before_sensitive: Vec<Path>,
     pub after_sensitive: Vec<Path>,
     pub replace_paths: Vec<Path>,
+    /// Why each of `replace_paths` forces the replacement, in the same order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_reasons: Vec<Forced>,
     /// Sensitive paths whose value changed (seen by fingerprint; both sides are masked).
     #[serde(default)]
     pub sensitive_changed: Vec<Path>,
@@ -139,6 +142,30 @@ pub struct Change {
     pub previous_address: Option<Address>,
 }
 
+/// Why a change replaces its object instead of updating it: the attribute (or `clone`) that
+/// forces it and the reason in the plan's words (why the API cannot make the change in place).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Forced {
+    pub path: Path,
+    pub why: String,
+}
+
+impl Change {
+    /// Mark what forces this replacement: `replace_paths` and their reasons, set together.
+    pub fn force(&mut self, forced: Vec<Forced>) {
+        self.replace_paths = forced.iter().map(|f| f.path.clone()).collect();
+        self.replace_reasons = forced;
+    }
+
+    /// The reason `path` forces this replacement, if it does.
+    pub fn forced_by(&self, path: &[crate::value::PathSeg]) -> Option<&str> {
+        self.replace_reasons
+            .iter()
+            .find(|f| f.path.as_slice() == path)
+            .map(|f| f.why.as_str())
+    }
+}
+
 /// An import in a plan: the cloud's id of the object adopted (Terraform's
 /// `change.importing`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -158,6 +185,7 @@ impl Change {
             before_sensitive: Vec::new(),
             after_sensitive: Vec::new(),
             replace_paths: Vec::new(),
+            replace_reasons: Vec::new(),
             sensitive_changed: Vec::new(),
             depends_on: Vec::new(),
             create_before_destroy: false,

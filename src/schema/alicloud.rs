@@ -38,18 +38,18 @@ pub static GPDB_INSTANCE: Schema = Schema {
                   backup of another instance (CloneDBInstance)",
     attrs: &[
         Attr::new("zone_id", Type::String, Mode::Required)
-            .force_new()
+            .force_new("the API cannot move an instance to another zone")
             .doc("e.g. cn-hangzhou-i"),
         Attr::new("engine_version", Type::String, Mode::RequiredForCreate)
-            .force_new()
+            .force_new("the engine's major version is fixed when the instance is made")
             .rules(&[Rule::OneOf(ENGINE_VERSIONS)])
             .doc("\"6.0\" or \"7.0\"; the source's when cloned"),
         Attr::new("instance_spec", Type::String, Mode::RequiredForCreate)
-            .force_new()
+            .force_new("no call strata makes changes the node specification in place")
             .rules(&[Rule::OneOf(INSTANCE_SPECS)])
             .doc("e.g. 4C32G; the source's when cloned"),
         Attr::new("seg_node_num", Type::Int, Mode::RequiredForCreate)
-            .force_new()
+            .force_new("no call strata makes changes the segment count in place")
             .rules(&[Rule::Range {
                 min: 2,
                 max: 512,
@@ -57,7 +57,7 @@ pub static GPDB_INSTANCE: Schema = Schema {
             }])
             .doc("segment nodes (HighAvailability: 4–512 in steps of 4); the source's when cloned"),
         Attr::new("storage_size", Type::Int, Mode::RequiredForCreate)
-            .force_new()
+            .force_new("no call strata makes changes the storage in place")
             .rules(&[Rule::Range {
                 min: 50,
                 max: 8000,
@@ -65,23 +65,23 @@ pub static GPDB_INSTANCE: Schema = Schema {
             }])
             .doc("GB, 50–8000; the source's when cloned"),
         Attr::new("db_instance_mode", Type::String, Mode::Optional)
-            .force_new()
+            .force_new("the API cannot convert an instance to another mode")
             .default(Default::Str("StorageElastic"))
             .rules(&[Rule::OneOf(MODES)])
             .doc("StorageElastic, Serverless, ServerlessPro or Classic (reserved storage)"),
         Attr::new("db_instance_category", Type::String, Mode::Optional)
-            .force_new()
+            .force_new("the API cannot convert an instance to another category")
             .default(Default::Str("HighAvailability"))
             .rules(&[Rule::OneOf(CATEGORIES)])
             .doc("HighAvailability (a standby for each node) or Basic"),
         Attr::new("vpc_id", Type::String, Mode::OptionalComputed)
-            .force_new()
+            .force_new("the API cannot move an instance to another VPC")
             .doc("default: one the cloud chooses"),
         Attr::new("vswitch_id", Type::String, Mode::OptionalComputed)
-            .force_new()
+            .force_new("the API cannot move an instance to another vSwitch")
             .doc("must be in zone_id; default: one the cloud chooses"),
         Attr::new("pay_type", Type::String, Mode::Optional)
-            .force_new()
+            .force_new("strata cannot change the billing method in place")
             .default(Default::Str("Postpaid"))
             .rules(&[Rule::OneOf(PAY_TYPES)])
             .doc("billing: Postpaid (pay as you go) or Prepaid (subscription)"),
@@ -140,18 +140,18 @@ pub static DATAWORKS_DATA_SOURCE: Schema = Schema {
     description: "A DataWorks data source (2024-05-18 API): created, or cloned (CloneDataSource)",
     attrs: &[
         Attr::new("name", Type::String, Mode::Required)
-            .force_new()
+            .force_new("UpdateDataSource cannot rename a data source")
             .rules(&[
                 Rule::OnClone(&CLONE_NAME_RULE),
                 Rule::OnCreate(&CREATE_NAME_RULE),
             ])
             .doc("the data source's name: a letter, then letters, digits and '_' (255 at most; 60 when cloned)"),
         Attr::new("project_id", Type::Int, Mode::RequiredForCreate)
-            .force_new()
+            .force_new("a data source cannot move to another workspace")
             .rules(&[super::rules::POSITIVE])
             .doc("the workspace; the source's when cloned"),
         Attr::new("type", Type::String, Mode::RequiredForCreate)
-            .force_new()
+            .force_new("a data source's type is fixed when it is made")
             .doc("hologres, mysql, …; the source's when cloned"),
         Attr::new(
             "connection_properties_mode",
@@ -189,13 +189,13 @@ pub static SELECTDB_BINDING: Schema = Schema {
                   (CreateDBClusterBinding)",
     attrs: &[
         Attr::new("instance_id", Type::String, Mode::Required)
-            .force_new()
+            .force_new("a binding has no update: it is deleted and made again")
             .doc("the zone-redundant SelectDB instance, e.g. selectdb-cn-7213cjv2ez"),
         Attr::new("cluster_id", Type::String, Mode::Required)
-            .force_new()
+            .force_new("a binding has no update: it is deleted and made again")
             .doc("one of its clusters, e.g. selectdb-cn-7213cjv2ez-be"),
         Attr::new("cluster_id_bak", Type::String, Mode::Required)
-            .force_new()
+            .force_new("a binding has no update: it is deleted and made again")
             .rules(&[Rule::DiffersFrom {
                 other: "cluster_id",
                 what: "a binding needs two different clusters",
@@ -204,7 +204,7 @@ pub static SELECTDB_BINDING: Schema = Schema {
                 "the other cluster (not cluster_id), in another zone, with the same billing method",
             ),
         Attr::new("region_id", Type::String, Mode::OptionalComputed)
-            .force_new()
+            .force_new("a binding has no update: it is deleted and made again")
             .doc("default: the provider's region"),
         Attr::new("id", Type::String, Mode::Computed)
             .doc("<instance_id>/<cluster_id>/<cluster_id_bak>"),

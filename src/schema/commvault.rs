@@ -30,10 +30,13 @@ const SSL: &[Attr] = &[
     Attr::new("ca", Type::String, Mode::Optional).doc("path of the SSL CA file on the access node"),
 ];
 
+/// Why any change replaces an instance: strata's driver has no update for it.
+const NO_UPDATE: &str = "strata's Commvault driver cannot change an instance in place";
+
 /// A required, non-empty string fixed at creation (a change replaces the instance).
 const fn fixed_text(name: &'static str, doc: &'static str) -> Attr {
     Attr::new(name, Type::String, Mode::Required)
-        .force_new()
+        .force_new(NO_UPDATE)
         .rules(NOT_EMPTY)
         .doc(doc)
 }
@@ -57,17 +60,17 @@ pub static POSTGRESQL_INSTANCE: Schema = Schema {
         fixed_text("plan_name", "the backup plan, e.g. \"Server plan\""),
         fixed_text("maintenance_db", "the maintenance database, e.g. postgres"),
         Attr::new("endpoint", Type::String, Mode::Required)
-            .force_new()
+            .force_new(NO_UPDATE)
             .rules(&[ENDPOINT_RULE])
             .doc("the database's host:port"),
         Attr::new("sa_user", Type::Object(SA_USER), Mode::Required)
-            .force_new()
+            .force_new(NO_UPDATE)
             .doc("the administrator credentials Commvault connects with"),
         Attr::new("ssl", Type::Object(SSL), Mode::Optional)
-            .force_new()
+            .force_new(NO_UPDATE)
             .doc("SSL options of the connection"),
         Attr::new("application_id", Type::Int, Mode::Optional)
-            .force_new()
+            .force_new(NO_UPDATE)
             .rules(&[super::rules::POSITIVE])
             .default(Default::Int(CLOUD_DB_APPLICATION_ID))
             .doc("the agent's application id (125: cloud databases)"),
@@ -155,6 +158,6 @@ mod tests {
             .attrs
             .iter()
             .filter(|a| a.settable())
-            .all(|a| a.force_new));
+            .all(|a| a.always_replaces()));
     }
 }

@@ -35,7 +35,7 @@ pub static TEMPLATE: Schema = Schema {
             Type::Object(DATASTORE),
             Mode::RequiredForCreate,
         )
-        .force_new()
+        .force_new("a template's engine and version are fixed when it is made")
         .doc("engine and version; taken from the source when cloned"),
         Attr::new("values", Type::Map(&Type::String), Mode::Optional)
             .doc("parameter values (strings); applied after the copy when cloned"),

@@ -70,13 +70,25 @@ impl Default {
     }
 }
 
+/// When a change of an attribute cannot be made in place; the text says why (the API has no
+/// operation that changes it, or the operation cannot do this change), in the plan's words.
+#[derive(Debug, Clone, Copy)]
+pub enum Replace {
+    /// Changed in place (or, for a type with no update at all, by `Schema::updatable`).
+    InPlace,
+    /// Every change replaces the object.
+    Always(&'static str),
+    /// A change replaces the object when the test of (before, after) holds.
+    When(fn(&Value, &Value) -> bool, &'static str),
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Attr {
     pub name: &'static str,
     pub ty: Type,
     pub mode: Mode,
-    /// A change of this argument cannot be made in place: the resource is replaced.
-    pub force_new: bool,
+    /// Whether (and why) a change of this argument cannot be made in place.
+    pub replace: Replace,
     /// Never shown, logged or stored: state keeps a keyed fingerprint instead.
     pub sensitive: bool,
     /// A computed attribute that the cloud changes on every update (e.g. `updated`).
@@ -92,7 +104,7 @@ impl Attr {
             name,
             ty,
             mode,
-            force_new: false,
+            replace: Replace::InPlace,
             sensitive: false,
             volatile: false,
             default: None,
@@ -100,9 +112,47 @@ impl Attr {
             description: "",
         }
     }
-    pub const fn force_new(mut self) -> Attr {
-        self.force_new = true;
+    /// Every change of it replaces the object; `why` says why the API cannot change it in
+    /// place (shown in plans).
+    pub const fn force_new(mut self, why: &'static str) -> Attr {
+        self.replace = Replace::Always(why);
         self
+    }
+    /// A change replaces the object when `test(before, after)` holds (e.g. shrinking what the
+    /// API can only grow); other changes are made in place.
+    pub const fn replace_when(
+        mut self,
+        test: fn(&Value, &Value) -> bool,
+        why: &'static str,
+    ) -> Attr {
+        self.replace = Replace::When(test, why);
+        self
+    }
+    /// Why a change of this attribute from `before` to `after` replaces the object, if it
+    /// does. An unknown or missing side counts as a change that may replace.
+    pub fn forces_replace(
+        &self,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Option<&'static str> {
+        match self.replace {
+            Replace::InPlace => None,
+            Replace::Always(why) => Some(why),
+            Replace::When(test, why) => match (before, after) {
+                (Some(b), Some(a)) if !a.has_unknown() && !b.has_unknown() => {
+                    test(b, a).then_some(why)
+                }
+                _ => Some(why),
+            },
+        }
+    }
+    /// Whether some change of it can replace the object.
+    pub fn may_replace(&self) -> bool {
+        !matches!(self.replace, Replace::InPlace)
+    }
+    /// Whether every change of it replaces the object.
+    pub fn always_replaces(&self) -> bool {
+        matches!(self.replace, Replace::Always(_))
     }
     pub const fn sensitive(mut self) -> Attr {
         self.sensitive = true;

@@ -54,13 +54,26 @@ fn type_schema(ty: &Type, rules: &[Rule]) -> Value {
     json!({ "anyOf": [concrete, expression()] })
 }
 
+/// What the description says of an attribute whose change can replace the object.
+fn replace_note(a: &Attr) -> Option<String> {
+    match a.replace {
+        crate::schema::Replace::InPlace => None,
+        crate::schema::Replace::Always(why) => {
+            Some(format!("Changing it replaces the object: {why}"))
+        }
+        crate::schema::Replace::When(_, why) => {
+            Some(format!("Some changes replace the object: {why}"))
+        }
+    }
+}
+
 fn attr_schema(a: &Attr) -> Value {
     let mut s = type_schema(&a.ty, a.rules);
     if let Value::Object(m) = &mut s {
         let mut doc = a.description.to_string();
-        if a.force_new {
+        if let Some(why) = replace_note(a) {
             doc.push_str(if doc.is_empty() { "" } else { ". " });
-            doc.push_str("Changing it replaces the object");
+            doc.push_str(&why);
         }
         if a.sensitive {
             doc.push_str(if doc.is_empty() { "" } else { ". " });

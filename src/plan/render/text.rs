@@ -8,7 +8,7 @@
 use super::parsed;
 use super::style::Painter;
 use crate::plan::sensitive::is_sensitive;
-use crate::plan::{Action, Change, Drift, OutputChange, Plan, Reason};
+use crate::plan::{Action, Change, Drift, Forced, OutputChange, Plan, Reason};
 use crate::schema::{self, Schema, Type};
 use crate::value::{key, Path, PathSeg, Value};
 
@@ -27,7 +27,8 @@ struct Ctx<'a> {
     p: Painter,
     before_sens: &'a [Path],
     after_sens: &'a [Path],
-    replace_paths: &'a [Path],
+    /// What forces the replacement, and why.
+    forced: &'a [Forced],
     /// Sensitive paths known to have changed although both sides are hidden.
     secret_changes: &'a [Path],
 }
@@ -91,8 +92,11 @@ impl Ctx<'_> {
     fn sens_after(&self, path: &[PathSeg]) -> bool {
         is_sensitive(path, self.after_sens)
     }
-    fn forces(&self, path: &[PathSeg]) -> bool {
-        self.replace_paths.iter().any(|r| r.as_slice() == path)
+    fn forces(&self, path: &[PathSeg]) -> Option<&str> {
+        self.forced
+            .iter()
+            .find(|f| f.path.as_slice() == path)
+            .map(|f| f.why.as_str())
     }
 
     fn show(&self, v: Option<&Value>, sensitive: bool) -> String {
@@ -112,10 +116,9 @@ impl Ctx<'_> {
             pad: " ".repeat(indent),
             mark: self.sym_of(row, sb, sa).mark(&self.p),
             label: format!("{:width$}", row.name, width = row.width),
-            tail: if self.forces(&row.path) {
-                format!(" {}", self.p.red("# forces replacement"))
-            } else {
-                String::new()
+            tail: match self.forces(&row.path) {
+                Some(why) => format!(" {}", self.p.red(&format!("# forces replacement: {why}"))),
+                None => String::new(),
             },
         };
         if !hidden && is_container(before) && matches!(after, Some(Value::Unknown)) {
@@ -494,7 +497,7 @@ fn block(out: &mut Vec<String>, p: &Painter, c: &Change) {
         p: *p,
         before_sens: &c.before_sensitive,
         after_sens: &c.after_sensitive,
-        replace_paths: &c.replace_paths,
+        forced: &c.replace_reasons,
         secret_changes: &c.sensitive_changed,
     };
     let schema = schema_of(c);
@@ -637,15 +640,7 @@ fn clone_attr(
     cv: &Value,
 ) {
     let clone_path = vec![key("clone")];
-    let forces = c.replace_paths.contains(&clone_path);
-    let ctx = Ctx {
-        replace_paths: if forces {
-            c.replace_paths.as_slice()
-        } else {
-            &[]
-        },
-        ..*ctx
-    };
+
     let prior = c
         .prior_clone
         .as_ref()
@@ -761,7 +756,7 @@ pub fn output_rows(p: &Painter, outputs: &[OutputChange]) -> Vec<String> {
         p: *p,
         before_sens: &[],
         after_sens: &[],
-        replace_paths: &[],
+        forced: &[],
         secret_changes: &[],
     };
     for o in shown {
@@ -883,7 +878,7 @@ pub fn render_object(
         p: *p,
         before_sens: sensitive,
         after_sens: sensitive,
-        replace_paths: &[],
+        forced: &[],
         secret_changes: &[],
     };
     let schema = crate::schema::for_address(addr);

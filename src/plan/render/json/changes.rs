@@ -47,6 +47,17 @@ fn replace_paths(c: &Change) -> Vec<J> {
         .collect()
 }
 
+/// strata's own: each path that forces the replacement (the clone source as `["clone"]`)
+/// with why it cannot change in place.
+fn replace_reasons(c: &Change) -> J {
+    J::Array(
+        c.replace_reasons
+            .iter()
+            .map(|f| json!({ "path": path_json(&f.path), "reason": f.why }))
+            .collect(),
+    )
+}
+
 fn action_reason(c: &Change) -> Option<&'static str> {
     let clone_only = c.replace_paths == [clone_path()];
     match c.reason {
@@ -87,6 +98,9 @@ pub fn resource_change(c: &Change) -> J {
     obj["action"] = json!(c.action.as_str());
     obj["change"] = change_body(c);
     obj["action_reason"] = json!(action_reason(c));
+    if !c.replace_reasons.is_empty() {
+        obj["replace_reasons"] = replace_reasons(c);
+    }
     obj["depends_on"] = json!(c
         .depends_on
         .iter()

@@ -136,6 +136,24 @@ pub fn reason(c: &Change) -> String {
     }
 }
 
+/// Each path forcing a replacement and why: `` `storage_size` cannot change in place: … ``,
+/// the clone source as "the source it is cloned from changes: …".
+fn forced(c: &Change) -> String {
+    let why: Vec<String> = c
+        .replace_reasons
+        .iter()
+        .map(|f| match path_string(&f.path).as_str() {
+            "clone" => format!("the source it is cloned from changes: {}", f.why),
+            p => format!("{} cannot change in place: {}", code(p), f.why),
+        })
+        .collect();
+    if why.is_empty() {
+        "cannot be updated in place".into()
+    } else {
+        why.join("; ")
+    }
+}
+
 fn reason_of(c: &Change) -> String {
     let list = |names: Vec<String>| names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ");
     match (c.action, c.reason) {
@@ -143,27 +161,7 @@ fn reason_of(c: &Change) -> String {
             "tainted: an earlier apply made it but did not finish".into()
         }
         (_, Some(Reason::ReplaceByRequest)) => "replacement requested (`--replace`)".into(),
-        (Action::Replace, _) => {
-            let moved = c.replace_paths.iter().any(|p| path_string(p) == "clone");
-            let paths: Vec<String> = c
-                .replace_paths
-                .iter()
-                .map(|p| path_string(p))
-                .filter(|p| p != "clone")
-                .collect();
-            let mut why = Vec::new();
-            if moved {
-                why.push("the source it is cloned from changes".to_string());
-            }
-            if !paths.is_empty() {
-                why.push(format!("{} cannot change in place", list(paths)));
-            }
-            if why.is_empty() {
-                "cannot be updated in place".into()
-            } else {
-                why.join("; ")
-            }
-        }
+        (Action::Replace, _) => forced(c),
         (Action::Delete, Some(Reason::DeleteBecauseNoResourceConfig)) => {
             "no longer in the configuration".into()
         }
