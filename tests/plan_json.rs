@@ -157,18 +157,28 @@ fn terraforms_value_shapes_for_creates_deletes_and_unknowns() {
 }
 
 #[test]
-fn replace_paths_name_attributes_and_a_moved_clone_source_has_its_own_reason() {
+fn replace_paths_name_attributes_a_moved_clone_source_has_its_own_reason_and_each_says_why() {
     let docs = plan_docs::make();
     let change = read(&docs.change);
     let base = change_of(&change, "huaweicloud_rds_parameter_template.base");
     assert_eq!(base["change"]["replace_paths"], json!([["datastore"]]));
     assert_eq!(base["action_reason"], "replace_because_cannot_update");
+    assert_eq!(
+        base["replace_reasons"],
+        json!([{ "path": ["datastore"],
+                 "reason": "a template's engine and version are fixed when it is made" }])
+    );
     let copy = change_of(&change, "huaweicloud_rds_parameter_template.base_copy");
     assert_eq!(copy["change"]["actions"], json!(["delete", "create"]));
     assert_eq!(copy["change"]["replace_paths"], json!([]));
     assert_eq!(
         copy["action_reason"],
         "replace_because_clone_source_changed"
+    );
+    assert_eq!(
+        copy["replace_reasons"],
+        json!([{ "path": ["clone"],
+                 "reason": "a clone is made from its source only when it is created" }])
     );
     let update = change_of(&change, "huaweicloud_rds_parameter_template.copy_by_v31");
     assert_eq!(update["change"]["after"]["description"], "changed");

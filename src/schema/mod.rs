@@ -712,6 +712,32 @@ mod tests {
     }
 
     #[test]
+    fn a_replace_says_why_and_a_conditional_one_asks_its_test() {
+        fn shrinks(before: &Value, after: &Value) -> bool {
+            matches!((before.as_i64(), after.as_i64()), (Some(b), Some(a)) if a < b)
+        }
+        let grows =
+            Attr::new("size", Type::Int, Mode::Optional).replace_when(shrinks, "it only grows");
+        let (ten, five) = (Value::int(10), Value::int(5));
+        assert_eq!(grows.forces_replace(Some(&five), Some(&ten)), None);
+        assert_eq!(
+            grows.forces_replace(Some(&ten), Some(&five)),
+            Some("it only grows")
+        );
+        assert_eq!(
+            grows.forces_replace(Some(&ten), Some(&Value::Unknown)),
+            Some("it only grows")
+        );
+        assert!(grows.may_replace() && !grows.always_replaces());
+        let fixed = Attr::new("zone", Type::String, Mode::Required).force_new("fixed");
+        assert_eq!(fixed.forces_replace(Some(&ten), Some(&ten)), Some("fixed"));
+        assert!(fixed.always_replaces());
+        let free = Attr::new("d", Type::String, Mode::Optional);
+        assert_eq!(free.forces_replace(Some(&ten), Some(&five)), None);
+        assert!(!free.may_replace());
+    }
+
+    #[test]
     fn coercions() {
         assert_eq!(
             coerce(&Type::Int, &Value::str("4")).unwrap(),
