@@ -93,6 +93,15 @@ fn standalone_server_serves_the_same_api() {
     );
     assert!(resp.starts_with("HTTP/1.1 401"), "{resp}");
     assert!(resp.contains("APIGW.0301"), "{resp}");
+    // a path no service serves is answered in JSON, naming the request and what is served
+    let resp = raw_http(
+        &host,
+        &format!("GET /no/such/api HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(resp.starts_with("HTTP/1.1 404"), "{resp}");
+    assert!(resp.contains("\"code\":\"Sandbox.NotFound\""), "{resp}");
+    assert!(resp.contains("GET /no/such/api"), "{resp}");
+    assert!(resp.contains("/commandcenter/api/"), "{resp}");
 
     let env = Env::with_example("quickstart");
     env.ok_with(&common::APPLY, &[("STRATA_SANDBOX_URL", &url)], 0);

@@ -52,7 +52,46 @@ pub fn router(store: Arc<Store>, spec: FaultSpec, catalogue: &Catalogue) -> Rout
             axum::routing::any(move |req: Request| dispatch(shared.clone(), req)),
         );
     }
+    let served = served(catalogue);
     app.route("/_sandbox/stats", stats_routes(&sb.stats))
+        .fallback(move |req: Request| not_served(served.clone(), req))
+}
+
+/// What the sandbox serves, for the answer to a request it does not: each mounted path (`/`
+/// for the shared one) with the services there.
+fn served(catalogue: &Catalogue) -> Arc<String> {
+    let mut at: Vec<String> = Vec::new();
+    for service in &catalogue.services {
+        match service.mount {
+            Mount::At(paths) => at.extend(paths.iter().map(|p| match *p {
+                "" => format!("{}: its API paths at the root", service.name),
+                p => format!("{}: {p}/…", service.name),
+            })),
+            Mount::Shared { .. } => at.push(format!("{}: / (RPC)", service.name)),
+        }
+    }
+    Arc::new(at.join("; "))
+}
+
+/// 404 with a JSON body naming the request and what the sandbox does serve (never an empty
+/// answer a client cannot explain).
+async fn not_served(served: Arc<String>, req: Request) -> Response {
+    sandbox_error(
+        axum::http::StatusCode::NOT_FOUND,
+        "Sandbox.NotFound",
+        format!(
+            "the sandbox serves nothing at {} {}; it serves {served}",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+}
+
+/// An answer of the sandbox itself (not of a service): `{"code", "message"}` JSON.
+fn sandbox_error(status: axum::http::StatusCode, code: &str, message: String) -> Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({ "code": code, "message": message });
+    (status, axum::Json(body)).into_response()
 }
 
 /// `/_sandbox/stats`: GET the request counts, DELETE to reset them.
@@ -85,11 +124,14 @@ const MAX_BODY: usize = 16 << 20;
 /// Route a request at `/` to the service that claims it most surely (the first one when none
 /// does, whose own answer explains what it does not serve), its operation noted on it.
 async fn dispatch(shared: Arc<Vec<Shared>>, req: Request) -> Response {
-    use axum::response::IntoResponse;
     use tower::ServiceExt;
     let (mut parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        return sandbox_error(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "Sandbox.RequestTooLarge",
+            format!("a request body at / is at most {MAX_BODY} bytes"),
+        );
     };
     let mut params = parts.uri.query().map(super::url_pairs).unwrap_or_default();
     if super::is_form(&parts.headers) {
@@ -107,7 +149,11 @@ async fn dispatch(shared: Arc<Vec<Shared>>, req: Request) -> Response {
         .map(|(_, s)| s)
         .or_else(|| shared.first());
     let Some(service) = chosen else {
-        return axum::http::StatusCode::NOT_FOUND.into_response();
+        return sandbox_error(
+            axum::http::StatusCode::NOT_FOUND,
+            "Sandbox.NotFound",
+            "no service of this sandbox is served at /".into(),
+        );
     };
     let operation = format!("{}:{}", service.name, (service.operation)(&head));
     parts.extensions.insert(Operation(operation));
