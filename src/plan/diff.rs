@@ -146,9 +146,10 @@ fn forced(
         .iter()
         .filter_map(|n| {
             let a = b.schema.attr(n)?;
-            let (before, now) = match a.sensitive {
-                true => (None, None),
-                false => (prior.get(n), after.get(n)),
+            let (before, now) = if a.sensitive {
+                (None, None)
+            } else {
+                (prior.get(n), after.get(n))
             };
             let why = a.forces_replace(before, now)?;
             Some(Forced {
@@ -826,7 +827,7 @@ impl<'a> Planner<'a> {
         } else if prior.tainted {
             (Action::Replace, Some(Reason::ReplaceBecauseTainted))
         } else if !force.is_empty() {
-            change.force(force);
+            change.replace_reasons = force;
             (Action::Replace, Some(Reason::ReplaceBecauseCannotUpdate))
         } else if changed.is_empty() {
             (Action::NoOp, None)
@@ -837,15 +838,13 @@ impl<'a> Planner<'a> {
                 "{} has no update: every change replaces it",
                 schema.type_name
             );
-            change.force(
-                changed
-                    .iter()
-                    .map(|n| Forced {
-                        path: vec![key(n)],
-                        why: why.clone(),
-                    })
-                    .collect(),
-            );
+            change.replace_reasons = changed
+                .iter()
+                .map(|n| Forced {
+                    path: vec![key(n)],
+                    why: why.clone(),
+                })
+                .collect();
             (Action::Replace, Some(Reason::ReplaceBecauseCannotUpdate))
         };
         change.action = action;

@@ -166,10 +166,13 @@ async fn updates_replacements_and_secret_changes() {
     let a = p.change(&addr("a")).unwrap();
     assert_eq!(a.action, Action::Replace);
     assert_eq!(a.reason, Some(Reason::ReplaceBecauseCannotUpdate));
-    assert_eq!(a.replace_paths, vec![vec![key("datastore")]]);
+    assert_eq!(
+        a.replace_paths().collect::<Vec<_>>(),
+        [&vec![key("datastore")]]
+    );
     let b = p.change(&addr("b")).unwrap();
     assert_eq!(b.action, Action::Replace);
-    assert_eq!(b.replace_paths, vec![vec![key("clone")]]);
+    assert_eq!(b.replace_paths().collect::<Vec<_>>(), [&vec![key("clone")]]);
     // a changed secret is detected by its fingerprint alone
     let text = BASE.replace("default: s3cret", "default: other");
     let p = run(&text, &st, Options::default()).await.unwrap();

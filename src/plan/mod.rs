@@ -115,9 +115,8 @@ pub struct Change {
     pub after: Option<Value>,
     pub before_sensitive: Vec<Path>,
     pub after_sensitive: Vec<Path>,
-    pub replace_paths: Vec<Path>,
-    /// Why each of `replace_paths` forces the replacement, in the same order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// What forces a replacement (`replace_paths`), each with why it cannot change in place.
+    #[serde(default)]
     pub replace_reasons: Vec<Forced>,
     /// Sensitive paths whose value changed (seen by fingerprint; both sides are masked).
     #[serde(default)]
@@ -151,18 +150,9 @@ pub struct Forced {
 }
 
 impl Change {
-    /// Mark what forces this replacement: `replace_paths` and their reasons, set together.
-    pub fn force(&mut self, forced: Vec<Forced>) {
-        self.replace_paths = forced.iter().map(|f| f.path.clone()).collect();
-        self.replace_reasons = forced;
-    }
-
-    /// The reason `path` forces this replacement, if it does.
-    pub fn forced_by(&self, path: &[crate::value::PathSeg]) -> Option<&str> {
-        self.replace_reasons
-            .iter()
-            .find(|f| f.path.as_slice() == path)
-            .map(|f| f.why.as_str())
+    /// The paths that force this replacement (Terraform's `replace_paths`; `clone` included).
+    pub fn replace_paths(&self) -> impl Iterator<Item = &Path> {
+        self.replace_reasons.iter().map(|f| &f.path)
     }
 }
 
@@ -184,7 +174,6 @@ impl Change {
             after: None,
             before_sensitive: Vec::new(),
             after_sensitive: Vec::new(),
-            replace_paths: Vec::new(),
             replace_reasons: Vec::new(),
             sensitive_changed: Vec::new(),
             depends_on: Vec::new(),

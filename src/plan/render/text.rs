@@ -640,7 +640,6 @@ fn clone_attr(
     cv: &Value,
 ) {
     let clone_path = vec![key("clone")];
-
     let prior = c
         .prior_clone
         .as_ref()

@@ -40,8 +40,7 @@ fn clone_path() -> Path {
 
 /// `replace_paths` without the clone source, which is no attribute.
 fn replace_paths(c: &Change) -> Vec<J> {
-    c.replace_paths
-        .iter()
+    c.replace_paths()
         .filter(|p| **p != clone_path())
         .map(|p| path_json(p))
         .collect()
@@ -59,7 +58,7 @@ fn replace_reasons(c: &Change) -> J {
 }
 
 fn action_reason(c: &Change) -> Option<&'static str> {
-    let clone_only = c.replace_paths == [clone_path()];
+    let clone_only = c.replace_paths().eq([&clone_path()]);
     match c.reason {
         Some(Reason::ReplaceBecauseCannotUpdate) if clone_only => Some(CLONE_SOURCE_CHANGED),
         r => r.map(|r| r.as_str()),
